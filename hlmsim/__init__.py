@@ -1,0 +1,36 @@
+"""hlmsim: agent-based simulation of proximity intervention in Québec's public low-rent housing.
+
+Quick use::
+
+    import hlmsim
+    scen = hlmsim.load_scenario("default", arrangement="community_worker")
+    result = hlmsim.run(scen, seed=1)
+    result.timeseries  # pandas, one row per month and milieu (+ "all")
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("hlmsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+source"
+
+from .arrangements import ARRANGEMENTS
+from .errors import InputError
+from .model import HLMModel
+from .params import Params, Scenario
+from .run import RunResult, run
+from .scenario import load_scenario, shipped_scenarios
+
+__all__ = [
+    "ARRANGEMENTS",
+    "HLMModel",
+    "InputError",
+    "Params",
+    "RunResult",
+    "Scenario",
+    "__version__",
+    "load_scenario",
+    "run",
+    "shipped_scenarios",
+]

@@ -1,0 +1,79 @@
+"""The five intervention arrangements of MODEL.md, as presets: bundles of parameter settings.
+
+An arrangement is nothing but these settings: no mechanism tests which arrangement is running.
+Every setting can be overridden in a scenario file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NO_NETWORK: dict[str, Any] = {
+    "network_present": False,
+    "n_partners": 0,
+    "committee_vivre_ensemble": False,
+    "committee_terrain": False,
+    "committee_coordination": False,
+    "oc_ciusss_present": False,
+    "oc_omh_present": False,
+    "tools_guides": False,
+    "room_agreement": False,
+    "resource_pooling": 0.0,
+    "consultations_per_year": 0.0,
+    "collective_projects_per_year": 0.0,
+    "association_support": 0.1,
+}
+_NO_WORKER: dict[str, Any] = {"worker_fte": 0.0, "worker_employer": "none"}
+
+ARRANGEMENTS: dict[str, dict[str, Any]] = {
+    "ciusss_social_worker": {
+        "worker_fte": 1.0,
+        "worker_employer": "ciusss",
+        "worker_monthly_cost": 7500.0,
+        "worker_turnover_annual": 0.07,
+        "worker_grant_funded": False,
+        "worker_landlord_wariness": 0.0,
+        "direct_access_priority": True,
+    },
+    "community_worker": {
+        "worker_fte": 1.0,
+        "worker_employer": "community",
+        "worker_monthly_cost": 5000.0,
+        "worker_turnover_annual": 0.16,
+        "worker_grant_funded": True,
+        "worker_landlord_wariness": 0.0,
+        "direct_access_priority": True,
+    },
+    "omh_worker": {
+        "worker_fte": 1.0,
+        "worker_employer": "omh",
+        "worker_monthly_cost": 6500.0,
+        "worker_turnover_annual": 0.10,
+        "worker_grant_funded": False,
+        "worker_landlord_wariness": 0.3,
+        "direct_access_priority": True,
+    },
+    "concertation_only": {**_NO_WORKER},
+    "services_as_usual": {**_NO_WORKER, **_NO_NETWORK},
+}
+
+LABELS: dict[str, tuple[str, str]] = {
+    "ciusss_social_worker": ("CIUSSS social worker", "Travailleur·se social·e du CIUSSS"),
+    "community_worker": ("Community-organisation worker", "Intervenant·e d'un organisme communautaire"),
+    "omh_worker": ("OMH worker", "Intervenant·e de l'OMH"),
+    "concertation_only": ("Concertation only", "Concertation seulement"),
+    "services_as_usual": ("Services as usual", "Services habituels"),
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "ciusss_social_worker": "Milieu worker employed by the CIUSSS, acting as social worker; local network with OCs.",
+    "community_worker": "Milieu worker employed by a community organisation, on renewable project grants.",
+    "omh_worker": "Milieu worker employed by the housing office (the landlord).",
+    "concertation_only": "Local network and activities, no dedicated milieu worker.",
+    "services_as_usual": "No worker, no network: residents find services on their own.",
+}
+
+
+def preset(name: str) -> dict[str, Any]:
+    """The parameter settings of an arrangement (a copy)."""
+    return dict(ARRANGEMENTS[name])

@@ -1,0 +1,1 @@
+"""One module per mechanism; :meth:`hlmsim.model.HLMModel.step` calls them in order."""

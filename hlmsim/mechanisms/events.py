@@ -1,0 +1,37 @@
+"""Scheduled and triggered events: a worker leaves, a grant or funding is cut, a crisis, a
+collective project or a consultation, placed at a given month (scenario ``[[events]]``) or
+triggered live (:meth:`hlmsim.model.HLMModel.trigger`). Random events are drawn by their own
+mechanisms; this module only turns the schedule into this month's masks over milieux.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+EVENT_KINDS: tuple[str, ...] = (
+    "worker_leaves",
+    "representative_leaves",
+    "oc_leaves",
+    "funding_cut",
+    "crisis",
+    "collective_project",
+    "consultation",
+)
+
+
+def step(model: HLMModel) -> None:
+    """Fill ``model.events_now[kind]`` (a mask over milieux) for this month's events."""
+    M = model.ms.n
+    now = {kind: np.zeros(M, dtype=bool) for kind in EVENT_KINDS}
+    month = model.t + 1
+    for ev in model.schedule.get(month, []):
+        now[ev[0]] |= ev[1]
+    for kind, mask in model.triggered:
+        now[kind] |= mask
+    model.triggered.clear()
+    model.events_now = now

@@ -1,0 +1,110 @@
+"""Network governance: committees meet on a schedule; partners attend (more when they trust the
+network, are on site, or in a crisis); meetings build inter-organisational trust, shared
+understanding and role clarity with diminishing returns, less so while controversies are open and
+more with strong animation (the organisers) and written tools. Controversies on four themes arise
+where their protection is weak and are settled by mediation. Without meetings, trust relaxes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..params import CONTROVERSY_THEMES, half_life_factor, monthly_hazard
+from ._util import gap_gain, scheduled, sigmoid
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+
+def facilitation(model: HLMModel) -> np.ndarray:
+    """Animation and mediation capacity of the milieu's organisers, in [0, 1]."""
+    oc_any = model.ms.oc_filled.any(axis=1)
+    return model.mp.oc_mediation * oc_any
+
+
+def step(model: HLMModel) -> None:
+    ms, mp = model.ms, model.mp
+    rng = model.rs["network"]
+    M, P = ms.member.shape
+    T = len(CONTROVERSY_THEMES)
+    u_att = rng.random((3, M, P))
+    u_arise = rng.random((M, T))
+    u_settle = rng.random((M, T))
+    net = mp.network_present
+    crisis = ms.crisis_left > 0
+    n_open = ms.controversy.sum(axis=1)
+    tools = mp.tools_guides.astype(float)
+    animation = facilitation(model)
+    quality = (1 - mp.controversy_meeting_penalty) ** n_open * (0.5 + 0.5 * animation)
+    quality *= 1 + 0.5 * tools
+
+    # 1. committees meet: vivre ensemble, terrain, coordination (half as often)
+    committees = (
+        (mp.committee_vivre_ensemble, mp.meetings_per_year),
+        (mp.committee_terrain, mp.meetings_per_year),
+        (mp.committee_coordination, mp.meetings_per_year / 2),
+    )
+    met_any = np.zeros(M, dtype=bool)
+    n_meetings = np.zeros(M)
+    attended_any = np.zeros((M, P), dtype=bool)
+    for c, (present, per_year) in enumerate(committees):
+        meets = net & present & scheduled(model.t, per_year)
+        if not meets.any():
+            continue
+        logit = (
+            mp.attendance_base_logodds[:, None]
+            + mp.attendance_trust_effect[:, None] * ms.trust
+            + 0.5 * ms.colocated
+            + (mp.crisis_attendance_effect * crisis)[:, None]
+            - 0.3 * n_open[:, None]
+        )
+        attend = ms.member & meets[:, None] & (u_att[c] < sigmoid(logit))
+        attended_any |= attend
+        share = attend.sum(axis=1) / np.maximum(ms.member.sum(axis=1), 1)
+        g = mp.meeting_understanding_gain * quality * share
+        ms.trust = gap_gain(ms.trust, (mp.meeting_trust_gain * quality)[:, None], attend)
+        if c == 2:  # coordination: roles and internal organisation
+            ms.role_clarity = gap_gain(ms.role_clarity, g, meets)
+            ms.understanding = gap_gain(ms.understanding, g / 2, meets)
+        else:
+            ms.understanding = gap_gain(ms.understanding, g, meets)
+            ms.role_clarity = gap_gain(ms.role_clarity, g / 3, meets)
+        if c == 0:  # residents and workers together: residents' concerns are heard
+            ms.alignment = gap_gain(ms.alignment, 0.2 * share, meets)
+        met_any |= meets
+        n_meetings += meets
+    model.tally["meetings"] += n_meetings
+    model.tally["attendance"] += attended_any.sum(axis=1)
+
+    # 2. without meetings, trust, understanding and clarity relax
+    f = half_life_factor(mp.network_trust_half_life_months)
+    idle = ~attended_any & ms.member
+    ms.trust = np.where(idle, ms.trust * f[:, None], ms.trust)
+    ms.understanding = np.where(met_any, ms.understanding, ms.understanding * f)
+    ms.role_clarity = np.where(met_any, ms.role_clarity, ms.role_clarity * f)
+
+    # 3. controversies arise where protection is weak, and are settled by mediation
+    coloc_share = ms.colocated.sum(axis=1) / np.maximum(ms.member.sum(axis=1), 1)
+    risk = np.stack(
+        [
+            1 - 0.5 * mp.committee_coordination * net - 0.5 * ms.understanding,  # internal organisation
+            1 - ms.role_clarity,  # role clarity
+            1 - ms.understanding,  # kind of intervention
+            (1 - 0.8 * mp.room_agreement) * (0.4 + 0.6 * coloc_share),  # shared spaces
+        ],
+        axis=1,
+    )
+    p_arise = monthly_hazard(mp.controversy_rate_annual)[:, None] * np.clip(risk, 0, 1)
+    arise = net[:, None] & ~ms.controversy & (u_arise < p_arise)
+    settle_logit = (
+        mp.mediation_base_logodds + mp.mediation_effect * animation + 0.7 * tools + 1.0 * met_any
+    )
+    settle = ms.controversy & (u_settle < sigmoid(settle_logit)[:, None])
+    ms.controversy = (ms.controversy | arise) & ~settle
+    n_settled = settle.sum(axis=1)
+    # naming and settling a problem clarifies roles and the shared definition of the problem
+    ms.role_clarity = gap_gain(ms.role_clarity, 0.05 * n_settled)
+    ms.understanding = gap_gain(ms.understanding, 0.03 * n_settled)
+    model.tally["controversies_arisen"] += arise.sum(axis=1)
+    model.tally["controversies_settled"] += n_settled

@@ -1,0 +1,69 @@
+"""Needs: arise by category (annual rates, by household type, raised in crises), age, resolve on
+their own now and then, and are given up when left unmet too long."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..params import NEED_CATEGORIES
+from ..state import NEED
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
+
+
+def need_rates(model: HLMModel) -> np.ndarray:
+    """Monthly probability of a new need, (N, K)."""
+    hh, mp = model.hh, model.mp
+    annual = np.stack([getattr(mp, f"need_rate_{c}") for c in NEED_CATEGORIES], axis=1)
+    rate = annual[hh.milieu].copy()  # needs per household-year
+    family = hh.htype == 0
+    rate[:, NEED["parenting"]] *= family
+    rate[:, NEED["socialising"]] *= np.where(family, 1.0, mp.senior_isolation_factor[hh.milieu])
+    crisis = (model.ms.crisis_left > 0)[hh.milieu]
+    for k in CRISIS_CATEGORIES:
+        rate[:, k] *= np.where(crisis, mp.crisis_need_multiplier[hh.milieu], 1.0)
+    return 1 - np.exp(-rate / 12.0)
+
+
+def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source: str) -> None:
+    """Close needs (rows, cols): met (counted with their time to be met) or given up."""
+    hh, M = model.hh, model.ms.n
+    if len(rows) == 0:
+        return
+    m = hh.milieu[rows]
+    if met:
+        model.tally["needs_met"] += np.bincount(m, minlength=M)
+        model.tally["time_to_meet_sum"] += np.bincount(m, weights=hh.need_age[rows, cols] + 1, minlength=M)
+        model.tally[f"met_by_{source}"] += np.bincount(m, minlength=M)
+        cat = model.tally["needs_met_by_category"]
+        np.add.at(cat, (m, cols), 1)
+    else:
+        model.tally["needs_abandoned"] += np.bincount(m, minlength=M)
+    hh.need_open[rows, cols] = False
+    hh.need_queue[rows, cols] = -1
+    hh.need_wait[rows, cols] = 0
+    hh.need_priority[rows, cols] = False
+
+
+def step(model: HLMModel) -> None:
+    hh, mp = model.hh, model.mp
+    rng = model.rs["needs"]
+    u_new = rng.random((hh.n, len(NEED_CATEGORIES)))
+    u_self = rng.random((hh.n, len(NEED_CATEGORIES)))
+    # open needs age; some resolve on their own (not while being served), some are given up
+    hh.need_age += hh.need_open
+    p_self = mp.need_self_resolve_monthly[hh.milieu][:, None]
+    rows, cols = np.nonzero(hh.need_open & (u_self < p_self))
+    close(model, rows, cols, True, "self")
+    rows, cols = np.nonzero(hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None]))
+    close(model, rows, cols, False, "none")
+    # new needs where none is open in that category
+    new = ~hh.need_open & (u_new < need_rates(model))
+    hh.need_open |= new
+    hh.need_age[new] = 0
+    model.tally["needs_new"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=model.ms.n)

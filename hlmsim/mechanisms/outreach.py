@@ -1,0 +1,102 @@
+"""Outreach ("aller vers"): within a monthly contact capacity (FTE, time on site, ramp-up), the
+worker contacts residents, following up those with open needs and seeking out those not yet
+reached. A contact succeeds with a probability that falls with disaffiliation and rises with
+previous contacts (Aguilera et al. 2025); success builds trust by a fraction of the remaining gap
+(less if the employer is the landlord), spreads knowledge of resources, and part of the trust goes
+to the employer's institution. Residents disclose needs as they trust the worker; the worker meets
+some directly and refers the others warmly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import HEALTH_NETWORK, NEED
+from . import referral
+from ._util import rank_in_group, sigmoid
+from .needs import close
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+DIRECT_HELP = np.zeros(6, dtype=bool)
+DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
+
+
+def capacity(model: HLMModel) -> np.ndarray:
+    """Contacts the milieu's worker can make this month (expected)."""
+    mp, ms = model.mp, model.ms
+    return (
+        mp.worker_fte * mp.worker_contacts_per_fte_month * mp.worker_time_on_site
+        * (0.5 + 0.5 * ms.worker_knowledge) * ms.worker_filled
+    )
+
+
+def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
+    """CommunityRx information dose: beta <- beta^(d (1 - beta) + beta)."""
+    b = np.clip(beta, 1e-6, 1.0)
+    return np.power(b, dose * (1 - b) + b)
+
+
+def step(model: HLMModel) -> None:
+    hh, mp, ms = model.hh, model.mp, model.ms
+    rng = model.rs["outreach"]
+    N, K = hh.need_open.shape
+    u_pick, u_succ = rng.random(N), rng.random(N)
+    u_disc, u_help, u_ref = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
+    u_cap = rng.random(ms.n)
+    cap = capacity(model)
+    cap_int = np.floor(cap) + (u_cap < cap - np.floor(cap))
+    if not (cap_int > 0).any():
+        return
+    cand = np.flatnonzero(cap_int[hh.milieu] > 0)
+    m = hh.milieu[cand]
+    open_free = (hh.need_open[cand] & (hh.need_queue[cand] < 0)).any(axis=1)
+    follow_up = open_free & (model.t - hh.last_contact[cand] <= 3)
+    score = u_pick[cand] + 0.8 * follow_up + 0.3 * (hh.contacts[cand] == 0)
+    order, rank = rank_in_group(m, -score)
+    chosen = cand[order[rank < cap_int[m[order]]]]
+    mc = hh.milieu[chosen]
+    model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
+
+    # contact success and trust
+    logit = (
+        mp.outreach_base_logodds[mc]
+        + mp.outreach_hard_to_reach_effect[mc] * (1 - 0.5 * mp.worker_time_on_site[mc])
+        * hh.hard_to_reach[chosen]
+        + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
+        + 1.0 * hh.trust_worker[chosen]
+    )
+    ok = u_succ[chosen] < sigmoid(logit)
+    who = chosen[ok]
+    mw = hh.milieu[who]
+    gain = mp.trust_gain_per_contact[mw] * (1 - mp.worker_landlord_wariness[mw])
+    delta = gain * (1 - hh.trust_worker[who])
+    hh.trust_worker[who] += delta
+    employer_health = HEALTH_NETWORK[np.maximum(referral.employer_partner(model), 0)] & (
+        referral.employer_partner(model) >= 0
+    )
+    hh.image[who] += mp.image_transfer[mw] * delta * employer_health[mw] * (1 - hh.image[who])
+    hh.contacts[who] += 1
+    hh.last_contact[who] = model.t
+    hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_worker[mw])
+    model.tally["successful_contacts"] += np.bincount(mw, minlength=ms.n)
+
+    # disclosure of open needs nobody handles yet
+    free = hh.need_open[who] & (hh.need_queue[who] < 0)
+    p_disc = sigmoid(
+        mp.disclosure_base_logodds[mw] + mp.disclosure_trust_effect[mw] * hh.trust_worker[who]
+    )
+    disclosed = free & (u_disc[who] < p_disc[:, None])
+    r, c = np.nonzero(disclosed)
+    rows = who[r]
+    model.tally["needs_disclosed"] += np.bincount(hh.milieu[rows], minlength=ms.n)
+    helped = DIRECT_HELP[c] & (
+        u_help[rows, c] < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
+    )
+    close(model, rows[helped], c[helped], True, "worker")
+    hh.engagement[rows[c == NEED["socialising"]]] += 0.1 * (1 - hh.engagement[rows[c == NEED["socialising"]]])
+    rr, cc = rows[~helped], c[~helped]
+    tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
+    referral.warm_referral(model, rr, cc, u_ref[rr, cc], tie, by_worker=True)

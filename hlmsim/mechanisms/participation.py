@@ -1,0 +1,101 @@
+"""Participation: partners bring activities (fewer after funding cuts or while the room is
+disputed, better attended when actions fit residents' needs after a consultation); collective
+projects draw in the less engaged; engagement decays with a half-life and is renewed by
+consultations; the tenants' association grows with support and engagement; mutual-aid networks
+form among engaged residents and meet everyday needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..params import half_life_factor
+from ..state import NEED
+from ._util import gap_gain, per_milieu, scheduled, sigmoid
+from .needs import close
+from .outreach import knowledge_dose
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+EVERYDAY = [NEED["socialising"], NEED["local_resources"], NEED["admin_procedures"], NEED["parenting"]]
+SHARED_SPACES = 3  # index of the controversy theme "shared_spaces"
+
+
+def activities(model: HLMModel) -> np.ndarray:
+    """Activities held in each milieu this month."""
+    mp, ms = model.mp, model.ms
+    partners = (ms.member * ms.funding).sum(axis=1) * mp.activities_per_partner_month
+    partners *= (1 - 0.3 * ms.controversy[:, SHARED_SPACES]) * (0.5 + 0.5 * ms.alignment)
+    return partners + 4.0 * (ms.project_left > 0) + 4.0 * ms.association
+
+
+def step(model: HLMModel) -> None:
+    hh, mp, ms = model.hh, model.mp, model.ms
+    rng = model.rs["participation"]
+    N, K = hh.need_open.shape
+    u_part, u_cons, u_mut = rng.random(N), rng.random(N), rng.random(N)
+    u_help = rng.random((N, K))
+    u_soc = rng.random(N)
+    u_proj = rng.random(ms.n)
+    m = hh.milieu
+
+    # collective projects start (random or scheduled) and run their course
+    ms.project_left = np.maximum(ms.project_left - 1, 0)
+    start = (u_proj < 1 - np.exp(-mp.collective_projects_per_year / 12)) | model.events_now[
+        "collective_project"
+    ]
+    ms.project_left = np.where(start, np.maximum(ms.project_left, mp.collective_project_months), ms.project_left)
+    model.tally["projects_started"] += start
+
+    # engagement, ties and alignment fade
+    hh.engagement *= half_life_factor(mp.engagement_half_life_months)[m]
+    hh.ties *= half_life_factor(mp.ties_half_life_months)[m]
+    ms.alignment *= half_life_factor(mp.alignment_half_life_months)
+
+    # consultations renew engagement and the fit of actions to needs
+    consult = (scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"])
+    if consult.any():
+        p = sigmoid(-2.0 + 3.0 * hh.engagement + 2.0 * hh.trust_worker + 0.5 * hh.ties)
+        took_part = consult[m] & (u_cons < p)
+        hh.engagement = gap_gain(hh.engagement, mp.consultation_engagement_gain[m], took_part)
+        ms.alignment = np.where(consult, gap_gain(ms.alignment, 0.8), ms.alignment)
+        model.tally["consultations"] += consult
+        model.tally["consulted"] += per_milieu(m, took_part, ms.n)
+
+    # activities
+    acts = activities(model)
+    model.tally["activities"] += acts
+    per100 = acts / np.maximum(ms.n_households / 100, 1e-9)
+    project = (ms.project_left > 0)[m]
+    logit = (
+        mp.participation_base_logodds[m]
+        + mp.participation_engagement_effect[m] * hh.engagement
+        + mp.participation_activity_effect[m] * np.log1p(per100[m])
+        + mp.project_participation_effect[m] * (1 - hh.engagement) * project
+        + 1.0 * hh.ties
+        - 1.0 * hh.hard_to_reach
+    )
+    part = (acts[m] > 0) & (u_part < sigmoid(logit))
+    hh.engagement = gap_gain(hh.engagement, mp.engagement_gain_participation[m], part)
+    hh.ties = gap_gain(hh.ties, mp.ties_gain_participation[m], part)
+    who = np.flatnonzero(part)
+    hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_activity[m[who]])
+    model.tally["participants"] += per_milieu(m, part, ms.n)
+    soc = NEED["socialising"]
+    met = part & hh.need_open[:, soc] & (hh.need_queue[:, soc] < 0) & (u_soc < 0.5)
+    close(model, np.flatnonzero(met), np.full(met.sum(), soc), True, "activities")
+
+    # the tenants' association and mutual aid
+    mean_eng = per_milieu(m, hh.engagement, ms.n) / np.maximum(ms.n_households, 1)
+    ms.association *= half_life_factor(mp.association_half_life_months)
+    ms.association = gap_gain(ms.association, mp.association_gain * np.clip(mp.association_support + mean_eng, 0, 1))
+    joins = ~hh.mutual_aid & (u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement)
+    leaves = hh.mutual_aid & (hh.engagement < 0.05) & (u_mut < 0.05)
+    hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves
+    hh.ties = gap_gain(hh.ties, 0.02, hh.mutual_aid)
+    free = hh.need_open[:, EVERYDAY] & (hh.need_queue[:, EVERYDAY] < 0)
+    helped = free & hh.mutual_aid[:, None] & (u_help[:, EVERYDAY] < mp.mutual_aid_help[m][:, None])
+    r, c = np.nonzero(helped)
+    close(model, r, np.asarray(EVERYDAY)[c], True, "mutual_aid")

@@ -1,0 +1,104 @@
+"""Referrals: choosing a partner for a need, warm referrals by the worker or by a partner (their
+completion depends on the resident's trust, the tie between organisations, distance and
+co-location, on the log-odds scale), direct access to the worker's employer's services, and
+residents seeking services on their own (knowledge of resources, image of the health network)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import EMPLOYER_PARTNER, HEALTH_NETWORK, SERVES
+from ._util import sigmoid
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+
+def employer_partner(model: HLMModel) -> np.ndarray:
+    """Partner kind index of each milieu's worker's employer (-1: none)."""
+    return EMPLOYER_PARTNER[model.mp.employer_code]
+
+
+def tie_strength(model: HLMModel) -> np.ndarray:
+    """Trust between the worker and each partner (M, P): the employer's own services are close."""
+    ms = model.ms
+    own = np.arange(ms.member.shape[1])[None, :] == employer_partner(model)[:, None]
+    return np.where(own, np.maximum(ms.trust, 0.8), ms.trust)
+
+
+def best_partner(model: HLMModel, warm: bool) -> np.ndarray:
+    """The partner chosen for each (milieu, need category): (M, K).
+
+    A warm referral goes to the partner the referrer trusts most (on site and near preferred); a
+    resident on their own goes to the nearest service they can find.
+    """
+    ms = model.ms
+    if warm:
+        score = tie_strength(model) + 0.5 * ms.colocated - 0.2 * ms.distance
+    else:
+        score = -ms.distance + 0.01 * ms.member
+    score = np.where(SERVES.T[None, :, :], score[:, None, :], -np.inf)  # (M, K, P)
+    return np.argmax(score, axis=2)
+
+
+def completion_logit(model: HLMModel, m: np.ndarray, p: np.ndarray, trust_res: np.ndarray,
+                     tie: np.ndarray) -> np.ndarray:
+    """Log-odds that a warm referral of residents (milieux m) to partners p is completed."""
+    mp, ms = model.mp, model.ms
+    return (
+        mp.referral_base_logodds[m]
+        + mp.referral_trust_effect[m] * trust_res
+        + mp.referral_tie_effect[m] * tie
+        + mp.referral_distance_effect[m] * ms.distance[m, p]
+        + mp.colocation_collaboration_effect[m] * ms.colocated[m, p]
+    )
+
+
+def enqueue(model: HLMModel, rows: np.ndarray, cols: np.ndarray, partner: np.ndarray,
+            priority: np.ndarray) -> None:
+    """Put needs (rows, cols) in the queue of ``partner`` (kind index) of their milieu."""
+    hh = model.hh
+    P = model.ms.member.shape[1]
+    hh.need_queue[rows, cols] = hh.milieu[rows] * P + partner
+    hh.need_wait[rows, cols] = 0
+    hh.need_priority[rows, cols] = priority
+
+
+def warm_referral(model: HLMModel, rows: np.ndarray, cols: np.ndarray, u: np.ndarray,
+                  tie: np.ndarray, by_worker: bool) -> None:
+    """Refer needs (rows, cols) to the best partner; completed ones join its queue."""
+    if len(rows) == 0:
+        return
+    m = model.hh.milieu[rows]
+    p = model.best_warm[m, cols]
+    trust_res = model.hh.trust_worker[rows] if by_worker else np.zeros(len(rows))
+    done = u < sigmoid(completion_logit(model, m, p, trust_res, tie[m, p]))
+    own = p == employer_partner(model)[m]
+    priority = own & model.mp.direct_access_priority[m] & by_worker
+    enqueue(model, rows[done], cols[done], p[done], priority[done])
+    M = model.ms.n
+    model.tally["referrals_made"] += np.bincount(m, minlength=M)
+    model.tally["referrals_completed"] += np.bincount(m[done], minlength=M)
+
+
+def self_referral(model: HLMModel) -> None:
+    """Residents seek a service on their own for open needs nobody is handling."""
+    hh, mp = model.hh, model.mp
+    u = model.rs["referral"].random(hh.need_open.shape)
+    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
+    if len(rows) == 0:
+        return
+    m = hh.milieu[rows]
+    p = model.best_self[m, cols]
+    logit = (
+        mp.self_referral_base_logodds[m]
+        + mp.self_referral_knowledge_effect[m] * (hh.knowledge[rows] - 0.5)
+        + mp.self_referral_image_effect[m] * (hh.image[rows] - 0.5) * HEALTH_NETWORK[p]
+        + mp.referral_distance_effect[m] * model.ms.distance[m, p]
+        - 1.0 * hh.hard_to_reach[rows]
+    )
+    go = u[rows, cols] < sigmoid(logit)
+    enqueue(model, rows[go], cols[go], p[go], np.zeros(go.sum(), dtype=bool))
+    model.tally["self_referrals"] += np.bincount(m[go], minlength=model.ms.n)

@@ -1,0 +1,100 @@
+"""Services: each partner serves its queue within a monthly capacity (priority for direct
+access, then the longest waits); network partners pool their unused capacity; a service meets
+the need with some probability; network partners refer residents' other needs onward (no silo);
+requests that wait too long are dropped (EMOD's CHW coordinator form)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import HEALTH_NETWORK
+from . import referral
+from ._util import gap_gain, rank_in_group, sigmoid
+from .needs import close
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+
+def capacity(model: HLMModel) -> np.ndarray:
+    """Monthly capacity of every partner for this milieu's residents, (M, P)."""
+    mp, ms = model.mp, model.ms
+    return mp.service_capacity_per_100_households[:, None] * ms.n_households[:, None] / 100 * ms.funding
+
+
+def step(model: HLMModel) -> None:
+    hh, mp, ms = model.hh, model.mp, model.ms
+    rng = model.rs["services"]
+    N, K = hh.need_open.shape
+    M, P = ms.member.shape
+    u_tie, u_ok, u_cross = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
+    u_cap = rng.random((M, P))
+    rows, cols = np.nonzero(hh.need_queue >= 0)
+    if len(rows) == 0:
+        return
+    g = hh.need_queue[rows, cols]
+    cap = capacity(model)
+    cap_int = (np.floor(cap) + (u_cap < cap - np.floor(cap))).ravel()
+    wait = hh.need_wait[rows, cols]
+    prio = hh.need_priority[rows, cols]
+    order, rank = rank_in_group(g, u_tie[rows, cols], -wait, ~prio)
+    served = np.zeros(len(rows), dtype=bool)
+    served[order] = rank < cap_int[g[order]]
+
+    # pooling: members lend unused capacity to other members' queues in the same milieu
+    used = np.bincount(g[served], minlength=M * P)
+    member = ms.member.ravel()
+    unused = np.where(member, np.maximum(cap_int - used, 0), 0).reshape(M, P).sum(axis=1)
+    pool = np.floor(mp.resource_pooling * unused)
+    waiting_member = ~served & member[g]
+    if (pool > 0).any() and waiting_member.any():
+        idx = np.flatnonzero(waiting_member)
+        mi = g[idx] // P
+        o2, r2 = rank_in_group(mi, u_tie[rows[idx], cols[idx]], -wait[idx], ~prio[idx])
+        lent = idx[o2[r2 < pool[mi[o2]]]]
+        served[lent] = True
+        model.tally["pooled_services"] += np.bincount(g[lent] // P, minlength=M)
+
+    # served: met or not; health-network services shape its image
+    sr, sc, sg = rows[served], cols[served], g[served]
+    sm, sp = sg // P, sg % P
+    ok = u_ok[sr, sc] < mp.service_success[sm]
+    model.tally["services"] += np.bincount(sm, minlength=M)
+    hh.last_served[sr] = model.t
+    health = HEALTH_NETWORK[sp] & ok
+    hh.image[sr[health]] = gap_gain(hh.image[sr[health]], mp.image_gain_service[sm[health]])
+    close(model, sr[ok], sc[ok], True, "service")
+    hh.need_queue[sr[~ok], sc[~ok]] = -1
+    hh.need_wait[sr[~ok], sc[~ok]] = 0
+
+    # network partners refer residents' other open needs onward (no silo)
+    by_member = ms.member[sm, sp]
+    if by_member.any():
+        hr, hm, hp = sr[by_member], sm[by_member], sp[by_member]
+        link = np.zeros((N,), dtype=np.int64) - 1
+        link[hr] = hm * P + hp
+        cand_r, cand_c = np.nonzero(hh.need_open[hr] & (hh.need_queue[hr] < 0))
+        cr = hr[cand_r]
+        if len(cr):
+            lm, lp = link[cr] // P, link[cr] % P
+            p_cross = sigmoid(mp.cross_referral_logodds[lm] + mp.referral_tie_effect[lm] * ms.trust[lm, lp])
+            go = u_cross[cr, cand_c] < p_cross
+            referral.warm_referral(
+                model, cr[go], cand_c[go], u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], 1e-12),
+                ms.trust, by_worker=False,
+            )
+            model.tally["cross_referrals"] += np.bincount(lm[go], minlength=M)
+
+    # the others wait; too long a wait drops the request
+    wr, wc, wg = rows[~served], cols[~served], g[~served]
+    hh.need_wait[wr, wc] += 1
+    drop = hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]
+    dr, dc, dg = wr[drop], wc[drop], wg[drop]
+    hh.need_queue[dr, dc] = -1
+    hh.need_wait[dr, dc] = 0
+    hh.need_priority[dr, dc] = False
+    dh = HEALTH_NETWORK[dg % P]
+    hh.image[dr[dh]] *= 1 - mp.image_loss_drop[dg[dh] // P]
+    model.tally["requests_dropped"] += np.bincount(dg // P, minlength=M)

@@ -1,0 +1,38 @@
+"""Well-being: trust in the worker and knowledge of resources fade without renewal; the image of
+the health network relaxes toward its initial level; the sense of security moves toward a level
+set by a trusted, present worker, social ties, the association, open needs and crises."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..params import half_life_factor
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+
+def step(model: HLMModel) -> None:
+    hh, mp, ms = model.hh, model.mp, model.ms
+    m = hh.milieu
+    not_seen = hh.last_contact != model.t
+    hh.trust_worker = np.where(
+        not_seen, hh.trust_worker * half_life_factor(mp.trust_half_life_months)[m], hh.trust_worker
+    )
+    fk = half_life_factor(mp.knowledge_half_life_months)[m]
+    hh.knowledge = 0.05 + (hh.knowledge - 0.05) * fk
+    fi = half_life_factor(mp.image_half_life_months)[m]
+    base = mp.initial_trust_institutions[m]
+    hh.image = base + (hh.image - base) * fi
+    recent = (model.t - hh.last_contact) < 12
+    target = (
+        mp.initial_security[m]
+        + mp.security_worker_weight[m] * hh.trust_worker * recent * ms.worker_filled[m]
+        + mp.security_ties_weight[m] * (hh.ties - mp.initial_ties[m])
+        + 0.1 * ms.association[m]
+        - mp.security_unmet_weight[m] * hh.need_open.sum(axis=1)
+        - mp.crisis_security_loss[m] * (ms.crisis_left > 0)[m]
+    )
+    hh.security += mp.security_adjust_rate[m] * (np.clip(target, 0, 1) - hh.security)

@@ -1,0 +1,183 @@
+"""HLMModel: proximity intervention and local networks in HLM, one month a step."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import CommunityOrganiser, MilieuWorker, PartnerOrganisation, Resident
+from .mechanisms import (
+    crises,
+    demography,
+    events,
+    funding,
+    governance,
+    needs,
+    outreach,
+    participation,
+    referral,
+    services,
+    staff,
+    wellbeing,
+)
+from .outcomes import OUTCOMES, TALLIES, record
+from .params import NEED_CATEGORIES, Scenario
+from .rng import Streams
+from .state import K, init_state
+
+
+class HLMModel(mesa.Model):
+    """The hlmsim model. ``HLMModel(load_scenario("default"), seed=1).run()``.
+
+    Residents, workers, partners and organisers are Mesa agents whose state lives in arrays
+    (``self.hh``: households, ``self.ms``: milieux, ``self.mp``: parameters per milieu), so each
+    month is one vectorised pass whatever the number of milieux. ``agents=False`` skips creating
+    the thin agent views (faster set-up for large sweeps; results are identical).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, agents: bool = True) -> None:
+        super().__init__(rng=int(seed))
+        self.scenario_spec = scenario
+        self.seed = int(seed)
+        self.months = scenario.months
+        self.rs = Streams(self.seed)
+        self.milieu_names, self.mp, self.hh, self.ms, self.mix = init_state(scenario, self.rs)
+        self.t = 0  # months completed
+        self.triggered: list[tuple[str, np.ndarray]] = []
+        self.events_now: dict[str, np.ndarray] = {}
+        self.schedule = self._build_schedule(scenario)
+        self.records: list[dict[str, np.ndarray]] = []
+        self.tally: dict[str, np.ndarray] = {}
+        if agents:
+            self._create_agents()
+        self.running = True
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
+        base_names = np.array([n.rsplit("-", 1)[0] if n not in self._spec_names(scen) else n
+                               for n in self.milieu_names])
+        sched: dict[int, list[tuple[str, np.ndarray]]] = {}
+        for ev in scen.events:
+            if ev.milieu is None:
+                mask = np.ones(len(self.milieu_names), dtype=bool)
+            else:
+                mask = (base_names == ev.milieu) | (np.array(self.milieu_names) == ev.milieu)
+            sched.setdefault(ev.month, []).append((ev.kind, mask))
+        return sched
+
+    @staticmethod
+    def _spec_names(scen: Scenario) -> set[str]:
+        return {m.name for m in scen.milieux}
+
+    def _create_agents(self) -> None:
+        M, P = self.ms.member.shape
+        for i in range(self.hh.n):
+            Resident(self, i)
+        for m in range(M):
+            MilieuWorker(self, m)
+            for p in range(P):
+                PartnerOrganisation(self, m, p)
+            for r in range(2):
+                CommunityOrganiser(self, m, r)
+
+    # -- the monthly step ----------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order of the ODD process overview:
+
+        1. events: this month's scheduled and triggered events
+        2. crises: crises start and end
+        3. funding: grants end or are renewed; partners' funding is cut and recovers
+        4. staff: workers, representatives and organisers leave, vacancies are filled
+        5. demography: households move out, newcomers move in
+        6. needs: needs arise, age, resolve alone or are given up
+        7. governance: committees meet; trust, understanding, roles; controversies, mediation
+        8. outreach: the worker's contacts, trust, disclosure, direct help, warm referrals
+        9. self-referral: residents seek services on their own
+        10. services: queues served within capacity, pooling, onward referrals, drops
+        11. participation: activities, projects, consultations, association, mutual aid
+        12. well-being: trust and knowledge fade, image, sense of security
+        13. outcomes: this month's record
+        """
+        self._reset_tally()
+        events.step(self)
+        crises.step(self)
+        funding.step(self)
+        staff.step(self)
+        demography.step(self)
+        needs.step(self)
+        governance.step(self)
+        self.best_warm = referral.best_partner(self, warm=True)
+        self.best_self = referral.best_partner(self, warm=False)
+        outreach.step(self)
+        referral.self_referral(self)
+        services.step(self)
+        participation.step(self)
+        wellbeing.step(self)
+        self.records.append(record(self))
+        self.t += 1
+        if self.t >= self.months:
+            self.running = False
+
+    def _reset_tally(self) -> None:
+        M = self.ms.n
+        self.tally = {name: np.zeros(M) for name in TALLIES}
+        self.tally["needs_met_by_category"] = np.zeros((M, K))
+
+    def run(self, months: int | None = None) -> HLMModel:
+        """Run to the horizon (or ``months`` more steps). Returns self."""
+        n = self.months - self.t if months is None else months
+        for _ in range(n):
+            self.step()
+        return self
+
+    def trigger(self, kind: str, milieu: int | None = None) -> None:
+        """Schedule an event for the next month (the app's buttons): ``kind`` from
+        ``hlmsim.mechanisms.events.EVENT_KINDS``, in milieu index ``milieu`` or all."""
+        if kind not in events.EVENT_KINDS:
+            raise ValueError(f"unknown event {kind!r}; allowed: {', '.join(events.EVENT_KINDS)}")
+        mask = np.zeros(self.ms.n, dtype=bool)
+        if milieu is None:
+            mask[:] = True
+        else:
+            mask[milieu] = True
+        self.triggered.append((kind, mask))
+
+    # -- results -------------------------------------------------------------------------------
+    def timeseries(self, per_milieu: bool = True) -> pd.DataFrame:
+        """Tidy monthly outcomes: one row per month and milieu, plus the ``all`` rows."""
+        return timeseries_frame(self.records, self.milieu_names, per_milieu)
+
+
+def _aggregate(rec: dict[str, np.ndarray]) -> dict[str, float]:
+    """Outcomes of all milieux together for one month."""
+    out: dict[str, float] = {}
+    hh = rec["households"]
+    for name, o in OUTCOMES.items():
+        v = rec[name]
+        if o.weight == "sum":
+            out[name] = float(v.sum())
+        else:
+            w = {"households": hh, "hard_to_reach": rec["_n_hard_to_reach"], "needs_met": rec["needs_met"]}[o.weight]
+            ok = ~np.isnan(v) & (w > 0)
+            out[name] = float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])) if ok.any() else float("nan")
+    return out
+
+
+def timeseries_frame(records: list[dict[str, np.ndarray]], names: list[str], per_milieu: bool = True) -> pd.DataFrame:
+    """Build the tidy table from monthly records."""
+    cols = list(OUTCOMES)
+    frames = []
+    T, M = len(records), len(names)
+    if per_milieu and T:
+        data = {c: np.concatenate([r[c] for r in records]) for c in cols}
+        frames.append(pd.DataFrame({"month": np.repeat(np.arange(1, T + 1), M),
+                                    "milieu": np.tile(np.array(names, dtype=object), T), **data}))
+    overall = [_aggregate(r) for r in records]
+    frames.append(pd.DataFrame({"month": np.arange(1, T + 1), "milieu": "all",
+                                **{c: [o[c] for o in overall] for c in cols}}))
+    df = pd.concat(frames, ignore_index=True)
+    return df.sort_values("month", kind="stable").reset_index(drop=True)
+
+
+__all__ = ["HLMModel", "NEED_CATEGORIES", "timeseries_frame"]

@@ -1,0 +1,159 @@
+"""Running a scenario: ``hlmsim.run(scenario, seed=...)`` and writing a run's files atomically."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import HLMModel
+from .outcomes import DERIVED, OUTCOMES
+from .params import Scenario
+from .scenario import load_scenario, scenario_dict, scenario_hash
+
+
+@dataclass
+class RunResult:
+    """A finished run: ``timeseries`` (tidy pandas table), ``summary`` (final-year indicators
+    per milieu and overall) and ``metadata`` (versions, resolved scenario and hash, seed)."""
+
+    timeseries: pd.DataFrame
+    summary: dict[str, dict[str, float]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out: str | Path) -> Path:
+        """Write the run's files to ``out`` atomically (a temporary folder renamed into place)."""
+        return write_run(self, Path(out))
+
+
+def summarise(ts: pd.DataFrame, months: int = 12) -> dict[str, dict[str, float]]:
+    """Final-year indicators: flows summed over the last ``months`` months, levels averaged."""
+    last = ts[ts["month"] > ts["month"].max() - months]
+    out: dict[str, dict[str, float]] = {}
+    for milieu, g in last.groupby("milieu", sort=False):
+        row: dict[str, float] = {}
+        for name, o in OUTCOMES.items():
+            v = g[name].to_numpy(dtype=float)
+            if o.final == "sum":
+                row[name] = float(np.nansum(v))
+            elif name == "time_to_meet":
+                w = g["needs_met"].to_numpy(dtype=float)
+                ok = ~np.isnan(v)
+                row[name] = float(np.sum(v[ok] * w[ok]) / w[ok].sum()) if w[ok].sum() > 0 else float("nan")
+            else:
+                row[name] = float(np.nanmean(v)) if len(v) else float("nan")
+        closed = row["needs_met"] + row["needs_abandoned"]
+        row["needs_met_share"] = row["needs_met"] / closed if closed else float("nan")
+        row["cost_per_need_met"] = row["cost"] / row["needs_met"] if row["needs_met"] else float("nan")
+        out[str(milieu)] = row
+    return out
+
+
+def git_commit() -> str | None:
+    """The git commit of the hlmsim source, when it is a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        res = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def metadata(scen: Scenario, seed: int | list[int], started: str) -> dict[str, Any]:
+    """What reproduces a run: versions, commit, the resolved scenario and its hash, seed."""
+    import mesa
+
+    from . import __version__
+
+    return {
+        "hlmsim_version": __version__,
+        "git_commit": git_commit(),
+        "scenario_name": scen.name,
+        "scenario_hash": scenario_hash(scen),
+        "scenario": scenario_dict(scen),
+        "seed": seed,
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(),
+        "started": started,
+    }
+
+
+def run(
+    scenario: Scenario | str | Path = "default",
+    seed: int = 0,
+    months: int | None = None,
+    agents: bool = False,
+) -> RunResult:
+    """Run a scenario (a :class:`Scenario`, a shipped name or a path) with one seed."""
+    scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if months is not None:
+        scen = scen.model_copy(update={"months": int(months)})
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    model = HLMModel(scen, seed=seed, agents=agents).run()
+    ts = model.timeseries()
+    return RunResult(ts, summarise(ts), metadata(scen, seed, started))
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON (NaN as null) to ``path`` atomically."""
+    text = json.dumps(_nan_to_none(data), indent=2, ensure_ascii=False, default=_json_default)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _nan_to_none(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _nan_to_none(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_nan_to_none(v) for v in x]
+    if isinstance(x, float) and x != x:
+        return None
+    return x
+
+
+def write_run(result: RunResult, out: Path) -> Path:
+    """Write timeseries.parquet/.csv, summary.json and metadata.json into ``out``, atomically:
+    files go to a temporary sibling folder that replaces ``out`` only when complete."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        write_json(tmp / "summary.json", {"final_year": result.summary,
+                                          "labels": {k: {"en": o.en, "fr": o.fr, "unit": o.unit}
+                                                     for k, o in {**OUTCOMES, **DERIVED}.items()}})
+        write_json(tmp / "metadata.json", result.metadata)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,234 @@
+"""Scenario files: loading TOML, resolving bases and arrangements, validating against the schema.
+
+A scenario file holds a name, a description, an optional ``base`` (another scenario's name or
+path), an arrangement, the horizon in months, parameter overrides (``[params]``), milieux
+(``[[milieux]]`` with their ensembles and optional own arrangement and ``params``) and scheduled
+events (``[[events]]``). Every problem is raised as :class:`~hlmsim.errors.InputError` naming the
+file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .arrangements import ARRANGEMENTS, preset
+from .errors import InputError
+from .params import EventSpec, MilieuSpec, Params, Scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+_TOP_KEYS = {"name", "description", "base", "arrangement", "months", "params", "milieux", "events"}
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios shipped with hlmsim."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def _suggest(key: str, valid: Any) -> str:
+    close = difflib.get_close_matches(key, list(valid), n=3, cutoff=0.6)
+    return f" (did you mean: {', '.join(close)}?)" if close else ""
+
+
+def _locate(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+        if not p.is_file():
+            raise InputError("file not found", source=str(p))
+        return p
+    candidate = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not candidate.is_file():
+        raise InputError(
+            f"unknown scenario '{name_or_path}'{_suggest(str(name_or_path), shipped_scenarios())};"
+            f" shipped scenarios: {', '.join(shipped_scenarios())}, or give a path to a .toml file",
+        )
+    return candidate
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"malformed TOML: {err}", source=str(path)) from None
+    except OSError as err:
+        raise InputError(f"cannot read file: {err.strerror}", source=str(path)) from None
+
+
+def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    """Read a scenario file and merge it onto its base (recursively). Returns (data, source)."""
+    path = _locate(name_or_path)
+    src = str(path)
+    key = str(path.resolve())
+    if key in seen:
+        raise InputError("base scenarios form a cycle", source=src, key="base")
+    data = _read(path)
+    for k in data:
+        if k not in _TOP_KEYS:
+            raise InputError(
+                f"unknown key{_suggest(k, _TOP_KEYS)}; allowed: {', '.join(sorted(_TOP_KEYS))}",
+                source=src,
+                key=k,
+            )
+    base = data.pop("base", None)
+    if base is None:
+        return data, src
+    if not isinstance(base, str):
+        raise InputError("must be a scenario name or path (a string)", source=src, key="base")
+    base_ref = base if not base.endswith(".toml") else str(path.parent / base)
+    merged, _ = _raw(base_ref, (*seen, key))
+    return _merge(merged, data), src
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if k == "params" and isinstance(v, dict):
+            out["params"] = {**base.get("params", {}), **v}
+        elif k == "arrangement":
+            # a new scenario-wide arrangement replaces the base's per-milieu arrangements
+            out["arrangement"] = v
+            out["milieux"] = [{**m, "arrangement": None} for m in out.get("milieux", [])]
+        else:
+            out[k] = v
+    return out
+
+
+def _check_params(params: Any, src: str | None, where: str) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise InputError("must be a table of parameter = value", source=src, key=where)
+    fields = Params.model_fields
+    for k in params:
+        if k not in fields:
+            raise InputError(
+                f"unknown parameter{_suggest(k, fields)}; see `hlmsim scenarios show` or"
+                " docs/parameters.md for the valid names",
+                source=src,
+                key=f"{where}.{k}",
+            )
+    return params
+
+
+def _validation_message(err: ValidationError, src: str | None, prefix: str) -> InputError:
+    e = err.errors()[0]
+    loc = ".".join(str(x) for x in e["loc"])
+    key = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+    msg = e["msg"]
+    if e["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif e["type"] == "literal_error":
+        msg = f"{msg} (got {e.get('input')!r})"
+    elif "input" in e and e["type"] not in ("missing",):
+        msg = f"{msg} (got {e['input']!r})"
+    return InputError(msg, source=src, key=key)
+
+
+def _check_arrangement(name: Any, src: str | None, key: str) -> None:
+    if name is not None and name not in ARRANGEMENTS:
+        raise InputError(
+            f"unknown arrangement '{name}'{_suggest(str(name), ARRANGEMENTS)};"
+            f" allowed: {', '.join(ARRANGEMENTS)}",
+            source=src,
+            key=key,
+        )
+
+
+def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Validate raw scenario data into a :class:`Scenario` (every milieu's parameters checked)."""
+    data = dict(data)
+    data.setdefault("name", Path(source).stem if source else "scenario")
+    _check_arrangement(data.get("arrangement"), source, "arrangement")
+    _check_params(data.get("params", {}), source, "params")
+    milieux = data.get("milieux")
+    if not isinstance(milieux, list) or not milieux:
+        raise InputError("a scenario needs at least one [[milieux]] table", source=source, key="milieux")
+    for i, m in enumerate(milieux):
+        if not isinstance(m, dict):
+            raise InputError("must be a table", source=source, key=f"milieux[{i}]")
+        _check_arrangement(m.get("arrangement"), source, f"milieux[{i}].arrangement")
+        _check_params(m.get("params", {}), source, f"milieux[{i}].params")
+    try:
+        scen = Scenario(**data)
+    except ValidationError as err:
+        raise _validation_message(err, source, "") from None
+    except TypeError as err:  # a non-table where a table belongs
+        raise InputError(str(err), source=source) from None
+    names = [m.name for m in scen.milieux]
+    if len(set(names)) != len(names):
+        raise InputError("milieu names must be unique", source=source, key="milieux.name")
+    for j, ev in enumerate(scen.events):
+        if ev.milieu is not None and ev.milieu not in names:
+            raise InputError(
+                f"unknown milieu '{ev.milieu}'{_suggest(ev.milieu, names)}; milieux: {', '.join(names)}",
+                source=source,
+                key=f"events[{j}].milieu",
+            )
+        if ev.month > scen.months:
+            raise InputError(
+                f"month {ev.month} is beyond the horizon ({scen.months} months)",
+                source=source,
+                key=f"events[{j}].month",
+            )
+    for i, _ in enumerate(scen.milieux):
+        milieu_params(scen, i, source)  # every milieu's parameters are valid
+    return scen
+
+
+def milieu_params(scen: Scenario, index: int, source: str | None = None) -> Params:
+    """Resolve one milieu's parameters: defaults < arrangement preset < scenario < milieu."""
+    m: MilieuSpec = scen.milieux[index]
+    arrangement = m.arrangement or scen.arrangement
+    values = {**preset(arrangement), **scen.params, **m.params}
+    try:
+        return Params(**values)
+    except ValidationError as err:
+        where = f"milieux[{index}].params" if any(k in m.params for k in values) else "params"
+        raise _validation_message(err, source, where) from None
+
+
+def load_scenario(name_or_path: str | Path = "default", **overrides: Any) -> Scenario:
+    """Load a shipped scenario by name or a TOML file by path, apply overrides and validate.
+
+    Overrides are scenario fields (``months``, ``arrangement``, ``name``, ``description``,
+    ``events``) or parameter names (applied to every milieu), e.g.
+    ``load_scenario("default", arrangement="omh_worker", worker_fte=0.5)``.
+    """
+    data, src = _raw(name_or_path)
+    top, params = {}, {}
+    for k, v in overrides.items():
+        if k in ("months", "arrangement", "name", "description", "events"):
+            top[k] = v
+        elif k in Params.model_fields:
+            params[k] = v
+        else:
+            valid = [*Params.model_fields, "months", "arrangement", "name", "description"]
+            raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
+    if top or params:
+        data = _merge(data, {**top, **({"params": params} if params else {})})
+    return validate(data, src)
+
+
+def scenario_dict(scen: Scenario) -> dict[str, Any]:
+    """The scenario as plain data, with each milieu's fully resolved parameters."""
+    d = scen.model_dump(mode="json")
+    d["resolved_params"] = {
+        m.name: milieu_params(scen, i).model_dump(mode="json") for i, m in enumerate(scen.milieux)
+    }
+    return d
+
+
+def scenario_hash(scen: Scenario) -> str:
+    """A stable hash of the fully resolved scenario (first 16 hex digits of SHA-256)."""
+    blob = json.dumps(scenario_dict(scen), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def events_of(scen: Scenario) -> list[EventSpec]:
+    """The scenario's scheduled events."""
+    return list(scen.events)

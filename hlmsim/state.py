@@ -1,0 +1,282 @@
+"""The model's state as arrays (struct of arrays), and its initialisation.
+
+Residents live in :class:`Households` (one row per dwelling unit, its current household), milieu-
+level entities in :class:`Milieux` (workers, organisers, the network; one row per milieu) and
+partner organisations in ``(milieu, kind)`` arrays. Each parameter becomes an array over milieux
+(:class:`MilieuParams`), so one vectorised pass updates every milieu, whatever its arrangement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .params import (
+    CONTROVERSY_THEMES,
+    EMPLOYER_KIND,
+    HOUSEHOLD_TYPES,
+    NEED_CATEGORIES,
+    PARTNER_KINDS,
+    PARTNER_SERVES,
+    Params,
+    Scenario,
+)
+from .rng import Streams
+from .scenario import milieu_params
+
+K = len(NEED_CATEGORIES)
+P = len(PARTNER_KINDS)
+NEED = {name: i for i, name in enumerate(NEED_CATEGORIES)}
+KIND = {name: i for i, name in enumerate(PARTNER_KINDS)}
+EMPLOYERS = ("none", "ciusss", "community", "omh")
+#: Partner kinds belonging to the health and social services network.
+HEALTH_NETWORK = np.array([k == "ciusss_services" for k in PARTNER_KINDS])
+#: Base distance of each kind (0 on site, 1 neighbourhood, 2 city) when not co-located.
+BASE_DISTANCE = np.array([1, 2, 1, 1, 1, 1, 1, 1], dtype=float)
+#: serves[p, k]: partner kind p serves need category k.
+SERVES = np.array(
+    [[c in PARTNER_SERVES[kind] for c in NEED_CATEGORIES] for kind in PARTNER_KINDS], dtype=bool
+)
+#: Employer code -> partner kind index whose services the worker reaches directly (-1: none).
+EMPLOYER_PARTNER = np.array(
+    [KIND[EMPLOYER_KIND[e]] if EMPLOYER_KIND[e] else -1 for e in EMPLOYERS], dtype=np.int64
+)
+#: Community partners: those whose funding can be cut (not the public institutions).
+COMMUNITY = np.array([k not in ("ciusss_services", "omh_services") for k in PARTNER_KINDS])
+#: Order in which kinds join the network as n_partners grows.
+JOIN_ORDER = np.arange(P)
+#: Order in which members are co-located on site (community organisations first).
+COLOC_ORDER = np.array([2, 3, 5, 4, 0, 6, 7, 1])
+
+
+class MilieuParams:
+    """Every parameter as an array over milieux: ``mp.worker_fte[m]``."""
+
+    def __init__(self, params: list[Params]) -> None:
+        self.names = list(Params.model_fields)
+        for name in self.names:
+            values = [getattr(p, name) for p in params]
+            if name == "worker_employer":
+                self.employer_code = np.array([EMPLOYERS.index(v) for v in values])
+                setattr(self, name, np.array(values, dtype=object))
+            elif name == "network_origin":
+                self.origin_crisis = np.array([v == "crisis" for v in values])
+                setattr(self, name, np.array(values, dtype=object))
+            elif isinstance(values[0], bool):
+                setattr(self, name, np.array(values, dtype=bool))
+            else:
+                setattr(self, name, np.array(values, dtype=float))
+
+    def __getattr__(self, name: str) -> Any:  # only reached for unknown names
+        raise AttributeError(f"no parameter named {name!r}")
+
+
+@dataclass
+class Households:
+    """Resident households, one row per dwelling unit (its current household)."""
+
+    milieu: np.ndarray
+    ensemble: np.ndarray
+    htype: np.ndarray
+    hid: np.ndarray
+    arrived: np.ndarray
+    hard_to_reach: np.ndarray
+    trust_worker: np.ndarray
+    image: np.ndarray
+    engagement: np.ndarray
+    ties: np.ndarray
+    knowledge: np.ndarray
+    security: np.ndarray
+    contacts: np.ndarray
+    last_contact: np.ndarray
+    last_served: np.ndarray
+    mutual_aid: np.ndarray
+    need_open: np.ndarray  # (N, K) bool
+    need_age: np.ndarray  # (N, K) months open
+    need_queue: np.ndarray  # (N, K) global partner index, -1 when not queued
+    need_wait: np.ndarray  # (N, K) months waiting in the queue
+    need_priority: np.ndarray  # (N, K) bool: direct access
+    next_hid: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.milieu)
+
+
+@dataclass
+class Milieux:
+    """Workers, organisers, partners and the local network of each milieu."""
+
+    n_households: np.ndarray
+    # milieu worker position
+    worker_filled: np.ndarray
+    worker_tenure: np.ndarray
+    worker_knowledge: np.ndarray
+    worker_vacancy_left: np.ndarray
+    worker_grant_left: np.ndarray
+    worker_serial: np.ndarray  # how many workers have held the position
+    # community organisers (CIUSSS OC, OMH OC)
+    oc_filled: np.ndarray  # (M, 2)
+    oc_vacancy_left: np.ndarray  # (M, 2)
+    # partner organisations (M, P)
+    member: np.ndarray
+    colocated: np.ndarray
+    distance: np.ndarray
+    funding: np.ndarray
+    trust: np.ndarray
+    rep_tenure: np.ndarray
+    # the local network
+    understanding: np.ndarray
+    role_clarity: np.ndarray
+    controversy: np.ndarray  # (M, 4) open
+    alignment: np.ndarray
+    project_left: np.ndarray
+    association: np.ndarray
+    crisis_left: np.ndarray
+    # this month's tallies, reset each step
+    tally: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.n_households)
+
+
+def expand_milieux(scen: Scenario) -> tuple[list[str], list[Params], list[list[Any]]]:
+    """Expand ``copies`` into one entry per milieu: names, parameters, ensembles."""
+    names, params, ensembles = [], [], []
+    for i, m in enumerate(scen.milieux):
+        p = milieu_params(scen, i)
+        for c in range(m.copies):
+            names.append(m.name if m.copies == 1 else f"{m.name}-{c + 1}")
+            params.append(p)
+            ensembles.append(m.ensembles)
+    return names, params, ensembles
+
+
+def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: float = 6.0) -> np.ndarray:
+    mean = np.clip(np.broadcast_to(mean, (n,)), 1e-3, 1 - 1e-3)
+    return rng.beta(mean * conc, (1 - mean) * conc)
+
+
+def draw_households(
+    rng: np.random.Generator,
+    mp: MilieuParams,
+    milieu: np.ndarray,
+    share_family: np.ndarray,
+    share_senior: np.ndarray,
+    newcomer: bool,
+) -> dict[str, np.ndarray]:
+    """Draw the attributes of ``len(milieu)`` households (initial or moving in)."""
+    n = len(milieu)
+    u = rng.random(n)
+    htype = np.where(u < share_family, 0, np.where(u < share_family + share_senior, 2, 1))
+    know_scale = 0.7 if newcomer else 1.0
+    return {
+        "htype": htype.astype(np.int8),
+        "hard_to_reach": _beta(rng, mp.hard_to_reach_mean[milieu], n, 4.0),
+        "image": _beta(rng, mp.initial_trust_institutions[milieu], n),
+        "engagement": _beta(rng, mp.initial_engagement[milieu] * (0.5 if newcomer else 1.0), n, 3.0),
+        "ties": _beta(rng, mp.initial_ties[milieu] * (0.6 if newcomer else 1.0), n, 4.0),
+        "knowledge": _beta(rng, mp.initial_knowledge[milieu] * know_scale, n),
+        "security": _beta(rng, mp.initial_security[milieu], n, 8.0),
+    }
+
+
+def init_state(
+    scen: Scenario, streams: Streams
+) -> tuple[list[str], MilieuParams, Households, Milieux, dict[str, np.ndarray]]:
+    """Build the initial state: milieux, partners, network and households."""
+    names, params, ensembles = expand_milieux(scen)
+    mp = MilieuParams(params)
+    M = len(names)
+    # households, ensemble by ensemble
+    mil, ens, fam, sen = [], [], [], []
+    e_idx = 0
+    for m, ens_list in enumerate(ensembles):
+        for e in ens_list:
+            mil.append(np.full(e.units, m))
+            ens.append(np.full(e.units, e_idx))
+            fam.append(np.full(e.units, e.share_family))
+            sen.append(np.full(e.units, e.share_senior))
+            e_idx += 1
+    milieu = np.concatenate(mil).astype(np.int64)
+    mix = {
+        "ensemble": np.concatenate(ens).astype(np.int64),
+        "share_family": np.concatenate(fam),
+        "share_senior": np.concatenate(sen),
+    }
+    N = len(milieu)
+    attrs = draw_households(
+        streams["population"], mp, milieu, mix["share_family"], mix["share_senior"], False
+    )
+    hh = Households(
+        milieu=milieu,
+        ensemble=mix["ensemble"],
+        hid=np.arange(N, dtype=np.int64),
+        arrived=np.zeros(N, dtype=np.int64),
+        trust_worker=np.zeros(N),
+        contacts=np.zeros(N, dtype=np.int64),
+        last_contact=np.full(N, -10_000, dtype=np.int64),
+        last_served=np.full(N, -10_000, dtype=np.int64),
+        mutual_aid=np.zeros(N, dtype=bool),
+        need_open=np.zeros((N, K), dtype=bool),
+        need_age=np.zeros((N, K), dtype=np.int64),
+        need_queue=np.full((N, K), -1, dtype=np.int64),
+        need_wait=np.zeros((N, K), dtype=np.int64),
+        need_priority=np.zeros((N, K), dtype=bool),
+        next_hid=N,
+        **attrs,
+    )
+    n_hh = np.bincount(milieu, minlength=M).astype(float)
+
+    # partners: the first n_partners kinds are members; a share of members is on site
+    n_members = np.rint(mp.n_partners).astype(int) * mp.network_present
+    member = JOIN_ORDER[None, :] < n_members[:, None]
+    n_coloc = np.rint(mp.partners_colocated_share * n_members).astype(int)
+    rank = np.empty(P, dtype=int)
+    rank[COLOC_ORDER] = np.arange(P)
+    coloc_rank = np.cumsum(member[:, COLOC_ORDER], axis=1)[:, rank] * member
+    colocated = member & (coloc_rank <= n_coloc[:, None]) & (coloc_rank > 0)
+    distance = np.where(colocated, 0.0, BASE_DISTANCE[None, :])
+    trust0 = np.where(member, mp.initial_network_trust[:, None], 0.1)
+    understanding0 = np.clip(
+        mp.initial_understanding - mp.crisis_origin_understanding_gap * mp.origin_crisis, 0, 1
+    ) * mp.network_present
+    has_worker = mp.worker_fte > 0
+    ms = Milieux(
+        n_households=n_hh,
+        worker_filled=has_worker.copy(),
+        worker_tenure=np.zeros(M),
+        worker_knowledge=np.where(has_worker, 0.2, 0.0),
+        worker_vacancy_left=np.zeros(M),
+        worker_grant_left=mp.grant_length_months.copy(),
+        worker_serial=has_worker.astype(np.int64),
+        oc_filled=np.stack([mp.oc_ciusss_present, mp.oc_omh_present], axis=1),
+        oc_vacancy_left=np.zeros((M, 2)),
+        member=member,
+        colocated=colocated,
+        distance=distance,
+        funding=np.ones((M, P)),
+        trust=trust0,
+        rep_tenure=np.zeros((M, P)),
+        understanding=understanding0,
+        role_clarity=understanding0.copy(),
+        controversy=np.zeros((M, len(CONTROVERSY_THEMES)), dtype=bool),
+        alignment=np.zeros(M),
+        project_left=np.zeros(M),
+        association=np.full(M, 0.1),
+        crisis_left=np.zeros(M),
+    )
+    return names, mp, hh, ms, mix
+
+
+__all__ = [
+    "HOUSEHOLD_TYPES",
+    "Households",
+    "MilieuParams",
+    "Milieux",
+    "init_state",
+    "draw_households",
+]
