@@ -47,6 +47,7 @@ class HLMModel(mesa.Model):
         self.triggered: list[tuple[str, np.ndarray]] = []
         self.events_now: dict[str, np.ndarray] = {}
         self.schedule = self._build_schedule(scenario)
+        needs.initial_needs(self)
         self.records: list[dict[str, np.ndarray]] = []
         self.tally: dict[str, np.ndarray] = {}
         if agents:

@@ -91,7 +91,7 @@ TALLIES = (
     "met_by_none", "contacts", "successful_contacts", "needs_disclosed", "referrals_made",
     "referrals_completed", "self_referrals", "cross_referrals", "requests_dropped", "services",
     "pooled_services", "participants", "consultations", "consulted", "projects_started",
-    "activities", "meetings", "attendance", "controversies_arisen", "controversies_settled",
+    "activities", "funded_activities", "meetings", "attendance", "controversies_arisen", "controversies_settled",
     "vacancy_months", "departures", "worker_departures", "rep_departures", "oc_departures",
     "move_outs", "crises_started", "funding_cuts", "grants_lapsed",
 )
@@ -142,12 +142,11 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     oc_fte = mp.oc_fte_share * ms.oc_filled.sum(axis=1)
     worker_fte = mp.worker_fte * ms.worker_filled
     out["fte_months"] = worker_fte + oc_fte
-    funded_acts = np.maximum(tl["activities"] - 4.0 * ms.association, 0)
     out["cost"] = (
         worker_fte * mp.worker_monthly_cost
         + oc_fte * mp.oc_monthly_cost
         + tl["meetings"] * mp.meeting_cost
-        + funded_acts * mp.activity_cost
+        + tl["funded_activities"] * mp.activity_cost
     )
     cat = tl["needs_met_by_category"]
     for k, c in enumerate(NEED_CATEGORIES):

@@ -30,6 +30,19 @@ def need_rates(model: HLMModel) -> np.ndarray:
     return 1 - np.exp(-rate / 12.0)
 
 
+def initial_needs(model: HLMModel, years: float = 0.75) -> None:
+    """Households start with the needs accumulated over the past ``years`` (random ages), so
+    that outcomes do not start from an empty stock of needs."""
+    hh = model.hh
+    rng = model.rs["population"]
+    u = rng.random(hh.need_open.shape)
+    ages = rng.integers(0, int(12 * years) + 1, size=hh.need_open.shape)
+    monthly = need_rates(model)
+    p_open = 1 - (1 - monthly) ** (12 * years)
+    hh.need_open[:] = u < p_open
+    hh.need_age[:] = np.where(hh.need_open, ages, 0)
+
+
 def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source: str) -> None:
     """Close needs (rows, cols): met (counted with their time to be met) or given up."""
     hh, M = model.hh, model.ms.n

@@ -78,6 +78,7 @@ def step(model: HLMModel) -> None:
         referral.employer_partner(model) >= 0
     )
     hh.image[who] += mp.image_transfer[mw] * delta * employer_health[mw] * (1 - hh.image[who])
+    hh.ties[who] += mp.ties_gain_contact[mw] * (1 - hh.ties[who])
     hh.contacts[who] += 1
     hh.last_contact[who] = model.t
     hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_worker[mw])

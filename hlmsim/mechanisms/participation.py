@@ -23,12 +23,18 @@ EVERYDAY = [NEED["socialising"], NEED["local_resources"], NEED["admin_procedures
 SHARED_SPACES = 3  # index of the controversy theme "shared_spaces"
 
 
-def activities(model: HLMModel) -> np.ndarray:
-    """Activities held in each milieu this month."""
+def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
+    """Activities held in each milieu this month: (all, funded by partners and projects).
+
+    The tenants' association holds its own (unfunded) activities in proportion to its activity.
+    """
     mp, ms = model.mp, model.ms
-    partners = (ms.member * ms.funding).sum(axis=1) * mp.activities_per_partner_month
+    # partners invest in the milieu as they come to trust the network
+    partners = (ms.member * ms.funding * (0.2 + 0.8 * ms.trust)).sum(axis=1)
+    partners *= mp.activities_per_partner_month
     partners *= (1 - 0.3 * ms.controversy[:, SHARED_SPACES]) * (0.5 + 0.5 * ms.alignment)
-    return partners + 4.0 * (ms.project_left > 0) + 4.0 * ms.association
+    funded = partners + 4.0 * (ms.project_left > 0)
+    return funded + 4.0 * ms.association, funded
 
 
 def step(model: HLMModel) -> None:
@@ -65,8 +71,9 @@ def step(model: HLMModel) -> None:
         model.tally["consulted"] += per_milieu(m, took_part, ms.n)
 
     # activities
-    acts = activities(model)
+    acts, funded = activities(model)
     model.tally["activities"] += acts
+    model.tally["funded_activities"] += funded
     per100 = acts / np.maximum(ms.n_households / 100, 1e-9)
     project = (ms.project_left > 0)[m]
     logit = (
@@ -74,6 +81,7 @@ def step(model: HLMModel) -> None:
         + mp.participation_engagement_effect[m] * hh.engagement
         + mp.participation_activity_effect[m] * np.log1p(per100[m])
         + mp.project_participation_effect[m] * (1 - hh.engagement) * project
+        + mp.worker_invitation_effect[m] * ((model.t - hh.last_contact) < 3)
         + 1.0 * hh.ties
         - 1.0 * hh.hard_to_reach
     )

@@ -78,6 +78,13 @@ def warm_referral(model: HLMModel, rows: np.ndarray, cols: np.ndarray, u: np.nda
     own = p == employer_partner(model)[m]
     priority = own & model.mp.direct_access_priority[m] & by_worker
     enqueue(model, rows[done], cols[done], p[done], priority[done])
+    # working together builds trust between the organisations involved (network members)
+    ms = model.ms
+    dm, dp = m[done], p[done]
+    gain = np.zeros(ms.member.shape)
+    np.add.at(gain, (dm, dp), 1.0)
+    keep = (1 - model.mp.referral_trust_gain[:, None]) ** gain
+    ms.trust = np.where(ms.member, 1 - (1 - ms.trust) * keep, ms.trust)
     M = model.ms.n
     model.tally["referrals_made"] += np.bincount(m, minlength=M)
     model.tally["referrals_completed"] += np.bincount(m[done], minlength=M)
