@@ -75,8 +75,12 @@ def step(model: HLMModel) -> None:
     close(model, rows, cols, True, "self")
     rows, cols = np.nonzero(hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None]))
     close(model, rows, cols, False, "none")
-    # new needs where none is open in that category
-    new = ~hh.need_open & (u_new < need_rates(model))
+    # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
+    # arrangement on one seed); one arriving while a need of its category is open joins it
+    arrive = u_new < need_rates(model)
+    new = arrive & ~hh.need_open
     hh.need_open |= new
     hh.need_age[new] = 0
-    model.tally["needs_new"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=model.ms.n)
+    m = model.ms.n
+    model.tally["needs_new"] += np.bincount(hh.milieu, weights=arrive.sum(axis=1), minlength=m)
+    model.tally["needs_opened"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=m)
