@@ -66,7 +66,9 @@ class Resident(mesa.Agent):
             "contacts": int(hh.contacts[i]),
             "mutual_aid": bool(hh.mutual_aid[i]),
             "open_needs": self.open_needs,
-            "queued_needs": [c for c, q in zip(NEED_CATEGORIES, hh.need_queue[i], strict=True) if q >= 0],
+            "queued_needs": [
+                c for c, q in zip(NEED_CATEGORIES, hh.need_queue[i], strict=True) if q >= 0
+            ],
         }
 
 

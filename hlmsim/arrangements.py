@@ -59,18 +59,36 @@ ARRANGEMENTS: dict[str, dict[str, Any]] = {
 
 LABELS: dict[str, tuple[str, str]] = {
     "ciusss_social_worker": ("CIUSSS social worker", "Travailleur·se social·e du CIUSSS"),
-    "community_worker": ("Community-organisation worker", "Intervenant·e d'un organisme communautaire"),
+    "community_worker": (
+        "Community-organisation worker",
+        "Intervenant·e d'un organisme communautaire",
+    ),
     "omh_worker": ("OMH worker", "Intervenant·e de l'OMH"),
     "concertation_only": ("Concertation only", "Concertation seulement"),
     "services_as_usual": ("Services as usual", "Services habituels"),
 }
 
-DESCRIPTIONS: dict[str, str] = {
-    "ciusss_social_worker": "Milieu worker employed by the CIUSSS, acting as social worker; local network with OCs.",
-    "community_worker": "Milieu worker employed by a community organisation, on renewable project grants.",
-    "omh_worker": "Milieu worker employed by the housing office (the landlord).",
-    "concertation_only": "Local network and activities, no dedicated milieu worker.",
-    "services_as_usual": "No worker, no network: residents find services on their own.",
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "ciusss_social_worker": (
+        "Milieu worker employed by the CIUSSS, acting as social worker; local network with OCs.",
+        "Intervenant·e rattaché·e au CIUSSS, travailleur·se social·e ; réseau local et OC.",
+    ),
+    "community_worker": (
+        "Milieu worker employed by a community organisation, on renewable project grants.",
+        "Intervenant·e d'un organisme communautaire, financé·e par des subventions de projet.",
+    ),
+    "omh_worker": (
+        "Milieu worker employed by the housing office (the landlord).",
+        "Intervenant·e employé·e par l'office d'habitation (le propriétaire).",
+    ),
+    "concertation_only": (
+        "Local network and activities, no dedicated milieu worker.",
+        "Réseau local et activités, sans intervenant·e de milieu.",
+    ),
+    "services_as_usual": (
+        "No worker, no network: residents find services on their own.",
+        "Ni intervenant·e ni réseau : les résident·e·s trouvent les services par eux-mêmes.",
+    ),
 }
 
 

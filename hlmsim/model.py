@@ -56,8 +56,12 @@ class HLMModel(mesa.Model):
 
     # -- construction --------------------------------------------------------------------------
     def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
-        base_names = np.array([n.rsplit("-", 1)[0] if n not in self._spec_names(scen) else n
-                               for n in self.milieu_names])
+        base_names = np.array(
+            [
+                n.rsplit("-", 1)[0] if n not in self._spec_names(scen) else n
+                for n in self.milieu_names
+            ]
+        )
         sched: dict[int, list[tuple[str, np.ndarray]]] = {}
         for ev in scen.events:
             if ev.milieu is None:
@@ -159,24 +163,44 @@ def _aggregate(rec: dict[str, np.ndarray]) -> dict[str, float]:
         if o.weight == "sum":
             out[name] = float(v.sum())
         else:
-            w = {"households": hh, "hard_to_reach": rec["_n_hard_to_reach"], "needs_met": rec["needs_met"]}[o.weight]
+            w = {
+                "households": hh,
+                "hard_to_reach": rec["_n_hard_to_reach"],
+                "needs_met": rec["needs_met"],
+            }[o.weight]
             ok = ~np.isnan(v) & (w > 0)
             out[name] = float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])) if ok.any() else float("nan")
     return out
 
 
-def timeseries_frame(records: list[dict[str, np.ndarray]], names: list[str], per_milieu: bool = True) -> pd.DataFrame:
+def timeseries_frame(
+    records: list[dict[str, np.ndarray]], names: list[str], per_milieu: bool = True
+) -> pd.DataFrame:
     """Build the tidy table from monthly records."""
     cols = list(OUTCOMES)
     frames = []
     T, M = len(records), len(names)
     if per_milieu and T:
         data = {c: np.concatenate([r[c] for r in records]) for c in cols}
-        frames.append(pd.DataFrame({"month": np.repeat(np.arange(1, T + 1), M),
-                                    "milieu": np.tile(np.array(names, dtype=object), T), **data}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": np.repeat(np.arange(1, T + 1), M),
+                    "milieu": np.tile(np.array(names, dtype=object), T),
+                    **data,
+                }
+            )
+        )
     overall = [_aggregate(r) for r in records]
-    frames.append(pd.DataFrame({"month": np.arange(1, T + 1), "milieu": "all",
-                                **{c: [o[c] for o in overall] for c in cols}}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "month": np.arange(1, T + 1),
+                "milieu": "all",
+                **{c: [o[c] for o in overall] for c in cols},
+            }
+        )
+    )
     df = pd.concat(frames, ignore_index=True)
     return df.sort_values("month", kind="stable").reset_index(drop=True)
 

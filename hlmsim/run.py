@@ -49,12 +49,16 @@ def summarise(ts: pd.DataFrame, months: int = 12) -> dict[str, dict[str, float]]
             elif name == "time_to_meet":
                 w = g["needs_met"].to_numpy(dtype=float)
                 ok = ~np.isnan(v)
-                row[name] = float(np.sum(v[ok] * w[ok]) / w[ok].sum()) if w[ok].sum() > 0 else float("nan")
+                row[name] = (
+                    float(np.sum(v[ok] * w[ok]) / w[ok].sum()) if w[ok].sum() > 0 else float("nan")
+                )
             else:
                 row[name] = float(np.nanmean(v)) if len(v) else float("nan")
         closed = row["needs_met"] + row["needs_abandoned"]
         row["needs_met_share"] = row["needs_met"] / closed if closed else float("nan")
-        row["cost_per_need_met"] = row["cost"] / row["needs_met"] if row["needs_met"] else float("nan")
+        row["cost_per_need_met"] = (
+            row["cost"] / row["needs_met"] if row["needs_met"] else float("nan")
+        )
         out[str(milieu)] = row
     return out
 
@@ -63,8 +67,13 @@ def git_commit() -> str | None:
     """The git commit of the hlmsim source, when it is a git checkout."""
     root = Path(__file__).resolve().parent.parent
     try:
-        res = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
+        res = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return res.stdout.strip() or None if res.returncode == 0 else None
@@ -141,9 +150,16 @@ def write_run(result: RunResult, out: Path) -> Path:
     try:
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
-        write_json(tmp / "summary.json", {"final_year": result.summary,
-                                          "labels": {k: {"en": o.en, "fr": o.fr, "unit": o.unit}
-                                                     for k, o in {**OUTCOMES, **DERIVED}.items()}})
+        write_json(
+            tmp / "summary.json",
+            {
+                "final_year": result.summary,
+                "labels": {
+                    k: {"en": o.en, "fr": o.fr, "unit": o.unit}
+                    for k, o in {**OUTCOMES, **DERIVED}.items()
+                },
+            },
+        )
         write_json(tmp / "metadata.json", result.metadata)
         if out.exists():
             old = out.with_name(f".{out.name}.old")

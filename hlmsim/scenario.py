@@ -147,7 +147,9 @@ def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
     _check_params(data.get("params", {}), source, "params")
     milieux = data.get("milieux")
     if not isinstance(milieux, list) or not milieux:
-        raise InputError("a scenario needs at least one [[milieux]] table", source=source, key="milieux")
+        raise InputError(
+            "a scenario needs at least one [[milieux]] table", source=source, key="milieux"
+        )
     for i, m in enumerate(milieux):
         if not isinstance(m, dict):
             raise InputError("must be a table", source=source, key=f"milieux[{i}]")
@@ -165,7 +167,8 @@ def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
     for j, ev in enumerate(scen.events):
         if ev.milieu is not None and ev.milieu not in names:
             raise InputError(
-                f"unknown milieu '{ev.milieu}'{_suggest(ev.milieu, names)}; milieux: {', '.join(names)}",
+                f"unknown milieu '{ev.milieu}'{_suggest(ev.milieu, names)};"
+                f" milieux: {', '.join(names)}",
                 source=source,
                 key=f"events[{j}].milieu",
             )

@@ -177,7 +177,9 @@ def draw_households(
         "htype": htype.astype(np.int8),
         "hard_to_reach": _beta(rng, mp.hard_to_reach_mean[milieu], n, 4.0),
         "image": _beta(rng, mp.initial_trust_institutions[milieu], n),
-        "engagement": _beta(rng, mp.initial_engagement[milieu] * (0.5 if newcomer else 1.0), n, 3.0),
+        "engagement": _beta(
+            rng, mp.initial_engagement[milieu] * (0.5 if newcomer else 1.0), n, 3.0
+        ),
         "ties": _beta(rng, mp.initial_ties[milieu] * (0.6 if newcomer else 1.0), n, 4.0),
         "knowledge": _beta(rng, mp.initial_knowledge[milieu] * know_scale, n),
         "security": _beta(rng, mp.initial_security[milieu], n, 8.0),
@@ -241,9 +243,12 @@ def init_state(
     colocated = member & (coloc_rank <= n_coloc[:, None]) & (coloc_rank > 0)
     distance = np.where(colocated, 0.0, BASE_DISTANCE[None, :])
     trust0 = np.where(member, mp.initial_network_trust[:, None], 0.1)
-    understanding0 = np.clip(
-        mp.initial_understanding - mp.crisis_origin_understanding_gap * mp.origin_crisis, 0, 1
-    ) * mp.network_present
+    understanding0 = (
+        np.clip(
+            mp.initial_understanding - mp.crisis_origin_understanding_gap * mp.origin_crisis, 0, 1
+        )
+        * mp.network_present
+    )
     has_worker = mp.worker_fte > 0
     ms = Milieux(
         n_households=n_hh,

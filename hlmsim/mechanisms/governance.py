@@ -88,7 +88,9 @@ def step(model: HLMModel) -> None:
     coloc_share = ms.colocated.sum(axis=1) / np.maximum(ms.member.sum(axis=1), 1)
     risk = np.stack(
         [
-            1 - 0.5 * mp.committee_coordination * net - 0.5 * ms.understanding,  # internal organisation
+            1
+            - 0.5 * mp.committee_coordination * net
+            - 0.5 * ms.understanding,  # internal organisation
             1 - ms.role_clarity,  # role clarity
             1 - ms.understanding,  # kind of intervention
             (1 - 0.8 * mp.room_agreement) * (0.4 + 0.6 * coloc_share),  # shared spaces

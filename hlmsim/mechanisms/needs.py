@@ -51,7 +51,9 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
     m = hh.milieu[rows]
     if met:
         model.tally["needs_met"] += np.bincount(m, minlength=M)
-        model.tally["time_to_meet_sum"] += np.bincount(m, weights=hh.need_age[rows, cols] + 1, minlength=M)
+        model.tally["time_to_meet_sum"] += np.bincount(
+            m, weights=hh.need_age[rows, cols] + 1, minlength=M
+        )
         model.tally[f"met_by_{source}"] += np.bincount(m, minlength=M)
         cat = model.tally["needs_met_by_category"]
         np.add.at(cat, (m, cols), 1)
@@ -73,7 +75,9 @@ def step(model: HLMModel) -> None:
     p_self = mp.need_self_resolve_monthly[hh.milieu][:, None]
     rows, cols = np.nonzero(hh.need_open & (u_self < p_self))
     close(model, rows, cols, True, "self")
-    rows, cols = np.nonzero(hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None]))
+    rows, cols = np.nonzero(
+        hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None])
+    )
     close(model, rows, cols, False, "none")
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it

@@ -28,8 +28,11 @@ def capacity(model: HLMModel) -> np.ndarray:
     """Contacts the milieu's worker can make this month (expected)."""
     mp, ms = model.mp, model.ms
     return (
-        mp.worker_fte * mp.worker_contacts_per_fte_month * mp.worker_time_on_site
-        * (0.5 + 0.5 * ms.worker_knowledge) * ms.worker_filled
+        mp.worker_fte
+        * mp.worker_contacts_per_fte_month
+        * mp.worker_time_on_site
+        * (0.5 + 0.5 * ms.worker_knowledge)
+        * ms.worker_filled
     )
 
 
@@ -63,7 +66,8 @@ def step(model: HLMModel) -> None:
     # contact success and trust
     logit = (
         mp.outreach_base_logodds[mc]
-        + mp.outreach_hard_to_reach_effect[mc] * (1 - 0.5 * mp.worker_time_on_site[mc])
+        + mp.outreach_hard_to_reach_effect[mc]
+        * (1 - 0.5 * mp.worker_time_on_site[mc])
         * hh.hard_to_reach[chosen]
         + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
         + 1.0 * hh.trust_worker[chosen]
@@ -94,10 +98,13 @@ def step(model: HLMModel) -> None:
     rows = who[r]
     model.tally["needs_disclosed"] += np.bincount(hh.milieu[rows], minlength=ms.n)
     helped = DIRECT_HELP[c] & (
-        u_help[rows, c] < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
+        u_help[rows, c]
+        < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
     )
     close(model, rows[helped], c[helped], True, "worker")
-    hh.engagement[rows[c == NEED["socialising"]]] += 0.1 * (1 - hh.engagement[rows[c == NEED["socialising"]]])
+    hh.engagement[rows[c == NEED["socialising"]]] += 0.1 * (
+        1 - hh.engagement[rows[c == NEED["socialising"]]]
+    )
     rr, cc = rows[~helped], c[~helped]
     tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
     referral.warm_referral(model, rr, cc, u_ref[rr, cc], tie, by_worker=True)

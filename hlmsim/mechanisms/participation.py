@@ -19,7 +19,12 @@ from .outreach import knowledge_dose
 if TYPE_CHECKING:
     from ..model import HLMModel
 
-EVERYDAY = [NEED["socialising"], NEED["local_resources"], NEED["admin_procedures"], NEED["parenting"]]
+EVERYDAY = [
+    NEED["socialising"],
+    NEED["local_resources"],
+    NEED["admin_procedures"],
+    NEED["parenting"],
+]
 SHARED_SPACES = 3  # index of the controversy theme "shared_spaces"
 
 
@@ -52,7 +57,9 @@ def step(model: HLMModel) -> None:
     start = (u_proj < 1 - np.exp(-mp.collective_projects_per_year / 12)) | model.events_now[
         "collective_project"
     ]
-    ms.project_left = np.where(start, np.maximum(ms.project_left, mp.collective_project_months), ms.project_left)
+    ms.project_left = np.where(
+        start, np.maximum(ms.project_left, mp.collective_project_months), ms.project_left
+    )
     model.tally["projects_started"] += start
 
     # engagement, ties and alignment fade
@@ -61,7 +68,7 @@ def step(model: HLMModel) -> None:
     ms.alignment *= half_life_factor(mp.alignment_half_life_months)
 
     # consultations renew engagement and the fit of actions to needs
-    consult = (scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"])
+    consult = scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"]
     if consult.any():
         p = sigmoid(-2.0 + 3.0 * hh.engagement + 2.0 * hh.trust_worker + 0.5 * hh.ties)
         took_part = consult[m] & (u_cons < p)
@@ -98,8 +105,12 @@ def step(model: HLMModel) -> None:
     # the tenants' association and mutual aid
     mean_eng = per_milieu(m, hh.engagement, ms.n) / np.maximum(ms.n_households, 1)
     ms.association *= half_life_factor(mp.association_half_life_months)
-    ms.association = gap_gain(ms.association, mp.association_gain * np.clip(mp.association_support + mean_eng, 0, 1))
-    joins = ~hh.mutual_aid & (u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement)
+    ms.association = gap_gain(
+        ms.association, mp.association_gain * np.clip(mp.association_support + mean_eng, 0, 1)
+    )
+    joins = ~hh.mutual_aid & (
+        u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement
+    )
     leaves = hh.mutual_aid & (hh.engagement < 0.05) & (u_mut < 0.05)
     hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves
     hh.ties = gap_gain(hh.ties, 0.02, hh.mutual_aid)

@@ -43,8 +43,9 @@ def best_partner(model: HLMModel, warm: bool) -> np.ndarray:
     return np.argmax(score, axis=2)
 
 
-def completion_logit(model: HLMModel, m: np.ndarray, p: np.ndarray, trust_res: np.ndarray,
-                     tie: np.ndarray) -> np.ndarray:
+def completion_logit(
+    model: HLMModel, m: np.ndarray, p: np.ndarray, trust_res: np.ndarray, tie: np.ndarray
+) -> np.ndarray:
     """Log-odds that a warm referral of residents (milieux m) to partners p is completed."""
     mp, ms = model.mp, model.ms
     return (
@@ -56,8 +57,9 @@ def completion_logit(model: HLMModel, m: np.ndarray, p: np.ndarray, trust_res: n
     )
 
 
-def enqueue(model: HLMModel, rows: np.ndarray, cols: np.ndarray, partner: np.ndarray,
-            priority: np.ndarray) -> None:
+def enqueue(
+    model: HLMModel, rows: np.ndarray, cols: np.ndarray, partner: np.ndarray, priority: np.ndarray
+) -> None:
     """Put needs (rows, cols) in the queue of ``partner`` (kind index) of their milieu."""
     hh = model.hh
     P = model.ms.member.shape[1]
@@ -66,8 +68,14 @@ def enqueue(model: HLMModel, rows: np.ndarray, cols: np.ndarray, partner: np.nda
     hh.need_priority[rows, cols] = priority
 
 
-def warm_referral(model: HLMModel, rows: np.ndarray, cols: np.ndarray, u: np.ndarray,
-                  tie: np.ndarray, by_worker: bool) -> None:
+def warm_referral(
+    model: HLMModel,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    u: np.ndarray,
+    tie: np.ndarray,
+    by_worker: bool,
+) -> None:
     """Refer needs (rows, cols) to the best partner; completed ones join its queue."""
     if len(rows) == 0:
         return

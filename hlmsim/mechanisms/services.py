@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 def capacity(model: HLMModel) -> np.ndarray:
     """Monthly capacity of every partner for this milieu's residents, (M, P)."""
     mp, ms = model.mp, model.ms
-    return mp.service_capacity_per_100_households[:, None] * ms.n_households[:, None] / 100 * ms.funding
+    return (
+        mp.service_capacity_per_100_households[:, None]
+        * ms.n_households[:, None]
+        / 100
+        * ms.funding
+    )
 
 
 def step(model: HLMModel) -> None:
@@ -79,11 +84,17 @@ def step(model: HLMModel) -> None:
         cr = hr[cand_r]
         if len(cr):
             lm, lp = link[cr] // P, link[cr] % P
-            p_cross = sigmoid(mp.cross_referral_logodds[lm] + mp.referral_tie_effect[lm] * ms.trust[lm, lp])
+            p_cross = sigmoid(
+                mp.cross_referral_logodds[lm] + mp.referral_tie_effect[lm] * ms.trust[lm, lp]
+            )
             go = u_cross[cr, cand_c] < p_cross
             referral.warm_referral(
-                model, cr[go], cand_c[go], u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], 1e-12),
-                ms.trust, by_worker=False,
+                model,
+                cr[go],
+                cand_c[go],
+                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], 1e-12),
+                ms.trust,
+                by_worker=False,
             )
             model.tally["cross_referrals"] += np.bincount(lm[go], minlength=M)
 

@@ -44,7 +44,9 @@ def step(model: HLMModel) -> None:
     ev = model.events_now
 
     # 1. the milieu worker
-    leaving = ms.worker_filled & ((u_w < monthly_hazard(mp.worker_turnover_annual)) | ev["worker_leaves"])
+    leaving = ms.worker_filled & (
+        (u_w < monthly_hazard(mp.worker_turnover_annual)) | ev["worker_leaves"]
+    )
     worker_departs(model, leaving)
     vacancy = -mp.worker_vacancy_months * np.log1p(-u_vac * (1 - 1e-12))  # exponential delay
     ms.worker_vacancy_left = np.where(leaving, vacancy, ms.worker_vacancy_left)
@@ -56,7 +58,9 @@ def step(model: HLMModel) -> None:
     ms.worker_knowledge = np.where(hired, 0.2, ms.worker_knowledge)
     ramp = 1 - np.exp(-1.0 / np.maximum(mp.worker_rampup_months, 0.5))
     ms.worker_knowledge = np.where(
-        ms.worker_filled, ms.worker_knowledge + ramp * (1 - ms.worker_knowledge), ms.worker_knowledge
+        ms.worker_filled,
+        ms.worker_knowledge + ramp * (1 - ms.worker_knowledge),
+        ms.worker_knowledge,
     )
     ms.worker_tenure = np.where(ms.worker_filled, ms.worker_tenure + 1, 0.0)
     model.tally["vacancy_months"] += (mp.worker_fte > 0) & ~ms.worker_filled
