@@ -85,6 +85,26 @@ DERIVED = {
     "needs_met_share": _o("Share of needs met", "Part des besoins répondus", "share of closed needs"),
 }
 
+#: French for each unit word (units are composed as "<thing> / <period>").
+UNIT_WORDS_FR = {
+    "activities": "activités", "contacts": "contacts", "controversies": "controverses",
+    "departures": "départs", "households": "ménages", "index 0-1": "indice 0-1",
+    "meetings": "rencontres", "months": "mois", "month": "mois", "needs": "besoins",
+    "need": "besoin", "position-months": "mois-poste", "referrals": "références",
+    "requests": "demandes", "services": "services", "FTE-months": "mois-ETP", "year": "an",
+    "share of closed needs": "part des besoins fermés",
+    "share of hard-to-reach households": "part des ménages difficiles à rejoindre",
+    "share of households": "part des ménages",
+}
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """An outcome's unit in English or French."""
+    if lang != "fr":
+        return unit
+    return " / ".join(UNIT_WORDS_FR.get(part, part) for part in unit.split(" / "))
+
+
 #: Tally names reset every month (mechanisms add to them).
 TALLIES = (
     "needs_new", "needs_opened", "needs_met", "needs_abandoned", "needs_left_open", "time_to_meet_sum",

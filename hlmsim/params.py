@@ -98,9 +98,10 @@ def par(
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors, assignments are validated."""
+    """Base: unknown keys are errors, types are strict (no "yes" for true, no 12.0 for 12),
+    assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 class Params(Strict):

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .model import HLMModel
 from .outcomes import DERIVED, OUTCOMES
 from .params import Scenario
-from .scenario import load_scenario, scenario_dict, scenario_hash
+from .scenario import load_scenario, scenario_dict, scenario_hash, validate
 
 
 @dataclass
@@ -108,9 +109,10 @@ def run(
     agents: bool = False,
 ) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a shipped name or a path) with one seed."""
-    scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if months is not None:
-        scen = scen.model_copy(update={"months": int(months)})
+    if isinstance(scenario, Scenario):
+        scen = scenario if months is None else validate({**scenario.model_dump(), "months": months})
+    else:
+        scen = load_scenario(scenario, **({} if months is None else {"months": months}))
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     model = HLMModel(scen, seed=seed, agents=agents).run()
     ts = model.timeseries()
@@ -141,10 +143,31 @@ def _nan_to_none(x: Any) -> Any:
     return x
 
 
+#: Files a run folder holds.
+RUN_FILES = frozenset({"timeseries.parquet", "timeseries.csv", "summary.json", "metadata.json"})
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output path that is a file, or a folder holding more than a run's files:
+    writing replaces the whole folder, and must never delete anything else."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError("exists and is not a folder", source=str(out))
+    others = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+    if others:
+        raise InputError(
+            f"folder exists and holds other files than a run's (e.g. {others[0]});"
+            " it would be replaced: choose another output folder",
+            source=str(out),
+        )
+
+
 def write_run(result: RunResult, out: Path) -> Path:
     """Write timeseries.parquet/.csv, summary.json and metadata.json into ``out``, atomically:
     files go to a temporary sibling folder that replaces ``out`` only when complete."""
     out = Path(out)
+    check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -82,7 +82,12 @@ def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str
     if not isinstance(base, str):
         raise InputError("must be a scenario name or path (a string)", source=src, key="base")
     base_ref = base if not base.endswith(".toml") else str(path.parent / base)
-    merged, _ = _raw(base_ref, (*seen, key))
+    try:
+        merged, _ = _raw(base_ref, (*seen, key))
+    except InputError as err:
+        if err.source is not None:
+            raise
+        raise InputError(err.detail, source=src, key="base") from None
     return _merge(merged, data), src
 
 
@@ -115,9 +120,17 @@ def _check_params(params: Any, src: str | None, where: str) -> dict[str, Any]:
     return params
 
 
+def _loc(parts: tuple[Any, ...]) -> str:
+    """A key path as written in messages: ``milieux[0].ensembles[1].units``."""
+    out = ""
+    for x in parts:
+        out += f"[{x}]" if isinstance(x, int) else (f".{x}" if out else str(x))
+    return out
+
+
 def _validation_message(err: ValidationError, src: str | None, prefix: str) -> InputError:
     e = err.errors()[0]
-    loc = ".".join(str(x) for x in e["loc"])
+    loc = _loc(e["loc"])
     key = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
     msg = e["msg"]
     if e["type"] == "extra_forbidden":
@@ -191,7 +204,10 @@ def milieu_params(scen: Scenario, index: int, source: str | None = None) -> Para
     try:
         return Params(**values)
     except ValidationError as err:
-        where = f"milieux[{index}].params" if any(k in m.params for k in values) else "params"
+        bad = err.errors()[0]["loc"][0]
+        where = f"milieux[{index}].params" if bad in m.params else "params"
+        if bad not in m.params and bad not in scen.params:
+            where = f"arrangement '{arrangement}'"  # a preset value: a programming error
         raise _validation_message(err, source, where) from None
 
 
@@ -214,7 +230,15 @@ def load_scenario(name_or_path: str | Path = "default", **overrides: Any) -> Sce
             raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
     if top or params:
         data = _merge(data, {**top, **({"params": params} if params else {})})
-    return validate(data, src)
+    try:
+        return validate(data, src)
+    except InputError as err:
+        # a bad override is the caller's, not the file's
+        key = (err.key or "").split("[")[0]
+        name = key.split(".", 1)[1] if key.startswith("params.") else key
+        if name in overrides:
+            raise InputError(err.detail, source="overrides", key=name) from None
+        raise
 
 
 def scenario_dict(scen: Scenario) -> dict[str, Any]:

@@ -1,0 +1,8 @@
+"""``python -m hlmsim``: the command line (see :mod:`hlmsim.cli`)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,497 @@
+"""The ``hlmsim`` command line: run a scenario, list, show and check scenario files.
+
+Every bad input (a scenario file's unknown key, wrong type or out-of-range value, a missing or
+malformed file, an unknown arrangement, a bad number on the command line) is reported as one
+line ``hlmsim: error: <message>`` on stderr with exit code 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .arrangements import ARRANGEMENTS
+from .errors import InputError
+from .outcomes import DERIVED, OUTCOMES, Outcome, unit_label
+from .params import Params, Scenario, field_meta
+from .run import check_out_dir
+from .scenario import load_scenario, milieu_params, shipped_scenarios
+
+#: Final-year indicators shown after a run, in this order.
+SUMMARY_INDICATORS: tuple[str, ...] = (
+    "needs_met",
+    "needs_met_share",
+    "needs_unmet",
+    "reached",
+    "hard_to_reach_reached",
+    "service_use",
+    "isolation",
+    "engagement",
+    "security",
+    "health_network_image",
+    "trust_worker",
+    "inter_org_trust",
+    "cost",
+    "cost_per_need_met",
+)
+#: Beyond this many milieux the run summary shows only the overall column.
+MAX_MILIEU_COLUMNS = 8
+
+_TEXT: dict[str, dict[str, str]] = {
+    "indicator": {"en": "Indicator", "fr": "Indicateur"},
+    "unit": {"en": "Unit", "fr": "Unité"},
+    "all": {"en": "all", "fr": "tous"},
+    "final_year": {"en": "Final year", "fr": "Dernière année"},
+    "months": {"en": "months", "fr": "mois"},
+    "per_year": {"en": "/ year", "fr": "/ an"},
+    "total_over": {"en": "total over", "fr": "total sur"},
+    "seed": {"en": "seed", "fr": "graine"},
+    "more_milieux": {
+        "en": "{n} milieux: per-milieu values are in summary.json",
+        "fr": "{n} milieux : les valeurs par milieu sont dans summary.json",
+    },
+    "wrote": {"en": "wrote", "fr": "écrit"},
+    "name": {"en": "Name", "fr": "Nom"},
+    "description": {"en": "Description", "fr": "Description"},
+    "arrangement": {"en": "Arrangement", "fr": "Arrangement"},
+    "arrangements": {"en": "Arrangement(s)", "fr": "Arrangement(s)"},
+    "file": {"en": "File", "fr": "Fichier"},
+    "horizon": {"en": "Months", "fr": "Mois"},
+    "milieux": {"en": "Milieux", "fr": "Milieux"},
+    "milieu": {"en": "Milieu", "fr": "Milieu"},
+    "city": {"en": "City", "fr": "Ville"},
+    "copies": {"en": "Copies", "fr": "Copies"},
+    "households": {"en": "Households", "fr": "Ménages"},
+    "ensembles": {"en": "Ensembles", "fr": "Ensembles"},
+    "events": {"en": "Events", "fr": "Événements"},
+    "no_events": {"en": "Events: none", "fr": "Événements : aucun"},
+    "month": {"en": "Month", "fr": "Mois"},
+    "kind": {"en": "Kind", "fr": "Type"},
+    "every_milieu": {"en": "all milieux", "fr": "tous les milieux"},
+    "parameter": {"en": "Parameter", "fr": "Paramètre"},
+    "value": {"en": "Value", "fr": "Valeur"},
+    "default": {"en": "Default", "fr": "Défaut"},
+    "source": {"en": "Source", "fr": "Source"},
+    "meaning": {"en": "Meaning", "fr": "Signification"},
+    "params_common": {
+        "en": "Parameters (same in every milieu)",
+        "fr": "Paramètres (identiques dans tous les milieux)",
+    },
+    "params_differ": {
+        "en": "Parameters that differ between milieux",
+        "fr": "Paramètres qui diffèrent entre les milieux",
+    },
+    "legend": {
+        "en": "* differs from the schema default (shown in the Default column)",
+        "fr": "* diffère de la valeur par défaut du schéma (colonne Défaut)",
+    },
+    "invalid": {"en": "invalid", "fr": "invalide"},
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return _TEXT[key][lang]
+
+
+# --- argument parsing -------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``hlmsim``."""
+    parser = argparse.ArgumentParser(
+        prog="hlmsim",
+        description="Agent-based simulation of proximity intervention in Québec public housing.",
+    )
+    parser.add_argument("--version", action="version", version=f"hlmsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p_run = sub.add_parser("run", help="run a scenario and write its results")
+    p_run.add_argument(
+        "scenario",
+        nargs="?",
+        default="default",
+        metavar="SCENARIO",
+        help="a shipped scenario's name or a path to a .toml file (default: default)",
+    )
+    p_run.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
+    p_run.add_argument("--months", type=int, default=None, help="horizon in months (>= 1)")
+    p_run.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: results/runs/<scenario>-seed<N>)",
+    )
+    p_run.add_argument(
+        "--arrangement",
+        default=None,
+        metavar="NAME",
+        help=f"run every milieu on this arrangement ({', '.join(ARRANGEMENTS)})",
+    )
+    _add_lang(p_run)
+
+    p_scen = sub.add_parser("scenarios", help="list, show or check scenarios")
+    ssub = p_scen.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ssub.add_parser("list", help="list the shipped scenarios")
+    p_show = ssub.add_parser("show", help="show a resolved scenario and its parameters")
+    p_show.add_argument("scenario", metavar="NAME_OR_PATH")
+    _add_lang(p_show)
+    p_check = ssub.add_parser("check", help="validate a scenario file")
+    p_check.add_argument("file", metavar="FILE")
+    return parser
+
+
+def _add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang", choices=("en", "fr"), default="en", help="language of labels (default: en)"
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    """A console on the current stdout, wide enough for tables when not a terminal."""
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(
+        file=sys.stdout, width=160 if wide else None, markup=False, highlight=False, emoji=False
+    )
+
+
+def _suggest(word: str, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.6)
+    return f" (did you mean: {', '.join(close)}?)" if close else ""
+
+
+def _months_bounds() -> tuple[int, int]:
+    lo, hi = 1, 600
+    for m in Scenario.model_fields["months"].metadata:
+        lo = lo if getattr(m, "ge", None) is None else m.ge
+        hi = hi if getattr(m, "le", None) is None else m.le
+    return int(lo), int(hi)
+
+
+def _check_run_args(args: argparse.Namespace) -> None:
+    """Validate the command line's numbers and names before anything is loaded or written."""
+    if args.seed < 0:
+        raise InputError(f"must be a non-negative integer (got {args.seed})", key="--seed")
+    if args.months is not None:
+        lo, hi = _months_bounds()
+        if not lo <= args.months <= hi:
+            raise InputError(f"must be between {lo} and {hi} (got {args.months})", key="--months")
+    if args.arrangement is not None and args.arrangement not in ARRANGEMENTS:
+        raise InputError(
+            f"unknown arrangement '{args.arrangement}'{_suggest(args.arrangement, ARRANGEMENTS)};"
+            f" allowed: {', '.join(ARRANGEMENTS)}",
+            key="--arrangement",
+        )
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scenario"
+
+
+def households(scen: Scenario) -> int:
+    """Households (dwelling units) of a scenario, counting milieu copies."""
+    return sum(sum(e.units for e in m.ensembles) * m.copies for m in scen.milieux)
+
+
+def n_milieux(scen: Scenario) -> int:
+    """Milieux of a scenario, counting copies."""
+    return sum(m.copies for m in scen.milieux)
+
+
+def _label(o: Outcome, lang: str) -> str:
+    return o.fr if lang == "fr" else o.en
+
+
+def _fmt_number(x: float, decimals: int, lang: str) -> str:
+    s = f"{x:,.{decimals}f}"
+    if lang == "fr":
+        s = s.replace(",", "\u202f").replace(".", ",")
+    return s
+
+
+def format_indicator(value: float, unit: str, lang: str = "en") -> str:
+    """Format a final-year value by its unit: shares in %, indices to 2 decimals, dollars."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit.startswith("share"):
+        s = _fmt_number(100 * value, 1, lang)
+        return f"{s} %" if lang == "fr" else f"{s}%"
+    if unit.startswith("index"):
+        return _fmt_number(value, 2, lang)
+    if unit.startswith("$"):
+        s = _fmt_number(value, 0, lang)
+        return f"{s} $" if lang == "fr" else f"${s}"
+    return _fmt_number(value, 0 if abs(value) >= 10 or value == int(value) else 1, lang)
+
+
+def _indicator_unit(o: Outcome, window: int, lang: str) -> str:
+    unit = unit_label(o.unit, lang)
+    per_month = "/ " + unit_label("month", lang)
+    if o.final == "sum" and per_month in unit:
+        if window == 12:
+            return unit.replace(per_month, _t("per_year", lang))
+        total = f", {_t('total_over', lang)} {window} {_t('months', lang)}"
+        return unit.replace(" " + per_month, total)
+    return unit
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``hlmsim run``: run one scenario with one seed, write its files, print a summary."""
+    from .run import run
+
+    _check_run_args(args)
+    overrides: dict[str, Any] = {}
+    if args.months is not None:
+        overrides["months"] = args.months
+    if args.arrangement is not None:
+        overrides["arrangement"] = args.arrangement
+    if overrides:
+        load_scenario(args.scenario)  # the file itself must be valid, whatever the overrides
+    scen = load_scenario(args.scenario, **overrides)
+    if args.out:
+        out = Path(args.out)
+    else:
+        out = Path("results") / "runs" / f"{_safe_name(scen.name)}-seed{args.seed}"
+    check_out_dir(out.resolve())
+    result = run(scen, seed=args.seed)
+    try:
+        written = result.write(out.resolve())
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror or err}", source=str(out)) from None
+    _print_run_summary(result.summary, result.timeseries, scen, args.seed, args.lang)
+    files = ", ".join(sorted(p.name for p in written.iterdir()))
+    print(f"{_t('wrote', args.lang)}: {out} ({files})")
+    return 0
+
+
+def _print_run_summary(
+    summary: dict[str, dict[str, float]], ts: Any, scen: Scenario, seed: int, lang: str
+) -> None:
+    last = int(ts["month"].max()) if len(ts) else 0
+    first = max(1, last - 11)
+    window = last - first + 1
+    columns = ["all"] + [m for m in summary if m != "all"]
+    note = None
+    if len(columns) - 1 > MAX_MILIEU_COLUMNS:
+        note = _t("more_milieux", lang).format(n=len(columns) - 1)
+        columns = ["all"]
+    table = Table(
+        title=f"{scen.name}, {_t('seed', lang)} {seed}: {_t('final_year', lang)}"
+        f" ({_t('months', lang)} {first}–{last})",
+        title_justify="left",
+    )
+    table.add_column(_t("indicator", lang))
+    table.add_column(_t("unit", lang), style="dim")
+    for c in columns:
+        table.add_column(_t("all", lang) if c == "all" else c, justify="right")
+    labels = {**OUTCOMES, **DERIVED}
+    for key in SUMMARY_INDICATORS:
+        o = labels[key]
+        row = [format_indicator(summary[c].get(key, math.nan), o.unit, lang) for c in columns]
+        table.add_row(_label(o, lang), _indicator_unit(o, window, lang), *row)
+    console = _console()
+    console.print(table)
+    if note:
+        console.print(note)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``hlmsim scenarios list``: the shipped scenarios and their descriptions."""
+    lang = "en"
+    table = Table(title="Shipped scenarios", title_justify="left")
+    table.add_column(_t("name", lang))
+    table.add_column(_t("arrangements", lang))
+    table.add_column(_t("description", lang))
+    for name in shipped_scenarios():
+        try:
+            scen = load_scenario(name)
+        except InputError as err:
+            table.add_row(name, "", f"({_t('invalid', lang)}: {err})")
+            continue
+        table.add_row(name, ", ".join(_arrangements(scen)), scen.description)
+    _console().print(table)
+    return 0
+
+
+def _arrangements(scen: Scenario) -> list[str]:
+    seen = [m.arrangement or scen.arrangement for m in scen.milieux]
+    return list(dict.fromkeys(seen))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``hlmsim scenarios show``: the resolved scenario, its milieux, events and parameters."""
+    lang = args.lang
+    scen = load_scenario(args.scenario)
+    resolved = [milieu_params(scen, i) for i in range(len(scen.milieux))]
+    console = _console()
+
+    head = Table(show_header=False, box=None, pad_edge=False)
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row(_t("name", lang), scen.name)
+    head.add_row(_t("description", lang), scen.description)
+    head.add_row(_t("arrangements", lang), _arrangement_text(scen, lang))
+    head.add_row(_t("horizon", lang), str(scen.months))
+    head.add_row(
+        _t("households", lang),
+        f"{households(scen)} ({n_milieux(scen)} {_t('milieux', lang).lower()})",
+    )
+    console.print(head)
+    console.print()
+
+    mt = Table(title=_t("milieux", lang), title_justify="left")
+    for key in ("milieu", "city", "arrangement", "copies", "households", "ensembles"):
+        mt.add_column(_t(key, lang), justify="right" if key in ("copies", "households") else "left")
+    for m in scen.milieux:
+        if len(m.ensembles) <= 3:
+            names = ", ".join(f"{e.name} ({e.units})" for e in m.ensembles)
+        else:
+            sizes = sorted({e.units for e in m.ensembles})
+            span = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
+            names = f"{len(m.ensembles)} × {span}"
+        mt.add_row(
+            m.name,
+            m.city,
+            m.arrangement or scen.arrangement,
+            str(m.copies),
+            str(sum(e.units for e in m.ensembles) * m.copies),
+            names,
+        )
+    console.print(mt)
+
+    if scen.events:
+        et = Table(title=_t("events", lang), title_justify="left")
+        for key in ("month", "kind", "milieu"):
+            et.add_column(_t(key, lang))
+        for ev in sorted(scen.events, key=lambda e: e.month):
+            et.add_row(str(ev.month), ev.kind, ev.milieu or _t("every_milieu", lang))
+        console.print(et)
+    else:
+        console.print(_t("no_events", lang))
+    console.print()
+    _print_params(console, scen, resolved, lang)
+    return 0
+
+
+def _arrangement_text(scen: Scenario, lang: str) -> str:
+    own = {m.name: m.arrangement for m in scen.milieux if m.arrangement}
+    if not own:
+        return scen.arrangement
+    parts = [f"{a} ({name})" for name, a in own.items()]
+    rest = [m.name for m in scen.milieux if not m.arrangement]
+    if rest:
+        parts.append(f"{scen.arrangement} ({', '.join(rest)})")
+    return "; ".join(parts)
+
+
+def _print_params(console: Console, scen: Scenario, resolved: list[Params], lang: str) -> None:
+    """Parameters the same in every milieu once; those that differ with a column per milieu."""
+    values = [p.model_dump() for p in resolved]
+    common, differ = [], []
+    for name in Params.model_fields:
+        vals = [v[name] for v in values]
+        (common if all(x == vals[0] for x in vals) else differ).append(name)
+    label_key = "label_fr" if lang == "fr" else "label_en"
+
+    def mark(name: str, v: Any) -> str:
+        return _fmt_value(v) + (" *" if v != field_meta(name)["default"] else "")
+
+    def default(name: str, vals: list[Any]) -> str:
+        d = field_meta(name)["default"]
+        return _fmt_value(d) if any(v != d for v in vals) else ""
+
+    if differ:
+        dt = Table(title=_t("params_differ", lang), title_justify="left")
+        dt.add_column(_t("parameter", lang))
+        for m in scen.milieux:
+            dt.add_column(m.name)
+        for key in ("default", "unit", "source"):
+            dt.add_column(_t(key, lang))
+        for name in differ:
+            meta = field_meta(name)
+            vals = [v[name] for v in values]
+            dt.add_row(
+                name, *[mark(name, x) for x in vals], default(name, vals), meta["unit"],
+                meta["source"],
+            )
+        console.print(dt)
+    ct = Table(title=_t("params_common", lang), title_justify="left")
+    for key in ("parameter", "value", "default", "unit", "source", "meaning"):
+        ct.add_column(_t(key, lang), ratio=2 if key == "meaning" else None)
+    for name in common:
+        meta = field_meta(name)
+        v = values[0][name]
+        ct.add_row(
+            name, mark(name, v), default(name, [v]), meta["unit"], meta["source"],
+            meta[label_key],
+        )
+    console.print(ct)
+    console.print(_t("legend", lang))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``hlmsim scenarios check``: validate a scenario file, print one ``ok:`` line."""
+    scen = load_scenario(args.file)
+    print(
+        f"ok: {args.file} ({n_milieux(scen)} milieux, {households(scen)} households,"
+        f" {scen.months} months)"
+    )
+    return 0
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    handlers = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "check": cmd_check}
+    handler = handlers[args.action if args.command == "scenarios" else args.command]
+    try:
+        return handler(args)
+    except InputError as err:
+        print(f"hlmsim: error: {_one_line(str(err))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hlmsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `hlmsim scenarios show default | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
