@@ -156,7 +156,9 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     out["security"] = mean(hh.security)
     out["health_network_image"] = mean(hh.image)
     out["trust_worker"] = mean(hh.trust_worker)
-    out["inter_org_trust"] = ms.trust.mean(axis=1)
+    n_mem = ms.member.sum(axis=1)
+    # among the network's members; no network, no trust built between organisations
+    out["inter_org_trust"] = (ms.trust * ms.member).sum(axis=1) / np.maximum(n_mem, 1)
     out["shared_understanding"] = ms.understanding.copy()
     out["role_clarity"] = ms.role_clarity.copy()
     out["open_controversies"] = ms.controversy.sum(axis=1).astype(float)

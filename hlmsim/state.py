@@ -44,7 +44,12 @@ EMPLOYER_PARTNER = np.array(
     [KIND[EMPLOYER_KIND[e]] if EMPLOYER_KIND[e] else -1 for e in EMPLOYERS], dtype=np.int64
 )
 #: Community partners: those whose funding can be cut (not the public institutions).
-COMMUNITY = np.array([k not in ("ciusss_services", "omh_services") for k in PARTNER_KINDS])
+COMMUNITY = np.array(
+    [
+        k in ("family_org", "youth_org", "seniors_org", "community_resource_centre")
+        for k in PARTNER_KINDS
+    ]
+)
 #: Order in which kinds join the network as n_partners grows.
 JOIN_ORDER = np.arange(P)
 #: Order in which members are co-located on site (community organisations first).

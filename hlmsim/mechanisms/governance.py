@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import CONTROVERSY_THEMES, half_life_factor, monthly_hazard
+from ..params import CONTROVERSY_THEMES, half_life_factor
 from ._util import gap_gain, scheduled, sigmoid
 
 if TYPE_CHECKING:
@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 def facilitation(model: HLMModel) -> np.ndarray:
-    """Animation and mediation capacity of the milieu's organisers, in [0, 1]."""
-    oc_any = model.ms.oc_filled.any(axis=1)
-    return model.mp.oc_mediation * oc_any
+    """Animation and mediation capacity of the milieu's organisers, in [0, 1]: the CIUSSS OC,
+    who coordinates the structure, carries most of it; the OMH OC adds liaison."""
+    oc = model.ms.oc_filled
+    return model.mp.oc_mediation * (0.65 * oc[:, 0] + 0.35 * oc[:, 1])
 
 
 def step(model: HLMModel) -> None:
@@ -64,8 +65,8 @@ def step(model: HLMModel) -> None:
         share = attend.sum(axis=1) / np.maximum(ms.member.sum(axis=1), 1)
         g = mp.meeting_understanding_gain * quality * share
         ms.trust = gap_gain(ms.trust, (mp.meeting_trust_gain * quality)[:, None], attend)
-        if c == 2:  # coordination: roles and internal organisation
-            ms.role_clarity = gap_gain(ms.role_clarity, g, meets)
+        if c == 2:  # coordination: roles and internal organisation, led by the CIUSSS OC
+            ms.role_clarity = gap_gain(ms.role_clarity, g * (0.5 + 0.5 * ms.oc_filled[:, 0]), meets)
             ms.understanding = gap_gain(ms.understanding, g / 2, meets)
         else:
             ms.understanding = gap_gain(ms.understanding, g, meets)
@@ -93,11 +94,14 @@ def step(model: HLMModel) -> None:
             - 0.5 * ms.understanding,  # internal organisation
             1 - ms.role_clarity,  # role clarity
             1 - ms.understanding,  # kind of intervention
-            (1 - 0.8 * mp.room_agreement) * (0.4 + 0.6 * coloc_share),  # shared spaces
+            # shared spaces: the room agreement, and the OMH OC's logistics, protect
+            (1 - 0.8 * mp.room_agreement)
+            * (1 - 0.3 * ms.oc_filled[:, 1])
+            * (0.4 + 0.6 * coloc_share),
         ],
         axis=1,
     )
-    p_arise = monthly_hazard(mp.controversy_rate_annual)[:, None] * np.clip(risk, 0, 1)
+    p_arise = (1 - np.exp(-mp.controversy_rate_annual / 12))[:, None] * np.clip(risk, 0, 1)
     arise = net[:, None] & ~ms.controversy & (u_arise < p_arise)
     settle_logit = (
         mp.mediation_base_logodds + mp.mediation_effect * animation + 0.7 * tools + 1.0 * met_any

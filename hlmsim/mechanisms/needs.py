@@ -73,7 +73,7 @@ def step(model: HLMModel) -> None:
     # open needs age; some resolve on their own (not while being served), some are given up
     hh.need_age += hh.need_open
     p_self = mp.need_self_resolve_monthly[hh.milieu][:, None]
-    rows, cols = np.nonzero(hh.need_open & (u_self < p_self))
+    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0) & (u_self < p_self))
     close(model, rows, cols, True, "self")
     rows, cols = np.nonzero(
         hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None])

@@ -70,7 +70,8 @@ def step(model: HLMModel) -> None:
     # consultations renew engagement and the fit of actions to needs
     consult = scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"]
     if consult.any():
-        p = sigmoid(-2.0 + 3.0 * hh.engagement + 2.0 * hh.trust_worker + 0.5 * hh.ties)
+        liaison = 0.5 * ms.oc_filled[:, 1]  # the OMH OC links the institution and residents
+        p = sigmoid(-2.0 + 3.0 * hh.engagement + 2.0 * hh.trust_worker + 0.5 * hh.ties + liaison[m])
         took_part = consult[m] & (u_cons < p)
         hh.engagement = gap_gain(hh.engagement, mp.consultation_engagement_gain[m], took_part)
         ms.alignment = np.where(consult, gap_gain(ms.alignment, 0.8), ms.alignment)

@@ -28,17 +28,19 @@ def tie_strength(model: HLMModel) -> np.ndarray:
     return np.where(own, np.maximum(ms.trust, 0.8), ms.trust)
 
 
-def best_partner(model: HLMModel, warm: bool) -> np.ndarray:
+def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
     """The partner chosen for each (milieu, need category): (M, K).
 
-    A warm referral goes to the partner the referrer trusts most (on site and near preferred); a
-    resident on their own goes to the nearest service they can find.
+    A warm referral goes to the partner the referrer trusts most (on site and near preferred):
+    ``referrer="worker"`` uses the worker's ties, ``"partner"`` the network's trust; a resident
+    on their own (``"self"``) goes to the nearest service they can find.
     """
     ms = model.ms
-    if warm:
-        score = tie_strength(model) + 0.5 * ms.colocated - 0.2 * ms.distance
-    else:
+    if referrer == "self":
         score = -ms.distance + 0.01 * ms.member
+    else:
+        tie = tie_strength(model) if referrer == "worker" else ms.trust
+        score = tie + 0.5 * ms.colocated - 0.2 * ms.distance
     score = np.where(SERVES.T[None, :, :], score[:, None, :], -np.inf)  # (M, K, P)
     return np.argmax(score, axis=2)
 
@@ -80,7 +82,7 @@ def warm_referral(
     if len(rows) == 0:
         return
     m = model.hh.milieu[rows]
-    p = model.best_warm[m, cols]
+    p = (model.best_warm if by_worker else model.best_onward)[m, cols]
     trust_res = model.hh.trust_worker[rows] if by_worker else np.zeros(len(rows))
     done = u < sigmoid(completion_logit(model, m, p, trust_res, tie[m, p]))
     own = p == employer_partner(model)[m]

@@ -79,7 +79,8 @@ def step(model: HLMModel) -> None:
     if by_member.any():
         hr, hm, hp = sr[by_member], sm[by_member], sp[by_member]
         link = np.zeros((N,), dtype=np.int64) - 1
-        link[hr] = hm * P + hp
+        link[hr] = hm * P + hp  # one onward referrer per household (the last served)
+        hr = np.unique(hr)
         cand_r, cand_c = np.nonzero(hh.need_open[hr] & (hh.need_queue[hr] < 0))
         cr = hr[cand_r]
         if len(cr):

@@ -50,9 +50,11 @@ def step(model: HLMModel) -> None:
     worker_departs(model, leaving)
     vacancy = -mp.worker_vacancy_months * np.log1p(-u_vac * (1 - 1e-12))  # exponential delay
     ms.worker_vacancy_left = np.where(leaving, vacancy, ms.worker_vacancy_left)
-    waiting = (mp.worker_fte > 0) & ~ms.worker_filled
+    # positions vacant since before this month count down (a vacancy of v months lasts v months)
+    just_left = leaving | (model.tally["grants_lapsed"] > 0)
+    waiting = (mp.worker_fte > 0) & ~ms.worker_filled & ~just_left
     ms.worker_vacancy_left = np.where(waiting, ms.worker_vacancy_left - 1, ms.worker_vacancy_left)
-    hired = waiting & ~leaving & (ms.worker_vacancy_left <= 0)
+    hired = waiting & (ms.worker_vacancy_left <= 0)
     ms.worker_filled = ms.worker_filled | hired
     ms.worker_serial += hired
     ms.worker_knowledge = np.where(hired, 0.2, ms.worker_knowledge)
