@@ -21,12 +21,24 @@ def rank_in_group(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.
     Returns (order, rank) where ``rank[j]`` is the position of item ``order[j]`` within its group.
     """
     order = np.lexsort((*keys, group))
-    g = group[order]
+    return order, _ranks(group[order])
+
+
+def rank_in_group_by_key(
+    group: np.ndarray, key: np.ndarray, span: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`rank_in_group` with one float key of range narrower than ``span``: one sort on
+    ``group * span + key`` (same order, several times faster than ``lexsort``)."""
+    order = np.argsort(group * span + key, kind="stable")
+    return order, _ranks(group[order])
+
+
+def _ranks(g: np.ndarray) -> np.ndarray:
     if len(g) == 0:
-        return order, np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     first = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    return order, np.arange(len(g)) - first
+    return np.arange(len(g)) - first
 
 
 def scheduled(t: int, per_year: np.ndarray) -> np.ndarray:

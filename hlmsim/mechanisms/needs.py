@@ -17,17 +17,16 @@ CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
 
 
 def need_rates(model: HLMModel) -> np.ndarray:
-    """Monthly probability of a new need, (N, K)."""
+    """Monthly probability of a new need, (N, K): a (milieu, household type) table, indexed."""
     hh, mp = model.hh, model.mp
     annual = np.stack([getattr(mp, f"need_rate_{c}") for c in NEED_CATEGORIES], axis=1)
-    rate = annual[hh.milieu].copy()  # needs per household-year
-    family = hh.htype == 0
-    rate[:, NEED["parenting"]] *= family
-    rate[:, NEED["socialising"]] *= np.where(family, 1.0, mp.senior_isolation_factor[hh.milieu])
-    crisis = (model.ms.crisis_left > 0)[hh.milieu]
+    table = np.repeat(annual[:, None, :], 3, axis=1)  # (M, type, K) needs per household-year
+    table[:, 1:, NEED["parenting"]] = 0.0  # parenting needs: families only
+    table[:, 1:, NEED["socialising"]] *= mp.senior_isolation_factor[:, None]
+    crisis = model.ms.crisis_left > 0
     for k in CRISIS_CATEGORIES:
-        rate[:, k] *= np.where(crisis, mp.crisis_need_multiplier[hh.milieu], 1.0)
-    return 1 - np.exp(-rate / 12.0)
+        table[:, :, k] *= np.where(crisis, mp.crisis_need_multiplier, 1.0)[:, None]
+    return (1 - np.exp(-table / 12.0))[hh.milieu, hh.htype]
 
 
 def initial_needs(model: HLMModel, years: float = 0.75) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..state import HEALTH_NETWORK, NEED
 from . import referral
-from ._util import rank_in_group, sigmoid
+from ._util import rank_in_group_by_key, sigmoid
 from .needs import close
 
 if TYPE_CHECKING:
@@ -55,10 +55,10 @@ def step(model: HLMModel) -> None:
         return
     cand = np.flatnonzero(cap_int[hh.milieu] > 0)
     m = hh.milieu[cand]
-    open_free = (hh.need_open[cand] & (hh.need_queue[cand] < 0)).any(axis=1)
-    follow_up = open_free & (model.t - hh.last_contact[cand] <= 3)
-    score = u_pick[cand] + 0.8 * follow_up + 0.3 * (hh.contacts[cand] == 0)
-    order, rank = rank_in_group(m, -score)
+    free_any = (hh.need_open & (hh.need_queue < 0)).view(np.uint8) @ np.ones(K, np.uint8) > 0
+    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= 3)
+    score = u_pick[cand] + 0.8 * follow_up + 0.3 * (hh.contacts[cand] == 0)  # in [0, 2.1)
+    order, rank = rank_in_group_by_key(m, -score, span=4.0)
     chosen = cand[order[rank < cap_int[m[order]]]]
     mc = hh.milieu[chosen]
     model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
