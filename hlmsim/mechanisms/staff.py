@@ -51,10 +51,13 @@ def step(model: HLMModel) -> None:
     vacancy = -mp.worker_vacancy_months * np.log1p(-u_vac * (1 - 1e-12))  # exponential delay
     ms.worker_vacancy_left = np.where(leaving, vacancy, ms.worker_vacancy_left)
     # positions vacant since before this month count down (a vacancy of v months lasts v months)
-    just_left = leaving | (model.tally["grants_lapsed"] > 0)
-    waiting = (mp.worker_fte > 0) & ~ms.worker_filled & ~just_left
-    ms.worker_vacancy_left = np.where(waiting, ms.worker_vacancy_left - 1, ms.worker_vacancy_left)
-    hired = waiting & (ms.worker_vacancy_left <= 0)
+    # (a worker who left this month, by turnover or a lapsed grant, starts the count next month)
+    just_left = model.tally["worker_departures"] > 0
+    vacant = (mp.worker_fte > 0) & ~ms.worker_filled
+    ms.worker_vacancy_left = np.where(
+        vacant & ~just_left, ms.worker_vacancy_left - 1, ms.worker_vacancy_left
+    )
+    hired = vacant & (ms.worker_vacancy_left <= 0)
     ms.worker_filled = ms.worker_filled | hired
     ms.worker_serial += hired
     ms.worker_knowledge = np.where(hired, 0.2, ms.worker_knowledge)
@@ -96,7 +99,7 @@ def step(model: HLMModel) -> None:
         -mp.worker_vacancy_months[:, None] * np.log1p(-u_ocv * (1 - 1e-12)),
         ms.oc_vacancy_left - (present & ~ms.oc_filled),
     )
-    ms.oc_filled = (ms.oc_filled & ~oc_leaves) | (present & ~oc_leaves & (ms.oc_vacancy_left <= 0))
+    ms.oc_filled = (ms.oc_filled & ~oc_leaves) | (present & (ms.oc_vacancy_left <= 0))
     n_oc = oc_leaves.sum(axis=1)
     ms.understanding *= (1 - mp.turnover_understanding_loss) ** n_oc
     ms.role_clarity *= (1 - mp.turnover_understanding_loss) ** n_oc
