@@ -36,13 +36,21 @@ class HLMModel(mesa.Model):
     the thin agent views (faster set-up for large sweeps; results are identical).
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, agents: bool = True) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int = 0, agents: bool = True, replicates: int = 1
+    ) -> None:
         super().__init__(rng=int(seed))
         self.scenario_spec = scenario
         self.seed = int(seed)
         self.months = scenario.months
         self.rs = Streams(self.seed)
-        self.milieu_names, self.mp, self.hh, self.ms, self.mix = init_state(scenario, self.rs)
+        if replicates < 1:
+            raise ValueError("replicates must be at least 1")
+        self.replicates = int(replicates)
+        self.layout, self.mp, self.hh, self.ms, self.mix = init_state(
+            scenario, self.rs, self.replicates
+        )
+        self.milieu_names = self.layout.names
         self.t = 0  # months completed
         self.triggered: list[tuple[str, np.ndarray]] = []
         self.events_now: dict[str, np.ndarray] = {}
@@ -56,24 +64,16 @@ class HLMModel(mesa.Model):
 
     # -- construction --------------------------------------------------------------------------
     def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
-        base_names = np.array(
-            [
-                n.rsplit("-", 1)[0] if n not in self._spec_names(scen) else n
-                for n in self.milieu_names
-            ]
-        )
+        """Scheduled events as masks over milieux (a named milieu: all its copies)."""
+        spec_names = [m.name for m in scen.milieux]
         sched: dict[int, list[tuple[str, np.ndarray]]] = {}
         for ev in scen.events:
             if ev.milieu is None:
                 mask = np.ones(len(self.milieu_names), dtype=bool)
             else:
-                mask = (base_names == ev.milieu) | (np.array(self.milieu_names) == ev.milieu)
+                mask = self.layout.spec == spec_names.index(ev.milieu)
             sched.setdefault(ev.month, []).append((ev.kind, mask))
         return sched
-
-    @staticmethod
-    def _spec_names(scen: Scenario) -> set[str]:
-        return {m.name for m in scen.milieux}
 
     def _create_agents(self) -> None:
         M, P = self.ms.member.shape
@@ -151,8 +151,19 @@ class HLMModel(mesa.Model):
 
     # -- results -------------------------------------------------------------------------------
     def timeseries(self, per_milieu: bool = True) -> pd.DataFrame:
-        """Tidy monthly outcomes: one row per month and milieu, plus the ``all`` rows."""
-        return timeseries_frame(self.records, self.milieu_names, per_milieu)
+        """Tidy monthly outcomes: one row per month and milieu, plus the ``all`` rows (with a
+        ``replicate`` column when the model runs several independent replicates)."""
+        if self.replicates == 1:
+            return timeseries_frame(self.records, self.milieu_names, per_milieu)
+        frames = []
+        for r in range(self.replicates):
+            sel = self.layout.replicate == r
+            recs = [{k: v[sel] for k, v in rec.items()} for rec in self.records]
+            names = [n for n, s in zip(self.milieu_names, sel, strict=True) if s]
+            df = timeseries_frame(recs, names, per_milieu)
+            df.insert(0, "replicate", r)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
 
 
 def _aggregate(rec: dict[str, np.ndarray]) -> dict[str, float]:

@@ -148,16 +148,30 @@ class Milieux:
         return len(self.n_households)
 
 
-def expand_milieux(scen: Scenario) -> tuple[list[str], list[Params], list[list[Any]]]:
-    """Expand ``copies`` into one entry per milieu: names, parameters, ensembles."""
-    names, params, ensembles = [], [], []
-    for i, m in enumerate(scen.milieux):
-        p = milieu_params(scen, i)
-        for c in range(m.copies):
-            names.append(m.name if m.copies == 1 else f"{m.name}-{c + 1}")
-            params.append(p)
-            ensembles.append(m.ensembles)
-    return names, params, ensembles
+@dataclass
+class Layout:
+    """The milieux of a model: one entry per milieu, ``copies`` and replicates expanded."""
+
+    names: list[str]
+    params: list[Params]
+    ensembles: list[list[Any]]
+    spec: np.ndarray  # index of the scenario's [[milieux]] entry each milieu comes from
+    replicate: np.ndarray  # replicate each milieu belongs to (0 when the model runs one world)
+
+
+def expand_milieux(scen: Scenario, replicates: int = 1) -> Layout:
+    """Expand ``copies`` (and ``replicates`` independent worlds) into one entry per milieu."""
+    names, params, ensembles, spec, rep = [], [], [], [], []
+    resolved = [milieu_params(scen, i) for i in range(len(scen.milieux))]
+    for r in range(replicates):
+        for i, m in enumerate(scen.milieux):
+            for c in range(m.copies):
+                names.append(m.name if m.copies == 1 else f"{m.name}-{c + 1}")
+                params.append(resolved[i])
+                ensembles.append(m.ensembles)
+                spec.append(i)
+                rep.append(r)
+    return Layout(names, params, ensembles, np.array(spec), np.array(rep))
 
 
 def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: float = 6.0) -> np.ndarray:
@@ -192,12 +206,13 @@ def draw_households(
 
 
 def init_state(
-    scen: Scenario, streams: Streams
-) -> tuple[list[str], MilieuParams, Households, Milieux, dict[str, np.ndarray]]:
+    scen: Scenario, streams: Streams, replicates: int = 1
+) -> tuple[Layout, MilieuParams, Households, Milieux, dict[str, np.ndarray]]:
     """Build the initial state: milieux, partners, network and households."""
-    names, params, ensembles = expand_milieux(scen)
-    mp = MilieuParams(params)
-    M = len(names)
+    layout = expand_milieux(scen, replicates)
+    ensembles = layout.ensembles
+    mp = MilieuParams(layout.params)
+    M = len(layout.names)
     # households, ensemble by ensemble
     mil, ens, fam, sen = [], [], [], []
     e_idx = 0
@@ -279,7 +294,7 @@ def init_state(
         association=np.full(M, 0.1),
         crisis_left=np.zeros(M),
     )
-    return names, mp, hh, ms, mix
+    return layout, mp, hh, ms, mix
 
 
 __all__ = [
