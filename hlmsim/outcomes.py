@@ -146,7 +146,8 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     out["reached"] = mean(recent)
     htr = hh.hard_to_reach >= HARD_TO_REACH
     n_htr = np.bincount(m, weights=htr, minlength=M)
-    out["hard_to_reach_reached"] = np.bincount(m, weights=htr & recent, minlength=M) / np.maximum(n_htr, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # undefined with no hard-to-reach household
+        out["hard_to_reach_reached"] = np.bincount(m, weights=htr & recent, minlength=M) / n_htr
     out["_n_hard_to_reach"] = n_htr
     out["service_use"] = mean((t - hh.last_served) < 12)
     out["isolation"] = mean(hh.ties < mp.isolation_threshold[m])

@@ -175,8 +175,19 @@ def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
     except TypeError as err:  # a non-table where a table belongs
         raise InputError(str(err), source=source) from None
     names = [m.name for m in scen.milieux]
-    if len(set(names)) != len(names):
-        raise InputError("milieu names must be unique", source=source, key="milieux.name")
+    expanded = [
+        m.name if m.copies == 1 else f"{m.name}-{c + 1}"
+        for m in scen.milieux
+        for c in range(m.copies)
+    ]
+    if len(set(expanded)) != len(expanded):
+        dup = next(n for n in expanded if expanded.count(n) > 1)
+        raise InputError(
+            f"milieu names must be unique, copies included (copies of 'x' are named x-1, x-2...):"
+            f" '{dup}' appears twice",
+            source=source,
+            key="milieux.name",
+        )
     for j, ev in enumerate(scen.events):
         if ev.milieu is not None and ev.milieu not in names:
             raise InputError(

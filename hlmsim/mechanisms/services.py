@@ -73,6 +73,7 @@ def step(model: HLMModel) -> None:
     close(model, sr[ok], sc[ok], True, "service")
     hh.need_queue[sr[~ok], sc[~ok]] = -1
     hh.need_wait[sr[~ok], sc[~ok]] = 0
+    hh.need_priority[sr[~ok], sc[~ok]] = False
 
     # network partners refer residents' other open needs onward (no silo)
     by_member = ms.member[sm, sp]

@@ -1,0 +1,79 @@
+"""Shared helpers for the hlmsim test suite.
+
+Helpers are exposed through the session-scoped ``sim`` fixture (usable from hypothesis tests):
+small scenarios built from plain dicts, models, and month-by-month runs that keep each month's
+tallies (``model.tally`` is reset at the start of every step).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hlmsim.mechanisms import events as events_mod
+from hlmsim.model import HLMModel
+from hlmsim.params import Scenario
+from hlmsim.scenario import validate
+
+
+class Sim:
+    """Namespace of helpers (see the ``sim`` fixture)."""
+
+    @staticmethod
+    def scenario(
+        months: int = 12,
+        milieux: int = 1,
+        units: int | list[int] = 60,
+        arrangement: str = "ciusss_social_worker",
+        params: dict[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None,
+        milieu_params: list[dict[str, Any]] | None = None,
+    ) -> Scenario:
+        """A small validated scenario: ``milieux`` milieux named m0, m1..., one ensemble each."""
+        sizes = units if isinstance(units, list) else [units] * milieux
+        data: dict[str, Any] = {
+            "name": "test",
+            "arrangement": arrangement,
+            "months": months,
+            "params": dict(params or {}),
+            "milieux": [
+                {
+                    "name": f"m{i}",
+                    "ensembles": [{"units": n, "share_family": 0.4, "share_senior": 0.3}],
+                    "params": dict((milieu_params or [{}] * len(sizes))[i]),
+                }
+                for i, n in enumerate(sizes)
+            ],
+            "events": list(events or []),
+        }
+        return validate(data)
+
+    @staticmethod
+    def model(scen: Scenario, seed: int = 1, agents: bool = False) -> HLMModel:
+        return HLMModel(scen, seed=seed, agents=agents)
+
+    @staticmethod
+    def run_with_tallies(model: HLMModel, months: int | None = None) -> list[dict[str, np.ndarray]]:
+        """Step ``months`` months (default: to the horizon); return each month's tallies."""
+        n = model.months - model.t if months is None else months
+        out = []
+        for _ in range(n):
+            model.step()
+            out.append({k: np.array(v, copy=True) for k, v in model.tally.items()})
+        return out
+
+    @staticmethod
+    def series(model: HLMModel, key: str) -> np.ndarray:
+        """An outcome over the months run so far: (months, milieux)."""
+        return np.array([r[key] for r in model.records], dtype=float)
+
+    @staticmethod
+    def no_events(model: HLMModel) -> dict[str, np.ndarray]:
+        return {k: np.zeros(model.ms.n, dtype=bool) for k in events_mod.EVENT_KINDS}
+
+
+@pytest.fixture(scope="session")
+def sim() -> type[Sim]:
+    return Sim
