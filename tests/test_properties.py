@@ -115,10 +115,13 @@ def check_record(rec: dict[str, np.ndarray], units: np.ndarray) -> None:
         if name == "time_to_meet":
             assert (np.isnan(v) == (rec["needs_met"] == 0)).all()
             assert (v[~np.isnan(v)] >= 1).all()
+        elif name == "hard_to_reach_reached":  # undefined where no household is hard to reach
+            assert (np.isnan(v) == (rec["_n_hard_to_reach"] == 0)).all()
         else:
             assert np.isfinite(v).all(), name
     for name in SHARES:
-        assert ((rec[name] >= 0) & (rec[name] <= 1 + 1e-12)).all(), name
+        v = rec[name][~np.isnan(rec[name])]
+        assert ((v >= 0) & (v <= 1 + 1e-12)).all(), name
     for name in COUNTS:
         assert (rec[name] >= 0).all(), name
     cats = sum(rec[f"needs_met_{c}"] for c in NEED_CATEGORIES)
