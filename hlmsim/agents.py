@@ -59,6 +59,7 @@ class Resident(mesa.Agent):
             "hard_to_reach": float(hh.hard_to_reach[i]),
             "trust_worker": float(hh.trust_worker[i]),
             "health_network_image": float(hh.image[i]),
+            "landlord_trust": float(hh.landlord[i]),
             "engagement": float(hh.engagement[i]),
             "ties": float(hh.ties[i]),
             "knowledge": float(hh.knowledge[i]),

@@ -13,6 +13,7 @@ from .mechanisms import (
     events,
     funding,
     governance,
+    information,
     needs,
     outreach,
     participation,
@@ -101,8 +102,9 @@ class HLMModel(mesa.Model):
         9. self-referral: residents seek services on their own
         10. services: queues served within capacity, pooling, onward referrals, drops
         11. participation: activities, projects, consultations, association, mutual aid
-        12. well-being: trust and knowledge fade, image, sense of security
-        13. outcomes: this month's record
+        12. information: word of mouth about resources between neighbours
+        13. well-being: trust and knowledge fade, images, sense of security
+        14. outcomes: this month's record
         """
         self._reset_tally()
         events.step(self)
@@ -119,6 +121,7 @@ class HLMModel(mesa.Model):
         referral.self_referral(self)
         services.step(self)
         participation.step(self)
+        information.step(self)
         wellbeing.step(self)
         self.records.append(record(self))
         self.t += 1

@@ -61,6 +61,7 @@ OUTCOMES: dict[str, Outcome] = {
     "mutual_aid": _o("Mutual-aid ties", "Liens d'entraide", "share of households"),
     "security": _o("Sense of security", "Sentiment de sécurité", "index 0-1"),
     "health_network_image": _o("Image of the health network", "Image du réseau de la santé", "index 0-1"),
+    "landlord_trust": _o("Trust in the landlord", "Confiance envers le propriétaire", "index 0-1"),
     "trust_worker": _o("Trust in the worker", "Confiance envers l'intervenant·e", "index 0-1"),
     "inter_org_trust": _o("Inter-organisational trust", "Confiance inter-organisationnelle", "index 0-1"),
     "shared_understanding": _o("Shared understanding", "Compréhension commune", "index 0-1"),
@@ -114,7 +115,7 @@ TALLIES = (
     "pooled_services", "participants", "consultations", "consulted", "projects_started",
     "activities", "funded_activities", "meetings", "attendance", "controversies_arisen", "controversies_settled",
     "vacancy_months", "departures", "worker_departures", "rep_departures", "oc_departures",
-    "move_outs", "crises_started", "funding_cuts", "grants_lapsed",
+    "move_outs", "peer_exchanges", "crises_started", "funding_cuts", "grants_lapsed",
 )
 HARD_TO_REACH = 0.6  # disaffiliation index from which a household counts as hard to reach
 
@@ -156,6 +157,7 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     out["mutual_aid"] = mean(hh.mutual_aid)
     out["security"] = mean(hh.security)
     out["health_network_image"] = mean(hh.image)
+    out["landlord_trust"] = mean(hh.landlord)
     out["trust_worker"] = mean(hh.trust_worker)
     n_mem = ms.member.sum(axis=1)
     # among the network's members; no network, no trust built between organisations

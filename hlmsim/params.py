@@ -157,6 +157,7 @@ class Params(Strict):
     move_out_annual: float = par(0.10, 0, 0.5, "probability / year", "Annual probability that a household moves out (replaced by a newcomer)", "Probabilité annuelle qu'un ménage déménage (remplacé par un nouveau)", "OMHM families: mean stay 9.3 years (Leloup & Gysler 2008)")
     hard_to_reach_mean: float = par(0.35, 0.01, 0.99, "index 0-1", "Mean social disaffiliation (how hard a household is to reach)", "Désaffiliation sociale moyenne (difficulté à rejoindre un ménage)")
     initial_trust_institutions: float = par(0.35, 0, 1, "index 0-1", "Initial image of the health and social services network", "Image initiale du réseau de la santé et des services sociaux")
+    initial_trust_landlord: float = par(0.4, 0, 1, "index 0-1", "Initial trust in the landlord (the housing office)", "Confiance initiale envers le propriétaire (l'office d'habitation)")
     initial_ties: float = par(0.3, 0, 1, "index 0-1", "Initial mean social ties", "Liens sociaux moyens au départ", "assumption; 61% of OMHM units occupied by persons alone")
     initial_knowledge: float = par(0.25, 0, 1, "index 0-1", "Initial mean knowledge of local resources", "Connaissance initiale moyenne des ressources")
     initial_security: float = par(0.62, 0, 1, "index 0-1", "Initial mean sense of security", "Sentiment de sécurité initial moyen", "56 households rated security 3.5/5 (press 2023), rescaled")
@@ -206,6 +207,8 @@ class Params(Strict):
     # --- knowledge of resources ----------------------------------------------------------------
     knowledge_dose_worker: float = par(0.15, 0.01, 1, "dose (smaller = stronger)", "Information dose of a worker contact (CommunityRx form)", "Dose d'information d'un contact avec l'intervenant·e", "CommunityRx clinician dose 0.05-0.25 (Lindau et al. 2021)")
     knowledge_dose_activity: float = par(0.5, 0.01, 1, "dose (smaller = stronger)", "Information dose of taking part in an activity", "Dose d'information d'une participation à une activité", "CommunityRx peer dose 0.90, scaled")
+    peer_information_monthly: float = par(0.3, 0, 1, "probability / month", "Monthly probability of a useful exchange about resources with neighbours, at full social ties", "Probabilité mensuelle d'un échange utile sur les ressources avec des voisin·e·s, à liens sociaux pleins", "assumption; CommunityRx peer information (Lindau et al. 2021)")
+    peer_learning: float = par(0.2, 0, 1, "share of gap", "Share of the gap to the neighbourhood's mean knowledge closed by such an exchange", "Part de l'écart à la connaissance moyenne du voisinage comblée par un échange")
     knowledge_half_life_months: float = par(36, 1, 240, "months", "Half-life of knowledge of resources without renewal", "Demi-vie de la connaissance des ressources sans renouvellement")
 
     # --- network governance ---------------------------------------------------------------------
@@ -248,10 +251,10 @@ class Params(Strict):
     security_worker_weight: float = par(0.2, 0, 1, "index", "Weight of a trusted worker in the sense of security", "Poids d'un·e intervenant·e de confiance dans le sentiment de sécurité", "study finding 6")
     security_ties_weight: float = par(0.2, 0, 1, "index", "Weight of social ties in the sense of security", "Poids des liens sociaux dans le sentiment de sécurité")
     security_unmet_weight: float = par(0.08, 0, 1, "index per open need", "Loss of security per open need", "Perte de sécurité par besoin non répondu")
-    image_gain_service: float = par(0.1, 0, 1, "share of gap", "Image of the health network gained when its services meet a need", "Gain d'image du réseau de la santé quand ses services répondent")
-    image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network lost when a request to it is dropped", "Perte d'image quand une demande au réseau est abandonnée")
-    image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the worker's employer's institution", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)")
-    image_half_life_months: float = par(60, 1, 600, "months", "Half-life of changes to the image of the health network", "Demi-vie des changements d'image du réseau")
+    image_gain_service: float = par(0.1, 0, 1, "share of gap", "Image of the health network (or trust in the landlord) gained when its services meet a need", "Gain d'image du réseau de la santé (ou de confiance envers le propriétaire) quand ses services répondent")
+    image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network (or trust in the landlord) lost when a request to it is dropped", "Perte d'image (ou de confiance envers le propriétaire) quand une demande est abandonnée")
+    image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the employer's institution (the health network, or the landlord)", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)")
+    image_half_life_months: float = par(60, 1, 600, "months", "Half-life of changes to the image of the health network and to trust in the landlord", "Demi-vie des changements d'image du réseau et de confiance envers le propriétaire")
 
     # --- crises ----------------------------------------------------------------------------------
     crisis_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability of a crisis in the milieu (violence, insalubrity...)", "Probabilité annuelle d'une crise dans le milieu", "networks often start from a crisis (Scientifique en chef)")

@@ -27,6 +27,7 @@ STREAMS: tuple[str, ...] = (
     "services",  # partners' service outcomes
     "network",  # meetings, attendance, controversies, mediation
     "participation",  # activities, consultations, projects, association, mutual aid
+    "information",  # word of mouth between neighbours
 )
 
 _KEYS = {name: zlib.crc32(name.encode()) for name in STREAMS}

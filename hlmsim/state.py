@@ -33,6 +33,8 @@ KIND = {name: i for i, name in enumerate(PARTNER_KINDS)}
 EMPLOYERS = ("none", "ciusss", "community", "omh")
 #: Partner kinds belonging to the health and social services network.
 HEALTH_NETWORK = np.array([k == "ciusss_services" for k in PARTNER_KINDS])
+#: The landlord's own services (the housing office).
+LANDLORD = np.array([k == "omh_services" for k in PARTNER_KINDS])
 #: Base distance of each kind (0 on site, 1 neighbourhood, 2 city) when not co-located.
 BASE_DISTANCE = np.array([1, 2, 1, 1, 1, 1, 1, 1], dtype=float)
 #: serves[p, k]: partner kind p serves need category k.
@@ -90,6 +92,7 @@ class Households:
     hard_to_reach: np.ndarray
     trust_worker: np.ndarray
     image: np.ndarray
+    landlord: np.ndarray
     engagement: np.ndarray
     ties: np.ndarray
     knowledge: np.ndarray
@@ -196,6 +199,7 @@ def draw_households(
         "htype": htype.astype(np.int8),
         "hard_to_reach": _beta(rng, mp.hard_to_reach_mean[milieu], n, 4.0),
         "image": _beta(rng, mp.initial_trust_institutions[milieu], n),
+        "landlord": _beta(rng, mp.initial_trust_landlord[milieu], n),
         "engagement": _beta(
             rng, mp.initial_engagement[milieu] * (0.5 if newcomer else 1.0), n, 3.0
         ),

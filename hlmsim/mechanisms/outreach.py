@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import HEALTH_NETWORK, NEED
+from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._util import rank_in_group_by_key, sigmoid
 from .needs import close
@@ -78,10 +78,14 @@ def step(model: HLMModel) -> None:
     gain = mp.trust_gain_per_contact[mw] * (1 - mp.worker_landlord_wariness[mw])
     delta = gain * (1 - hh.trust_worker[who])
     hh.trust_worker[who] += delta
-    employer_health = HEALTH_NETWORK[np.maximum(referral.employer_partner(model), 0)] & (
-        referral.employer_partner(model) >= 0
-    )
+    # part of the trust gained goes to the worker's employer: the health network, or the landlord
+    employer = referral.employer_partner(model)
+    employer_health = HEALTH_NETWORK[np.maximum(employer, 0)] & (employer >= 0)
+    employer_landlord = LANDLORD[np.maximum(employer, 0)] & (employer >= 0)
     hh.image[who] += mp.image_transfer[mw] * delta * employer_health[mw] * (1 - hh.image[who])
+    hh.landlord[who] += (
+        mp.image_transfer[mw] * delta * employer_landlord[mw] * (1 - hh.landlord[who])
+    )
     hh.ties[who] += mp.ties_gain_contact[mw] * (1 - hh.ties[who])
     hh.contacts[who] += 1
     hh.last_contact[who] = model.t

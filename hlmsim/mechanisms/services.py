@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import HEALTH_NETWORK
+from ..state import HEALTH_NETWORK, LANDLORD
 from . import referral
 from ._util import gap_gain, rank_in_group, sigmoid
 from .needs import close
@@ -70,6 +70,8 @@ def step(model: HLMModel) -> None:
     hh.last_served[sr] = model.t
     health = HEALTH_NETWORK[sp] & ok
     hh.image[sr[health]] = gap_gain(hh.image[sr[health]], mp.image_gain_service[sm[health]])
+    land = LANDLORD[sp] & ok
+    hh.landlord[sr[land]] = gap_gain(hh.landlord[sr[land]], mp.image_gain_service[sm[land]])
     close(model, sr[ok], sc[ok], True, "service")
     hh.need_queue[sr[~ok], sc[~ok]] = -1
     hh.need_wait[sr[~ok], sc[~ok]] = 0
@@ -110,4 +112,6 @@ def step(model: HLMModel) -> None:
     hh.need_priority[dr, dc] = False
     dh = HEALTH_NETWORK[dg % P]
     hh.image[dr[dh]] *= 1 - mp.image_loss_drop[dg[dh] // P]
+    dl = LANDLORD[dg % P]
+    hh.landlord[dr[dl]] *= 1 - mp.image_loss_drop[dg[dl] // P]
     model.tally["requests_dropped"] += np.bincount(dg // P, minlength=M)

@@ -1,6 +1,7 @@
 """Well-being: trust in the worker and knowledge of resources fade without renewal; the image of
-the health network relaxes toward its initial level; the sense of security moves toward a level
-set by a trusted, present worker, social ties, the association, open needs and crises."""
+the health network and trust in the landlord relax toward their initial levels; the sense of
+security moves toward a level set by a trusted, present worker, social ties, the association,
+open needs and crises."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def step(model: HLMModel) -> None:
     fi = half_life_factor(mp.image_half_life_months)[m]
     base = mp.initial_trust_institutions[m]
     hh.image = base + (hh.image - base) * fi
+    base_l = mp.initial_trust_landlord[m]
+    hh.landlord = base_l + (hh.landlord - base_l) * fi
     recent = (model.t - hh.last_contact) < 12
     target = (
         mp.initial_security[m]
