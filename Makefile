@@ -21,7 +21,8 @@ $(DEV_STAMP): $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/hlmsim run default --out results/runs/default
+	$(BIN)/hlmsim compare default --out results/compare-default
+	@echo "Report: $(CURDIR)/results/compare-default/report.html"
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest

@@ -16,6 +16,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
 
 from .arrangements import ARRANGEMENTS
+from .compare import CompareResult, compare
 from .errors import InputError
 from .model import HLMModel
 from .params import Params, Scenario
@@ -24,12 +25,14 @@ from .scenario import load_scenario, shipped_scenarios
 
 __all__ = [
     "ARRANGEMENTS",
+    "CompareResult",
     "HLMModel",
     "InputError",
     "Params",
     "RunResult",
     "Scenario",
     "__version__",
+    "compare",
     "load_scenario",
     "run",
     "shipped_scenarios",

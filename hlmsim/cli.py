@@ -1,4 +1,5 @@
-"""The ``hlmsim`` command line: run a scenario, list, show and check scenario files.
+"""The ``hlmsim`` command line: run a scenario, compare arrangements, list, show and check
+scenario files.
 
 Every bad input (a scenario file's unknown key, wrong type or out-of-range value, a missing or
 malformed file, an unknown arrangement, a bad number on the command line) is reported as one
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from . import __version__
 from .arrangements import ARRANGEMENTS
+from .compare import MAX_REPLICATIONS
 from .errors import InputError
 from .outcomes import DERIVED, OUTCOMES, Outcome, unit_label
 from .params import Params, Scenario, field_meta
@@ -97,6 +99,40 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "* diffère de la valeur par défaut du schéma (colonne Défaut)",
     },
     "invalid": {"en": "invalid", "fr": "invalide"},
+    "report": {"en": "report", "fr": "rapport"},
+    "replications": {"en": "paired replications", "fr": "réplications appariées"},
+    "needs_met_year": {
+        "en": "Needs met / year (95% CI)",
+        "fr": "Besoins répondus / an (IC 95 %)",
+    },
+    "vs_reference": {"en": "Difference (95% CI)", "fr": "Écart (IC 95 %)"},
+    "cost_year": {"en": "Cost / year", "fr": "Coût / an"},
+    "cost_per_need": {"en": "Cost per need met", "fr": "Coût par besoin répondu"},
+    "reference": {"en": "reference", "fr": "référence"},
+    "comparing": {
+        "en": "Comparing {n} arrangements on scenario {scenario}: {plan}; seed {seed},"
+        " {workers} worker process(es)",
+        "fr": "Comparaison de {n} arrangements sur le scénario {scenario} : {plan} ;"
+        " graine {seed}, {workers} processus",
+    },
+    "plan_fixed": {
+        "en": "{n} paired replications (batches of {batch})",
+        "fr": "{n} réplications appariées (lots de {batch})",
+    },
+    "plan_precision": {
+        "en": "batches of 10 until every key paired difference's 95% CI half-width is at most"
+        " {target} (at most {cap} replications)",
+        "fr": "lots de 10 jusqu'à ce que la demi-largeur de l'IC à 95 % de chaque écart"
+        " apparié clé soit d'au plus {target} (au plus {cap} réplications)",
+    },
+    "precision_met": {
+        "en": "precision {target} reached after {n} replications",
+        "fr": "précision {target} atteinte après {n} réplications",
+    },
+    "precision_not_met": {
+        "en": "precision {target} not reached: stopped at the cap of {cap} replications",
+        "fr": "précision {target} non atteinte : arrêt au plafond de {cap} réplications",
+    },
 }
 
 
@@ -139,6 +175,63 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run every milieu on this arrangement ({', '.join(ARRANGEMENTS)})",
     )
     _add_lang(p_run)
+
+    p_cmp = sub.add_parser(
+        "compare",
+        help="compare arrangements with paired replications and write a report",
+        description="Run every arrangement on the same scenario with the same seeds (common"
+        " random numbers), in batches of 10 replications, and write report.html, figures,"
+        " runs.parquet, summary.csv, differences.csv, finals.csv and metadata.json.",
+    )
+    p_cmp.add_argument(
+        "scenario",
+        nargs="?",
+        default="default",
+        metavar="SCENARIO",
+        help="a shipped scenario's name or a path to a .toml file (default: default)",
+    )
+    p_cmp.add_argument(
+        "--arrangements",
+        default=None,
+        metavar="A,B,...",
+        help=f"arrangements to compare, comma-separated (default: all: {', '.join(ARRANGEMENTS)})",
+    )
+    p_cmp.add_argument(
+        "--reference",
+        default="services_as_usual",
+        metavar="NAME",
+        help="arrangement the others are compared with (default: services_as_usual)",
+    )
+    p_cmp.add_argument(
+        "--replications",
+        default=None,
+        metavar="N",
+        help="paired replications per arrangement, >= 2 (default: 100)",
+    )
+    p_cmp.add_argument(
+        "--precision",
+        default=None,
+        metavar="X",
+        help="instead of --replications: add batches until the 95%% CI half-width of every key"
+        " paired difference is at most X (in each outcome's unit; 5%% for relative), at most"
+        f" {MAX_REPLICATIONS} replications",
+    )
+    p_cmp.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
+    p_cmp.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p_cmp.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: results/compare-<scenario>)",
+    )
+    p_cmp.add_argument(
+        "--lang", default="en", metavar="{en,fr}", help="language of the report (default: en)"
+    )
 
     p_scen = sub.add_parser("scenarios", help="list, show or check scenarios")
     ssub = p_scen.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -319,6 +412,174 @@ def _print_run_summary(
         console.print(note)
 
 
+def _whole(text: str | None, key: str, minimum: int) -> int | None:
+    """A whole number given on the command line, at least ``minimum``."""
+    if text is None:
+        return None
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise InputError(
+            f"must be a whole number of at least {minimum} (got {text!r})", key=key
+        ) from None
+    if value < minimum:
+        raise InputError(f"must be a whole number of at least {minimum} (got {value})", key=key)
+    return value
+
+
+def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Validate ``hlmsim compare``'s options before anything is loaded, run or written."""
+    from .compare import _check_arrangements, parse_precision
+
+    names = None
+    if args.arrangements is not None:
+        names = [a.strip() for a in args.arrangements.split(",") if a.strip()]
+        if not names:
+            raise InputError("give at least one arrangement name", key="--arrangements")
+    if args.lang not in ("en", "fr"):
+        raise InputError(f"must be en or fr (got {args.lang!r})", key="--lang")
+    chosen = _check_arrangements(names, args.reference)
+    replications = _whole(args.replications, "--replications", 2)
+    target = parse_precision(args.precision)
+    if replications is not None and target is not None:
+        raise InputError("give either --replications or --precision, not both", key="--precision")
+    return {
+        "arrangements": chosen,
+        "reference": args.reference,
+        "replications": replications,
+        "precision": args.precision,
+        "target": target,
+        "seed": _whole(args.seed, "--seed", 0),
+        "workers": _whole(args.workers, "--workers", 1),
+    }
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``hlmsim compare``: paired replications of arrangements, a report and its data files."""
+    import shlex
+
+    from .compare import BATCH, check_compare_dir, compare
+
+    opts = _check_compare_args(args)
+    lang = args.lang
+    scen = load_scenario(args.scenario)
+    default_out = Path("results") / f"compare-{_safe_name(scen.name)}"
+    out = Path(args.out) if args.out else default_out
+    check_compare_dir(out.resolve())
+    err = Console(stderr=True, markup=False, highlight=False, emoji=False)
+    n_arr = len(opts["arrangements"])
+    workers = opts["workers"] or os.cpu_count() or 1
+    if opts["target"] is None:
+        n = opts["replications"] or 100
+        plan = _t("plan_fixed", lang).format(n=n, batch=BATCH)
+    else:
+        plan = _t("plan_precision", lang).format(target=opts["precision"], cap=MAX_REPLICATIONS)
+    print(
+        _t("comparing", lang).format(
+            n=n_arr, scenario=scen.name, plan=plan, seed=opts["seed"], workers=workers
+        ),
+        file=sys.stderr,
+    )
+    result = _run_compare(compare, scen, opts, workers, err)
+    result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
+    result.metadata["scenario_source"] = args.scenario
+    try:
+        written = result.write(out.resolve(), lang)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
+    _print_compare_summary(result, lang)
+    files = ", ".join(sorted(p.name for p in written.iterdir()))
+    print(f"{_t('wrote', lang)}: {out} ({files})")
+    print(f"{_t('report', lang)}: {out / 'report.html'}")
+    return 0
+
+
+def _run_compare(
+    compare: Any, scen: Scenario, opts: dict[str, Any], workers: int, err: Console
+) -> Any:
+    """Run the comparison with a progress bar on stderr (when it is a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task("batches", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return compare(
+            scen,
+            arrangements=opts["arrangements"],
+            reference=opts["reference"],
+            replications=opts["replications"],
+            precision=opts["precision"],
+            seed=opts["seed"],
+            workers=workers,
+            progress=progress,
+        )
+
+
+def _print_compare_summary(result: Any, lang: str) -> None:
+    """Final-year needs met and cost per arrangement, the plain-language summary, precision."""
+    from .report import (
+        arrangement_label,
+        fmt_money,
+        fmt_num,
+        fmt_range,
+        round_sig,
+        summary_text,
+    )
+
+    s = result.summary.set_index(["arrangement", "outcome"])
+    d = result.differences.set_index(["arrangement", "outcome"])
+    table = Table(
+        title=f"{result.metadata['scenario_name']}: {_t('final_year', lang)},"
+        f" {result.replications} {_t('replications', lang)}",
+        title_justify="left",
+    )
+    for key in ("arrangement", "needs_met_year", "vs_reference", "cost_year", "cost_per_need"):
+        table.add_column(_t(key, lang), justify="left" if key == "arrangement" else "right")
+    for a in result.arrangements:
+        m = s.loc[(a, "needs_met")]
+        ci = fmt_range(fmt_num(m["ci_low"], 0, lang), fmt_num(m["ci_high"], 0, lang), lang)
+        needs = f"{fmt_num(m['mean'], 0, lang)} ({ci})"
+        if a == result.reference:
+            diff = _t("reference", lang)
+        else:
+            r = d.loc[(a, "needs_met")]
+            lo, hi = fmt_num(r["ci_low"], 0, lang, True), fmt_num(r["ci_high"], 0, lang, True)
+            diff = f"{fmt_num(r['mean_diff'], 0, lang, True)} ({fmt_range(lo, hi, lang)})"
+        table.add_row(
+            arrangement_label(a, lang),
+            needs,
+            diff,
+            fmt_money(round_sig(s.loc[(a, "cost"), "mean"]), lang),
+            fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang),
+        )
+    console = _console()
+    console.print(table)
+    print(summary_text(result, lang))
+    p = result.metadata.get("precision")
+    if p:
+        key = "precision_met" if p["met"] else "precision_not_met"
+        print(
+            _t(key, lang).format(target=p["text"], n=result.replications, cap=p["max_replications"])
+        )
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """``hlmsim scenarios list``: the shipped scenarios and their descriptions."""
     lang = "en"
@@ -435,7 +696,10 @@ def _print_params(console: Console, scen: Scenario, resolved: list[Params], lang
             meta = field_meta(name)
             vals = [v[name] for v in values]
             dt.add_row(
-                name, *[mark(name, x) for x in vals], default(name, vals), meta["unit"],
+                name,
+                *[mark(name, x) for x in vals],
+                default(name, vals),
+                meta["unit"],
                 meta["source"],
             )
         console.print(dt)
@@ -446,7 +710,11 @@ def _print_params(console: Console, scen: Scenario, resolved: list[Params], lang
         meta = field_meta(name)
         v = values[0][name]
         ct.add_row(
-            name, mark(name, v), default(name, [v]), meta["unit"], meta["source"],
+            name,
+            mark(name, v),
+            default(name, [v]),
+            meta["unit"],
+            meta["source"],
             meta[label_key],
         )
     console.print(ct)
@@ -477,7 +745,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    handlers = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "check": cmd_check}
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    handlers = {
+        "run": cmd_run,
+        "compare": cmd_compare,
+        "list": cmd_list,
+        "show": cmd_show,
+        "check": cmd_check,
+    }
     handler = handlers[args.action if args.command == "scenarios" else args.command]
     try:
         return handler(args)

@@ -12,31 +12,36 @@ whatever the number of workers.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import math
 import multiprocessing as mp
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .arrangements import ARRANGEMENTS
 from .errors import InputError
 from .model import HLMModel
 from .outcomes import DERIVED, OUTCOMES
+from .outdir import check_out_dir, write_atomically
 from .params import Scenario
 from .run import metadata as run_metadata
-from .scenario import load_scenario, validate
+from .run import write_json
+from .scenario import load_scenario, scenario_hash, validate
 
 #: Independent replicates simulated together in one model.
 BATCH = 10
 #: Upper bound on replications in precision mode.
 MAX_REPLICATIONS = 500
-#: Key outcomes of the comparison, with the direction that is better (+1 higher, -1 lower).
+#: Key outcomes of the comparison, with the direction that is better (+1 higher, -1 lower, 0 for
+#: a descriptive outcome: an arrangement that changes nothing "matures" at once).
 KEY_OUTCOMES: dict[str, int] = {
     "needs_met": +1,
     "needs_met_share": +1,
@@ -53,7 +58,7 @@ KEY_OUTCOMES: dict[str, int] = {
     "inter_org_trust": +1,
     "cost": -1,
     "cost_per_need_met": -1,
-    "time_to_maturity": -1,
+    "time_to_maturity": 0,
 }
 MATURITY = {
     "en": "Time to maturity (needs met)",
@@ -81,17 +86,76 @@ def outcome_unit(name: str) -> str:
 class CompareResult:
     """A comparison: ``runs`` (every run's monthly overall series), ``finals`` (one row per run:
     final-year value of each key outcome), ``summary`` (mean and 95% CI per arrangement and
-    outcome), ``differences`` (paired differences to the reference, with 95% CI)."""
+    outcome), ``differences`` (paired differences to the reference, with 95% CI), ``metadata``
+    (what reproduces it) and ``scenario`` (the base scenario, not written)."""
 
     runs: pd.DataFrame
     finals: pd.DataFrame
     summary: pd.DataFrame
     differences: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    scenario: Scenario | None = field(default=None, repr=False)
 
     @property
     def replications(self) -> int:
         return int(self.metadata["replications"])
+
+    @property
+    def arrangements(self) -> list[str]:
+        return list(self.metadata["arrangements"])
+
+    @property
+    def reference(self) -> str:
+        return str(self.metadata["reference"])
+
+    def write(self, out: str | Path, lang: str = "en") -> Path:
+        """Write report.html, figures/, runs.parquet, summary.csv, differences.csv, finals.csv
+        and metadata.json into ``out``, atomically (a temporary folder renamed into place)."""
+        return write_compare(self, Path(out), lang)
+
+
+#: What a comparison folder holds (``figures`` is a folder of the report's PNG files).
+COMPARE_FILES = frozenset(
+    {
+        "report.html",
+        "figures",
+        "runs.parquet",
+        "summary.csv",
+        "differences.csv",
+        "finals.csv",
+        "metadata.json",
+    }
+)
+
+
+def check_compare_dir(out: Path) -> None:
+    """Refuse an output path that is a file, or a folder holding more than a comparison's files
+    (writing replaces the whole folder)."""
+    from .report import FIGURES
+
+    check_out_dir(out, COMPARE_FILES, {"figures": FIGURES.values()}, what="a comparison")
+
+
+def write_compare(result: CompareResult, out: Path, lang: str = "en") -> Path:
+    """Write a comparison's files into ``out``: into a temporary sibling folder first, which
+    replaces ``out`` only when complete. A folder holding other files is never replaced."""
+    from .report import write_report
+
+    if lang not in ("en", "fr"):
+        raise InputError(f"must be en or fr (got {lang!r})", key="--lang")
+    out = Path(out)
+    check_compare_dir(out)
+
+    def fill(tmp: Path) -> None:
+        result.runs.to_parquet(tmp / "runs.parquet", index=False)
+        result.summary.to_csv(tmp / "summary.csv", index=False)
+        result.differences.to_csv(tmp / "differences.csv", index=False)
+        result.finals.to_csv(tmp / "finals.csv", index=False)
+        write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
+        write_report(result, tmp, lang)
+
+    write_atomically(out, fill)
+    return out
 
 
 def batch_seeds(seed: int, n_batches: int) -> list[int]:
@@ -109,7 +173,7 @@ def maturity_month(series: np.ndarray, share: float = 0.9) -> float:
     if not np.isfinite(final) or final <= 0:
         return float("nan")
     rolling = np.convolve(x, np.ones(12) / 12, mode="valid")  # rolling[i] ends at month i + 12
-    hit = np.flatnonzero(rolling >= share * final)
+    hit = np.flatnonzero(rolling >= share * final * (1 - 1e-12))  # rounding in the sums
     return float(hit[0] + 12) if len(hit) else float("nan")
 
 
@@ -147,6 +211,23 @@ def _run_batch(task: tuple[Scenario, str, int, int]) -> tuple[str, int, pd.DataF
     return arrangement, batch, ts
 
 
+def _mp_context() -> Any:
+    """Worker processes are forked where the platform can (a plain script calling
+    :func:`compare` then needs no ``if __name__ == "__main__"`` guard), spawned elsewhere."""
+    if "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def _map(pool: ProcessPoolExecutor, fn: Callable[..., Any], tasks: list[Any]) -> Any:
+    """``pool.map``, which forks the pool's processes on its first call. Python warns that
+    forking a multi-threaded process may deadlock the child: the threads here are idle library
+    pools (OpenBLAS, jemalloc), which register fork handlers, and the workers only run hlmsim."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
+        return pool.map(fn, tasks)
+
+
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
     """Mean, lower and upper bounds of the t-based confidence interval, and standard deviation."""
     x = np.asarray(x, dtype=float)
@@ -157,6 +238,8 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, fl
     m = float(x.mean())
     if n < 2:
         return m, math.nan, math.nan, math.nan
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
     sd = float(x.std(ddof=1))
     h = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
     return m, m - h, m + h, sd
@@ -175,7 +258,7 @@ def summarise_finals(finals: pd.DataFrame, reference: str) -> tuple[pd.DataFrame
                     "arrangement": arr,
                     "outcome": name,
                     "unit": outcome_unit(name),
-                    "better": "higher" if better > 0 else "lower",
+                    "better": {1: "higher", -1: "lower"}.get(better, "neither"),
                     "mean": m,
                     "ci_low": lo,
                     "ci_high": hi,
@@ -236,22 +319,62 @@ def precision_met(differences: pd.DataFrame, target: tuple[float, bool]) -> bool
 
 
 def _check_arrangements(arrangements: Sequence[str] | None, reference: str) -> list[str]:
+    """The arrangements to run (the reference last when not listed), checked against the presets."""
     chosen = list(arrangements) if arrangements else list(ARRANGEMENTS)
     for a in [*chosen, reference]:
         if a not in ARRANGEMENTS:
-            import difflib
-
             close = difflib.get_close_matches(a, list(ARRANGEMENTS), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise InputError(
                 f"unknown arrangement '{a}'{hint}; allowed: {', '.join(ARRANGEMENTS)}",
-                key="--arrangements",
+                key="--reference" if a == reference and a not in chosen else "--arrangements",
             )
     if len(set(chosen)) != len(chosen):
         raise InputError("each arrangement may appear once", key="--arrangements")
     if reference not in chosen:
         chosen.append(reference)
+    if len(chosen) < 2:
+        raise InputError(
+            f"give at least one arrangement besides the reference ({reference})",
+            key="--arrangements",
+        )
     return chosen
+
+
+def check_replications(replications: Any) -> int:
+    """A replication count: a whole number of at least 2."""
+    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)):
+        raise InputError(
+            f"must be a whole number of at least 2 (got {replications!r})", key="--replications"
+        )
+    if replications < 2:
+        raise InputError(
+            f"must be a whole number of at least 2 (got {replications})", key="--replications"
+        )
+    return int(replications)
+
+
+def check_seed(seed: Any) -> int:
+    """A seed: a non-negative whole number."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"must be a non-negative whole number (got {seed!r})", key="--seed")
+    return int(seed)
+
+
+def check_workers(workers: Any) -> int:
+    """A number of worker processes (None: every core)."""
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"must be a whole number of at least 1 (got {workers!r})", key="--workers")
+    return int(workers)
+
+
+def arrangement_scenarios(base: Scenario, chosen: Sequence[str]) -> dict[str, Scenario]:
+    """The scenario each arrangement runs: ``base`` with every milieu on that arrangement."""
+    data = base.model_dump()
+    milieux = [{**m, "arrangement": None} for m in data["milieux"]]
+    return {a: validate({**data, "arrangement": a, "milieux": milieux}) for a in chosen}
 
 
 def compare(
@@ -267,106 +390,103 @@ def compare(
 ) -> CompareResult:
     """Run every arrangement on the same scenario and seeds; return runs, summary, differences.
 
-    Give ``replications`` (at least 2; default 100), or ``precision`` ("0.5" in the outcomes'
-    units or "5%" relative to the larger of the two arms' means) to add batches until every key
-    paired difference's 95% CI half-width meets it (at most ``max_replications``).
+    Give ``replications`` (at least 2; default 100), or ``precision`` ("0.5" in each outcome's
+    unit or "5%" relative to the larger of the two arms' means) to add batches of :data:`BATCH`
+    until every key paired difference's 95% CI half-width meets it (at most
+    ``max_replications``). Precision mode stops at the first batch count (from 2 batches) that
+    meets the target; with more workers than arrangements it runs the next batches ahead, but
+    the stopping point and the results do not depend on ``workers``.
     ``progress(done, total)`` is called as batches finish.
     """
-    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     chosen = _check_arrangements(arrangements, reference)
     target = parse_precision(precision)
     if replications is not None and target is not None:
         raise InputError("give either --replications or --precision, not both", key="--precision")
     if replications is None and target is None:
         replications = 100
-    if replications is not None and (not isinstance(replications, int) or replications < 2):
-        raise InputError(
-            f"must be a whole number of at least 2 (got {replications!r})", key="--replications"
-        )
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"must be a non-negative integer (got {seed!r})", key="--seed")
-    workers = workers or os.cpu_count() or 1
-    if workers < 1:
-        raise InputError(f"must be at least 1 (got {workers})", key="--workers")
+    if replications is not None:
+        replications = check_replications(replications)
+    seed = check_seed(seed)
+    workers = check_workers(workers)
+    cap = check_replications(max_replications)
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    scenarios = {
-        a: validate(
-            {
-                **base.model_dump(),
-                "arrangement": a,
-                "milieux": [{**m, "arrangement": None} for m in base.model_dump()["milieux"]],
-            }
-        )
-        for a in chosen
-    }
+    scenarios = arrangement_scenarios(base, chosen)
 
     results: dict[tuple[str, int], pd.DataFrame] = {}
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx) if workers > 1 else None
+    launched = 0  # batches launched (per arrangement)
 
-    def run_batches(first: int, last: int, total_batches: int) -> None:
+    def run_batches(first: int, last: int, pool: ProcessPoolExecutor | None) -> None:
+        nonlocal launched
         seeds = batch_seeds(seed, last)
         tasks = [(scenarios[a], a, b, seeds[b]) for b in range(first, last) for a in chosen]
+        launched = last
         done = len(results)
-        mapper = executor.map(_run_batch, tasks) if executor else map(_run_batch, tasks)
+        mapper = _map(pool, _run_batch, tasks) if pool else map(_run_batch, tasks)
         for a, b, ts in mapper:
             results[(a, b)] = ts
             done += 1
             if progress:
-                progress(done, total_batches * len(chosen))
+                progress(done, launched * len(chosen))
 
+    ctx = _mp_context()
+    if target is None:
+        n_batches = math.ceil(replications / BATCH)
+        n_tasks = n_batches * len(chosen)
+    else:
+        n_batches = min(2, math.ceil(cap / BATCH))
+        n_tasks = math.ceil(cap / BATCH) * len(chosen)
+    n_proc = min(workers, n_tasks)
+    executor = ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx) if n_proc > 1 else None
     try:
+        run_batches(0, n_batches, executor)
         if target is None:
-            n_batches = math.ceil(replications / BATCH)
-            run_batches(0, n_batches, n_batches)
             n_rep = replications
         else:
-            cap = max(2, max_replications)
-            n_batches, step = 2, max(1, workers // len(chosen)) if workers > len(chosen) else 1
-            run_batches(0, n_batches, n_batches)
+            # batches run ahead when there are more workers than arrangements; the stopping
+            # point is still the first batch count meeting the target, whatever ``workers``
+            ahead = max(1, workers // len(chosen))
             while True:
                 n_rep = min(n_batches * BATCH, cap)
-                finals = _finals(results, chosen, n_rep)
-                _, diffs = summarise_finals(finals, reference)
+                _, diffs = summarise_finals(_finals(results, chosen, n_rep), reference)
                 if precision_met(diffs, target) or n_rep >= cap:
                     break
-                new = min(n_batches + step, math.ceil(cap / BATCH))
-                run_batches(n_batches, new, new)
-                n_batches = new
+                n_batches += 1
+                if n_batches > launched:
+                    last = min(launched + ahead, math.ceil(cap / BATCH))
+                    run_batches(launched, last, executor)
     finally:
         if executor:
-            executor.shutdown()
+            executor.shutdown(wait=True, cancel_futures=True)
 
-    runs = pd.concat(
-        [results[(a, b)] for a in chosen for b in range(math.ceil(n_rep / BATCH))],
-        ignore_index=True,
-    )
+    used = math.ceil(n_rep / BATCH)
+    runs = pd.concat([results[(a, b)] for a in chosen for b in range(used)], ignore_index=True)
     runs = runs[runs["replication"] < n_rep].reset_index(drop=True)
     finals = _finals(results, chosen, n_rep)
     summary, differences = summarise_finals(finals, reference)
     meta = run_metadata(base, seed, started)
     meta.update(
         {
+            "scenario_source": scenario if isinstance(scenario, str) else None,
             "arrangements": chosen,
             "reference": reference,
             "replications": n_rep,
             "batch_size": BATCH,
-            "batch_seeds": batch_seeds(seed, math.ceil(n_rep / BATCH)),
+            "batch_seeds": batch_seeds(seed, used),
             "precision": None
             if target is None
             else {
+                "text": str(precision).strip(),
                 "value": target[0],
                 "relative": target[1],
                 "met": precision_met(differences, target),
-                "max_replications": max_replications,
+                "max_replications": cap,
             },
             "workers": workers,
-            "scenarios_by_arrangement": {
-                a: run_metadata(s, seed, started)["scenario_hash"] for a, s in scenarios.items()
-            },
+            "scenarios_by_arrangement": {a: scenario_hash(s) for a, s in scenarios.items()},
         }
     )
-    return CompareResult(runs, finals, summary, differences, meta)
+    return CompareResult(runs, finals, summary, differences, meta, scenario=base)
 
 
 def _finals(

@@ -6,9 +6,7 @@ import datetime as _dt
 import json
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
 from .model import HLMModel
 from .outcomes import DERIVED, OUTCOMES
+from .outdir import check_out_dir as _check_out_dir
+from .outdir import write_atomically
 from .params import Scenario
 from .scenario import load_scenario, scenario_dict, scenario_hash, validate
 
@@ -64,20 +63,27 @@ def summarise(ts: pd.DataFrame, months: int = 12) -> dict[str, dict[str, float]]
     return out
 
 
-def git_commit() -> str | None:
-    """The git commit of the hlmsim source, when it is a git checkout."""
+def _git(*args: str) -> subprocess.CompletedProcess[str] | None:
     root = Path(__file__).resolve().parent.parent
     try:
-        res = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    """The git commit of the hlmsim source, when it is a git checkout; ``+dirty`` is appended
+    when tracked source files differ from that commit (the results may not match it)."""
+    res = _git("rev-parse", "HEAD")
+    if res is None or res.returncode != 0 or not res.stdout.strip():
+        return None
+    commit = res.stdout.strip()
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", "hlmsim", "scenarios")
+    if status is not None and status.returncode == 0 and status.stdout.strip():
+        commit += "+dirty"
+    return commit
 
 
 def metadata(scen: Scenario, seed: int | list[int], started: str) -> dict[str, Any]:
@@ -148,19 +154,8 @@ RUN_FILES = frozenset({"timeseries.parquet", "timeseries.csv", "summary.json", "
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse an output path that is a file, or a folder holding more than a run's files:
-    writing replaces the whole folder, and must never delete anything else."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise InputError("exists and is not a folder", source=str(out))
-    others = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
-    if others:
-        raise InputError(
-            f"folder exists and holds other files than a run's (e.g. {others[0]});"
-            " it would be replaced: choose another output folder",
-            source=str(out),
-        )
+    """Refuse an output path that is a file, or a folder holding more than a run's files."""
+    _check_out_dir(out, RUN_FILES, what="a run")
 
 
 def write_run(result: RunResult, out: Path) -> Path:
@@ -168,31 +163,15 @@ def write_run(result: RunResult, out: Path) -> Path:
     files go to a temporary sibling folder that replaces ``out`` only when complete."""
     out = Path(out)
     check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
-        write_json(
-            tmp / "summary.json",
-            {
-                "final_year": result.summary,
-                "labels": {
-                    k: {"en": o.en, "fr": o.fr, "unit": o.unit}
-                    for k, o in {**OUTCOMES, **DERIVED}.items()
-                },
-            },
-        )
+        labels = {
+            k: {"en": o.en, "fr": o.fr, "unit": o.unit} for k, o in {**OUTCOMES, **DERIVED}.items()
+        }
+        write_json(tmp / "summary.json", {"final_year": result.summary, "labels": labels})
         write_json(tmp / "metadata.json", result.metadata)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_atomically(out, fill)
     return out
