@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .app.cli import add_parser as add_app_parser
+from .app.cli import main_app
 from .arrangements import ARRANGEMENTS
 from .compare import MAX_REPLICATIONS
 from .errors import InputError
@@ -241,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lang(p_show)
     p_check = ssub.add_parser("check", help="validate a scenario file")
     p_check.add_argument("file", metavar="FILE")
+    add_app_parser(sub)  # the workshop app (started in a separate process, never imported here)
     return parser
 
 
@@ -749,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": cmd_run,
         "compare": cmd_compare,
+        "app": main_app,
         "list": cmd_list,
         "show": cmd_show,
         "check": cmd_check,

@@ -1,0 +1,795 @@
+"""The workshop app's page (Solara): ``solara run hlmsim.app.page`` (``hlmsim app`` does it).
+
+Layout: a side column of controls (scenario, arrangements, side-by-side mode, milieu, play /
+step / pause / reset, speed, live events, levers and assumptions drawn from the parameter
+schema) and the live views (status, current values, outcomes over time, the local network, the
+residents as squares, a household's story).
+
+Per-month updates touch only the views: the controls do not depend on the month counter, and
+every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.svg``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from html import escape
+from typing import Any
+
+import ipyvue
+import solara
+import solara.lab
+import traitlets
+
+from . import i18n, svg
+from .i18n import t
+from .session import (
+    APP_PARAMS,
+    CHART_OUTCOMES,
+    LIVE_EVENTS,
+    LIVE_PARAMS,
+    TABLE_OUTCOMES,
+    Session,
+    app_scenarios,
+)
+
+SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 0)  # months a second; 0: as fast as possible
+SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
+
+
+def _initial_lang() -> str:
+    lang = os.environ.get("HLMSIM_APP_LANG", "en")
+    return lang if lang in i18n.LANGS else "en"
+
+
+# Per-browser-tab state (Solara keeps a module-level reactive per kernel, i.e. per page).
+lang = solara.reactive(_initial_lang())
+tick = solara.reactive(0)  # bumped when the runs change: a month, a reset, an event
+ui = solara.reactive(0)  # bumped when settings change: the controls show new values
+playing = solara.reactive(False)
+speed = solara.reactive(5)
+colour_by = solara.reactive("trust_worker")
+at_end = solara.reactive(False)  # the runs reached the horizon (only the run bar reads it)
+
+CSS = """
+.hlm-app { padding: 8px 16px; font-size: 14px; }
+.hlm-app h1 { font-size: 22px; margin: 0; }
+.hlm-app h2 { font-size: 16px; margin: 6px 0 2px 0; }
+.hlm-app h3 { font-size: 14px; margin: 4px 0 0 0; }
+.hlm-sub { color: #444; }
+.hlm-caveat { color: #7a4b00; background: #fff6e0; border-left: 3px solid #e0a000;
+  padding: 4px 8px; font-size: 12.5px; margin: 4px 0 6px 0; }
+.hlm-side { width: 370px; flex: none; }
+.hlm-main { flex: 1 1 auto; min-width: 0; }
+.hlm-help { color: #666; font-size: 11.5px; line-height: 1.25; }
+.hlm-param { margin-top: 4px; }
+.hlm-param-label { font-size: 12.5px; line-height: 1.25; }
+.hlm-param-label b { color: #1f5fa8; }
+.hlm-changed { color: #b35900; font-weight: 600; }
+.hlm-param .v-input__slot { margin-bottom: 0 !important; }
+.hlm-param .v-messages { display: none; }
+.hlm-param .v-input { margin-top: 0 !important; padding-top: 0 !important; }
+.hlm-events .v-btn { text-transform: none; margin: 2px; }
+.hlm-runbar .v-btn { text-transform: none; }
+.hlm-status { font-size: 14px; }
+.hlm-values { border-collapse: collapse; font-size: 12.5px; }
+.hlm-values th, .hlm-values td { padding: 2px 6px; border-bottom: 1px solid #eee;
+  text-align: left; }
+.hlm-values td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.hlm-values .unit { color: #777; font-size: 11px; }
+.hlm-charts { display: flex; flex-wrap: wrap; gap: 6px; }
+.hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 6px 8px; background: #fff; }
+.hlm-legend-a { color: #1f5fa8; font-weight: 600; }
+.hlm-legend-b { color: #d9600b; font-weight: 600; }
+.hlm-story ul { margin: 2px 0; padding-left: 18px; font-size: 12.5px; max-height: 210px;
+  overflow-y: auto; }
+.hlm-story .moved { color: #b00; font-weight: 600; }
+.hlm-notice { color: #b35900; font-size: 12.5px; }
+"""
+
+
+class FrameShown(ipyvue.VueTemplate):
+    """An invisible element that tells the server when the browser has drawn a frame of the page
+    (the ``tick`` counter): it sets ``shown`` to ``frame`` at the first animation frame after the
+    update. Playing waits for it, so the server never runs ahead of what the browser can draw
+    (and a pause stops at the month on screen)."""
+
+    template = traitlets.Unicode(
+        """<template><span class="hlm-shown" style="display: none" :data-frame="frame"></span>
+</template>
+<script>
+module.exports = {
+  watch: {
+    frame: {
+      immediate: true,
+      handler(v) {
+        this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = v; }));
+      },
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+    shown = traitlets.Int(-1).tag(sync=True)
+
+
+def bump(reactive: solara.Reactive[int]) -> None:
+    reactive.value = reactive.value + 1
+
+
+def show(session: Session) -> None:
+    """The runs changed: redraw the views (one render; the controls do not depend on it)."""
+    at_end.value = session.finished
+    bump(tick)
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+
+@solara.component
+def Page() -> None:
+    session = solara.use_memo(Session, [])
+    L = lang.value
+    solara.Title(t("title", L))
+    solara.Style(CSS)
+    Player(session)
+    with solara.Div(classes=["hlm-app"]):
+        Header(L)
+        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+            with solara.Column(classes=["hlm-side"], gap="6px"):
+                Settings(session, L)
+                RunBar(session, L)
+                Events(session, L)
+                Levers(session, L)
+            with solara.Column(classes=["hlm-main"], gap="8px"):
+                Views(session, L)
+
+
+@solara.component
+def Header(L: str) -> None:
+    with solara.Row(justify="space-between", style={"align-items": "center"}):
+        with solara.Column(gap="0px"):
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("title", L))}</h1>'
+                f'<div class="hlm-sub">{escape(t("subtitle", L))}</div>',
+            )
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(t("language", L))
+            with solara.ToggleButtonsSingle(
+                value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
+            ):
+                solara.Button("English", value="en", classes=["hlm-lang-en"], text=True)
+                solara.Button("Français", value="fr", classes=["hlm-lang-fr"], text=True)
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("caveat", L)), classes=["hlm-caveat"])
+
+
+# -- the side column ---------------------------------------------------------------------------
+
+
+def _select(label: str, items: list[tuple[Any, str]], value: Any, on_value: Any, cls: str) -> Any:
+    return solara.v.Select(
+        label=label,
+        items=[{"title": text, "value": v} for v, text in items],
+        item_title="title",
+        item_value="value",
+        v_model=value,
+        on_v_model=on_value,
+        density="compact",
+        variant="outlined",
+        hide_details=True,
+        class_=f"hlm-select {cls}",
+        style_="margin-top: 6px",
+    )
+
+
+@solara.component
+def Settings(session: Session, L: str) -> None:
+    ui.value  # noqa: B018  (re-render when settings change)
+
+    def configure(**kw: Any) -> None:
+        playing.value = False
+        session.configure(**kw)
+        bump(ui)
+        show(session)
+
+    arr_items: list[tuple[Any, str]] = [("", t("as_in_scenario", L))] + [
+        (a, i18n.arrangement_label(a, L)) for a in i18n.LABELS
+    ]
+    _select(
+        t("scenario", L),
+        [(s, s) for s in app_scenarios()],
+        session.scenario,
+        lambda v: configure(scenario=v),
+        "hlm-select-scenario",
+    )
+    _select(
+        t("arrangement_a", L) if session.side_by_side else t("arrangement", L),
+        arr_items,
+        session.arrangement_a or "",
+        lambda v: configure(arrangement_a=v or None),
+        "hlm-select-arr-a",
+    )
+    solara.Switch(
+        label=t("side_by_side", L),
+        value=session.side_by_side,
+        on_value=lambda v: configure(side_by_side=v),
+        classes=["hlm-side-by-side"],
+    )
+    if session.side_by_side:
+        _select(
+            t("arrangement_b", L),
+            arr_items[1:],
+            session.arrangement_b,
+            lambda v: configure(arrangement_b=v),
+            "hlm-select-arr-b",
+        )
+        solara.HTML(
+            tag="div", unsafe_innerHTML=escape(t("side_by_side_help", L)), classes=["hlm-help"]
+        )
+    names = session.milieu_names()
+
+    def select_milieu(v: int) -> None:
+        session.select_milieu(int(v))
+        bump(ui)
+        show(session)
+
+    _select(
+        t("milieu", L),
+        [
+            (i, f"{n} · {t('households_n', L, n=session.households_in(i))}")
+            for i, n in enumerate(names)
+        ],
+        session.milieu,
+        select_milieu,
+        "hlm-select-milieu",
+    )
+
+    def set_seed(v: int | None) -> None:
+        if v is not None and v >= 0 and v != session.seed:
+            configure(seed=int(v))
+
+    solara.InputInt(
+        t("seed", L),
+        value=session.seed,
+        on_value=set_seed,
+        dense=True,
+        classes=["hlm-seed"],
+        style={"max-width": "120px"},
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("seed_help", L)), classes=["hlm-help"])
+
+
+@solara.component
+def RunBar(session: Session, L: str) -> None:
+    finished = at_end.value
+
+    def step() -> None:
+        playing.value = False
+        session.step()
+        session.notice = ""
+        show(session)
+
+    def reset() -> None:
+        playing.value = False
+        session.reset()
+        show(session)
+        bump(ui)
+
+    with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "wrap"}):
+        if playing.value:
+            solara.Button(
+                t("pause", L),
+                icon_name="mdi-pause",
+                on_click=lambda: playing.set(False),
+                color="primary",
+                classes=["hlm-pause"],
+            )
+        else:
+            solara.Button(
+                t("play", L),
+                icon_name="mdi-play",
+                on_click=lambda: playing.set(True),
+                color="primary",
+                disabled=finished,
+                classes=["hlm-play"],
+            )
+        solara.Button(
+            t("step", L),
+            icon_name="mdi-skip-next",
+            on_click=step,
+            disabled=finished or playing.value,
+            outlined=True,
+            classes=["hlm-step"],
+        )
+        solara.Button(
+            t("reset", L),
+            icon_name="mdi-restore",
+            on_click=reset,
+            outlined=True,
+            classes=["hlm-reset"],
+        )
+    _select(
+        t("speed", L),
+        [(s, t("speed_value", L, v=s) if s else t("speed_max", L)) for s in SPEEDS],
+        speed.value,
+        lambda v: speed.set(int(v)),
+        "hlm-select-speed",
+    )
+
+
+@solara.component
+def Events(session: Session, L: str) -> None:
+    def fire(kind: str) -> None:
+        session.trigger(kind)
+        show(session)
+
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("events", L)))
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("events_help", L)), classes=["hlm-help"])
+    with solara.Div(classes=["hlm-events"]):
+        for kind in LIVE_EVENTS:
+            solara.Button(
+                i18n.event_label(kind, L),
+                on_click=lambda kind=kind: fire(kind),
+                outlined=True,
+                size="small",
+                color="#8b1a1a" if kind in ("worker_leaves", "funding_cut", "crisis") else None,
+                classes=["hlm-event", f"hlm-event-{kind}"],
+            )
+
+
+def slider_step(meta: dict[str, Any]) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about 100 positions, fine enough
+    that the default falls on a position."""
+    if meta["kind"] == "int":
+        return 1
+    lo, span = float(meta["min"]), float(meta["max"]) - float(meta["min"])
+    if span <= 0:
+        return 0.1
+    k = math.floor(math.log10(span / 100))
+    ladder = [m * 10.0**j for j in range(k + 1, k - 5, -1) for m in (5, 2, 1)]  # descending
+    start = max(i for i, step in enumerate(ladder) if step >= span / 100 * (1 - 1e-9))
+    for step in ladder[start:]:
+        n = (float(meta["default"]) - lo) / step
+        if abs(n - round(n)) < 1e-6:
+            return float(f"{step:.6g}")
+    return float(f"{ladder[-1]:.6g}")
+
+
+@solara.component
+def Levers(session: Session, L: str) -> None:
+    version = ui.value  # children re-render when settings change (the session is mutable)
+
+    def changed(name: str, value: Any) -> None:
+        was = session.t
+        if name not in LIVE_PARAMS:
+            playing.value = False
+        if session.set_param(name, value) == "restart":
+            session.notice = t("restarted", L) if was > 0 else ""
+            show(session)
+        bump(ui)
+
+    def restore() -> None:
+        playing.value = False
+        session.restore_defaults()
+        bump(ui)
+        show(session)
+
+    groups = {True: [], False: []}
+    for name in APP_PARAMS:
+        groups[bool(i18n.field_meta(name)["lever"])].append(name)
+    for lever, names in ((True, groups[True]), (False, groups[False])):
+        if not names:
+            continue
+        solara.HTML(tag="h2", unsafe_innerHTML=escape(t("levers" if lever else "assumptions", L)))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=escape(t("levers_help" if lever else "assumptions_help", L)),
+            classes=["hlm-help"],
+        )
+        for name in names:
+            ParamControl(session, name, L, changed, version)
+    solara.Button(t("restore_defaults", L), on_click=restore, text=True, classes=["hlm-restore"])
+
+
+@solara.component
+def ParamControl(session: Session, name: str, L: str, on_change: Any, version: int) -> None:
+    """One parameter's control, drawn from the schema. ``version`` (the settings counter) only
+    makes it re-render when settings change."""
+    meta = i18n.field_meta(name)
+    value = session.param_value(name)
+    unit = i18n.param_unit(name, L)
+    mark = "" if name in LIVE_PARAMS else " ↻"
+    label = (
+        f'{escape(i18n.param_label(name, L))}{mark} — <b data-testid="param-{name}">'
+        f"{escape(i18n.param_value_text(name, value, L))}</b> {escape(unit)}"
+    )
+    if name in session.overrides:
+        label += f' <span class="hlm-changed">({escape(t("changed", L))})</span>'
+    if session.side_by_side and len(session.runs) > 1:
+        vb = session.param_value(name, 1)
+        if vb != value:
+            label += (
+                f' <span class="hlm-legend-b">B: '
+                f"{escape(i18n.param_value_text(name, vb, L))}</span>"
+            )
+    with solara.Div(classes=["hlm-param", f"hlm-param-{name}"]):
+        solara.HTML(tag="div", unsafe_innerHTML=label, classes=["hlm-param-label"])
+        kind = meta["kind"]
+        if kind == "bool":
+            solara.Switch(label="", value=bool(value), on_value=lambda v: on_change(name, v))
+        elif kind == "choice":
+            _select(
+                "",
+                [(c, c) for c in meta["choices"]],
+                value,
+                lambda v: on_change(name, v),
+                f"hlm-select-{name}",
+            )
+        elif kind == "int":
+            solara.SliderInt(
+                label="",
+                value=int(value),
+                min=int(meta["min"]),
+                max=int(meta["max"]),
+                on_value=lambda v: on_change(name, v),
+                thumb_label=True,
+            )
+        else:
+            solara.SliderFloat(
+                label="",
+                value=float(value),
+                min=float(meta["min"]),
+                max=float(meta["max"]),
+                step=slider_step(meta),
+                on_value=lambda v: on_change(name, v),
+                thumb_label=True,
+            )
+        solara.HTML(
+            tag="div", unsafe_innerHTML=escape(i18n.param_help(name, L)), classes=["hlm-help"]
+        )
+
+
+# -- the live views ----------------------------------------------------------------------------
+
+
+def _run_label(session: Session, k: int, L: str) -> str:
+    arr, own = session.arrangement_of(k)
+    label = i18n.arrangement_label(arr, L)
+    return f"{label} ({t('as_in_scenario', L).lower()})" if own else label
+
+
+def status_html(session: Session, L: str) -> str:
+    T = session.months
+    month = session.t
+    parts = [
+        f'<span class="hlm-status"><b>{escape(t("month", L))} '
+        f'<span data-testid="month">{month}</span></b> / {T}'
+        f" · {escape(t('year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
+    ]
+    for k, _ in enumerate(session.runs):
+        cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+        tag = "AB"[k]
+        parts.append(
+            f' · <span class="{cls}" data-testid="arrangement-{tag.lower()}">'
+            f"{'■ ' + tag + ': ' if len(session.runs) > 1 else '■ '}"
+            f"{escape(_run_label(session, k, L))}</span>"
+        )
+    if session.finished:
+        parts.append(f" · <b>{escape(t('finished', L))}</b>")
+    pending = session.pending()
+    if pending:
+        what = ", ".join(i18n.event_label(kind, L) for kind in pending)
+        parts.append(
+            f'<div class="hlm-notice" data-testid="pending">'
+            f"{escape(t('pending', L, what=what))}</div>"
+        )
+    if session.notice:
+        parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
+    parts.append(
+        '<div class="hlm-help" data-testid="update-ms">'
+        + escape(
+            t(
+                "update_ms",
+                L,
+                step=i18n.fmt(session.last_step_ms, 1, L),
+                draw=i18n.fmt(session.last_render_ms, 1, L),
+                page=i18n.fmt(session.last_page_ms, 0, L),
+                shown=i18n.fmt(session.last_shown_ms, 0, L),
+            )
+        )
+        + "</div>"
+    )
+    return "".join(parts)
+
+
+def values_html(session: Session, L: str) -> str:
+    """The current values of the key outcomes in the selected milieu (stable test ids)."""
+    m = session.milieu
+    head = f"<th>{escape(t('indicator', L))}</th>"
+    for k, _ in enumerate(session.runs):
+        tag = "AB"[k]
+        cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+        head += f'<th class="{cls}">{tag if len(session.runs) > 1 else ""}</th>'
+    two = len(session.runs) > 1
+    if two:
+        head += f"<th>{escape(t('difference', L))}</th>"
+    rows = []
+    for key in TABLE_OUTCOMES:
+        unit = i18n.outcome_unit(key, L)
+        decimals = (
+            0
+            if key in ("cost",)
+            else 2
+            if "index" in unit or "share" in unit or "part" in unit or "indice" in unit
+            else 1
+        )
+        cells = ""
+        vals = [run.current(key, m) for run in session.runs]
+        for k, v in enumerate(vals):
+            cells += (
+                f'<td class="num" data-testid="value-{"ab"[k]}-{key}" data-value="{v!r}">'
+                f"{escape(i18n.fmt(v, decimals, L))}</td>"
+            )
+        if two:
+            d = vals[1] - vals[0]
+            sign = "+" if d > 0 and round(d, decimals) != 0 else ""
+            cells += f'<td class="num">{sign}{escape(i18n.fmt(d, decimals, L))}</td>'
+        rows.append(
+            f'<tr><td data-testid="label-{key}">{escape(i18n.outcome_label(key, L))}'
+            f' <span class="unit">{escape(unit)}</span></td>{cells}</tr>'
+        )
+    return (
+        f'<table class="hlm-values" data-testid="values"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def charts_html(session: Session, L: str) -> str:
+    m = session.milieu
+    markers = [
+        (month, i18n.event_label(kind, L))
+        for month, kind, mm in session.runs[0].events
+        if mm == m and month <= session.t
+    ]
+    out = []
+    for key in CHART_OUTCOMES:
+        lines = [(svg.COLOURS[k], run.series(key, m)) for k, run in enumerate(session.runs)]
+        out.append(
+            '<div class="hlm-card">'
+            + svg.line_chart(
+                i18n.outcome_label(key, L),
+                i18n.outcome_unit(key, L),
+                lines,
+                session.months,
+                L,
+                markers,
+                testid=f"chart-{key}",
+            )
+            + "</div>"
+        )
+    return f'<div class="hlm-charts">{"".join(out)}</div>'
+
+
+def story_html(session: Session, k: int, L: str) -> str:
+    story = session.story(k)
+    run = session.runs[k]
+    if story is None:
+        return f"<div>{escape(t('unknown_household', L, hid=session.story_hid))}</div>"
+    since = t("at_start", L) if story.arrived <= 0 else t("in_month", L, t=story.arrived)
+    head = t(
+        "story_head",
+        L,
+        hid=story.hid,
+        htype=i18n.household_type_label(story.htype, L),
+        milieu=run.model.milieu_names[story.milieu],
+        since=since,
+    )
+    parts = [f'<div data-testid="story-head-{"ab"[k]}"><b>{escape(head)}</b></div>']
+    if story.first_month > max(story.arrived, 0):
+        parts.append(
+            f'<div class="hlm-help">{escape(t("not_recorded", L, t=story.first_month))}</div>'
+        )
+    if story.moved_out is not None:
+        parts.append(
+            f'<div class="moved" data-testid="story-moved-{"ab"[k]}">'
+            f"{escape(t('moved_out', L, t=story.moved_out, new=story.successor))}</div>"
+        )
+    needs = ", ".join(i18n.need_label(c, L) for c in story.open_needs) or t("none", L)
+    workers = ", ".join(str(w) for w in story.workers_met) or t("none", L)
+    parts.append(
+        f"<div>{escape(t('open_needs', L))} : {escape(needs)}</div>"
+        if L == "fr"
+        else f"<div>{escape(t('open_needs', L))}: {escape(needs)}</div>"
+    )
+    colon = " : " if L == "fr" else ": "
+    parts.append(
+        f"<div>{escape(t('workers_known', L))}{colon}{escape(workers)} · "
+        f"{story.contacts} {escape(t('contacts_n', L))}</div>"
+    )
+    parts.append(svg.story_svg(story, session.months, L, testid=f"story-chart-{'ab'[k]}"))
+    items = []
+    for month, key, vals in reversed(story.events[-60:]):
+        v = dict(vals)
+        if "c" in v:
+            v["c"] = i18n.need_label(v["c"], L)
+        if "p" in v:
+            v["p"] = i18n.partner_label(v["p"], L)
+        items.append(f"<li><b>{month}</b> · {escape(t(key, L, **v))}</li>")
+    if items:
+        parts.append(f"<div><i>{escape(t('timeline', L))}</i></div><ul>{''.join(items)}</ul>")
+    else:
+        parts.append(f'<div class="hlm-help">{escape(t("nothing_yet", L))}</div>')
+    return f'<div class="hlm-story" data-testid="story-{"ab"[k]}">{"".join(parts)}</div>'
+
+
+@solara.component
+def Views(session: Session, L: str) -> None:
+    tick.value  # noqa: B018  (one render per month)
+    t0 = time.perf_counter()
+    with session.lock:
+        status = status_html(session, L)
+        values = values_html(session, L)
+        charts = charts_html(session, L)
+        width = 560 if len(session.runs) == 1 else 520
+        nets = [
+            svg.network_svg(run.model, session.milieu, L, f"network-{'ab'[k]}", width)
+            for k, run in enumerate(session.runs)
+        ]
+        grids = [
+            svg.residents_svg(
+                run.model,
+                session.milieu,
+                colour_by.value,
+                L,
+                highlight=session.story_hid,
+                testid=f"residents-{'ab'[k]}",
+            )
+            for k, run in enumerate(session.runs)
+        ]
+        stories = [story_html(session, k, L) for k, _ in enumerate(session.runs)]
+    session.last_render_ms = (time.perf_counter() - t0) * 1000
+    two = len(session.runs) > 1
+
+    solara.HTML(tag="div", unsafe_innerHTML=status, classes=["hlm-card"])
+    row = {"flex-wrap": "wrap", "align-items": "flex-start"}
+    with solara.Row(style=row, gap="8px"):
+        with solara.Div(classes=["hlm-card"]):
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("current_values", L)))
+            solara.HTML(tag="div", unsafe_innerHTML=values)
+        if not two:
+            NetworkCard(nets[0], t("network", L), t("network_help", L))
+    if two:
+        with solara.Row(style=row, gap="8px"):
+            for k, net in enumerate(nets):
+                NetworkCard(net, f"{t('network', L)} · {_run_label(session, k, L)}", "")
+        solara.HTML(tag="div", unsafe_innerHTML=escape(t("network_help", L)), classes=["hlm-help"])
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("outcomes", L)))
+    solara.HTML(tag="div", unsafe_innerHTML=charts)
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
+        with solara.Div(classes=["hlm-card"]):
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("residents", L)))
+            ColourBy(L)
+            for k, grid in enumerate(grids):
+                if two:
+                    cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
+                        f"{escape(_run_label(session, k, L))}</span>",
+                    )
+                solara.HTML(tag="div", unsafe_innerHTML=grid)
+            solara.HTML(
+                tag="div", unsafe_innerHTML=escape(t("residents_help", L)), classes=["hlm-help"]
+            )
+        with solara.Div(classes=["hlm-card"], style={"max-width": "520px"}):
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("story", L)))
+            StoryPicker(session, L)
+            for k, story in enumerate(stories):
+                if two:
+                    cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
+                        f"{escape(_run_label(session, k, L))}</span>",
+                    )
+                solara.HTML(tag="div", unsafe_innerHTML=story)
+    FrameShown.element(frame=tick.value, on_shown=session.mark_shown)
+
+
+@solara.component
+def NetworkCard(picture: str, title: str, help_text: str) -> None:
+    with solara.Div(classes=["hlm-card"]):
+        solara.HTML(tag="h2", unsafe_innerHTML=escape(title))
+        solara.HTML(tag="div", unsafe_innerHTML=picture)
+        if help_text:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=escape(help_text),
+                classes=["hlm-help"],
+                style="max-width: 560px",
+            )
+
+
+@solara.component
+def ColourBy(L: str) -> None:
+    _select(
+        t("colour_by", L),
+        [(c, t(f"colour_{c}", L)) for c in svg.COLOUR_BY],
+        colour_by.value,
+        lambda v: colour_by.set(v),
+        "hlm-select-colour",
+    )
+
+
+@solara.component
+def StoryPicker(session: Session, L: str) -> None:
+    ui.value  # noqa: B018
+    message = solara.use_reactive("")
+
+    def follow(hid: int | None) -> None:
+        if hid is None:
+            return
+        if session.follow(int(hid)):
+            message.value = ""
+            bump(ui)
+        else:
+            message.value = t("unknown_household", L, hid=hid)
+        show(session)
+
+    def random_household() -> None:
+        session.pick_random_household()
+        message.value = ""
+        bump(ui)
+        show(session)
+
+    with solara.Row(style={"align-items": "center"}, gap="8px"):
+        solara.InputInt(
+            t("household_id", L),
+            value=session.story_hid,
+            on_value=follow,
+            optional=True,
+            dense=True,
+            classes=["hlm-household-id"],
+            style={"max-width": "140px"},
+        )
+        solara.Button(
+            t("random_household", L),
+            icon_name="mdi-dice-5",
+            on_click=random_household,
+            outlined=True,
+            size="small",
+            classes=["hlm-random-household"],
+        )
+    if message.value:
+        solara.HTML(tag="div", unsafe_innerHTML=escape(message.value), classes=["hlm-notice"])
+
+
+@solara.component
+def Player(session: Session) -> None:
+    """Plays month after month while ``playing`` (a thread of this page)."""
+
+    def loop() -> None:
+        while playing.value:
+            t0 = time.perf_counter()
+            if not session.step():
+                playing.value = False
+                show(session)
+                return
+            session.notice = ""
+            t1 = time.perf_counter()
+            show(session)  # renders the views in this thread
+            session.last_page_ms = (time.perf_counter() - t1) * 1000
+            # never run ahead of the browser: wait until it has drawn this month
+            if session.wait_shown(tick.value, timeout=SHOWN_TIMEOUT):
+                session.last_shown_ms = (time.perf_counter() - t0) * 1000
+            s = speed.value
+            wait = (1.0 / s if s else 0.0) - (time.perf_counter() - t0)
+            time.sleep(max(wait, 0.002))
+
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
+
+
+__all__ = ["Page"]

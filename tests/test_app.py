@@ -1,0 +1,373 @@
+"""End-to-end test of the workshop app in a real browser (Playwright driving Debian's Chromium).
+
+Starts ``hlmsim app`` on a free localhost port in a subprocess (with no internet: its HTTP
+proxies point to a closed port), waits until it answers, then drives the page: it loads with no
+request leaving this computer; the language switch changes
+the labels; 24 months run and the plotted values change (timings of each month's update are
+printed, not asserted); the worker-departure event lowers the displayed trust in the worker;
+side-by-side mode shows two arrangements. Screenshots go to ``results/test-artefacts/``.
+
+Chromium is Debian's (``/usr/bin/chromium``, installed by ``.ci/run``), never a downloaded
+browser; if it is missing the test fails and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from hlmsim.arrangements import LABELS
+from hlmsim.outcomes import OUTCOMES
+from hlmsim.params import field_meta
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTEFACTS = ROOT / "results" / "test-artefacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+]
+VIEWPORT = {"width": 1600, "height": 2000}
+TIMEOUT_MS = 20_000
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``hlmsim app`` on a free port of 127.0.0.1, in English; its URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("app") / "server.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "SOLARA_HOST", "PORT")}
+    # no internet for the server either: any outbound HTTP(S) goes to a closed local port
+    dead = f"http://127.0.0.1:{_free_port()}"
+    env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, NO_PROXY="127.0.0.1,localhost")
+    env.update(http_proxy=dead, https_proxy=dead, all_proxy=dead, no_proxy="127.0.0.1,localhost")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hlmsim.app.cli", "--port", str(port), "--lang", "en"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with the server below
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app server exited ({proc.returncode}):\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app server did not answer in 60 s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()  # hlmsim app stops its Solara server on SIGTERM
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    log = log_path.read_text(errors="replace")
+    assert "Could not load URL" not in log, f"the server needed the internet:\n{log}"
+    assert "hlmsim/app/" not in log, f"the app raised an error on the server:\n{log}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser test drives Debian's Chromium (never a"
+            " downloaded browser). Install it with `apt-get install -y chromium` (`.ci/run`"
+            " does it when it is missing)."
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(server: str, browser: Browser) -> Iterator[Page]:
+    """A fresh page (a fresh app session). The page must work offline: any request leaving
+    127.0.0.1 is blocked, and the test fails if there was one."""
+    context = browser.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    external: list[str] = []
+
+    def route(r: Route) -> None:
+        url = r.request.url
+        if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith("data:"):
+            r.continue_()
+        else:
+            external.append(url)
+            r.abort()
+
+    pg.route("**/*", route)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(server)
+    pg.wait_for_selector("[data-testid=month]")
+    try:
+        yield pg
+    finally:
+        context.close()
+    assert external == [], f"the page requested resources beyond this computer: {external}"
+    assert errors == [], f"errors in the page's scripts: {errors}"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def month(pg: Page) -> int:
+    return int(pg.locator("[data-testid=month]").inner_text())
+
+
+def value(pg: Page, outcome: str, run: str = "a") -> float:
+    cell = pg.locator(f"[data-testid=value-{run}-{outcome}]")
+    return float(cell.get_attribute("data-value"))
+
+
+def chart_points(pg: Page, outcome: str) -> list[str]:
+    poly = pg.locator(f"[data-testid=chart-{outcome}] polyline")
+    if poly.count() == 0:
+        return []
+    return poly.first.get_attribute("points").split()
+
+
+#: Clicks "step" and resolves, at the first animation frame where the page shows month ``n``
+#: (its number and the charts' points), with the time since the click, in the browser's clock.
+_STEP_JS = """async n => {
+    const shown = () => {
+        const m = document.querySelector('[data-testid=month]');
+        const p = document.querySelector('[data-testid=chart-trust_worker] polyline');
+        return m && m.textContent.trim() === String(n) && p &&
+            p.getAttribute('points').trim().split(' ').length === n;
+    };
+    const t0 = performance.now();
+    document.querySelector('.hlm-step').click();
+    await new Promise((resolve, reject) => {
+        const check = () => {
+            if (shown()) resolve();
+            else if (performance.now() - t0 > 15000) reject(new Error('month ' + n + ' not shown'));
+            else requestAnimationFrame(check);
+        };
+        check();
+    });
+    return performance.now() - t0;
+}"""
+
+
+def step(pg: Page, n: int = 1) -> list[float]:
+    """Click "step" ``n`` times, each time waiting until the page shows the new month (its
+    number and the charts); returns each month's click-to-display time in ms (browser clock)."""
+    times = []
+    for _ in range(n):
+        pg.wait_for_selector(".hlm-step:not([disabled])")
+        times.append(float(pg.evaluate(_STEP_JS, month(pg) + 1)))
+    return times
+
+
+def choose(pg: Page, select_class: str, option_text: str) -> None:
+    """Pick an option of a (Vuetify 3) select."""
+    pg.click(f".{select_class}")
+    opt = pg.locator(".v-overlay-container .v-list-item", has_text=option_text)
+    opt.first.click()
+
+
+def shot(pg: Page, name: str) -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / name
+    pg.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def report(label: str, ms: list[float]) -> str:
+    ms = sorted(ms)
+    p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
+    return (
+        f"{label}: n={len(ms)} median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms,"
+        f" max {ms[-1]:.0f} ms"
+    )
+
+
+# -- the tests ----------------------------------------------------------------------------------
+
+
+def test_page_loads_offline_and_switches_language(page: Page) -> None:
+    pg = page
+    assert month(pg) == 0
+    assert pg.locator("[data-testid=title]").inner_text() == "hlmsim workshop"
+    label = pg.locator("[data-testid=label-trust_worker]")
+    assert OUTCOMES["trust_worker"].en in label.inner_text()
+    lever = pg.locator(".hlm-param-meetings_per_year .hlm-param-label")
+    assert field_meta("meetings_per_year")["label_en"] in lever.inner_text()
+    assert pg.locator(".hlm-event-worker_leaves").inner_text().strip() == "The worker leaves"
+
+    pg.click(".hlm-lang-fr")
+    pg.wait_for_function(
+        "t => document.querySelector('[data-testid=label-trust_worker]').textContent.includes(t)",
+        arg=OUTCOMES["trust_worker"].fr,
+    )
+    assert OUTCOMES["trust_worker"].fr in label.inner_text()
+    assert field_meta("meetings_per_year")["label_fr"] in lever.inner_text()
+    assert pg.locator("[data-testid=title]").inner_text() == "Atelier hlmsim"
+    assert pg.locator(".hlm-event-worker_leaves").inner_text().strip() == "L'intervenant·e part"
+    assert "Réseau local" in pg.inner_text("body")
+    step(pg, 6)
+    print(f"\nscreenshot (French): {shot(pg, 'app-fr.png')}")
+
+
+def test_months_run_plots_change_and_timing(page: Page) -> None:
+    pg = page
+    assert chart_points(pg, "trust_worker") == []
+    first = step(pg, 1)
+    trust1, unmet1 = value(pg, "trust_worker"), value(pg, "needs_unmet")
+    points1 = chart_points(pg, "inter_org_trust")
+    times = first + step(pg, 23)
+    assert month(pg) == 24
+    assert len(chart_points(pg, "trust_worker")) == 24
+    assert value(pg, "trust_worker") != trust1
+    assert value(pg, "needs_unmet") != unmet1
+    assert chart_points(pg, "inter_org_trust") != points1
+    grid = pg.locator("[data-testid=residents-a]")
+    assert grid.locator("rect").count() >= 192
+
+    # playing as fast as possible: time between two months shown in the browser
+    choose(pg, "hlm-select-speed", "as fast as possible")
+    # sample the month shown at every animation frame while playing
+    pg.evaluate(
+        """() => {
+            window.__months = [];
+            let last = null;
+            const sample = () => {
+                const m = document.querySelector('[data-testid=month]');
+                const v = m ? Number(m.textContent) : null;
+                if (v !== last) { last = v; window.__months.push([performance.now(), v]); }
+                if (window.__months.length < 500) requestAnimationFrame(sample);
+            };
+            requestAnimationFrame(sample);
+        }"""
+    )
+    pg.click(".hlm-play")
+    pg.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=month]').textContent) >= 60",
+        timeout=30_000,
+    )
+    pg.click(".hlm-pause")
+    marks = pg.evaluate("() => window.__months")[1:]  # from the first month played
+    gaps = [
+        (b[0] - a[0]) / (b[1] - a[1]) for a, b in zip(marks, marks[1:], strict=False) if b[1] > a[1]
+    ]
+    assert len(gaps) >= 10
+    print()
+    print(report("one month, click 'step' to page updated (default scenario)", times))
+    print(report("playing as fast as possible, browser time between months", gaps))
+    steps_ms = pg.locator("[data-testid=update-ms]").inner_text()
+    print(f"server side, last month: {steps_ms}")
+
+
+def test_worker_departure_lowers_trust(page: Page) -> None:
+    pg = page
+    step(pg, 30)
+    before = value(pg, "trust_worker")
+    assert before > 0.02
+    pg.click(".hlm-event-worker_leaves")
+    pg.wait_for_selector("[data-testid=pending]")
+    step(pg, 1)
+    after = value(pg, "trust_worker")
+    print(f"\ntrust in the worker: {before:.3f} before the departure, {after:.3f} after")
+    assert after < 0.6 * before
+    net = pg.locator("[data-testid=network-a-worker]").text_content()
+    assert "vacant" in net
+    story = pg.locator("[data-testid=story-a]").inner_text()
+    assert "The milieu worker left" in story
+
+
+def test_side_by_side_shows_two_arrangements(page: Page) -> None:
+    pg = page
+    pg.click(".hlm-side-by-side input")
+    pg.wait_for_selector("[data-testid=arrangement-b]")
+    a = pg.locator("[data-testid=arrangement-a]").inner_text()
+    b = pg.locator("[data-testid=arrangement-b]").inner_text()
+    assert LABELS["ciusss_social_worker"][0] in a
+    assert LABELS["services_as_usual"][0] in b
+    choose(pg, "hlm-select-arr-b", LABELS["concertation_only"][0])
+    pg.wait_for_function(
+        "t => document.querySelector('[data-testid=arrangement-b]').textContent.includes(t)",
+        arg=LABELS["concertation_only"][0],
+    )
+    times = step(pg, 12)
+    print()
+    print(report("one month side by side (two models), click to page updated", times))
+    assert pg.locator("[data-testid=network-b]").count() == 1
+    assert pg.locator("[data-testid=residents-b]").count() == 1
+    assert pg.locator("[data-testid=chart-trust_worker] polyline").count() == 2
+    # same households and needs, different arrangement: the worker makes the difference
+    assert value(pg, "trust_worker", "a") > 0.02
+    assert value(pg, "trust_worker", "b") == 0.0
+    assert value(pg, "needs_met", "a") != value(pg, "needs_met", "b") or value(
+        pg, "referrals_completed", "a"
+    ) != value(pg, "referrals_completed", "b")
+    print(f"\nscreenshot (side by side): {shot(pg, 'app.png')}")
+
+
+def test_levers_apply_live_or_restart(page: Page) -> None:
+    pg = page
+    step(pg, 6)
+    meetings = pg.locator(".hlm-param-meetings_per_year")
+    assert pg.locator("[data-testid=param-meetings_per_year]").inner_text() == "10"
+    meetings.locator("[role=slider]").first.focus()
+    pg.keyboard.press("ArrowLeft")  # one step down: applies from next month
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=param-meetings_per_year]')"
+        ".textContent.trim() !== '10'"
+    )
+    assert float(pg.locator("[data-testid=param-meetings_per_year]").inner_text()) < 10
+    assert "changed" in meetings.inner_text()
+    assert month(pg) == 6  # the run goes on
+    partners = pg.locator(".hlm-param-n_partners")
+    partners.locator("[role=slider]").first.focus()
+    pg.keyboard.press("ArrowLeft")  # 6 -> 5 partners: shapes the milieu, the run restarts
+    pg.wait_for_function("() => document.querySelector('[data-testid=month]').textContent === '0'")
+    assert pg.locator("[data-testid=param-n_partners]").inner_text() == "5"
+    assert "restarted" in pg.inner_text("body")
+    pg.click(".hlm-restore")
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=param-n_partners]').textContent === '6'"
+    )
