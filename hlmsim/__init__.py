@@ -22,6 +22,7 @@ from .model import HLMModel
 from .params import Params, Scenario
 from .run import RunResult, run
 from .scenario import load_scenario, shipped_scenarios
+from .sweep import analyze, sweep
 
 __all__ = [
     "ARRANGEMENTS",
@@ -32,8 +33,10 @@ __all__ = [
     "RunResult",
     "Scenario",
     "__version__",
+    "analyze",
     "compare",
     "load_scenario",
     "run",
     "shipped_scenarios",
+    "sweep",
 ]

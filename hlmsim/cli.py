@@ -31,6 +31,8 @@ from .outcomes import DERIVED, OUTCOMES, Outcome, unit_label
 from .params import Params, Scenario, field_meta
 from .run import check_out_dir
 from .scenario import load_scenario, milieu_params, shipped_scenarios
+from .sweep import cli as sweep_cli
+from .sweep.cli import add_parsers as add_sweep_parsers
 
 #: Final-year indicators shown after a run, in this order.
 SUMMARY_INDICATORS: tuple[str, ...] = (
@@ -243,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lang(p_show)
     p_check = ssub.add_parser("check", help="validate a scenario file")
     p_check.add_argument("file", metavar="FILE")
+    add_sweep_parsers(sub)
     add_app_parser(sub)  # the workshop app (started in a separate process, never imported here)
     return parser
 
@@ -752,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": cmd_run,
         "compare": cmd_compare,
+        "sweep": sweep_cli.main_sweep,
+        "analyze": sweep_cli.main_analyze,
         "app": main_app,
         "list": cmd_list,
         "show": cmd_show,
