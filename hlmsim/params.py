@@ -71,6 +71,50 @@ CONTROVERSY_THEMES: tuple[str, ...] = (
 )
 COMMITTEES: tuple[str, ...] = ("vivre_ensemble", "terrain", "coordination")
 
+#: French of every parameter unit (a test checks that none is missing).
+UNITS_FR: dict[str, str] = {
+    "$ / FTE-month": "$ / mois-ETP",
+    "$ / activity": "$ / activité",
+    "$ / meeting": "$ / rencontre",
+    "FTE": "ETP",
+    "activities / month": "activités / mois",
+    "category": "catégorie",
+    "consultations / year": "consultations / an",
+    "contacts / FTE-month": "contacts / mois-ETP",
+    "controversies / year": "controverses / an",
+    "dose (smaller = stronger)": "dose (plus petite = plus forte)",
+    "index": "indice",
+    "index 0-1": "indice 0-1",
+    "index per open need": "indice par besoin ouvert",
+    "log-odds": "log-cote",
+    "log-odds / month": "log-cote / mois",
+    "log-odds per distance step": "log-cote par palier de distance",
+    "log-odds per ln(1+activities per 100 hh)": "log-cote par ln(1+activités par 100 ménages)",
+    "log-odds per ln(1+contacts)": "log-cote par ln(1+contacts)",
+    "log-odds per unit": "log-cote par unité",
+    "log-odds per unit image": "log-cote par unité d'image",
+    "log-odds per unit knowledge": "log-cote par unité de connaissance",
+    "log-odds per unit mediation": "log-cote par unité de médiation",
+    "log-odds per unit trust": "log-cote par unité de confiance",
+    "meetings / year": "rencontres / an",
+    "months": "mois",
+    "needs / household-year": "besoins / ménage-année",
+    "organisations": "organismes",
+    "probability": "probabilité",
+    "probability / month": "probabilité / mois",
+    "probability / year": "probabilité / an",
+    "projects / year": "projets / an",
+    "ratio": "rapport",
+    "requests / month per 100 households": "demandes / mois par 100 ménages",
+    "share": "part",
+    "share / month": "part / mois",
+    "share of gap": "part de l'écart",
+    "share of gap / month": "part de l'écart / mois",
+    "share of time": "part du temps",
+    "strength": "intensité",
+    "yes/no": "oui/non",
+}
+
 ASSUMPTION = "assumption"
 
 
@@ -334,6 +378,7 @@ def field_meta(name: str) -> dict[str, Any]:
         "label_en": f.description,
         "label_fr": extra.get("label_fr", ""),
         "unit": extra.get("unit", ""),
+        "unit_fr": UNITS_FR.get(extra.get("unit", ""), extra.get("unit", "")),
         "source": extra.get("source", ASSUMPTION),
         "lever": extra.get("lever", False),
         "default": f.default,

@@ -28,7 +28,7 @@ import pandas as pd
 from .arrangements import DESCRIPTIONS, LABELS
 from .compare import KEY_OUTCOMES, arrangement_scenarios, mean_ci, outcome_label, outcome_unit
 from .outcomes import OUTCOMES, unit_label
-from .params import ASSUMPTION, Params, Scenario, field_meta
+from .params import ASSUMPTION, UNITS_FR, Params, Scenario, field_meta
 from .scenario import milieu_params, validate
 
 if TYPE_CHECKING:
@@ -272,53 +272,11 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 #: Parameter units in French (``field_meta`` gives them in English only).
-PARAM_UNITS_FR: dict[str, str] = {
-    "$ / FTE-month": "$ / mois-ETP",
-    "$ / activity": "$ / activité",
-    "$ / meeting": "$ / rencontre",
-    "FTE": "ETP",
-    "activities / month": "activités / mois",
-    "category": "catégorie",
-    "consultations / year": "consultations / an",
-    "contacts / FTE-month": "contacts / mois-ETP",
-    "controversies / year": "controverses / an",
-    "dose (smaller = stronger)": "dose (plus petite = plus forte)",
-    "index": "indice",
-    "index 0-1": "indice 0-1",
-    "index per open need": "indice par besoin ouvert",
-    "log-odds": "log-cote",
-    "log-odds / month": "log-cote / mois",
-    "log-odds per distance step": "log-cote par palier de distance",
-    "log-odds per ln(1+activities per 100 hh)": "log-cote par ln(1+activités par 100 ménages)",
-    "log-odds per ln(1+contacts)": "log-cote par ln(1+contacts)",
-    "log-odds per unit": "log-cote par unité",
-    "log-odds per unit image": "log-cote par unité d'image",
-    "log-odds per unit knowledge": "log-cote par unité de connaissance",
-    "log-odds per unit mediation": "log-cote par unité de médiation",
-    "log-odds per unit trust": "log-cote par unité de confiance",
-    "meetings / year": "rencontres / an",
-    "months": "mois",
-    "needs / household-year": "besoins / ménage-année",
-    "organisations": "organismes",
-    "probability": "probabilité",
-    "probability / month": "probabilité / mois",
-    "probability / year": "probabilité / an",
-    "projects / year": "projets / an",
-    "ratio": "rapport",
-    "requests / month per 100 households": "demandes / mois par 100 ménages",
-    "share": "part",
-    "share / month": "part / mois",
-    "share of gap": "part de l'écart",
-    "share of gap / month": "part de l'écart / mois",
-    "share of time": "part du temps",
-    "strength": "intensité",
-    "yes/no": "oui/non",
-}
 
 
 def param_unit(unit: str, lang: str) -> str:
     """A parameter's unit in English or French."""
-    return PARAM_UNITS_FR.get(unit, unit_label(unit, lang)) if lang == "fr" else unit
+    return UNITS_FR.get(unit, unit_label(unit, lang)) if lang == "fr" else unit
 
 
 def t(key: str, lang: str, **values: Any) -> str:

@@ -28,8 +28,8 @@ from hlmsim.app.session import (
 )
 from hlmsim.errors import InputError
 from hlmsim.mechanisms.events import EVENT_KINDS
-from hlmsim.outcomes import OUTCOMES, UNIT_WORDS_FR
-from hlmsim.params import Params, field_meta
+from hlmsim.outcomes import OUTCOMES
+from hlmsim.params import UNITS_FR, Params, field_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,8 +181,7 @@ def test_controls_come_from_the_schema() -> None:
         for lang in ("en", "fr"):
             assert i18n.param_unit(name, lang)
             assert i18n.param_help(name, lang)
-        for word in meta["unit"].split(" / "):  # every unit word has its French
-            assert word in {**UNIT_WORDS_FR, **i18n.PARAM_UNIT_WORDS_FR}, (name, word)
+        assert meta["unit"] in UNITS_FR, (name, meta["unit"])  # every unit has its French
     assert "source : hypothèse" in i18n.param_help("worker_fte", "fr")
     assert "source: assumption" in i18n.param_help("worker_fte", "en")
     for key in TABLE_OUTCOMES:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..arrangements import DESCRIPTIONS, LABELS
 from ..mechanisms.events import EVENT_KINDS
-from ..outcomes import OUTCOMES, UNIT_WORDS_FR, unit_label
+from ..outcomes import OUTCOMES, unit_label
 from ..params import ASSUMPTION, HOUSEHOLD_TYPES, NEED_LABELS, PARTNER_KINDS
 from ..params import field_meta as _field_meta
 
@@ -232,22 +232,6 @@ HOUSEHOLD_TYPE_LABELS: dict[str, tuple[str, str]] = {
 }
 assert set(HOUSEHOLD_TYPE_LABELS) == set(HOUSEHOLD_TYPES)
 
-#: French of the parameter unit words that outcome units (``UNIT_WORDS_FR``) do not have.
-PARAM_UNIT_WORDS_FR: dict[str, str] = {
-    "FTE": "ETP",
-    "share of time": "part du temps",
-    "share": "part",
-    "strength": "force",
-    "probability": "probabilité",
-    "consultations": "consultations",
-    "projects": "projets",
-    "organisations": "organisations",
-    "yes/no": "oui/non",
-    "category": "catégorie",
-    "index 0-1": "indice 0-1",
-    "activities": "activités",
-    "$": "$",
-}
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -292,14 +276,9 @@ def param_label(name: str, lang: str) -> str:
     return meta["label_en"]
 
 
-def _unit_fr(unit: str) -> str:
-    words = {**UNIT_WORDS_FR, **PARAM_UNIT_WORDS_FR}
-    return " / ".join(words.get(part, part) for part in unit.split(" / "))
-
-
 def param_unit(name: str, lang: str) -> str:
-    unit = field_meta(name)["unit"]
-    return _unit_fr(unit) if lang == "fr" else unit
+    meta = field_meta(name)
+    return meta["unit_fr"] if lang == "fr" else meta["unit"]
 
 
 def param_value_text(name: str, value: Any, lang: str) -> str:
