@@ -25,6 +25,7 @@ from . import __version__
 from .app.cli import add_parser as add_app_parser
 from .app.cli import main_app
 from .arrangements import ARRANGEMENTS
+from .cliutil import report_error, whole_number
 from .compare import MAX_REPLICATIONS
 from .errors import InputError
 from .outcomes import DERIVED, OUTCOMES, Outcome, unit_label
@@ -418,21 +419,6 @@ def _print_run_summary(
         console.print(note)
 
 
-def _whole(text: str | None, key: str, minimum: int) -> int | None:
-    """A whole number given on the command line, at least ``minimum``."""
-    if text is None:
-        return None
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise InputError(
-            f"must be a whole number of at least {minimum} (got {text!r})", key=key
-        ) from None
-    if value < minimum:
-        raise InputError(f"must be a whole number of at least {minimum} (got {value})", key=key)
-    return value
-
-
 def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
     """Validate ``hlmsim compare``'s options before anything is loaded, run or written."""
     from .compare import _check_arrangements, parse_precision
@@ -445,7 +431,7 @@ def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.lang not in ("en", "fr"):
         raise InputError(f"must be en or fr (got {args.lang!r})", key="--lang")
     chosen = _check_arrangements(names, args.reference)
-    replications = _whole(args.replications, "--replications", 2)
+    replications = whole_number(args.replications, "--replications", 2)
     target = parse_precision(args.precision)
     if replications is not None and target is not None:
         raise InputError("give either --replications or --precision, not both", key="--precision")
@@ -455,8 +441,8 @@ def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
         "replications": replications,
         "precision": args.precision,
         "target": target,
-        "seed": _whole(args.seed, "--seed", 0),
-        "workers": _whole(args.workers, "--workers", 1),
+        "seed": whole_number(args.seed, "--seed", 0),
+        "workers": whole_number(args.workers, "--workers", 1),
     }
 
 
@@ -740,10 +726,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 # --- entry point -------------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -766,8 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except InputError as err:
-        print(f"hlmsim: error: {_one_line(str(err))}", file=sys.stderr)
-        return 2
+        return report_error(err)
     except KeyboardInterrupt:
         print("hlmsim: interrupted", file=sys.stderr)
         return 130

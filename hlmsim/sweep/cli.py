@@ -13,30 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cliutil import one_line, report_error, whole_number
 from ..errors import InputError
-
-
-def _one_line(text: str) -> str:
-    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
-
-
-def _error(err: BaseException) -> int:
-    print(f"hlmsim: error: {_one_line(str(err))}", file=sys.stderr)
-    return 2
-
-
-def _whole(text: str | None, key: str, minimum: int) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise InputError(
-            f"must be a whole number of at least {minimum} (got {text!r})", key=key
-        ) from None
-    if value < minimum:
-        raise InputError(f"must be a whole number of at least {minimum} (got {value})", key=key)
-    return value
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
@@ -150,7 +128,7 @@ def main_sweep(args: argparse.Namespace) -> int:
 
     out = None
     try:
-        workers = _whole(args.workers, "--workers", 1)
+        workers = whole_number(args.workers, "--workers", 1)
         if args.retry_failed and not args.resume:
             raise InputError("only applies with --resume", key="--retry-failed")
         if workers is not None and args.scheduler is not None:
@@ -185,9 +163,9 @@ def main_sweep(args: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGTERM, old)
     except InputError as err:
-        return _error(err)
+        return report_error(err)
     except SweepStopped as err:
-        print(f"hlmsim: error: {_one_line(str(err))}", file=sys.stderr)
+        print(f"hlmsim: error: {one_line(str(err))}", file=sys.stderr)
         return 1
     except OSError as err:  # a full disk, a folder that cannot be written...
         where = f"{err.filename}: " if getattr(err, "filename", None) else ""
@@ -260,7 +238,7 @@ def main_analyze(args: argparse.Namespace) -> int:
             method=args.method,
         )
     except InputError as err:
-        return _error(err)
+        return report_error(err)
     folder = Path(args.sweep_dir) / "analysis"
     for line in tables["findings"][args.lang]:
         print(line)
