@@ -6,22 +6,17 @@ mechanisms; this module only turns the schedule into this month's masks over mil
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
+
+from ..params import EventSpec
 
 if TYPE_CHECKING:
     from ..model import HLMModel
 
-EVENT_KINDS: tuple[str, ...] = (
-    "worker_leaves",
-    "representative_leaves",
-    "oc_leaves",
-    "funding_cut",
-    "crisis",
-    "collective_project",
-    "consultation",
-)
+#: The event kinds, as declared once in the schema (``EventSpec.kind``).
+EVENT_KINDS: tuple[str, ...] = get_args(EventSpec.model_fields["kind"].annotation)
 
 
 def step(model: HLMModel) -> None:
