@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -63,6 +64,36 @@ def summarise(ts: pd.DataFrame, months: int = 12) -> dict[str, dict[str, float]]
     return out
 
 
+#: The modules whose code decides a run's results (the model, its parameters and outcomes).
+MODEL_SOURCES = (
+    "agents.py",
+    "arrangements.py",
+    "model.py",
+    "outcomes.py",
+    "params.py",
+    "rng.py",
+    "scenario.py",
+    "state.py",
+    "mechanisms",
+)
+
+
+def model_version() -> str:
+    """The hlmsim version plus a fingerprint of the model's source code: two runs with the same
+    scenario, seed and model version give the same results (the sweep's run store relies on it,
+    so a model changed without a version bump is not mistaken for the old one)."""
+    from . import __version__
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in MODEL_SOURCES:
+        path = root / name
+        for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(f.relative_to(root).as_posix().encode())
+            digest.update(f.read_bytes())
+    return f"{__version__}+model.{digest.hexdigest()[:12]}"
+
+
 def _git(*args: str) -> subprocess.CompletedProcess[str] | None:
     root = Path(__file__).resolve().parent.parent
     try:
@@ -94,6 +125,7 @@ def metadata(scen: Scenario, seed: int | list[int], started: str) -> dict[str, A
 
     return {
         "hlmsim_version": __version__,
+        "model_version": model_version(),
         "git_commit": git_commit(),
         "scenario_name": scen.name,
         "scenario_hash": scenario_hash(scen),

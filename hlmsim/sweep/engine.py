@@ -164,8 +164,9 @@ def _native(v: Any) -> Any:
 
 def build_plan(exp: Experiment) -> Plan:
     """The runs of ``exp``: every sample point, arrangement and replication."""
-    from .. import __version__
+    from ..run import model_version
 
+    version = model_version()
     s = exp.spec.sampler
     unit, values = design(exp.factors, s.method, s.samples, s.seed, s.levels or 4, s.second_order)
     seeds = exp.seeds()
@@ -178,7 +179,7 @@ def build_plan(exp: Experiment) -> Plan:
             scen = exp.scenario(a, point)
             h = scenario_hash(scen)
             for r, seed in enumerate(seeds):
-                k = run_key(h, seed, __version__)
+                k = run_key(h, seed, version)
                 scenarios.setdefault(k, scen)
                 ids.append(int(sid))
                 arrs.append(a)
