@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test lint docs bench bench-model bench-compare bench-sweep clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "hlmsim needs Python 3.12+ (see .python-version)"'
@@ -33,8 +33,25 @@ lint: $(DEV_STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m hlmsim.docs_gen
 
+# Benchmarks (minutes each on 2 cores; figures in results/bench_*.json). `bench` runs the three
+# one after the other, even under `make -j`, so that they do not slow each other down.
+BENCH_MODEL := $(BIN)/python benchmarks/bench_model.py
+BENCH_COMPARE := $(BIN)/python benchmarks/bench_compare.py
+BENCH_SWEEP := $(BIN)/python benchmarks/bench_sweep.py
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_model.py
+	$(BENCH_MODEL)
+	$(BENCH_COMPARE)
+	$(BENCH_SWEEP)
+
+bench-model: $(STAMP)
+	$(BENCH_MODEL)
+
+bench-compare: $(STAMP)
+	$(BENCH_COMPARE)
+
+bench-sweep: $(STAMP)
+	$(BENCH_SWEEP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
