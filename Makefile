@@ -24,7 +24,14 @@ demo: $(STAMP)
 	$(BIN)/hlmsim compare default --out results/compare-default
 	@echo "Report: $(CURDIR)/results/compare-default/report.html"
 
-test: $(DEV_STAMP)
+# The browser test drives Debian's Chromium (never a downloaded browser): install it if missing.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "The browser test needs Debian's chromium: run 'apt-get install chromium' as root"; exit 1; fi; \
+	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium fonts-liberation fonts-dejavu-core
+
+test: $(DEV_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
