@@ -74,8 +74,9 @@ def scenario_data(n: int) -> dict[str, Any]:
     else:
         milieux = [{"name": "hlm-last", "ensembles": ensembles(ENSEMBLE_UNITS + rem)}]
         if full > 1:
-            milieux.insert(0, {"name": "hlm", "copies": full - 1,
-                               "ensembles": ensembles(ENSEMBLE_UNITS)})
+            milieux.insert(
+                0, {"name": "hlm", "copies": full - 1, "ensembles": ensembles(ENSEMBLE_UNITS)}
+            )
     data["name"] = f"province-{n}"
     data["description"] = f"{n:,} households in province-like milieux (benchmark)"
     data["months"] = MONTHS
@@ -160,16 +161,20 @@ def bench_size(n: int, repeats: int, log) -> dict[str, Any]:
         total, setup = time_hlmsim(scen, seed, agents=True)
         with_agents.append(total)
         setup_agents.append(setup)
-        log(f"  N={n:>6,} repeat {r + 1}/{repeats}: hlmsim agents=True {total:7.3f} s "
-            f"(construction {setup:.3f} s)")
+        log(
+            f"  N={n:>6,} repeat {r + 1}/{repeats}: hlmsim agents=True {total:7.3f} s "
+            f"(construction {setup:.3f} s)"
+        )
         total, _ = time_hlmsim(scen, seed, agents=False)
         without_agents.append(total)
         log(f"  N={n:>6,} repeat {r + 1}/{repeats}: hlmsim agents=False {total:6.3f} s")
         total, setup = time_boltzmann(n, seed)
         boltz.append(total)
         boltz_setup.append(setup)
-        log(f"  N={n:>6,} repeat {r + 1}/{repeats}: Boltzmann shuffle_do {total:7.3f} s "
-            f"(construction {setup:.3f} s, not counted)")
+        log(
+            f"  N={n:>6,} repeat {r + 1}/{repeats}: Boltzmann shuffle_do {total:7.3f} s "
+            f"(construction {setup:.3f} s, not counted)"
+        )
     work = n * MONTHS
     med = statistics.median
     h_tp = work / med(with_agents)
@@ -221,8 +226,12 @@ def memory_child(mode: str, n: int) -> None:
 
     scen = build_scenario(n)
     gc.collect()
-    out: dict[str, Any] = {"mode": mode, "n": n, "baseline_maxrss_bytes": _maxrss_bytes(),
-                           "baseline_vm_hwm_bytes": _vm_hwm_bytes()}
+    out: dict[str, Any] = {
+        "mode": mode,
+        "n": n,
+        "baseline_maxrss_bytes": _maxrss_bytes(),
+        "baseline_vm_hwm_bytes": _vm_hwm_bytes(),
+    }
     if mode == "tracemalloc":
         import tracemalloc
 
@@ -247,14 +256,26 @@ def memory_child(mode: str, n: int) -> None:
 
 
 def measure_memory(n: int, tracemalloc_too: bool) -> dict[str, Any]:
-    res: dict[str, Any] = {"n": n, "bar_bytes": MEMORY_BAR_BYTES,
-                           "parent_maxrss_at_spawn_bytes": _maxrss_bytes()}
+    res: dict[str, Any] = {
+        "n": n,
+        "bar_bytes": MEMORY_BAR_BYTES,
+        "parent_maxrss_at_spawn_bytes": _maxrss_bytes(),
+    }
     modes = ["rss", "tracemalloc"] if tracemalloc_too else ["rss"]
     for mode in modes:
         proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--memory-child", mode,
-             "--memory-size", str(n)],
-            capture_output=True, text=True, check=False, cwd=ROOT,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--memory-child",
+                mode,
+                "--memory-size",
+                str(n),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"memory subprocess ({mode}) failed:\n{proc.stderr}")
@@ -313,26 +334,34 @@ def print_report(results: dict[str, Any]) -> None:
     m = results["machine"]
     print()
     print("hlmsim benchmark: 10-year runs (120 monthly steps) vs Mesa's Boltzmann wealth model")
-    print(f"machine: {m['cpu']}; {m['cores_logical']} logical cores ({m['cores_usable']} usable); "
-          f"{m['platform']}")
-    print(f"python {m['python']} ({m['implementation']}), numpy {m['numpy']}, mesa {m['mesa']}, "
-          f"hlmsim {m['hlmsim']}; single-threaded; repeats {results['repeats']} (median)")
+    print(
+        f"machine: {m['cpu']}; {m['cores_logical']} logical cores ({m['cores_usable']} usable); "
+        f"{m['platform']}"
+    )
+    print(
+        f"python {m['python']} ({m['implementation']}), numpy {m['numpy']}, mesa {m['mesa']}, "
+        f"hlmsim {m['hlmsim']}; single-threaded; repeats {results['repeats']} (median)"
+    )
     print("hlmsim time: HLMModel(scen, seed, agents=...) construction + model.run() (120 months);")
     print("  throughput = N * 120 / median time with agents=True.")
     print("Boltzmann time: only model.agents.shuffle_do('step') x 120 (the agents' work; no")
     print("  construction, no data collection), N agents on a ceil(sqrt N)^2 grid.")
     print()
-    head = (f"{'N':>7} {'milieux':>7} | {'hlmsim s':>9} {'no-agents s':>11} {'constr s':>8} "
-            f"{'res-months/s':>13} | {'Boltz s':>8} {'agent-steps/s':>13} | {'ratio':>6} "
-            f"{'ratio(no ag.)':>13}")
+    head = (
+        f"{'N':>7} {'milieux':>7} | {'hlmsim s':>9} {'no-agents s':>11} {'constr s':>8} "
+        f"{'res-months/s':>13} | {'Boltz s':>8} {'agent-steps/s':>13} | {'ratio':>6} "
+        f"{'ratio(no ag.)':>13}"
+    )
     print(head)
     print("-" * len(head))
     for r in results["sizes"]:
-        print(f"{r['n']:>7,} {r['milieux']:>7} | {r['hlmsim_agents_s']:>9.3f} "
-              f"{r['hlmsim_no_agents_s']:>11.3f} {r['hlmsim_construction_agents_s']:>8.3f} "
-              f"{r['hlmsim_resident_months_per_s']:>13,.0f} | {r['boltzmann_s']:>8.3f} "
-              f"{r['boltzmann_agent_steps_per_s']:>13,.0f} | {r['ratio']:>5.2f}x "
-              f"{r['ratio_no_agents']:>12.2f}x")
+        print(
+            f"{r['n']:>7,} {r['milieux']:>7} | {r['hlmsim_agents_s']:>9.3f} "
+            f"{r['hlmsim_no_agents_s']:>11.3f} {r['hlmsim_construction_agents_s']:>8.3f} "
+            f"{r['hlmsim_resident_months_per_s']:>13,.0f} | {r['boltzmann_s']:>8.3f} "
+            f"{r['boltzmann_agent_steps_per_s']:>13,.0f} | {r['ratio']:>5.2f}x "
+            f"{r['ratio_no_agents']:>12.2f}x"
+        )
     print()
     v = results["verdict"]
     if v["ratio"] is None:
@@ -346,17 +375,23 @@ def print_report(results: dict[str, Any]) -> None:
         print("memory: not measured (--no-memory)")
     else:
         print(f"memory, hlmsim run at N = {mem['n']:,} (agents=True, fresh subprocess):")
-        print(f"  peak RSS of the whole process (ru_maxrss): {_mb(mem['maxrss_bytes'])} "
-              f"(after imports, before the model: {_mb(mem['baseline_maxrss_bytes'])})")
+        print(
+            f"  peak RSS of the whole process (ru_maxrss): {_mb(mem['maxrss_bytes'])} "
+            f"(after imports, before the model: {_mb(mem['baseline_maxrss_bytes'])})"
+        )
         if mem.get("vm_hwm_bytes"):
-            print(f"  cross-check, VmHWM of the child's own address space: "
-                  f"{_mb(mem['vm_hwm_bytes'])}; parent's peak when spawning: "
-                  f"{_mb(mem['parent_maxrss_at_spawn_bytes'])}")
+            print(
+                f"  cross-check, VmHWM of the child's own address space: "
+                f"{_mb(mem['vm_hwm_bytes'])}; parent's peak when spawning: "
+                f"{_mb(mem['parent_maxrss_at_spawn_bytes'])}"
+            )
         if "traced_peak_bytes" in mem:
             tm = mem["tracemalloc"]
-            print(f"  tracemalloc peak during construction + run: {_mb(tm['traced_peak_bytes'])} "
-                  f"(after construction {_mb(tm['after_construction_traced_bytes'])}, at the end "
-                  f"{_mb(tm['traced_current_bytes'])})")
+            print(
+                f"  tracemalloc peak during construction + run: {_mb(tm['traced_peak_bytes'])} "
+                f"(after construction {_mb(tm['after_construction_traced_bytes'])}, at the end "
+                f"{_mb(tm['traced_current_bytes'])})"
+            )
         print(f"  bar < 1 GiB: {verdict(mem['pass'])}")
     print()
     print(f"JSON: {results['json_path']}")
@@ -364,17 +399,27 @@ def print_report(results: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default=f"1000,10000,{PROVINCE_N}",
-                    help="comma-separated numbers of households/agents")
+    ap.add_argument(
+        "--sizes",
+        default=f"1000,10000,{PROVINCE_N}",
+        help="comma-separated numbers of households/agents",
+    )
     ap.add_argument("--repeats", type=int, default=3, help="repeats per size (median)")
     ap.add_argument("--quick", action="store_true", help="sizes 1000,10000 and 1 repeat")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
-    ap.add_argument("--no-tracemalloc", action="store_true",
-                    help="skip the tracemalloc subprocess (peak RSS only)")
-    ap.add_argument("--memory-size", type=int, default=PROVINCE_N,
-                    help="households for the memory measurement")
-    ap.add_argument("--out", default=str(ROOT / "results" / "bench_model.json"),
-                    help="where to write the JSON figures")
+    ap.add_argument(
+        "--no-tracemalloc",
+        action="store_true",
+        help="skip the tracemalloc subprocess (peak RSS only)",
+    )
+    ap.add_argument(
+        "--memory-size", type=int, default=PROVINCE_N, help="households for the memory measurement"
+    )
+    ap.add_argument(
+        "--out",
+        default=str(ROOT / "results" / "bench_model.json"),
+        help="where to write the JSON figures",
+    )
     ap.add_argument("--memory-child", choices=["rss", "tracemalloc"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -400,10 +445,14 @@ def main(argv: list[str] | None = None) -> int:
         memory = measure_memory(args.memory_size, not args.no_tracemalloc)
     if not check_helper_matches_province():
         log("warning: the size helper no longer reproduces the province layout at 74,339")
-    results: dict[str, Any] = {"machine": machine(), "repeats": repeats, "months": MONTHS,
-                               "boltzmann_timed": "model.agents.shuffle_do('step') only",
-                               "hlmsim_timed": "HLMModel(...) construction + run(), 120 months",
-                               "sizes": []}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "repeats": repeats,
+        "months": MONTHS,
+        "boltzmann_timed": "model.agents.shuffle_do('step') only",
+        "hlmsim_timed": "HLMModel(...) construction + run(), 120 months",
+        "sizes": [],
+    }
     for n in sizes:
         log(f"N = {n:,}: {repeats} repeat(s)")
         results["sizes"].append(bench_size(n, repeats, log))

@@ -53,11 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     prof.disable()
     t2 = time.perf_counter()
 
-    print(f"scenario {scen.name!r}: {model.hh.n:,} households, {model.ms.n} milieux, "
-          f"agents={agents}, {args.months} months, seed {args.seed}")
-    print(f"wall time under cProfile: construction {t1 - t0:.3f} s, run {t2 - t1:.3f} s "
-          f"({(t2 - t1) / args.months * 1000:.1f} ms/month); cProfile adds overhead, compare "
-          "shares rather than absolute times")
+    print(
+        f"scenario {scen.name!r}: {model.hh.n:,} households, {model.ms.n} milieux, "
+        f"agents={agents}, {args.months} months, seed {args.seed}"
+    )
+    print(
+        f"wall time under cProfile: construction {t1 - t0:.3f} s, run {t2 - t1:.3f} s "
+        f"({(t2 - t1) / args.months * 1000:.1f} ms/month); cProfile adds overhead, compare "
+        "shares rather than absolute times"
+    )
     if args.save:
         prof.dump_stats(args.save)
         print(f"raw profile: {args.save}")

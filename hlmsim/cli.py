@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", default="en", metavar="{en,fr}", help="language of the report (default: en)"
     )
 
+    _add_patterns_parser(sub)
+
     p_scen = sub.add_parser("scenarios", help="list, show or check scenarios")
     ssub = p_scen.add_subparsers(dest="action", metavar="ACTION", required=True)
     ssub.add_parser("list", help="list the shipped scenarios")
@@ -249,6 +251,62 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_parsers(sub)
     add_app_parser(sub)  # the workshop app (started in a separate process, never imported here)
     return parser
+
+
+def _add_patterns_parser(sub: Any) -> None:
+    """``hlmsim patterns``: the pattern-oriented validation (numbers are checked later, so that
+    a bad value gives the one-line error of every other input)."""
+    p = sub.add_parser(
+        "patterns",
+        help="run the pattern-oriented validation and write its report",
+        description="Run every pattern experiment of experiments/patterns/ (lever, outcome,"
+        " expected direction, negative control) with paired replications under common random"
+        " numbers, check each pattern's robustness over a Latin hypercube of assumed parameters,"
+        " and write report.html, patterns.csv, robustness.csv, figures/ and metadata.json."
+        " Exit code 0 when every pattern is reproduced, 1 when some are not, 2 for bad input.",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer replications (10) and robustness points (6), the files' quick_months",
+    )
+    p.add_argument(
+        "--replications",
+        default=None,
+        metavar="N",
+        help="paired replications per arm, >= 2, in batches of 10 (default: 30; --quick: 10)",
+    )
+    p.add_argument(
+        "--robustness",
+        default=None,
+        metavar="N",
+        help="Latin-hypercube points of the robustness check, 0 to skip (default: 20; --quick: 6)",
+    )
+    p.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
+    p.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="ID,...",
+        help="run only these patterns, by file id (e.g. p07,p11b)",
+    )
+    p.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="folder of pattern files (default: experiments/patterns)",
+    )
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="output folder (default: results/patterns)"
+    )
+    p.add_argument(
+        "--lang", default="en", metavar="{en,fr}", help="language of the report (default: en)"
+    )
 
 
 def _add_lang(p: argparse.ArgumentParser) -> None:
@@ -572,6 +630,144 @@ def _print_compare_summary(result: Any, lang: str) -> None:
         )
 
 
+def cmd_patterns(args: argparse.Namespace) -> int:
+    """``hlmsim patterns``: the pattern-oriented validation, its report and CSV files."""
+    import shlex
+
+    from .patterns import (
+        PATTERN_DIR,
+        QUICK_REPLICATIONS,
+        QUICK_ROBUSTNESS_POINTS,
+        REPLICATIONS,
+        ROBUSTNESS_POINTS,
+        select_patterns,
+        validate_patterns,
+    )
+    from .patterns_report import check_patterns_dir
+    from .patterns_report import t as pt
+
+    if args.lang not in ("en", "fr"):
+        raise InputError(f"must be en or fr (got {args.lang!r})", key="--lang")
+    lang = args.lang
+    replications = whole_number(args.replications, "--replications", 2)
+    robustness = whole_number(args.robustness, "--robustness", 0)
+    seed = whole_number(args.seed, "--seed", 0)
+    workers = whole_number(args.workers, "--workers", 1) or os.cpu_count() or 1
+    directory = Path(args.dir) if args.dir else None
+    if directory is not None and not directory.is_dir():
+        raise InputError("no such folder", source=str(directory), key="--dir")
+    files = select_patterns(args.only, directory)
+    if replications is None:
+        replications = QUICK_REPLICATIONS if args.quick else REPLICATIONS
+    if robustness is None:
+        robustness = QUICK_ROBUSTNESS_POINTS if args.quick else ROBUSTNESS_POINTS
+    out = Path(args.out) if args.out else Path("results") / "patterns"
+    check_patterns_dir(out.resolve())
+    print(
+        pt(
+            "cli_plan",
+            lang,
+            n=len(files),
+            folder=directory or PATTERN_DIR,
+            reps=replications,
+            points=robustness,
+            seed=seed,
+            workers=workers,
+        ),
+        file=sys.stderr,
+    )
+    result = _with_progress(
+        lambda progress: validate_patterns(
+            replications=replications,
+            quick=args.quick,
+            seed=seed,
+            directory=directory,
+            only=args.only,
+            robustness=robustness,
+            workers=workers,
+            progress=progress,
+        ),
+        pt("cli_runs", lang),
+    )
+    result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
+    try:
+        written = result.write(out.resolve(), lang)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
+    _print_patterns_summary(result, lang)
+    files_written = ", ".join(sorted(p.name for p in written.iterdir()))
+    print(f"{_t('wrote', lang)}: {out} ({files_written})")
+    print(f"{_t('report', lang)}: {out / 'report.html'}")
+    print(pt("cli_seconds", lang, s=result.metadata["seconds"], tasks=result.metadata["tasks"]))
+    failed = result.failed()
+    if failed:
+        names = ", ".join(
+            f"{pid} ({pt('finding', lang).lower()} {result.specs[pid].finding})" for pid in failed
+        )
+        print(pt("cli_failed", lang, k=len(failed), n=len(result.specs), list=names))
+        return 1
+    print(pt("cli_all", lang, n=len(result.specs)))
+    return 0
+
+
+def _with_progress(run: Any, label: str) -> Any:
+    """Call ``run(progress)`` with a progress bar on stderr (when it is a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    err = Console(stderr=True, markup=False, highlight=False, emoji=False)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(progress)
+
+
+def _print_patterns_summary(result: Any, lang: str) -> None:
+    """One line per pattern: effect with its 95% CI, verdict, control, robustness."""
+    from .patterns_report import _effect_text, _verdict
+    from .patterns_report import t as pt
+    from .report import fmt_pct
+
+    table = Table(
+        title=pt("cli_title", lang, reps=result.metadata["replications"]), title_justify="left"
+    )
+    for key in ("pattern", "finding", "outcome", "effect", "verdict", "removes", "robust"):
+        table.add_column(pt(key, lang), justify="right" if key in ("finding", "effect") else "left")
+    for r in result.table.to_dict("records"):
+        m, ci = _effect_text(
+            r["outcome"], r["effect"], r["effect_ci_low"], r["effect_ci_high"], lang
+        )
+        robust = fmt_pct(r["robustness_share"], lang) if r["robustness_points"] else "–"
+        if r["fragile"]:
+            robust += f" ({pt('fragile', lang)})"
+        table.add_row(
+            r["pattern"],
+            str(r["finding"]),
+            r["outcome"],
+            f"{m} ({ci})",
+            _verdict(bool(r["reproduced"]), lang),
+            pt("yes" if r["control_removes"] else "no", lang),
+            robust,
+        )
+    _console().print(table)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """``hlmsim scenarios list``: the shipped scenarios and their descriptions."""
     lang = "en"
@@ -737,6 +933,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": cmd_run,
         "compare": cmd_compare,
+        "patterns": cmd_patterns,
         "sweep": sweep_cli.main_sweep,
         "analyze": sweep_cli.main_analyze,
         "app": main_app,

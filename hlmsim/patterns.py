@@ -10,13 +10,28 @@ or the effect shrinks to less than a fifth of its size. ``kind = "interaction"``
 ``y(A, B) - y(A, not B) - y(not A, B) + y(not A, not B)`` on a 2x2 factorial (finding 13);
 ``kind = "timing"`` reports the share of the final-year gain reached by years 3, 5 and 10 and
 expects it to be below ``max_share_year3`` at year 3 (finding 15).
+
+Robustness: :func:`validate_patterns` also runs every pattern's two settings (four for the
+interaction) at the points of a Latin hypercube over a band of plausible values of
+:data:`ROBUSTNESS_PARAMS`, assumed mechanism parameters that are no lever, and reports the share
+of points where the effect keeps the expected direction. Runs are split into independent tasks
+(pattern, arm, control, batch; or pattern, point, arm), each with its own seed and fixed
+replicate count, run on worker processes and assembled in order: results do not depend on the
+number of workers.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
+import time
 import tomllib
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,16 +40,49 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from .arrangements import ARRANGEMENTS
-from .compare import BATCH, batch_seeds, mean_ci
+from .compare import BATCH, _mp_context, batch_seeds, check_seed, check_workers, mean_ci
 from .errors import InputError
 from .model import HLMModel
 from .outcomes import OUTCOMES
-from .params import EventSpec, Params, Scenario, Strict
-from .scenario import load_scenario, validate
+from .params import ASSUMPTION, EventSpec, Params, Scenario, Strict, field_meta
+from .scenario import load_scenario, milieu_params, validate
 
 PATTERN_DIR = Path(__file__).resolve().parent.parent / "experiments" / "patterns"
 #: A negative control "removes" an effect that shrinks below this share of its size.
 CONTROL_SHRINK = 0.2
+#: Default replications per arm (rounded up to whole batches of :data:`BATCH`), and with --quick.
+REPLICATIONS = 30
+QUICK_REPLICATIONS = 10
+#: Robustness: default number of Latin-hypercube points (full run, --quick), replicates simulated
+#: at each point and arm, and the share of points below which a pattern is called fragile.
+ROBUSTNESS_POINTS = 20
+QUICK_ROBUSTNESS_POINTS = 6
+ROBUSTNESS_REPLICATES = 5
+FRAGILE_BELOW = 0.8
+#: Assumed mechanism parameters varied in the robustness check (no lever, no cost, no initial
+#: condition of a lever's meaning): one or two per mechanism family. Each is sampled in a band
+#: around its schema default (see :func:`robustness_factors`), not over its whole schema range.
+ROBUSTNESS_PARAMS: tuple[str, ...] = (
+    "worker_contacts_per_fte_month",  # outreach capacity
+    "trust_half_life_months",  # trust in the worker
+    "disclosure_base_logodds",  # disclosure of needs to the worker
+    "hard_to_reach_mean",  # the population's disaffiliation
+    "referral_tie_effect",  # referral completion through inter-organisational trust
+    "self_referral_base_logodds",  # residents seeking services alone
+    "service_capacity_per_100_households",  # partners' capacity and queues
+    "meeting_trust_gain",  # trust built in meetings
+    "network_trust_half_life_months",  # trust decay between organisations
+    "attendance_base_logodds",  # meeting attendance
+    "mediation_effect",  # settling controversies
+    "participation_base_logodds",  # taking part in activities
+    "engagement_half_life_months",  # engagement decay
+    "association_gain",  # the tenants' association
+    "mutual_aid_formation",  # mutual aid
+)
+#: Band sampled around the default: a factor of two either way (log-uniform) for rates, gains,
+#: half-lives and effect sizes; plus or minus one (uniform) for log-odds intercepts.
+BAND_FACTOR = 2.0
+BAND_LOGODDS = 1.0
 
 
 class Setting(Strict):
@@ -135,19 +183,37 @@ def _arms(spec: PatternSpec) -> dict[str, tuple[Setting, ...]]:
     return {"low": (spec.low,), "high": (spec.high,)}
 
 
+def arm_names(spec: PatternSpec) -> list[str]:
+    """The arms of a pattern: ``low``, ``high``; or ``00``, ``10``, ``01``, ``11`` (A, B)."""
+    return list(_arms(spec))
+
+
+@lru_cache(maxsize=16)
+def _base_dump(name: str) -> dict[str, Any]:
+    return load_scenario(name).model_dump()
+
+
 def _scenario(
-    spec: PatternSpec, arm: tuple[Setting, ...], control: bool, months: int | None = None
+    spec: PatternSpec,
+    arm: tuple[Setting, ...],
+    control: bool,
+    months: int | None = None,
+    point: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Scenario:
-    base = load_scenario(spec.scenario)
+    """One arm's scenario. Parameters, later ones winning: the base scenario's, a robustness
+    ``point``, the file's constants, the arm's settings, ``overrides``, then (``control``) the
+    mechanism switch."""
+    data = dict(_base_dump(spec.scenario))
     arrangement = spec.arrangement
-    params = dict(spec.constants)
+    params = {**(point or {}), **spec.constants}
     for s in arm:
         if s is not None:
             arrangement = s.arrangement or arrangement
             params.update(s.params)
+    params.update(overrides or {})
     if control:
         params.update(spec.control)
-    data = base.model_dump()
     data["arrangement"] = arrangement
     data["milieux"] = [{**m, "arrangement": None} for m in data["milieux"]]
     data["params"] = {**data["params"], **params}
@@ -158,12 +224,16 @@ def _scenario(
 
 def _series(scen: Scenario, seeds: list[int], outcome: str) -> np.ndarray:
     """(replications, months) overall series of ``outcome`` for one arm."""
-    out = []
-    for seed in seeds:
-        model = HLMModel(scen, seed=seed, agents=False, replicates=BATCH).run()
-        ts = model.timeseries(per_milieu=False)
-        out.append(ts.pivot(index="replicate", columns="month", values=outcome).to_numpy())
-    return np.vstack(out)
+    return np.vstack([_simulate(scen, s, BATCH, outcome) for s in seeds])
+
+
+def _simulate(scen: Scenario, seed: int, replicates: int, outcome: str) -> np.ndarray:
+    """(replicates, months) overall series of ``outcome`` of one model run."""
+    model = HLMModel(scen, seed=seed, agents=False, replicates=replicates).run()
+    ts = model.timeseries(per_milieu=False)
+    if "replicate" not in ts.columns:
+        return ts.sort_values("month")[outcome].to_numpy(dtype=float)[None, :]
+    return ts.pivot(index="replicate", columns="month", values=outcome).to_numpy(dtype=float)
 
 
 def _final(series: np.ndarray, outcome: str) -> np.ndarray:
@@ -171,14 +241,107 @@ def _final(series: np.ndarray, outcome: str) -> np.ndarray:
     return last.sum(axis=1) if OUTCOMES[outcome].final == "sum" else last.mean(axis=1)
 
 
-def run_pattern(
-    spec: PatternSpec, replications: int = 30, seed: int = 0, quick: bool = False
+def _effect(spec: PatternSpec, finals: dict[str, np.ndarray]) -> np.ndarray:
+    """Paired effect per replication: high minus low, or the 2x2 interaction contrast."""
+    if spec.kind == "interaction":
+        return finals["11"] - finals["10"] - finals["01"] + finals["00"]
+    return finals["high"] - finals["low"]
+
+
+def gain_shares(gain: np.ndarray) -> dict[int, float]:
+    """Share of the final-year gain reached in years 3, 5 and 10 (mean over each year)."""
+    final_gain = gain[-12:].mean()
+    out = {}
+    for year in (3, 5, 10):
+        if year * 12 <= len(gain) and final_gain:
+            out[year] = float(gain[(year - 1) * 12 : year * 12].mean() / final_gain)
+    return out
+
+
+# --- tasks: one model run each, in any process --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    key: tuple[Any, ...]
+    scenario: Scenario
+    seed: int
+    replicates: int
+    outcome: str
+
+
+def _run_task(task: _Task) -> tuple[tuple[Any, ...], np.ndarray]:
+    return task.key, _simulate(task.scenario, task.seed, task.replicates, task.outcome)
+
+
+def _execute(
+    tasks: list[_Task],
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[tuple[Any, ...], np.ndarray]:
+    """Run every task (on ``workers`` forked processes when more than one); results by key."""
+    out: dict[tuple[Any, ...], np.ndarray] = {}
+    total = len(tasks)
+    n_proc = min(workers, total)
+    if n_proc <= 1:
+        for i, task in enumerate(tasks):
+            key, y = _run_task(task)
+            out[key] = y
+            if progress:
+                progress(i + 1, total)
+        return out
+    # Python warns that forking a multi-threaded process may deadlock the child: the threads
+    # here are idle library pools, and the workers only run hlmsim (see hlmsim.compare._map).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
+        with ProcessPoolExecutor(max_workers=n_proc, mp_context=_mp_context()) as pool:
+            futures = [pool.submit(_run_task, t) for t in tasks]
+            try:
+                for done, fut in enumerate(as_completed(futures), start=1):
+                    key, y = fut.result()
+                    out[key] = y
+                    if progress:
+                        progress(done, total)
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    return out
+
+
+def _n_batches(replications: int) -> int:
+    return max(1, math.ceil(replications / BATCH))
+
+
+def _months(spec: PatternSpec, quick: bool) -> int:
+    return spec.quick_months if quick and spec.quick_months else spec.months
+
+
+def _main_tasks(
+    pid: str,
+    spec: PatternSpec,
+    replications: int,
+    seed: int,
+    quick: bool,
+    overrides: dict[str, Any] | None,
+) -> list[_Task]:
+    seeds = batch_seeds(seed, _n_batches(replications))
+    months = _months(spec, quick)
+    tasks = []
+    for control in (False, True):
+        for name, arm in _arms(spec).items():
+            scen = _scenario(spec, arm, control, months, overrides=overrides)
+            for b, s in enumerate(seeds):
+                tasks.append(_Task(("main", pid, control, name, b), scen, s, BATCH, spec.outcome))
+    return tasks
+
+
+def _assemble(
+    pid: str, spec: PatternSpec, results: dict[tuple[Any, ...], np.ndarray], quick: bool
 ) -> dict[str, Any]:
-    """Run one pattern experiment; return its effect, CI, verdict and the control's result."""
-    n_batches = max(1, math.ceil(replications / BATCH))
-    seeds = batch_seeds(seed, n_batches)
-    months = spec.quick_months if quick and spec.quick_months else spec.months
-    sign = 1 if spec.direction == "increase" else -1
+    """One pattern's effect, CI, verdict, the control's result and mean curves per arm."""
+    months = _months(spec, quick)
+    n_batches = 1 + max(k[4] for k in results if k[0] == "main" and k[1] == pid)
     result: dict[str, Any] = {
         "finding": spec.finding,
         "kind": spec.kind,
@@ -188,26 +351,21 @@ def run_pattern(
         "months": months,
     }
     shares: dict[bool, dict[int, float]] = {}
-    curves: dict[str, np.ndarray] = {}
+    curves: dict[bool, dict[str, np.ndarray]] = {}
     for control in (False, True):
         ys = {
-            name: _series(_scenario(spec, arm, control, months), seeds, spec.outcome)
-            for name, arm in _arms(spec).items()
+            name: np.vstack([results[("main", pid, control, name, b)] for b in range(n_batches)])
+            for name in _arms(spec)
         }
-        finals = {k: _final(v, spec.outcome) for k, v in ys.items()}
-        if spec.kind == "interaction":
-            eff = finals["11"] - finals["10"] - finals["01"] + finals["00"]
-        else:
-            eff = finals["high"] - finals["low"]
+        eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
         m, lo, hi, _ = mean_ci(eff)
         key = "control" if control else "effect"
         result[key] = m
         result[f"{key}_ci_low"], result[f"{key}_ci_high"] = lo, hi
+        curves[control] = {k: v.mean(axis=0) for k, v in ys.items()}
         if spec.kind == "timing":
-            shares[control] = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0))
-        if not control:
-            curves = {k: v.mean(axis=0) for k, v in ys.items()}
-    if sign > 0:
+            shares[control] = gain_shares(curves[control]["high"] - curves[control]["low"])
+    if spec.direction == "increase":
         reproduced = bool(result["effect_ci_low"] > 0)
     else:
         reproduced = bool(result["effect_ci_high"] < 0)
@@ -222,42 +380,516 @@ def run_pattern(
         removed = shares[True].get(3, 0.0) > spec.max_share_year3
     result["reproduced"] = reproduced
     result["control_removes"] = removed
-    result["curves"] = curves
+    result["curves"] = curves[False]
+    result["control_curves"] = curves[True]
     return result
 
 
-def gain_shares(gain: np.ndarray) -> dict[int, float]:
-    """Share of the final-year gain reached in years 3, 5 and 10 (mean over each year)."""
-    final_gain = gain[-12:].mean()
-    out = {}
-    for year in (3, 5, 10):
-        if year * 12 <= len(gain) and final_gain:
-            out[year] = float(gain[(year - 1) * 12 : year * 12].mean() / final_gain)
-    return out
+def _check_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    for k in overrides:
+        if k not in Params.model_fields:
+            close = difflib.get_close_matches(k, list(Params.model_fields), 1)
+            hint = f" (did you mean: {close[0]}?)" if close else ""
+            raise InputError(f"unknown parameter{hint}", key=f"overrides.{k}")
+    return overrides
+
+
+def run_pattern(
+    spec: PatternSpec,
+    replications: int = REPLICATIONS,
+    seed: int = 0,
+    quick: bool = False,
+    overrides: dict[str, Any] | None = None,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Run one pattern experiment; return its effect, CI, verdict and the control's result.
+
+    ``overrides`` sets parameters in every arm, over the lever's settings (only the negative
+    control's switch is applied after them): e.g. ``{"meeting_trust_gain": 0.0}`` breaks the
+    mechanism of finding 11. ``curves`` and ``control_curves`` hold each arm's mean monthly
+    series of the outcome."""
+    overrides = _check_overrides(overrides)
+    tasks = _main_tasks("p", spec, replications, check_seed(seed), quick, overrides)
+    return _assemble("p", spec, _execute(tasks, check_workers(workers)), quick)
 
 
 def pattern_files(directory: Path | None = None) -> list[Path]:
     """The shipped pattern experiment files, in finding order."""
-    return sorted((directory or PATTERN_DIR).glob("*.toml"))
+    return sorted((Path(directory) if directory else PATTERN_DIR).glob("*.toml"))
+
+
+def pattern_id(path: Path) -> str:
+    """A pattern file's short id: the part of its name before the first ``_`` (``p11b``)."""
+    return Path(path).stem.split("_")[0]
+
+
+def select_patterns(
+    only: Sequence[str] | str | None = None, directory: Path | None = None
+) -> list[Path]:
+    """The pattern files, restricted to ``only`` (ids such as ``p07`` or file stems)."""
+    files = pattern_files(directory)
+    if not files:
+        raise InputError(
+            "no pattern file (*.toml) in this folder", source=str(directory or PATTERN_DIR)
+        )
+    if only is None:
+        return files
+    wanted = [w.strip() for w in (only.split(",") if isinstance(only, str) else only)]
+    wanted = [w for w in wanted if w]
+    if not wanted:
+        raise InputError("give at least one pattern id", key="--only")
+    ids = {pattern_id(f): f for f in files}
+    chosen = []
+    for w in wanted:
+        stem = w.removesuffix(".toml")
+        match = ids.get(stem) or next((f for f in files if f.stem == stem), None)
+        if match is None:
+            close = difflib.get_close_matches(stem, list(ids), 1)
+            hint = f" (did you mean: {close[0]}?)" if close else ""
+            raise InputError(
+                f"unknown pattern '{w}'{hint}; allowed: {', '.join(ids)}", key="--only"
+            )
+        if match not in chosen:
+            chosen.append(match)
+    return sorted(chosen)
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RobustFactor:
+    """One parameter varied in the robustness check, on [low, high] (``log``: log-uniform)."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    scale: Literal["log", "linear"]
+    schema_min: float | None
+    schema_max: float | None
+
+    def value(self, u: float) -> float:
+        if self.scale == "log":
+            return float(
+                math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            )
+        return float(self.low + u * (self.high - self.low))
+
+
+def robustness_factors(names: Sequence[str] = ROBUSTNESS_PARAMS) -> list[RobustFactor]:
+    """The robustness factors: every name whose source is an assumption and that is no lever,
+    with its band around the current schema default (a factor of :data:`BAND_FACTOR` either
+    way, log-uniform; log-odds intercepts plus or minus :data:`BAND_LOGODDS`), clipped to the
+    schema range. The schema ranges bound what the model accepts, not what is plausible: most
+    are far too wide to sample whole (a meeting that closes half the trust gap would build trust
+    within a year, against finding 15)."""
+    out = []
+    for name in names:
+        meta = field_meta(name)
+        if meta["lever"] or not is_assumption(meta["source"]) or meta["kind"] != "float":
+            continue
+        d = float(meta["default"])
+        lo_s, hi_s = meta["min"], meta["max"]
+        if name.endswith("_logodds"):
+            lo, hi, scale = d - BAND_LOGODDS, d + BAND_LOGODDS, "linear"
+        elif d > 0:
+            lo, hi, scale = d / BAND_FACTOR, d * BAND_FACTOR, "log"
+        else:
+            continue
+        lo = lo if lo_s is None else max(lo, float(lo_s))
+        hi = hi if hi_s is None else min(hi, float(hi_s))
+        if scale == "log" and lo <= 0:
+            lo = d / BAND_FACTOR
+        if hi <= lo:
+            continue
+        out.append(RobustFactor(name, d, lo, hi, scale, lo_s, hi_s))  # type: ignore[arg-type]
+    return out
+
+
+def robustness_design(
+    n: int, seed: int = 0, factors: list[RobustFactor] | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """A Latin hypercube of ``n`` points: unit coordinates (n, factors) and a table of values."""
+    from scipy.stats import qmc
+
+    factors = robustness_factors() if factors is None else factors
+    if n <= 0 or not factors:
+        return np.zeros((0, len(factors))), pd.DataFrame(columns=[f.name for f in factors])
+    unit = qmc.LatinHypercube(d=len(factors), rng=np.random.default_rng(seed)).random(n)
+    values = pd.DataFrame({f.name: [f.value(u) for u in unit[:, j]] for j, f in enumerate(factors)})
+    return unit, values
+
+
+def robustness_seed(seed: int) -> int:
+    """The one seed of every robustness run (common random numbers across points and arms)."""
+    return int(np.random.SeedSequence([int(seed), 1]).generate_state(1, dtype=np.uint32)[0])
+
+
+def _robust_tasks(
+    pid: str,
+    spec: PatternSpec,
+    values: pd.DataFrame,
+    seed: int,
+    quick: bool,
+    overrides: dict[str, Any] | None,
+) -> list[_Task]:
+    months = _months(spec, quick)
+    s = robustness_seed(seed)
+    tasks = []
+    for i, row in enumerate(values.to_dict("records")):
+        for name, arm in _arms(spec).items():
+            scen = _scenario(spec, arm, False, months, point=row, overrides=overrides)
+            tasks.append(
+                _Task(("robust", pid, i, name), scen, s, ROBUSTNESS_REPLICATES, spec.outcome)
+            )
+    return tasks
+
+
+def _fixed_params(spec: PatternSpec, overrides: dict[str, Any] | None) -> set[str]:
+    """Parameters a pattern sets in its arms: a robustness point cannot vary them."""
+    names = set(spec.constants) | set(overrides or {})
+    for arm in _arms(spec).values():
+        for s in arm:
+            if s is not None:
+                names |= set(s.params)
+    return names
+
+
+def _assemble_robust(
+    pid: str,
+    spec: PatternSpec,
+    results: dict[tuple[Any, ...], np.ndarray],
+    n_points: int,
+) -> pd.DataFrame:
+    rows = []
+    sign = 1 if spec.direction == "increase" else -1
+    for i in range(n_points):
+        ys = {name: results[("robust", pid, i, name)] for name in _arms(spec)}
+        eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
+        m, lo, hi, _ = mean_ci(eff)
+        holds = bool(sign * m > 0)
+        significant = bool(lo > 0) if sign > 0 else bool(hi < 0)
+        share3 = math.nan
+        if spec.kind == "timing":
+            share3 = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0)).get(3, math.nan)
+            ok = bool(share3 <= spec.max_share_year3)
+            holds, significant = holds and ok, significant and ok
+        rows.append(
+            {
+                "pattern": pid,
+                "point": i,
+                "effect": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "share_year3": share3,
+                "holds": holds,
+                "significant": significant,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def where_it_breaks(
+    holds: np.ndarray, unit: np.ndarray, names: Sequence[str], top: int = 3
+) -> list[tuple[str, float]]:
+    """The parameters most associated with failures: mean position in the sampled band (0 to 1)
+    of the failing points minus that of the holding points, largest in absolute value first.
+    Empty when every point fails or every point holds."""
+    holds = np.asarray(holds, dtype=bool)
+    if holds.all() or not holds.any() or unit.shape[1] == 0:
+        return []
+    diff = unit[~holds].mean(axis=0) - unit[holds].mean(axis=0)
+    order = np.argsort(-np.abs(diff), kind="stable")[:top]
+    return [(names[j], float(diff[j])) for j in order]
+
+
+# --- calibration honesty ------------------------------------------------------------------------
+
+
+def is_assumption(source: str) -> bool:
+    """A parameter source that is an assumption (including "assumption, calibrated to ...")."""
+    return str(source).strip().lower().startswith(ASSUMPTION)
+
+
+def lever_parameters(spec: PatternSpec) -> list[str]:
+    """Parameters whose resolved value differs between a pattern's arms (in any milieu): the
+    settings of its lever(s), arrangement presets included."""
+    scens = [_scenario(spec, arm, False) for arm in _arms(spec).values()]
+    values = [[milieu_params(s, i).model_dump() for i in range(len(s.milieux))] for s in scens]
+    out = []
+    for name in Params.model_fields:
+        first = [v[name] for v in values[0]]
+        if any([v[name] for v in vals] != first for vals in values[1:]):
+            out.append(name)
+    return out
+
+
+def honesty(spec: PatternSpec) -> list[dict[str, Any]]:
+    """Lever and control parameters of a pattern with their source, assumed or not."""
+    rows = []
+    for role, names in (("lever", lever_parameters(spec)), ("control", list(spec.control))):
+        for name in names:
+            meta = field_meta(name)
+            rows.append(
+                {
+                    "role": role,
+                    "parameter": name,
+                    "source": meta["source"],
+                    "assumption": is_assumption(meta["source"]),
+                }
+            )
+    return rows
+
+
+# --- the whole validation -----------------------------------------------------------------------
+
+
+@dataclass
+class PatternsResult:
+    """A validation run: ``table`` (one row per pattern), ``specs`` and ``results`` (per pattern
+    id: the spec, and :func:`run_pattern`'s result with its curves), ``robustness`` (one row per
+    pattern and point), the robustness ``factors``, the design (``unit`` coordinates and
+    ``points`` values) and ``metadata``."""
+
+    table: pd.DataFrame
+    specs: dict[str, PatternSpec]
+    files: dict[str, str]
+    results: dict[str, dict[str, Any]]
+    robustness: pd.DataFrame
+    factors: list[RobustFactor]
+    unit: np.ndarray
+    points: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_reproduced(self) -> bool:
+        return bool(self.table["reproduced"].all())
+
+    def failed(self) -> list[str]:
+        """Ids of the patterns not reproduced."""
+        return [
+            str(p)
+            for p, ok in zip(self.table["pattern"], self.table["reproduced"], strict=True)
+            if not ok
+        ]
+
+    def write(self, out: str | Path, lang: str = "en") -> Path:
+        """Write report.html, patterns.csv, robustness.csv, figures/ and metadata.json into
+        ``out``, atomically (see :func:`hlmsim.patterns_report.write_patterns`)."""
+        from .patterns_report import write_patterns
+
+        return write_patterns(self, Path(out), lang)
+
+
+def validate_patterns(
+    replications: int | None = None,
+    quick: bool = False,
+    seed: int = 0,
+    directory: Path | None = None,
+    only: Sequence[str] | str | None = None,
+    robustness: int | None = None,
+    workers: int | None = 1,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PatternsResult:
+    """Run every pattern (with its negative control) and, unless ``robustness`` is 0, the
+    robustness check; one parallel pool for all runs. Defaults: :data:`REPLICATIONS` paired
+    replications (:data:`QUICK_REPLICATIONS` with ``quick``, which also uses the files'
+    ``quick_months``) and :data:`ROBUSTNESS_POINTS` points (:data:`QUICK_ROBUSTNESS_POINTS`)."""
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    if replications is None:
+        replications = QUICK_REPLICATIONS if quick else REPLICATIONS
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
+        raise InputError(
+            f"must be a whole number of at least 2 (got {replications!r})", key="--replications"
+        )
+    if robustness is None:
+        robustness = QUICK_ROBUSTNESS_POINTS if quick else ROBUSTNESS_POINTS
+    if isinstance(robustness, bool) or not isinstance(robustness, int) or robustness < 0:
+        raise InputError(
+            f"must be a whole number of at least 0 (got {robustness!r})", key="--robustness"
+        )
+    seed = check_seed(seed)
+    workers = check_workers(workers)
+    overrides = _check_overrides(overrides)
+    files = select_patterns(only, directory)
+    specs = {pattern_id(f): load_pattern(f) for f in files}
+    if len(specs) != len(files):
+        raise InputError(
+            "two pattern files share an id (the part of the name before '_')",
+            source=str(directory or PATTERN_DIR),
+        )
+    factors = robustness_factors()
+    unit, points = robustness_design(robustness, seed, factors)
+
+    tasks: list[_Task] = []
+    for pid, spec in specs.items():
+        tasks += _main_tasks(pid, spec, replications, seed, quick, overrides)
+    for pid, spec in specs.items():
+        tasks += _robust_tasks(pid, spec, points, seed, quick, overrides)
+    raw = _execute(tasks, workers, progress)
+    elapsed = time.perf_counter() - t0
+
+    results = {pid: _assemble(pid, spec, raw, quick) for pid, spec in specs.items()}
+    robust = [_assemble_robust(pid, spec, raw, len(points)) for pid, spec in specs.items()]
+    robust_df = (
+        pd.concat(robust, ignore_index=True)
+        if len(points)
+        else pd.DataFrame(
+            columns=[
+                "pattern",
+                "point",
+                "effect",
+                "ci_low",
+                "ci_high",
+                "share_year3",
+                "holds",
+                "significant",
+            ]
+        )
+    )
+    names = [f.name for f in factors]
+    rows = []
+    for f in files:
+        pid = pattern_id(f)
+        spec, r = specs[pid], results[pid]
+        shares = r.get("share_by_year", {})
+        cshares = r.get("control_share_by_year", {})
+        hon = honesty(spec)
+        row: dict[str, Any] = {
+            "pattern": pid,
+            "file": f.name,
+            "finding": spec.finding,
+            "kind": spec.kind,
+            "outcome": spec.outcome,
+            "direction": spec.direction,
+            "months": r["months"],
+            "replications": r["replications"],
+            "effect": r["effect"],
+            "effect_ci_low": r["effect_ci_low"],
+            "effect_ci_high": r["effect_ci_high"],
+            "reproduced": r["reproduced"],
+            "control_effect": r["control"],
+            "control_ci_low": r["control_ci_low"],
+            "control_ci_high": r["control_ci_high"],
+            "control_removes": r["control_removes"],
+            "share_year3": shares.get(3, math.nan),
+            "share_year5": shares.get(5, math.nan),
+            "share_year10": shares.get(10, math.nan),
+            "control_share_year3": cshares.get(3, math.nan),
+            "max_share_year3": spec.max_share_year3 if spec.kind == "timing" else math.nan,
+        }
+        if len(points):
+            g = robust_df[robust_df["pattern"] == pid]
+            fixed = _fixed_params(spec, overrides)
+            keep = [j for j, n in enumerate(names) if n not in fixed]
+            breaks = where_it_breaks(
+                g["holds"].to_numpy(bool), unit[:, keep], [names[j] for j in keep]
+            )
+            share = float(g["holds"].mean())
+            row.update(
+                {
+                    "robustness_points": len(g),
+                    "robustness_share": share,
+                    "robustness_significant_share": float(g["significant"].mean()),
+                    "fragile": share < FRAGILE_BELOW,
+                    "breaks": "; ".join(f"{n} {d:+.2f}" for n, d in breaks),
+                }
+            )
+        else:
+            row.update(
+                {
+                    "robustness_points": 0,
+                    "robustness_share": math.nan,
+                    "robustness_significant_share": math.nan,
+                    "fragile": False,
+                    "breaks": "",
+                }
+            )
+        row["lever_params"] = " ".join(h["parameter"] for h in hon if h["role"] == "lever")
+        row["control_params"] = " ".join(h["parameter"] for h in hon if h["role"] == "control")
+        row["assumed_params"] = " ".join(
+            dict.fromkeys(h["parameter"] for h in hon if h["assumption"])
+        )
+        rows.append(row)
+
+    import platform
+
+    import mesa
+
+    from . import __version__
+    from .run import git_commit, model_version
+
+    meta = {
+        "hlmsim_version": __version__,
+        "model_version": model_version(),
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "started": started,
+        "seed": seed,
+        "quick": quick,
+        "replications": _n_batches(replications) * BATCH,
+        "replications_asked": replications,
+        "batch_size": BATCH,
+        "batch_seeds": batch_seeds(seed, _n_batches(replications)),
+        "patterns": {pattern_id(f): f.name for f in files},
+        "overrides": overrides,
+        "robustness": {
+            "points": len(points),
+            "replicates_per_point": ROBUSTNESS_REPLICATES,
+            "seed": robustness_seed(seed),
+            "design_seed": seed,
+            "fragile_below": FRAGILE_BELOW,
+            "band_factor": BAND_FACTOR,
+            "band_logodds": BAND_LOGODDS,
+            "factors": [f.__dict__ for f in factors],
+        },
+        "workers": workers,
+        "tasks": len(tasks),
+        "seconds": round(elapsed, 1),
+    }
+    return PatternsResult(
+        table=pd.DataFrame(rows),
+        specs=specs,
+        files={pattern_id(f): f.name for f in files},
+        results=results,
+        robustness=robust_df,
+        factors=factors,
+        unit=unit,
+        points=points,
+        metadata=meta,
+    )
 
 
 def run_patterns(
-    replications: int = 30, quick: bool = False, seed: int = 0, directory: Path | None = None
+    replications: int = REPLICATIONS,
+    quick: bool = False,
+    seed: int = 0,
+    directory: Path | None = None,
+    workers: int | None = 1,
+    only: Sequence[str] | str | None = None,
 ) -> pd.DataFrame:
-    """Run every pattern experiment; one row per pattern."""
+    """Run every pattern experiment (no robustness check); one row per pattern."""
+    res = validate_patterns(
+        replications, quick, seed, directory, only=only, robustness=0, workers=workers
+    )
     rows = []
-    for path in pattern_files(directory):
-        spec = load_pattern(path)
-        r = run_pattern(spec, replications=replications, seed=seed, quick=quick)
-        r.pop("curves")
+    for pid, r in res.results.items():
+        spec = res.specs[pid]
         rows.append(
             {
-                "file": path.name,
+                "file": res.files[pid],
                 "title_en": spec.title_en,
                 "title_fr": spec.title_fr,
                 "lever_en": spec.lever_en,
                 "lever_fr": spec.lever_fr,
-                **r,
+                **{k: v for k, v in r.items() if k not in ("curves", "control_curves")},
             }
         )
     return pd.DataFrame(rows)

@@ -97,10 +97,21 @@ def test_run_metadata_and_summary(default_run: tuple[int, Path, str]) -> None:
 
 def test_run_prints_summary_table_and_path(default_run: tuple[int, Path, str]) -> None:
     _, out, stdout = default_run
-    for label in ("Needs met", "Share of needs met", "Unmet needs", "Residents reached",
-                  "Hard-to-reach residents reached", "Service use", "Isolation", "Engagement",
-                  "Sense of security", "Image of the health network", "Trust in the worker",
-                  "Inter-organisational trust", "Cost per need met"):
+    for label in (
+        "Needs met",
+        "Share of needs met",
+        "Unmet needs",
+        "Residents reached",
+        "Hard-to-reach residents reached",
+        "Service use",
+        "Isolation",
+        "Engagement",
+        "Sense of security",
+        "Image of the health network",
+        "Trust in the worker",
+        "Inter-organisational trust",
+        "Cost per need met",
+    ):
         assert label in stdout, label
     for milieu in DEFAULT_MILIEUX:
         assert milieu in stdout
@@ -192,9 +203,11 @@ def test_scenarios_show_french_and_markers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     f = tmp_path / "custom.toml"
-    f.write_text('base = "default"\nmonths = 24\n[params]\nworker_fte = 0.5\n'
-                 '[[events]]\nmonth = 12\nkind = "worker_leaves"\nmilieu = "mtl-nord"\n',
-                 encoding="utf-8")
+    f.write_text(
+        'base = "default"\nmonths = 24\n[params]\nworker_fte = 0.5\n'
+        '[[events]]\nmonth = 12\nkind = "worker_leaves"\nmilieu = "mtl-nord"\n',
+        encoding="utf-8",
+    )
     assert main(["scenarios", "show", str(f), "--lang", "fr"]) == 0
     out = capsys.readouterr().out
     assert "Postes d'intervenant·e de milieu" in out  # French meaning
@@ -221,7 +234,8 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
     # name: (file text, strings the message must contain besides the file name)
     "unknown_top_key": ('base = "default"\nmonts = 12\n', ["monts", "months"]),
     "unknown_param": (
-        'base = "default"\n[params]\nworker_ftee = 1\n', ["params.worker_ftee", "worker_fte"]
+        'base = "default"\n[params]\nworker_ftee = 1\n',
+        ["params.worker_ftee", "worker_fte"],
     ),
     "wrong_type": ('base = "default"\nmonths = "ten"\n', ["months", "integer", "ten"]),
     "out_of_range": ('base = "default"\n[params]\nworker_fte = 9\n', ["worker_fte", "3", "9"]),
@@ -317,7 +331,10 @@ def test_subprocess_bad_file_no_traceback(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = subprocess.run(
         [sys.executable, "-m", "hlmsim", "run", str(bad), "--out", str(out)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert res.returncode == 2
     assert "Traceback" not in res.stderr

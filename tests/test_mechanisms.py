@@ -82,8 +82,9 @@ def test_triggered_worker_departure_hits_next_month_and_only_that_milieu(sim):
 
 
 def test_handover_keep_share_applies_to_residents_trust(sim):
-    scen = sim.scenario(months=12, units=80, params={"worker_turnover_annual": 0.0,
-                                                     "worker_handover_keep": 0.25})
+    scen = sim.scenario(
+        months=12, units=80, params={"worker_turnover_annual": 0.0, "worker_handover_keep": 0.25}
+    )
     model = sim.model(scen, 2)
     model.run(6)
     trust = model.hh.trust_worker.copy()
@@ -94,8 +95,13 @@ def test_handover_keep_share_applies_to_residents_trust(sim):
 
 # -- funding: grants and cuts -------------------------------------------------------------------
 def test_grant_that_is_not_renewed_leaves_a_gap_without_worker(sim):
-    p = {"worker_grant_funded": True, "grant_length_months": 6, "grant_renewal_probability": 0.0,
-         "grant_gap_months": 6, "worker_turnover_annual": 0.0}
+    p = {
+        "worker_grant_funded": True,
+        "grant_length_months": 6,
+        "grant_renewal_probability": 0.0,
+        "grant_gap_months": 6,
+        "worker_turnover_annual": 0.0,
+    }
     model = sim.model(sim.scenario(months=16, units=80, params=p), 3)
     tallies = sim.run_with_tallies(model)
     lapsed = np.array([t["grants_lapsed"][0] for t in tallies])
@@ -107,8 +113,9 @@ def test_grant_that_is_not_renewed_leaves_a_gap_without_worker(sim):
     assert 5 <= vacancy.sum() <= 7, "the gap lasts about grant_gap_months"
     assert contacts[-1] > 0, "new funding brings a worker back"
 
-    renewed = sim.model(sim.scenario(months=16, units=80,
-                                     params={**p, "grant_renewal_probability": 1.0}), 3)
+    renewed = sim.model(
+        sim.scenario(months=16, units=80, params={**p, "grant_renewal_probability": 1.0}), 3
+    )
     tallies = sim.run_with_tallies(renewed)
     assert sum(t["grants_lapsed"][0] for t in tallies) == 0
     assert (sim.series(renewed, "vacancy_months") == 0).all()
@@ -117,8 +124,13 @@ def test_grant_that_is_not_renewed_leaves_a_gap_without_worker(sim):
 def test_funding_cut_event_lowers_community_partners_funding_and_capacity(sim):
     p = {"funding_cut_annual": 0.0, "n_partners": 8}
     base = sim.scenario(months=10, milieux=2, units=80, params=p)
-    cut = sim.scenario(months=10, milieux=2, units=80, params=p,
-                       events=[{"month": 3, "kind": "funding_cut", "milieu": "m0"}])
+    cut = sim.scenario(
+        months=10,
+        milieux=2,
+        units=80,
+        params=p,
+        events=[{"month": 3, "kind": "funding_cut", "milieu": "m0"}],
+    )
     a, b = sim.model(base, 5), sim.model(cut, 5)
     a.run(3)
     b.run(3)
@@ -149,8 +161,11 @@ def test_committees_meet_on_schedule(sim, per_year):
 
 
 def test_no_network_means_no_meetings_and_no_controversies(sim):
-    model = sim.model(load_scenario("default", months=24, arrangement="services_as_usual",
-                                    controversy_rate_annual=1.0))
+    model = sim.model(
+        load_scenario(
+            "default", months=24, arrangement="services_as_usual", controversy_rate_annual=1.0
+        )
+    )
     model.run()
     assert (sim.series(model, "meetings") == 0).all()
     assert (sim.series(model, "open_controversies") == 0).all()
@@ -162,8 +177,10 @@ def test_more_meetings_raise_inter_organisational_trust(sim):
     many = load_scenario("default", months=36, meetings_per_year=12)
     a, b = pair(sim, few, many)
     assert (sim.series(b, "inter_org_trust")[-1] > sim.series(a, "inter_org_trust")[-1]).all()
-    assert (sim.series(b, "shared_understanding")[-1].mean()
-            > sim.series(a, "shared_understanding")[-1].mean())
+    assert (
+        sim.series(b, "shared_understanding")[-1].mean()
+        > sim.series(a, "shared_understanding")[-1].mean()
+    )
 
 
 def test_meeting_trust_gain_builds_inter_organisational_trust(sim):
@@ -186,8 +203,9 @@ def test_representative_leaving_lowers_inter_organisational_trust(sim):
     base = load_scenario("default", **kw)
     ev = load_scenario("default", events=[{"month": 6, "kind": "representative_leaves"}], **kw)
     a, b = pair(sim, base, ev)
-    np.testing.assert_array_equal(sim.series(a, "inter_org_trust")[:5],
-                                  sim.series(b, "inter_org_trust")[:5])
+    np.testing.assert_array_equal(
+        sim.series(a, "inter_org_trust")[:5], sim.series(b, "inter_org_trust")[:5]
+    )
     assert (sim.series(b, "inter_org_trust")[5] < sim.series(a, "inter_org_trust")[5]).all()
     su_a, su_b = sim.series(a, "shared_understanding"), sim.series(b, "shared_understanding")
     assert (su_b[5] < su_a[5]).all()
@@ -201,8 +219,13 @@ def test_representative_turnover_rate_lowers_inter_organisational_trust(sim):
 
 
 def _settle_rate(sim, oc_mediation):
-    scen = load_scenario("default", months=36, oc_mediation=oc_mediation,
-                         controversy_rate_annual=5.0, mediation_effect=3.0)
+    scen = load_scenario(
+        "default",
+        months=36,
+        oc_mediation=oc_mediation,
+        controversy_rate_annual=5.0,
+        mediation_effect=3.0,
+    )
     model = sim.model(scen, 7)
     tallies = sim.run_with_tallies(model)
     open_ = sim.series(model, "open_controversies").sum(axis=1)
@@ -236,14 +259,21 @@ def test_controversy_rate_is_a_rate_not_a_probability(sim):
 def test_no_worker_means_no_contacts_and_no_warm_referrals_by_a_worker(sim, arrangement):
     model = sim.model(load_scenario("default", months=24, arrangement=arrangement, worker_fte=0))
     model.run()
-    for key in ("contacts", "met_by_worker", "trust_worker", "reached", "vacancy_months",
-                "worker_departures"):
+    for key in (
+        "contacts",
+        "met_by_worker",
+        "trust_worker",
+        "reached",
+        "vacancy_months",
+        "worker_departures",
+    ):
         assert (sim.series(model, key) == 0).all(), key
     # every referral made is a partner's onward referral, none by a worker
-    np.testing.assert_array_equal(sim.series(model, "referrals_made"),
-                                  sim.series(model, "cross_referrals"))
-    assert (sim.series(model, "self_referrals").sum() > 0)
-    assert (sim.series(model, "met_by_service").sum() > 0), "services still meet needs"
+    np.testing.assert_array_equal(
+        sim.series(model, "referrals_made"), sim.series(model, "cross_referrals")
+    )
+    assert sim.series(model, "self_referrals").sum() > 0
+    assert sim.series(model, "met_by_service").sum() > 0, "services still meet needs"
 
 
 def test_worker_contacts_build_trust_and_reach(sim):
@@ -285,14 +315,25 @@ def test_colocated_partners_complete_more_referrals(sim):
 
 def _fresh_queue(sim, units=100, **params):
     """A model whose only needs are 10 psychosocial needs queued at the CIUSSS (partner kind 0)."""
-    p = {"service_capacity_per_100_households": 3.0, "resource_pooling": 0.0,
-         "service_success": 1.0, "max_wait_months": 12, "n_partners": 6,
-         "funding_cut_annual": 0.0, **params}
+    p = {
+        "service_capacity_per_100_households": 3.0,
+        "resource_pooling": 0.0,
+        "service_success": 1.0,
+        "max_wait_months": 12,
+        "n_partners": 6,
+        "funding_cut_annual": 0.0,
+        **params,
+    }
     model = sim.model(sim.scenario(months=12, units=units, params=p), 11)
     model.step()  # sets this month's choices of partners; then the queues are emptied
     hh = model.hh
-    for arr, value in ((hh.need_open, False), (hh.need_age, 0), (hh.need_queue, -1),
-                       (hh.need_wait, 0), (hh.need_priority, False)):
+    for arr, value in (
+        (hh.need_open, False),
+        (hh.need_age, 0),
+        (hh.need_queue, -1),
+        (hh.need_wait, 0),
+        (hh.need_priority, False),
+    ):
         arr[:] = value
     rows = np.arange(10)
     hh.need_open[rows, PSY] = True
@@ -375,8 +416,13 @@ def test_direct_access_priority_flag_on_worker_referrals(sim, monkeypatch, prior
 def test_crisis_raises_psychosocial_and_housing_needs(sim):
     p = {"crisis_annual": 0.0, "crisis_need_multiplier": 4.0, "crisis_months": 3}
     base = sim.scenario(months=6, milieux=2, units=150, params=p)
-    cris = sim.scenario(months=6, milieux=2, units=150, params=p,
-                        events=[{"month": 1, "kind": "crisis", "milieu": "m0"}])
+    cris = sim.scenario(
+        months=6,
+        milieux=2,
+        units=150,
+        params=p,
+        events=[{"month": 1, "kind": "crisis", "milieu": "m0"}],
+    )
     a, b = sim.model(base, 9), sim.model(cris, 9)
     a.step()
     b.step()
@@ -496,8 +542,13 @@ def test_consultation_renews_engagement(sim, gain):
     # no activities: engagement can only come from the consultation itself
     p = {**NO_RENEWAL, "consultation_engagement_gain": gain}
     base = sim.scenario(months=8, milieux=2, units=80, params=p)
-    cons = sim.scenario(months=8, milieux=2, units=80, params=p,
-                        events=[{"month": 4, "kind": "consultation", "milieu": "m0"}])
+    cons = sim.scenario(
+        months=8,
+        milieux=2,
+        units=80,
+        params=p,
+        events=[{"month": 4, "kind": "consultation", "milieu": "m0"}],
+    )
     a, b = pair(sim, base, cons, seed=6)
     ea, eb = sim.series(a, "engagement"), sim.series(b, "engagement")
     np.testing.assert_array_equal(ea[:3], eb[:3])
@@ -518,8 +569,9 @@ def test_scheduled_consultations_keep_engagement_higher(sim):
 def test_collective_project_event_adds_activities_and_participants(sim):
     p = {"collective_projects_per_year": 0.0}
     base = sim.scenario(months=4, units=80, params=p)
-    proj = sim.scenario(months=4, units=80, params=p,
-                        events=[{"month": 2, "kind": "collective_project"}])
+    proj = sim.scenario(
+        months=4, units=80, params=p, events=[{"month": 2, "kind": "collective_project"}]
+    )
     a, b = pair(sim, base, proj, seed=2)
     acts_a, acts_b = sim.series(a, "activities")[:, 0], sim.series(b, "activities")[:, 0]
     assert acts_a[0] == acts_b[0]

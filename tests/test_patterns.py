@@ -1,14 +1,36 @@
-"""Pattern experiments (work in progress for the validation issue): files load, bad files fail
-clearly, and the engine measures an effect and its negative control on common random numbers."""
+"""Pattern experiments: files load, bad files fail clearly, the engine measures an effect and its
+negative control on common random numbers, breaking a mechanism breaks its pattern, and
+``hlmsim patterns`` writes its report and CSV, whatever the number of workers."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hlmsim import InputError
-from hlmsim.patterns import load_pattern, pattern_files, run_pattern
+from hlmsim.cli import main
+from hlmsim.params import field_meta
+from hlmsim.patterns import (
+    CONTROL_SHRINK,
+    ROBUSTNESS_PARAMS,
+    PatternSpec,
+    honesty,
+    is_assumption,
+    lever_parameters,
+    load_pattern,
+    pattern_files,
+    pattern_id,
+    robustness_design,
+    robustness_factors,
+    run_pattern,
+    select_patterns,
+    where_it_breaks,
+)
 
 
 def test_every_shipped_pattern_file_loads() -> None:
@@ -38,3 +60,225 @@ def test_a_pattern_and_its_negative_control() -> None:
     assert r["effect_ci_low"] > 0, r  # association support raises mutual aid
     assert r["reproduced"] and r["control_removes"]
     assert r["control"] == 0.0  # no mutual aid can form with the mechanism switched off
+
+
+# --- breaking a mechanism breaks its pattern ----------------------------------------------------
+
+
+def _spec(prefix: str) -> PatternSpec:
+    return load_pattern(next(f for f in pattern_files() if pattern_id(f) == prefix))
+
+
+def test_breaking_the_meeting_mechanism_breaks_pattern_11() -> None:
+    spec = _spec("p11")
+    intact = run_pattern(spec, replications=10, quick=True)
+    assert intact["reproduced"], intact
+    # Meetings that build no trust: more meetings still keep the trust built by completed
+    # referrals from relaxing (governance, step 2), so a small effect remains, well under a fifth
+    # of the intact one: the gain per meeting carries the pattern.
+    weak = run_pattern(spec, replications=10, quick=True, overrides={"meeting_trust_gain": 0.0})
+    assert 0 <= weak["effect"] < CONTROL_SHRINK * intact["effect"], (weak, intact)
+    # With no source of trust left besides meetings, the pattern is not reproduced.
+    broken = run_pattern(
+        spec,
+        replications=10,
+        quick=True,
+        overrides={
+            "meeting_trust_gain": 0.0,
+            "referral_trust_gain": 0.0,
+            "initial_network_trust": 0.0,
+        },
+    )
+    assert not broken["reproduced"], broken
+
+
+def test_breaking_mutual_aid_breaks_pattern_7() -> None:
+    r = run_pattern(
+        _spec("p07"), replications=10, quick=True, overrides={"mutual_aid_formation": 0.0}
+    )
+    assert not r["reproduced"] and r["effect"] == 0.0, r
+
+
+def test_overrides_are_checked() -> None:
+    with pytest.raises(InputError, match="did you mean: meeting_trust_gain"):
+        run_pattern(_spec("p11"), replications=10, quick=True, overrides={"meeting_trust_gian": 0})
+
+
+# --- selection, robustness design, calibration honesty -----------------------------------------
+
+
+def test_patterns_are_selected_by_id() -> None:
+    assert [f.name for f in select_patterns("p11")] == ["p11_meetings.toml"]
+    assert [pattern_id(f) for f in select_patterns(["p11b", "p07"])] == ["p07", "p11b"]
+    with pytest.raises(InputError, match=r"--only: unknown pattern 'p99'.*allowed: p03"):
+        select_patterns("p99")
+
+
+def test_robustness_factors_are_assumed_mechanism_parameters_in_a_band() -> None:
+    factors = robustness_factors()
+    assert 10 <= len(factors) <= 15
+    for f in factors:
+        meta = field_meta(f.name)
+        assert is_assumption(meta["source"]) and not meta["lever"], f.name
+        assert meta["min"] <= f.low < f.default < f.high <= meta["max"], f
+        assert f.value(0.0) == pytest.approx(f.low) and f.value(1.0) == pytest.approx(f.high)
+    unit, values = robustness_design(8, seed=3, factors=factors)
+    assert unit.shape == (8, len(factors)) and list(values.columns) == [f.name for f in factors]
+    for j in range(len(factors)):  # a Latin hypercube: one point in each eighth of every axis
+        assert sorted((unit[:, j] * 8).astype(int)) == list(range(8))
+    again = robustness_design(8, seed=3, factors=factors)[1]
+    pd.testing.assert_frame_equal(values, again)
+
+
+def test_where_it_breaks_points_at_the_parameter_that_separates_failures() -> None:
+    rng = np.random.default_rng(0)
+    unit = rng.random((40, 3))
+    holds = unit[:, 1] < 0.6  # fails at high values of the second parameter
+    (name, diff), *_ = where_it_breaks(holds, unit, ["a", "b", "c"])
+    assert name == "b" and diff > 0.3
+    assert where_it_breaks(np.ones(40, bool), unit, ["a", "b", "c"]) == []
+
+
+def test_calibration_honesty_lists_lever_and_control_sources() -> None:
+    rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p07"))}
+    assert rows[("lever", "association_support")]["assumption"] is False
+    assert rows[("control", "mutual_aid_formation")]["assumption"] is True
+    # an arrangement lever: every parameter its presets set differently
+    levers = lever_parameters(_spec("p03"))
+    assert {"network_present", "n_partners", "resource_pooling"} <= set(levers)
+    assert "worker_fte" not in levers  # neither arrangement has a worker
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def _pattern_dir(tmp_path: Path, ids: tuple[str, ...]) -> Path:
+    d = tmp_path / "patterns"
+    d.mkdir()
+    for f in pattern_files():
+        if pattern_id(f) in ids:
+            shutil.copy(f, d / f.name)
+    return d
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same two patterns with 1 and with 2 workers (English), and in French with a third,
+    reversed pattern that cannot be reproduced."""
+    tmp = tmp_path_factory.mktemp("patterns")
+    pats = _pattern_dir(tmp, ("p07", "p10"))
+    out: dict[str, Any] = {"dir": pats}
+    base = ["patterns", "--dir", str(pats), "--quick", "--replications", "10", "--seed", "2"]
+    for workers in ("1", "2"):
+        target = tmp / f"en-w{workers}"
+        code = main([*base, "--robustness", "2", "--workers", workers, "--out", str(target)])
+        out[f"en{workers}"] = (code, target)
+    rev = tmp / "reversed"
+    shutil.copytree(pats, rev)
+    text = (pats / "p07_association.toml").read_text(encoding="utf-8")
+    (rev / "p99_reversed.toml").write_text(
+        text.replace('direction = "increase"', 'direction = "decrease"'), encoding="utf-8"
+    )
+    target = tmp / "fr"
+    argv = ["patterns", "--dir", str(rev), "--quick", "--replications", "10", "--seed", "2"]
+    code = main([*argv, "--robustness", "0", "--lang", "fr", "--out", str(target)])
+    out["fr"] = (code, target, rev)
+    return out
+
+
+def test_cli_writes_a_report_and_one_csv_row_per_pattern_file(
+    cli_runs: dict[str, Any],
+) -> None:
+    code, out = cli_runs["en1"]
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {
+        "report.html",
+        "patterns.csv",
+        "robustness.csv",
+        "metadata.json",
+        "figures",
+    }
+    assert {p.name for p in (out / "figures").iterdir()} == {"p07.png", "p10.png", "robustness.png"}
+    rows = pd.read_csv(out / "patterns.csv")
+    assert sorted(rows["file"]) == sorted(f.name for f in pattern_files(cli_runs["dir"]))
+    assert set(rows["verdict"]) == {"reproduced"} and rows["reproduced"].all()
+    assert rows["control_removes"].all() and (rows["robustness_points"] == 2).all()
+    assert len(pd.read_csv(out / "robustness.csv")) == 4
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Pattern-oriented validation" in html
+    assert "http://" not in html and "https://" not in html  # self-contained, offline
+    assert html.count('<section class="pattern"') == 2
+    assert "mutual_aid_formation" in html  # the assumed control parameter of p07 is listed
+
+
+def test_cli_results_do_not_depend_on_the_number_of_workers(cli_runs: dict[str, Any]) -> None:
+    (_, one), (_, two) = cli_runs["en1"], cli_runs["en2"]
+    for name in ("patterns.csv", "robustness.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_cli_in_french_exits_1_and_names_the_pattern_not_reproduced(
+    cli_runs: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, rev = cli_runs["fr"]
+    assert code == 1
+    rows = pd.read_csv(out / "patterns.csv")
+    assert sorted(rows["file"]) == sorted(f.name for f in pattern_files(rev))
+    bad = rows.set_index("pattern").loc["p99"]
+    assert bad["verdict"] == "non reproduit" and not bad["reproduced"]
+    assert set(rows.loc[rows["pattern"] != "p99", "verdict"]) == {"reproduit"}
+    assert rows["title"].str.contains("association de locataires").any()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "Validation orientée patrons" in html
+    assert "Non reproduits" in html and "p99" in html
+    assert not (out / "figures" / "robustness.png").exists()
+
+
+def test_cli_bad_arguments_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    cases = {
+        "--replications": ["--replications", "1"],
+        "--lang": ["--lang", "de"],
+        "--only": ["--only", "p99"],
+        "--workers": ["--workers", "0"],
+        "--robustness": ["--robustness", "x"],
+        "--seed": ["--seed", "-1"],
+        "--dir": ["--dir", str(tmp_path / "missing")],
+    }
+    for key, args in cases.items():
+        assert main(["patterns", *args, "--out", str(out)]) == 2, key
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("hlmsim: error: "), lines
+        assert key in lines[0], lines
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["patterns", "--only", "p07", "--out", str(other)]) == 2
+    assert "holds other files" in capsys.readouterr().err
+    assert not out.exists() and (other / "notes.txt").exists()
+
+
+def test_docs_describe_every_pattern_and_robustness_parameter() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "patterns.md").read_text("utf-8")
+    for f in pattern_files():
+        assert f"`{f.stem}`" in text, f.stem
+        for name in load_pattern(f).control:
+            assert f"`{name}`" in text, (f.stem, name)
+    for name in ROBUSTNESS_PARAMS:
+        assert f"`{name}`" in text, name
+
+
+def test_every_shipped_pattern_is_reproduced_and_its_control_removes_it(tmp_path: Path) -> None:
+    """The CI check of the validation issue: `hlmsim patterns --quick` reproduces every pattern
+    (95% CI excluding zero in the expected direction) and every negative control removes it."""
+    out = tmp_path / "patterns"
+    code = main(["patterns", "--quick", "--robustness", "0", "--out", str(out), "--workers", "2"])
+    rows = pd.read_csv(out / "patterns.csv")
+    assert sorted(rows["file"]) == sorted(f.name for f in pattern_files())
+    failing = rows.loc[~rows["reproduced"].astype(bool), "file"].tolist()
+    assert not failing, f"not reproduced: {failing}"
+    kept = rows.loc[~rows["control_removes"].astype(bool), "file"].tolist()
+    assert not kept, f"negative control does not remove the effect: {kept}"
+    assert code == 0

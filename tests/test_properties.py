@@ -24,19 +24,44 @@ PARAM_NAMES = sorted(param_fields())
 CAPS: dict[str, float] = {}
 
 HH_UNIT = ("trust_worker", "image", "engagement", "ties", "knowledge", "security", "hard_to_reach")
-MS_UNIT = ("trust", "understanding", "role_clarity", "association", "funding", "alignment",
-           "worker_knowledge")
-SHARES = ("reached", "hard_to_reach_reached", "service_use", "isolation", "engagement",
-          "association_activity", "mutual_aid", "security", "health_network_image",
-          "trust_worker", "inter_org_trust", "shared_understanding", "role_clarity")
+MS_UNIT = (
+    "trust",
+    "understanding",
+    "role_clarity",
+    "association",
+    "funding",
+    "alignment",
+    "worker_knowledge",
+)
+SHARES = (
+    "reached",
+    "hard_to_reach_reached",
+    "service_use",
+    "isolation",
+    "engagement",
+    "association_activity",
+    "mutual_aid",
+    "security",
+    "health_network_image",
+    "trust_worker",
+    "inter_org_trust",
+    "shared_understanding",
+    "role_clarity",
+)
 COUNTS = [n for n, o in OUTCOMES.items() if o.weight == "sum"]
-MET_BY = ("met_by_service", "met_by_worker", "met_by_activities", "met_by_mutual_aid",
-          "met_by_self")
+MET_BY = (
+    "met_by_service",
+    "met_by_worker",
+    "met_by_activities",
+    "met_by_mutual_aid",
+    "met_by_self",
+)
 #: More examples for a thorough local search:
 #: HLMSIM_MAX_EXAMPLES=500 pytest tests/test_properties.py
 MAX_EXAMPLES = int(os.environ.get("HLMSIM_MAX_EXAMPLES", "20"))
-SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def value_strategy(name: str) -> st.SearchStrategy[Any]:
@@ -64,18 +89,32 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     milieux = []
     for i in range(n_milieux):
         fam = draw(st.floats(0, 1))
-        milieux.append({
-            "name": f"m{i}",
-            "arrangement": draw(st.none() | st.sampled_from(sorted(ARRANGEMENTS))),
-            "ensembles": [{"units": draw(st.integers(40, 80)), "share_family": fam,
-                           "share_senior": draw(st.floats(0, 1 - fam))}],
-            "params": draw(some_params(max_size=3)),
-        })
-    events = draw(st.lists(st.fixed_dictionaries({
-        "month": st.integers(1, months),
-        "kind": st.sampled_from(EVENT_KINDS),
-        "milieu": st.none() | st.sampled_from([m["name"] for m in milieux]),
-    }), max_size=3))
+        milieux.append(
+            {
+                "name": f"m{i}",
+                "arrangement": draw(st.none() | st.sampled_from(sorted(ARRANGEMENTS))),
+                "ensembles": [
+                    {
+                        "units": draw(st.integers(40, 80)),
+                        "share_family": fam,
+                        "share_senior": draw(st.floats(0, 1 - fam)),
+                    }
+                ],
+                "params": draw(some_params(max_size=3)),
+            }
+        )
+    events = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "month": st.integers(1, months),
+                    "kind": st.sampled_from(EVENT_KINDS),
+                    "milieu": st.none() | st.sampled_from([m["name"] for m in milieux]),
+                }
+            ),
+            max_size=3,
+        )
+    )
     return {
         "name": "prop",
         "arrangement": draw(st.sampled_from(sorted(ARRANGEMENTS))),
@@ -101,8 +140,9 @@ def check_state(model) -> None:
     assert not (queued & ~hh.need_open).any(), "a closed need is still queued"
     assert not ((hh.need_wait > 0) & ~queued).any(), "a need waits in no queue"
     P = ms.member.shape[1]
-    assert (hh.need_queue[queued] // P == np.broadcast_to(hh.milieu[:, None],
-                                                          queued.shape)[queued]).all()
+    assert (
+        hh.need_queue[queued] // P == np.broadcast_to(hh.milieu[:, None], queued.shape)[queued]
+    ).all()
     assert hh.contacts.min() >= 0 and (hh.last_contact <= model.t).all()
     assert len(np.unique(hh.hid)) == hh.n
     assert (ms.crisis_left >= 0).all() and (ms.project_left >= 0).all()
@@ -127,8 +167,9 @@ def check_record(rec: dict[str, np.ndarray], units: np.ndarray) -> None:
     cats = sum(rec[f"needs_met_{c}"] for c in NEED_CATEGORIES)
     np.testing.assert_allclose(cats, rec["needs_met"])
     np.testing.assert_allclose(sum(rec[k] for k in MET_BY), rec["needs_met"])
-    np.testing.assert_allclose(sum(rec[f"needs_unmet_{c}"] for c in NEED_CATEGORIES),
-                               rec["needs_unmet"])
+    np.testing.assert_allclose(
+        sum(rec[f"needs_unmet_{c}"] for c in NEED_CATEGORIES), rec["needs_unmet"]
+    )
     assert (rec["referrals_completed"] <= rec["referrals_made"]).all()
     assert (rec["cross_referrals"] <= rec["referrals_made"]).all()
 
@@ -157,7 +198,10 @@ def test_invariants_hold_every_month(sim, data, seed):
             assert (opened <= tl["needs_new"]).all()
             np.testing.assert_allclose(
                 rec["needs_unmet"],
-                open_prev + opened - tl["needs_met"] - tl["needs_abandoned"]
+                open_prev
+                + opened
+                - tl["needs_met"]
+                - tl["needs_abandoned"]
                 - tl["needs_left_open"],
             )
             open_prev = rec["needs_unmet"]
@@ -169,10 +213,14 @@ def test_invariants_hold_every_month(sim, data, seed):
     # reached with no hard-to-reach household
     no_htr = np.array([r["_n_hard_to_reach"].sum() == 0 for r in model.records])
     np.testing.assert_array_equal(allrows["hard_to_reach_reached"].isna().to_numpy(), no_htr)
-    np.testing.assert_array_equal(allrows["time_to_meet"].isna().to_numpy(),
-                                  (allrows["needs_met"] == 0).to_numpy())
-    nan_cols = [c for c in OUTCOMES if c not in ("time_to_meet", "hard_to_reach_reached")
-                and allrows[c].isna().any()]
+    np.testing.assert_array_equal(
+        allrows["time_to_meet"].isna().to_numpy(), (allrows["needs_met"] == 0).to_numpy()
+    )
+    nan_cols = [
+        c
+        for c in OUTCOMES
+        if c not in ("time_to_meet", "hard_to_reach_reached") and allrows[c].isna().any()
+    ]
     assert not nan_cols
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN year
@@ -195,8 +243,9 @@ def test_overall_rows_aggregate_the_milieux(sim, params, seed):
     allrows = ts[ts["milieu"] == "all"].set_index("month")
     for name, o in OUTCOMES.items():
         if o.weight == "sum":
-            np.testing.assert_allclose(per.groupby("month")[name].sum(), allrows[name],
-                                       err_msg=name)
+            np.testing.assert_allclose(
+                per.groupby("month")[name].sum(), allrows[name], err_msg=name
+            )
         elif o.weight == "households":
             lo, hi = per.groupby("month")[name].min(), per.groupby("month")[name].max()
             assert ((allrows[name] >= lo - 1e-12) & (allrows[name] <= hi + 1e-12)).all(), name

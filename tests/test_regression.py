@@ -47,13 +47,17 @@ def test_results_match_the_baseline(baseline, current):
     if problems:
         note = ""
         if baseline.get("hlmsim_version") != current["hlmsim_version"]:
-            note = (f" (baseline made with hlmsim {baseline.get('hlmsim_version')},"
-                    f" now {current['hlmsim_version']})")
+            note = (
+                f" (baseline made with hlmsim {baseline.get('hlmsim_version')},"
+                f" now {current['hlmsim_version']})"
+            )
         if baseline.get("scenario_hash") != current["scenario_hash"]:
             note += " (resolved scenario parameters changed since the baseline)"
         shown = "\n  ".join(problems[:25])
-        pytest.fail(f"results differ from tests/baseline.json{note}: {len(problems)} "
-                    f"indicator(s)\n  {shown}\n{REGENERATE}")
+        pytest.fail(
+            f"results differ from tests/baseline.json{note}: {len(problems)} "
+            f"indicator(s)\n  {shown}\n{REGENERATE}"
+        )
 
 
 def test_negative_control_a_perturbed_model_fails_the_comparison(baseline, current):
@@ -75,8 +79,7 @@ def test_compare_tolerance_and_missing_values(current):
     nudged["indicators"][arr][name] = v * (1 + 1e-12)
     assert mb.compare(current, nudged) == []
     nudged["indicators"][arr][name] = v * (1 + 1e-6)
-    assert mb.compare(current, nudged) == [
-        f"{arr}.{name}: baseline {v!r}, now {v * (1 + 1e-6)!r}"]
+    assert mb.compare(current, nudged) == [f"{arr}.{name}: baseline {v!r}, now {v * (1 + 1e-6)!r}"]
     nudged["indicators"][arr][name] = None
     assert len(mb.compare(current, nudged)) == 1
     del nudged["indicators"][arr][name]

@@ -17,8 +17,21 @@ from hlmsim.rng import STREAMS, Streams
 from hlmsim.scenario import validate
 
 ARRANGEMENT_PAIR = ("ciusss_social_worker", "services_as_usual")
-INITIAL_ATTRS = ("milieu", "ensemble", "htype", "hid", "arrived", "hard_to_reach", "image",
-                 "engagement", "ties", "knowledge", "security", "need_open", "need_age")
+INITIAL_ATTRS = (
+    "milieu",
+    "ensemble",
+    "htype",
+    "hid",
+    "arrived",
+    "hard_to_reach",
+    "image",
+    "engagement",
+    "ties",
+    "knowledge",
+    "security",
+    "need_open",
+    "need_age",
+)
 
 
 def test_same_seed_gives_identical_timeseries_and_summary():
@@ -53,8 +66,9 @@ def test_agents_do_not_change_results(sim):
     with_agents = sim.model(scen, 2, agents=True)
     without = sim.model(scen, 2, agents=False)
     assert len(with_agents.agents) > with_agents.hh.n and len(without.agents) == 0
-    pd.testing.assert_frame_equal(with_agents.run().timeseries(), without.run().timeseries(),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        with_agents.run().timeseries(), without.run().timeseries(), check_exact=True
+    )
     pd.testing.assert_frame_equal(
         hlmsim.run(scen, seed=2, agents=True).timeseries,
         hlmsim.run(scen, seed=2, agents=False).timeseries,
@@ -75,8 +89,12 @@ def test_resident_agents_are_views_on_the_arrays(sim):
 
 
 def _pair(months):
-    return [hlmsim.HLMModel(load_scenario("default", arrangement=a, months=months), seed=3,
-                            agents=False) for a in ARRANGEMENT_PAIR]
+    return [
+        hlmsim.HLMModel(
+            load_scenario("default", arrangement=a, months=months), seed=3, agents=False
+        )
+        for a in ARRANGEMENT_PAIR
+    ]
 
 
 def test_arrangements_on_one_seed_start_from_the_same_households():
@@ -132,13 +150,27 @@ def test_model_rejects_negative_seed(sim):
         sim.model(sim.scenario(), seed=-3)
 
 
-@pytest.mark.parametrize("kind", ["crisis", "worker_leaves", "funding_cut", "consultation",
-                                  "representative_leaves", "oc_leaves", "collective_project"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "crisis",
+        "worker_leaves",
+        "funding_cut",
+        "consultation",
+        "representative_leaves",
+        "oc_leaves",
+        "collective_project",
+    ],
+)
 def test_an_event_in_one_milieu_leaves_the_others_unchanged(sim, kind):
     months, at = 10, 4
     base = sim.scenario(months=months, milieux=3, units=[60, 80, 70])
-    ev = sim.scenario(months=months, milieux=3, units=[60, 80, 70],
-                      events=[{"month": at, "kind": kind, "milieu": "m1"}])
+    ev = sim.scenario(
+        months=months,
+        milieux=3,
+        units=[60, 80, 70],
+        events=[{"month": at, "kind": kind, "milieu": "m1"}],
+    )
     a = sim.model(base, 8).run().timeseries()
     b = sim.model(ev, 8).run().timeseries()
     for name in ("m0", "m2"):
@@ -151,18 +183,28 @@ def test_an_event_in_one_milieu_leaves_the_others_unchanged(sim, kind):
 
 def test_crisis_event_changes_its_milieu_in_that_month(sim):
     base = sim.scenario(months=6, milieux=2, units=80, params={"crisis_annual": 0.0})
-    ev = sim.scenario(months=6, milieux=2, units=80, params={"crisis_annual": 0.0},
-                      events=[{"month": 3, "kind": "crisis", "milieu": "m0"}])
+    ev = sim.scenario(
+        months=6,
+        milieux=2,
+        units=80,
+        params={"crisis_annual": 0.0},
+        events=[{"month": 3, "kind": "crisis", "milieu": "m0"}],
+    )
     a, b = sim.model(base, 1).run(), sim.model(ev, 1).run()
     assert a.records[2]["security"][0] != b.records[2]["security"][0]
     assert a.records[2]["security"][1] == b.records[2]["security"][1]
 
 
 def test_copies_expand_into_independent_milieux_sharing_events(sim):
-    data = {"name": "copies", "months": 6,
-            "milieux": [{"name": "hlm", "copies": 3, "ensembles": [{"units": 40}]},
-                        {"name": "other", "ensembles": [{"units": 40}]}],
-            "events": [{"month": 2, "kind": "worker_leaves", "milieu": "hlm"}]}
+    data = {
+        "name": "copies",
+        "months": 6,
+        "milieux": [
+            {"name": "hlm", "copies": 3, "ensembles": [{"units": 40}]},
+            {"name": "other", "ensembles": [{"units": 40}]},
+        ],
+        "events": [{"month": 2, "kind": "worker_leaves", "milieu": "hlm"}],
+    }
     model = sim.model(validate(data), 4)
     assert model.milieu_names == ["hlm-1", "hlm-2", "hlm-3", "other"]
     model.run()

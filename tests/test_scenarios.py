@@ -109,8 +109,12 @@ def test_study_mix_keeps_milieu_level_arrangements():
     assert by_name["mtl-famille"].arrangement == "ciusss_social_worker"
     assert by_name["qc-basse-ville"].arrangement == "concertation_only"
     employer = {m.name: milieu_params(scen, i).worker_employer for i, m in enumerate(scen.milieux)}
-    assert employer == {"mtl-famille": "ciusss", "mtl-nord": "community",
-                        "qc-aines": "community", "qc-basse-ville": "none"}
+    assert employer == {
+        "mtl-famille": "ciusss",
+        "mtl-nord": "community",
+        "qc-aines": "community",
+        "qc-basse-ville": "none",
+    }
     # a parameter override reaches every milieu, milieu arrangements are still kept
     over = load_scenario("study_mix", worker_fte=0.5)
     assert over.milieux[0].arrangement == "ciusss_social_worker"
@@ -122,11 +126,13 @@ def test_study_mix_keeps_milieu_level_arrangements():
 
 
 def test_milieu_params_beat_scenario_params_beat_presets():
-    scen = validate(with_(
-        arrangement="community_worker",
-        params={"worker_turnover_annual": 0.3, "n_partners": 4},
-        milieux=[{"name": "a", "params": {"n_partners": 2}}, {"name": "b"}],
-    ))
+    scen = validate(
+        with_(
+            arrangement="community_worker",
+            params={"worker_turnover_annual": 0.3, "n_partners": 4},
+            milieux=[{"name": "a", "params": {"n_partners": 2}}, {"name": "b"}],
+        )
+    )
     a, b = milieu_params(scen, 0), milieu_params(scen, 1)
     assert a.worker_turnover_annual == b.worker_turnover_annual == 0.3  # scenario > preset
     assert (a.n_partners, b.n_partners) == (2, 4)  # milieu > scenario
@@ -158,8 +164,10 @@ def test_scenario_hash_is_stable_and_sensitive():
     assert scenario_hash(load_scenario("default", arrangement="omh_worker")) != h
     # same resolved parameters through a different route: same hash
     explicit = load_scenario("default", worker_fte=preset("ciusss_social_worker")["worker_fte"])
-    assert scenario_dict(explicit)["resolved_params"] == scenario_dict(
-        load_scenario("default"))["resolved_params"]
+    assert (
+        scenario_dict(explicit)["resolved_params"]
+        == scenario_dict(load_scenario("default"))["resolved_params"]
+    )
 
 
 # -- input errors -------------------------------------------------------------------------------
@@ -177,10 +185,18 @@ def raises(data, *patterns, key=None):
 
 
 def test_unknown_parameter_suggests_a_close_name():
-    raises(with_(params={"worker_ftee": 1.0}), "unknown parameter", r"did you mean: worker_fte",
-           key="params.worker_ftee")
-    raises(with_(milieux=[{"name": "a", "params": {"meetings_per_yr": 4}}]),
-           "unknown parameter", "meetings_per_year", key="milieux[0].params.meetings_per_yr")
+    raises(
+        with_(params={"worker_ftee": 1.0}),
+        "unknown parameter",
+        r"did you mean: worker_fte",
+        key="params.worker_ftee",
+    )
+    raises(
+        with_(milieux=[{"name": "a", "params": {"meetings_per_yr": 4}}]),
+        "unknown parameter",
+        "meetings_per_year",
+        key="milieux[0].params.meetings_per_yr",
+    )
     with pytest.raises(InputError, match=r"unknown override.*did you mean: worker_fte"):
         load_scenario("default", worker_ftee=1)
     with pytest.raises(InputError, match=r"unknown override.*months"):
@@ -188,15 +204,25 @@ def test_unknown_parameter_suggests_a_close_name():
 
 
 def test_out_of_range_value():
-    raises(with_(params={"worker_fte": 5.0}), r"less than or equal to 3", "5",
-           key="params.worker_fte")
-    raises(with_(params={"move_out_annual": -0.1}), r"greater than or equal to 0",
-           key="params.move_out_annual")
-    raises(with_(milieux=[{"name": "a", "params": {"worker_fte": 9.0}}]), "less than or equal",
-           key="milieux[0].params.worker_fte")
+    raises(
+        with_(params={"worker_fte": 5.0}), r"less than or equal to 3", "5", key="params.worker_fte"
+    )
+    raises(
+        with_(params={"move_out_annual": -0.1}),
+        r"greater than or equal to 0",
+        key="params.move_out_annual",
+    )
+    raises(
+        with_(milieux=[{"name": "a", "params": {"worker_fte": 9.0}}]),
+        "less than or equal",
+        key="milieux[0].params.worker_fte",
+    )
     raises(with_(months=0), "greater than or equal to 1", key="months")
-    raises(with_(milieux=[{"name": "a", "ensembles": [{"units": 0}]}]), "greater than or equal",
-           key="milieux[0].ensembles[0].units")
+    raises(
+        with_(milieux=[{"name": "a", "ensembles": [{"units": 0}]}]),
+        "greater than or equal",
+        key="milieux[0].ensembles[0].units",
+    )
     with pytest.raises(InputError, match="less than or equal to 3") as info:
         load_scenario("default", worker_fte=5)
     assert info.value.key == "worker_fte" and info.value.source == "overrides"
@@ -204,35 +230,50 @@ def test_out_of_range_value():
 
 def test_out_of_range_key_names_the_scenario_level_when_milieux_have_params():
     # default.toml's milieux have their own params: the error is still the scenario's
-    raises(with_(params={"worker_fte": 5.0},
-                 milieux=[{"name": "a", "params": {"n_partners": 3}}]),
-           key="params.worker_fte")
+    raises(
+        with_(params={"worker_fte": 5.0}, milieux=[{"name": "a", "params": {"n_partners": 3}}]),
+        key="params.worker_fte",
+    )
 
 
 def test_wrong_type():
     raises(with_(params={"worker_fte": "lots"}), "valid number", key="params.worker_fte")
-    raises(with_(params={"network_present": "maybe"}), "valid boolean",
-           key="params.network_present")
-    raises(with_(params={"worker_employer": "city"}), "city", "ciusss",
-           key="params.worker_employer")
+    raises(
+        with_(params={"network_present": "maybe"}), "valid boolean", key="params.network_present"
+    )
+    raises(
+        with_(params={"worker_employer": "city"}), "city", "ciusss", key="params.worker_employer"
+    )
     raises(with_(params="worker_fte = 1"), "table", key="params")
 
 
 def test_unknown_arrangement():
-    raises(with_(arrangement="ciusss"), "unknown arrangement 'ciusss'", "ciusss_social_worker",
-           key="arrangement")
-    raises(with_(milieux=[{"name": "a", "arrangement": "omh_workers"}]), "unknown arrangement",
-           "did you mean: omh_worker", key="milieux[0].arrangement")
+    raises(
+        with_(arrangement="ciusss"),
+        "unknown arrangement 'ciusss'",
+        "ciusss_social_worker",
+        key="arrangement",
+    )
+    raises(
+        with_(milieux=[{"name": "a", "arrangement": "omh_workers"}]),
+        "unknown arrangement",
+        "did you mean: omh_worker",
+        key="milieux[0].arrangement",
+    )
 
 
 def test_unknown_milieu_in_an_event():
-    raises(with_(events=[{"month": 2, "kind": "crisis", "milieu": "b"}]), "unknown milieu 'b'",
-           key="events[0].milieu")
+    raises(
+        with_(events=[{"month": 2, "kind": "crisis", "milieu": "b"}]),
+        "unknown milieu 'b'",
+        key="events[0].milieu",
+    )
 
 
 def test_event_beyond_the_horizon_and_unknown_kind():
-    raises(with_(events=[{"month": 13, "kind": "crisis"}]), "beyond the horizon",
-           key="events[0].month")
+    raises(
+        with_(events=[{"month": 13, "kind": "crisis"}]), "beyond the horizon", key="events[0].month"
+    )
     raises(with_(events=[{"month": 2, "kind": "earthquake"}]), "earthquake", "worker_leaves")
 
 

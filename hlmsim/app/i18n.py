@@ -233,7 +233,6 @@ HOUSEHOLD_TYPE_LABELS: dict[str, tuple[str, str]] = {
 assert set(HOUSEHOLD_TYPE_LABELS) == set(HOUSEHOLD_TYPES)
 
 
-
 def pick(pair: tuple[str, str], lang: str) -> str:
     """The English or French member of an (en, fr) pair."""
     return pair[1] if lang == "fr" else pair[0]
