@@ -35,6 +35,7 @@ OUTCOMES: dict[str, Outcome] = {
     "households": _o("Households", "Ménages", "households", "sum"),
     "needs_new": _o("Needs arising", "Besoins apparus", "needs / month", "sum", "sum"),
     "needs_opened": _o("New open needs (not joining an open one)", "Nouveaux besoins ouverts", "needs / month", "sum", "sum"),
+    "needs_prevented": _o("Needs averted by prevention", "Besoins évités par la prévention", "needs / month", "sum", "sum"),
     "needs_met": _o("Needs met", "Besoins répondus", "needs / month", "sum", "sum"),
     "needs_unmet": _o("Unmet needs (open)", "Besoins non répondus (ouverts)", "needs", "sum"),
     "needs_abandoned": _o("Needs given up", "Besoins abandonnés", "needs / month", "sum", "sum"),
@@ -108,7 +109,7 @@ def unit_label(unit: str, lang: str = "en") -> str:
 
 #: Tally names reset every month (mechanisms add to them).
 TALLIES = (
-    "needs_new", "needs_opened", "needs_met", "needs_abandoned", "needs_left_open", "time_to_meet_sum",
+    "needs_new", "needs_opened", "needs_prevented", "needs_met", "needs_abandoned", "needs_left_open", "time_to_meet_sum",
     "met_by_service", "met_by_worker", "met_by_activities", "met_by_mutual_aid", "met_by_self",
     "met_by_none", "contacts", "successful_contacts", "needs_disclosed", "referrals_made",
     "referrals_completed", "self_referrals", "cross_referrals", "requests_dropped", "services",
@@ -130,7 +131,7 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
         return np.bincount(m, weights=values, minlength=M) / nh
 
     out: dict[str, np.ndarray] = {"households": ms.n_households.copy()}
-    for k in ("needs_new", "needs_opened", "needs_met", "needs_abandoned", "met_by_service", "met_by_worker",
+    for k in ("needs_new", "needs_opened", "needs_prevented", "needs_met", "needs_abandoned", "met_by_service", "met_by_worker",
               "met_by_activities", "met_by_mutual_aid", "met_by_self", "contacts", "referrals_made",
               "referrals_completed", "self_referrals", "cross_referrals", "requests_dropped",
               "services", "participants", "activities", "meetings", "vacancy_months", "departures",

@@ -216,6 +216,8 @@ class Params(Strict):
     need_rate_psychosocial_health: float = par(0.3, 0, 3, "needs / household-year", "New psychosocial or health needs a year", "Nouveaux besoins psychosociaux ou de santé par an", "assumption; HLM residents report worse health (SHQ, Rivest & Beauvais)")
     need_rate_housing_building: float = par(0.2, 0, 3, "needs / household-year", "New housing or building needs a year", "Nouveaux besoins liés au logement par an")
     senior_isolation_factor: float = par(1.5, 0.5, 3, "ratio", "Socialising needs of seniors and persons alone relative to families", "Besoins de socialiser des aîné·e·s et personnes seules par rapport aux familles")
+    prevention_trust_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with full trust in the worker (prevention)", "Part des besoins naissants évités par un ménage en pleine confiance avec l'intervenant·e (prévention)", "study finding 6 (accompaniment acts in prevention); assumption")
+    prevention_mutual_aid_effect: float = par(0.3, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "study finding 7; assumption")
     need_self_resolve_monthly: float = par(0.03, 0, 0.5, "probability / month", "Monthly probability that an open need resolves on its own", "Probabilité mensuelle qu'un besoin se règle de lui-même")
     need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non répondu est abandonné")
 

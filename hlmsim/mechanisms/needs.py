@@ -1,5 +1,6 @@
-"""Needs: arise by category (annual rates, by household type, raised in crises), age, resolve on
-their own now and then, and are given up when left unmet too long."""
+"""Needs: arise by category (annual rates, by household type, raised in crises), are partly
+averted by prevention (a trusted worker, a mutual-aid network), age, resolve on their own now and
+then, and are given up when left unmet too long."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def step(model: HLMModel) -> None:
     rng = model.rs["needs"]
     u_new = rng.random((hh.n, len(NEED_CATEGORIES)))
     u_self = rng.random((hh.n, len(NEED_CATEGORIES)))
+    u_prevent = rng.random((hh.n, len(NEED_CATEGORIES)))
     # open needs age; some resolve on their own (not while being served), some are given up
     hh.need_age += hh.need_open
     p_self = mp.need_self_resolve_monthly[hh.milieu][:, None]
@@ -81,9 +83,17 @@ def step(model: HLMModel) -> None:
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     arrive = u_new < need_rates(model)
-    new = arrive & ~hh.need_open
+    # prevention: a trusted worker and a mutual-aid network avert part of the needs that arise
+    keep = (1 - mp.prevention_trust_effect[hh.milieu] * hh.trust_worker) * (
+        1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid
+    )
+    prevented = arrive & ~hh.need_open & (u_prevent >= keep[:, None])
+    new = arrive & ~hh.need_open & ~prevented
     hh.need_open |= new
     hh.need_age[new] = 0
     m = model.ms.n
     model.tally["needs_new"] += np.bincount(hh.milieu, weights=arrive.sum(axis=1), minlength=m)
     model.tally["needs_opened"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=m)
+    model.tally["needs_prevented"] += np.bincount(
+        hh.milieu, weights=prevented.sum(axis=1), minlength=m
+    )
