@@ -44,6 +44,7 @@ from .report import (
     value_decimals,
     value_scale,
 )
+from .report import TEXT as REPORT_TEXT
 from .run import write_json
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ ARM_COLOURS: dict[str, str] = {
 GOOD, BAD = "#0072B2", "#D55E00"
 
 #: Every piece of text of the report: key -> (English, French).
-TEXT: dict[str, tuple[str, str]] = {
+_OWN_TEXT: dict[str, tuple[str, str]] = {
     "title": ("Pattern-oriented validation", "Validation orientée patrons"),
     "subtitle": (
         "{n} patterns · {reps} paired replications each · {mode} · seed {seed} · hlmsim {version}",
@@ -74,14 +75,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "mode_quick": ("quick run (shorter horizons)", "exécution rapide (horizons raccourcis)"),
     "mode_full": ("full run", "exécution complète"),
-    "key_message": ("In short", "En bref"),
-    "contents": ("Contents", "Sommaire"),
     "s_method": ("Method", "Méthode"),
     "s_results": ("Results, pattern by pattern", "Résultats, patron par patron"),
     "s_patterns": ("The patterns in detail", "Les patrons en détail"),
     "s_robustness": ("Robustness to assumed parameters", "Robustesse aux paramètres supposés"),
     "s_honesty": ("Calibration honesty", "Honnêteté de la calibration"),
-    "s_reproduce": ("How to reproduce this report", "Comment reproduire ce rapport"),
     "sum_reproduced": (
         "Under the model's assumptions, <strong>{k} of the {n} patterns are reproduced</strong>: the 95% confidence interval of the paired effect excludes zero in the direction the study describes.",
         "Selon les hypothèses du modèle, <strong>{k} des {n} patrons sont reproduits</strong> : l'intervalle de confiance à 95 % de l'effet apparié exclut zéro dans le sens que décrit l'étude.",
@@ -130,7 +128,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "finding": ("Finding", "Constat"),
     "pattern": ("Pattern", "Patron"),
     "lever": ("Lever", "Levier"),
-    "outcome": ("Outcome", "Résultat"),
     "expected": ("Expected", "Attendu"),
     "increase": ("increase", "hausse"),
     "decrease": ("decrease", "baisse"),
@@ -142,8 +139,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "assumed": ("Assumed parameters", "Paramètres supposés"),
     "reproduced": ("reproduced", "reproduit"),
     "not_reproduced": ("not reproduced", "non reproduit"),
-    "yes": ("yes", "oui"),
-    "no": ("no", "non"),
     "not_run": ("not run", "non faite"),
     "fragile": ("fragile", "fragile"),
     "results_caption": (
@@ -215,7 +210,6 @@ TEXT: dict[str, tuple[str, str]] = {
         " Les flux sont une moyenne mobile sur 12 mois.",
     ),
     "ma": ("12-month moving average", "moyenne mobile sur 12 mois"),
-    "month": ("Month", "Mois"),
     "gain_increase": ("Gain", "Gain"),
     "gain_decrease": ("Reduction", "Réduction"),
     "control_dashed": ("dashed: mechanism switched off", "tirets : mécanisme coupé"),
@@ -234,11 +228,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "The parameters are mechanism parameters whose source is “assumption”, one or two per mechanism (outreach, trust, referral, services, network, controversies, participation, association, mutual aid), excluding the levers planners control, costs, and any parameter a pattern sets itself. Their schema ranges bound what the model accepts, not what is plausible, and most are far too wide to sample whole (a meeting closing half the trust gap would build trust within a year, against finding 15). <strong>The sample is therefore narrowed to a band around each default</strong>: from half to twice the default (log-uniform) for rates, gains, half-lives and effect sizes; the default ± 1 for log-odds intercepts (an odds ratio of about 2.7 either way); clipped to the schema range.",
         "Ce sont des paramètres de mécanismes dont la source est « assumption », un ou deux par mécanisme (approche, confiance, référence, services, réseau, controverses, participation, association, entraide), hors leviers que contrôlent les planificateurs, coûts et paramètres qu'un patron fixe lui-même. Leurs plages du schéma bornent ce que le modèle accepte, pas ce qui est plausible, et la plupart sont bien trop larges pour être échantillonnées en entier (une rencontre comblant la moitié de l'écart de confiance bâtirait la confiance en un an, contre le constat 15). <strong>L'échantillon est donc restreint à une bande autour de chaque valeur par défaut</strong> : de la moitié au double de la valeur (log-uniforme) pour les taux, gains, demi-vies et tailles d'effet ; la valeur ± 1 pour les constantes en log-cote (un rapport de cotes d'environ 2,7 de part et d'autre) ; ramenée dans la plage du schéma.",
     ),
-    "parameter": ("Parameter", "Paramètre"),
     "default": ("Default", "Défaut"),
     "band": ("Band sampled", "Bande échantillonnée"),
     "schema_range": ("Schema range", "Plage du schéma"),
-    "unit": ("Unit", "Unité"),
     "log": ("log-uniform", "log-uniforme"),
     "linear": ("uniform", "uniforme"),
     "robust_fig_alt": (
@@ -277,29 +269,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "none_assumed": ("none", "aucun"),
     "lever_params": ("Lever parameters", "Paramètres du levier"),
     "control_params": ("Control parameters", "Paramètres du contrôle"),
-    "reproduce_intro": (
-        "Run this command from the hlmsim source folder, at the same version and commit; the number of worker processes does not change the results.",
-        "Lancez cette commande depuis le dossier source de hlmsim, à la même version et au même commit ; le nombre de processus ne change pas les résultats.",
-    ),
     "files_note": (
         "The numbers are in this folder: patterns.csv (one row per pattern), robustness.csv (one row per pattern and robustness point, with the point's parameter values), figures/ and metadata.json.",
         "Les chiffres sont dans ce dossier : patterns.csv (une ligne par patron), robustness.csv (une ligne par patron et point de robustesse, avec les valeurs des paramètres du point), figures/ et metadata.json.",
     ),
     "m_version": ("hlmsim version (model)", "Version de hlmsim (modèle)"),
-    "m_commit": ("Git commit", "Commit git"),
-    "m_versions": ("Python, Mesa, NumPy, pandas", "Python, Mesa, NumPy, pandas"),
-    "m_seed": ("Seed", "Graine"),
-    "m_batches": (
-        "Batch seeds ({size} replications per batch)",
-        "Graines des lots ({size} réplications par lot)",
-    ),
     "m_robust": (
         "Robustness seed, points, replicates",
         "Graine, points et réplications de robustesse",
     ),
     "m_overrides": ("Parameter overrides in every arm", "Paramètres imposés dans chaque bras"),
-    "m_started": ("Started (UTC)", "Début (UTC)"),
-    "unknown": ("unknown", "inconnu"),
     "cli_plan": (
         "Validating {n} patterns of {folder}: {reps} paired replications per arm, {points} robustness points; seed {seed}, {workers} worker process(es)",
         "Validation de {n} patrons de {folder} : {reps} réplications appariées par bras, {points} points de robustesse ; graine {seed}, {workers} processus",
@@ -315,11 +294,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "{k} des {n} patrons non reproduits : {list}",
     ),
     "cli_all": ("all {n} patterns reproduced", "les {n} patrons sont reproduits"),
-    "footer": (
-        "hlmsim is an exploratory model of stated assumptions, not a forecast; it does not evaluate any real program, organisation or milieu.",
-        "hlmsim est un modèle exploratoire d'hypothèses explicites, pas une prévision ; il n'évalue aucun programme, organisme ou milieu réel.",
-    ),
 }
+#: The report's texts: the comparison report's shared ones, then this report's own.
+TEXT: dict[str, tuple[str, str]] = {**REPORT_TEXT, **_OWN_TEXT}
 
 EXTRA_CSS = """
 .verdict-ok { color: #0060a0; font-weight: 600; }
