@@ -34,7 +34,7 @@ from .outdir import check_out_dir, write_atomically
 from .params import Scenario
 from .run import metadata as run_metadata
 from .run import write_json
-from .scenario import load_scenario, scenario_hash, validate
+from .scenario import load_scenario, scenario_hash, set_arrangement, validate
 
 #: Independent replicates simulated together in one model.
 BATCH = 10
@@ -373,8 +373,7 @@ def check_workers(workers: Any) -> int:
 def arrangement_scenarios(base: Scenario, chosen: Sequence[str]) -> dict[str, Scenario]:
     """The scenario each arrangement runs: ``base`` with every milieu on that arrangement."""
     data = base.model_dump()
-    milieux = [{**m, "arrangement": None} for m in data["milieux"]]
-    return {a: validate({**data, "arrangement": a, "milieux": milieux}) for a in chosen}
+    return {a: validate(set_arrangement(data, a)) for a in chosen}
 
 
 def compare(

@@ -45,7 +45,7 @@ from .errors import InputError
 from .model import HLMModel
 from .outcomes import OUTCOMES
 from .params import ASSUMPTION, EventSpec, Params, Scenario, Strict, field_meta
-from .scenario import load_scenario, milieu_params, validate
+from .scenario import load_scenario, milieu_params, set_arrangement, validate
 
 PATTERN_DIR = Path(__file__).resolve().parent.parent / "experiments" / "patterns"
 #: A negative control "removes" an effect that shrinks below this share of its size.
@@ -214,8 +214,7 @@ def _scenario(
     params.update(overrides or {})
     if control:
         params.update(spec.control)
-    data["arrangement"] = arrangement
-    data["milieux"] = [{**m, "arrangement": None} for m in data["milieux"]]
+    data = set_arrangement(data, arrangement)
     data["params"] = {**data["params"], **params}
     data["months"] = months or spec.months
     data["events"] = [e.model_dump() for e in spec.events]

@@ -91,15 +91,20 @@ def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str
     return _merge(merged, data), src
 
 
+def set_arrangement(data: dict[str, Any], arrangement: str) -> dict[str, Any]:
+    """Raw scenario data with every milieu on ``arrangement``: a scenario-wide arrangement
+    replaces the milieux' own arrangements."""
+    milieux = [{**m, "arrangement": None} for m in data.get("milieux", [])]
+    return {**data, "arrangement": arrangement, "milieux": milieux}
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
         if k == "params" and isinstance(v, dict):
             out["params"] = {**base.get("params", {}), **v}
         elif k == "arrangement":
-            # a new scenario-wide arrangement replaces the base's per-milieu arrangements
-            out["arrangement"] = v
-            out["milieux"] = [{**m, "arrangement": None} for m in out.get("milieux", [])]
+            out = set_arrangement(out, v)
         else:
             out[k] = v
     return out

@@ -25,7 +25,7 @@ from ..compare import KEY_OUTCOMES, batch_seeds
 from ..errors import InputError
 from ..outcomes import DERIVED, OUTCOMES
 from ..params import EventSpec, Params, Scenario, field_meta
-from ..scenario import _suggest, load_scenario, scenario_hash, validate
+from ..scenario import _suggest, load_scenario, scenario_hash, set_arrangement, validate
 from .sampling import DISTRIBUTIONS, Factor, n_points
 
 #: Where shipped experiments live (``hlmsim sweep staff_turnover`` finds them by name).
@@ -152,8 +152,7 @@ class Experiment:
         data = self.base.model_dump()
         over = {**self.spec.constants, **values}
         if self.spec.arrangements:
-            data["arrangement"] = arrangement
-            data["milieux"] = [{**m, "arrangement": None} for m in data["milieux"]]
+            data = set_arrangement(data, arrangement)
         data["params"] = {**data["params"], **over}
         for m in data["milieux"]:
             clash = {k: v for k, v in over.items() if k in m["params"]}
