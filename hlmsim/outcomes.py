@@ -60,6 +60,7 @@ OUTCOMES: dict[str, Outcome] = {
     "participants": _o("Activity participants", "Participant·e·s aux activités", "households / month", "sum", "sum"),
     "association_activity": _o("Tenants' association activity", "Activité de l'association de locataires", "index 0-1"),
     "mutual_aid": _o("Mutual-aid ties", "Liens d'entraide", "share of households"),
+    "agency": _o("Power to act", "Pouvoir d'agir", "index 0-1"),
     "security": _o("Sense of security", "Sentiment de sécurité", "index 0-1"),
     "health_network_image": _o("Image of the health network", "Image du réseau de la santé", "index 0-1"),
     "landlord_trust": _o("Trust in the landlord", "Confiance envers le propriétaire", "index 0-1"),
@@ -156,6 +157,7 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     out["engagement"] = mean(hh.engagement)
     out["association_activity"] = ms.association.copy()
     out["mutual_aid"] = mean(hh.mutual_aid)
+    out["agency"] = mean(hh.agency)
     out["security"] = mean(hh.security)
     out["health_network_image"] = mean(hh.image)
     out["landlord_trust"] = mean(hh.landlord)

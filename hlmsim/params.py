@@ -105,6 +105,7 @@ UNITS_FR: dict[str, str] = {
     "probability / year": "probabilité / an",
     "projects / year": "projets / an",
     "ratio": "rapport",
+    "ratio per unit share": "rapport par unité de part",
     "requests / month per 100 households": "demandes / mois par 100 ménages",
     "share": "part",
     "share / month": "part / mois",
@@ -160,7 +161,7 @@ class Params(Strict):
     worker_monthly_cost: float = par(7500, 0, 20000, "$ / FTE-month", "Loaded cost of one worker FTE-month (salary, benefits, supervision)", "Coût chargé d'un mois-ETP d'intervenant·e (salaire, avantages, supervision)", "assumption; community wages $12.97-26.34/h (CSMO-ÉSAC 2019)")
     worker_turnover_annual: float = par(0.07, 0, 0.9, "probability / year", "Annual probability that the worker leaves", "Probabilité annuelle de départ de l'intervenant·e", "CIUSSS youth-program turnover 4.4-6.8%/yr (press 2019)")
     worker_vacancy_months: float = par(4, 0, 24, "months", "Mean time to fill a vacant worker position", "Délai moyen pour pourvoir un poste vacant", lever=True)
-    worker_rampup_months: float = par(6, 0, 36, "months", "Months for a new worker to reach full knowledge of the partner network", "Mois pour qu'un·e nouvel·le intervenant·e connaisse le réseau des partenaires")
+    worker_rampup_months: float = par(12, 0, 36, "months", "Months for a new worker to reach full knowledge of the partner network", "Mois pour qu'un·e nouvel·le intervenant·e connaisse le réseau des partenaires", "a familiarisation period of almost a year (Projet Harmonie material)")
     worker_handover_keep: float = par(0.3, 0, 1, "share", "Share of a resident's trust in the worker that a successor inherits (handover)", "Part de la confiance envers l'intervenant·e transmise au successeur (passation)", "assumption (MECHANISMS.md: handover parameter)")
     worker_grant_funded: bool = par(False, None, None, "yes/no", "The position is funded by a project grant that ends and may be renewed", "Le poste est financé par une subvention de projet qui se termine et peut être renouvelée", "project funding is non-recurring (Québec labour ministry)", lever=True)
     grant_length_months: float = par(36, 6, 120, "months", "Length of a project grant", "Durée d'une subvention de projet", lever=True)
@@ -217,7 +218,11 @@ class Params(Strict):
     need_rate_housing_building: float = par(0.2, 0, 3, "needs / household-year", "New housing or building needs a year", "Nouveaux besoins liés au logement par an")
     senior_isolation_factor: float = par(1.5, 0.5, 3, "ratio", "Socialising needs of seniors and persons alone relative to families", "Besoins de socialiser des aîné·e·s et personnes seules par rapport aux familles")
     prevention_trust_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with full trust in the worker (prevention)", "Part des besoins naissants évités par un ménage en pleine confiance avec l'intervenant·e (prévention)", "study finding 6 (accompaniment acts in prevention); assumption")
-    prevention_mutual_aid_effect: float = par(0.3, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "study finding 7; assumption")
+    prevention_mutual_aid_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "study finding 7; assumption")
+    agency_gain_help: float = par(0.2, 0, 1, "share of gap", "Share of the gap to a full power to act a household gains with each need met with help (worker, service, mutual aid)", "Part de l'écart à un plein pouvoir d'agir gagnée par un ménage à chaque besoin répondu avec de l'aide (intervenant·e, service, entraide)", "study finding 7 (power to act); assumption")
+    agency_half_life_months: float = par(120, 6, 600, "months", "Half-life of a household's power to act without new help", "Demi-vie du pouvoir d'agir d'un ménage sans nouvelle aide", "assumption")
+    prevention_agency_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with a full power to act", "Part des besoins naissants évités par un ménage au plein pouvoir d'agir", "study finding 7 (power to act); assumption")
+    self_resolve_agency_ratio: float = par(2.0, 1, 10, "ratio", "How many times more often open needs resolve on their own with a full power to act", "Combien de fois plus souvent les besoins ouverts se règlent seuls avec un plein pouvoir d'agir", "assumption")
     need_self_resolve_monthly: float = par(0.03, 0, 0.5, "probability / month", "Monthly probability that an open need resolves on its own", "Probabilité mensuelle qu'un besoin se règle de lui-même")
     need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non répondu est abandonné")
 
@@ -289,8 +294,9 @@ class Params(Strict):
     ties_half_life_months: float = par(48, 1, 240, "months", "Half-life of social ties without renewal", "Demi-vie des liens sociaux sans renouvellement")
     association_gain: float = par(0.06, 0, 1, "share of gap / month", "Monthly growth of the tenants' association's activity, per unit of support and engagement", "Croissance mensuelle de l'activité de l'association de locataires")
     association_half_life_months: float = par(24, 1, 240, "months", "Half-life of the association's activity without support", "Demi-vie de l'activité de l'association sans soutien")
-    mutual_aid_formation: float = par(0.03, 0, 1, "probability / month", "Monthly probability that an engaged resident joins a mutual-aid network, at full association activity", "Probabilité mensuelle qu'un·e résident·e engagé·e rejoigne un réseau d'entraide")
-    mutual_aid_help: float = par(0.08, 0, 1, "probability / month", "Monthly probability that mutual aid meets an open everyday need", "Probabilité mensuelle que l'entraide réponde à un besoin du quotidien")
+    mutual_aid_formation: float = par(0.006, 0, 1, "probability / month", "Monthly probability that an engaged resident joins a mutual-aid network, at full association activity, before any neighbour helps another", "Probabilité mensuelle qu'un·e résident·e engagé·e rejoigne un réseau d'entraide, à pleine activité de l'association, avant qu'aucun voisin n'en aide un autre", "assumption, calibrated to pattern 15 (slow build-up)")
+    mutual_aid_contagion: float = par(30, 0, 200, "ratio per unit share", "How much likelier joining a mutual-aid network becomes per unit share of the milieu's households already in one (social contagion)", "Combien l'adhésion à un réseau d'entraide devient plus probable par unité de part des ménages du milieu qui en font déjà partie (contagion sociale)", "study finding 7 (mutual-aid networks appear); assumption, calibrated to pattern 15 (slow build-up)")
+    mutual_aid_help: float = par(0.12, 0, 1, "probability / month", "Monthly probability that mutual aid meets an open everyday need", "Probabilité mensuelle que l'entraide réponde à un besoin du quotidien")
 
     # --- well-being -------------------------------------------------------------------------------
     security_adjust_rate: float = par(0.05, 0, 1, "share / month", "Monthly speed at which the sense of security moves toward its current level", "Vitesse mensuelle d'ajustement du sentiment de sécurité")

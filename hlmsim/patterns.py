@@ -9,7 +9,8 @@ negative control *removes* it when, with the mechanism switched off, the effect'
 or the effect shrinks to less than a fifth of its size. ``kind = "interaction"`` measures
 ``y(A, B) - y(A, not B) - y(not A, B) + y(not A, not B)`` on a 2x2 factorial (finding 13);
 ``kind = "timing"`` reports the share of the final-year gain reached by years 3, 5 and 10 and
-expects it to be below ``max_share_year3`` at year 3 (finding 15).
+expects it to be at most ``max_share_year3`` in year 3 and ``max_share_year5`` in year 5
+(finding 15); its control removes the delay when either share exceeds its threshold.
 
 Robustness: :func:`validate_patterns` also runs every pattern's two settings (four for the
 interaction) at the points of a Latin hypercube over a band of plausible values of
@@ -112,7 +113,8 @@ class PatternSpec(Strict):
     outcome: str
     direction: Literal["increase", "decrease"]
     control: dict[str, Any]
-    max_share_year3: float = Field(0.7, gt=0, le=1)
+    max_share_year3: float = Field(0.6, gt=0, le=1)
+    max_share_year5: float = Field(0.8, gt=0, le=1)
     lever_en: str
     lever_fr: str
 
@@ -257,6 +259,14 @@ def gain_shares(gain: np.ndarray) -> dict[int, float]:
     return out
 
 
+def late_enough(spec: PatternSpec, shares: dict[int, float]) -> bool:
+    """A timing pattern's delay: the shares of the final-year gain reached in years 3 and 5 are
+    at most their thresholds (a missing year counts as reached in full)."""
+    return bool(
+        shares.get(3, 1.0) <= spec.max_share_year3 and shares.get(5, 1.0) <= spec.max_share_year5
+    )
+
+
 # --- tasks: one model run each, in any process --------------------------------------------------
 
 
@@ -375,8 +385,8 @@ def _assemble(
     if spec.kind == "timing":
         result["share_by_year"] = shares[False]
         result["control_share_by_year"] = shares[True]
-        reproduced = reproduced and shares[False].get(3, 1.0) <= spec.max_share_year3
-        removed = shares[True].get(3, 0.0) > spec.max_share_year3
+        reproduced = reproduced and late_enough(spec, shares[False])
+        removed = not late_enough(spec, shares[True])
     result["reproduced"] = reproduced
     result["control_removes"] = removed
     result["curves"] = curves[False]
@@ -572,8 +582,9 @@ def _assemble_robust(
         significant = bool(lo > 0) if sign > 0 else bool(hi < 0)
         share3 = math.nan
         if spec.kind == "timing":
-            share3 = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0)).get(3, math.nan)
-            ok = bool(share3 <= spec.max_share_year3)
+            shares = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0))
+            share3 = shares.get(3, math.nan)
+            ok = late_enough(spec, shares)
             holds, significant = holds and ok, significant and ok
         rows.append(
             {
@@ -779,7 +790,9 @@ def validate_patterns(
             "share_year5": shares.get(5, math.nan),
             "share_year10": shares.get(10, math.nan),
             "control_share_year3": cshares.get(3, math.nan),
+            "control_share_year5": cshares.get(5, math.nan),
             "max_share_year3": spec.max_share_year3 if spec.kind == "timing" else math.nan,
+            "max_share_year5": spec.max_share_year5 if spec.kind == "timing" else math.nan,
         }
         if len(points):
             g = robust_df[robust_df["pattern"] == pid]

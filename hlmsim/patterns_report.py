@@ -163,16 +163,16 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
     "removes_yes": ("removes the effect", "fait disparaître l'effet"),
     "removes_no": ("does not remove the effect", "ne fait pas disparaître l'effet"),
     "timing_line": (
-        "Share of the final-year gain reached in year 3: <strong>{y3}</strong> (at most {max} expected), year 5: {y5}, year 10: {y10}.",
-        "Part du gain de la dernière année atteinte la 3e année : <strong>{y3}</strong> (au plus {max} attendu), la 5e : {y5}, la 10e : {y10}.",
+        "Share of the final-year gain reached in year 3: <strong>{y3}</strong> (at most {max} expected), year 5: <strong>{y5}</strong> (at most {max5} expected), year 10: {y10}.",
+        "Part du gain de la dernière année atteinte la 3e année : <strong>{y3}</strong> (au plus {max} attendu), la 5e : <strong>{y5}</strong> (au plus {max5} attendu), la 10e : {y10}.",
     ),
     "control_line_timing": (
-        "With fast build-up of trust and understanding (the control), the final-year effect is {m} {unit} (95% CI {lo} to {hi}) and the share reached in year 3 is {c3}: the control {removes}.",
-        "Avec une montée rapide de la confiance et de la compréhension (le contrôle), l'effet de la dernière année est de {m} {unit} (IC 95 % : {lo} à {hi}) et la part atteinte la 3e année de {c3} : le contrôle {removes}.",
+        "With fast build-up of trust, understanding and mutual aid (the control), the final-year effect is {m} {unit} (95% CI {lo} to {hi}) and the share reached in year 3 is {c3}, in year 5 {c5}: the control {removes}.",
+        "Avec une montée rapide de la confiance, de la compréhension et de l'entraide (le contrôle), l'effet de la dernière année est de {m} {unit} (IC 95 % : {lo} à {hi}) et la part atteinte la 3e année est de {c3}, la 5e de {c5} : le contrôle {removes}.",
     ),
     "removes_delay_yes": (
-        "removes the delay (year-3 share above the threshold)",
-        "fait disparaître le délai (part de la 3e année au-dessus du seuil)",
+        "removes the delay (a share above its threshold)",
+        "fait disparaître le délai (une part au-dessus de son seuil)",
     ),
     "removes_delay_no": ("does not remove the delay", "ne fait pas disparaître le délai"),
     "robust_line": (
@@ -394,7 +394,9 @@ def patterns_table(result: PatternsResult, lang: str = "en") -> pd.DataFrame:
                 "share_year5": r["share_year5"],
                 "share_year10": r["share_year10"],
                 "control_share_year3": r["control_share_year3"],
+                "control_share_year5": r["control_share_year5"],
                 "max_share_year3": r["max_share_year3"],
+                "max_share_year5": r["max_share_year5"],
                 "robustness_points": r["robustness_points"],
                 "robustness_share": r["robustness_share"],
                 "robustness_significant_share": r["robustness_significant_share"],
@@ -765,6 +767,7 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
                 y5=_e(fmt_pct(s.get(5), lang)),
                 y10=_e(fmt_pct(s.get(10), lang)),
                 max=_e(fmt_pct(spec.max_share_year3, lang)),
+                max5=_e(fmt_pct(spec.max_share_year5, lang)),
             )
             + "</p><p>"
         )
@@ -778,6 +781,7 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
                 lo=_e(clo),
                 hi=_e(chi),
                 c3=_e(fmt_pct(cs.get(3), lang)),
+                c5=_e(fmt_pct(cs.get(5), lang)),
                 removes=_e(t(removes, lang)),
             )
             + "</p>"

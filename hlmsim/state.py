@@ -101,6 +101,7 @@ class Households:
     last_contact: np.ndarray
     last_served: np.ndarray
     mutual_aid: np.ndarray
+    agency: np.ndarray  # power to act gained through help, 0-1
     need_open: np.ndarray  # (N, K) bool
     need_age: np.ndarray  # (N, K) months open
     need_queue: np.ndarray  # (N, K) global partner index, -1 when not queued
@@ -247,6 +248,7 @@ def init_state(
         last_contact=np.full(N, -10_000, dtype=np.int64),
         last_served=np.full(N, -10_000, dtype=np.int64),
         mutual_aid=np.zeros(N, dtype=bool),
+        agency=np.zeros(N),
         need_open=np.zeros((N, K), dtype=bool),
         need_age=np.zeros((N, K), dtype=np.int64),
         need_queue=np.full((N, K), -1, dtype=np.int64),

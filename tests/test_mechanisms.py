@@ -669,3 +669,85 @@ def test_half_life_factor_halves_after_half_life(months):
     f = float(half_life_factor(months))
     assert 0 < f < 1
     assert f**months == pytest.approx(0.5)
+
+
+# -- power to act, prevention and mutual aid ----------------------------------------------------
+def test_power_to_act_is_learned_from_help_only(sim):
+    from hlmsim.mechanisms import agency
+
+    model = sim.model(sim.scenario(params={"agency_gain_help": 0.2}))
+    model.hh.agency[:] = 0.0
+    agency.learn(model, np.array([0, 0, 1]), "service")  # household 0 helped with two needs
+    np.testing.assert_allclose(model.hh.agency[:3], [1 - 0.8**2, 0.2, 0.0])
+    for source in ("self", "activities"):  # a need that resolved alone teaches nothing
+        agency.learn(model, np.array([2]), source)
+    assert model.hh.agency[2] == 0.0
+    agency.learn(model, np.array([2]), "mutual_aid")
+    assert model.hh.agency[2] == pytest.approx(0.2)
+    # it fades with its half-life and newcomers start without it
+    model.hh.agency[:] = 0.5
+    agency.fade(model)
+    assert model.hh.agency[0] == pytest.approx(0.5 * half_life_factor(120.0))
+
+
+def test_power_to_act_accumulates_over_years_with_a_worker(sim):
+    kw = dict(months=48, units=200)
+    worker = sim.model(sim.scenario(**kw)).run()
+    usual = sim.model(sim.scenario(arrangement="services_as_usual", **kw)).run()
+    a_w, a_u = sim.series(worker, "agency")[:, 0], sim.series(usual, "agency")[:, 0]
+    assert a_w[-1] > a_u[-1] > 0
+    assert a_w[47] > a_w[23] > a_w[11] > 0  # still growing after years
+
+
+@pytest.mark.parametrize(
+    "stock, value, effect",
+    [
+        ("agency", 1.0, "prevention_agency_effect"),
+        ("trust_worker", 1.0, "prevention_trust_effect"),
+        ("mutual_aid", True, "prevention_mutual_aid_effect"),
+    ],
+)
+def test_prevention_averts_needs_and_only_through_its_effect(sim, stock, value, effect):
+    def one_month(level, eff):
+        model = sim.model(sim.scenario(units=400, params={effect: eff}))
+        getattr(model.hh, stock)[:] = level
+        return sim.run_with_tallies(model, 1)[0]
+
+    low, high = one_month(0, 0.5), one_month(value, 0.5)
+    # same seed, same arrivals: the stock averts needs that would otherwise open
+    assert high["needs_new"].sum() == low["needs_new"].sum()
+    assert high["needs_prevented"].sum() > low["needs_prevented"].sum()
+    assert high["needs_opened"].sum() < low["needs_opened"].sum()
+    off = one_month(value, 0.0)  # negative control: no effect, nothing averted by this stock
+    assert off["needs_prevented"].sum() == one_month(0, 0.0)["needs_prevented"].sum()
+
+
+def test_power_to_act_speeds_needs_resolving_alone(sim):
+    def one_month(level, ratio):
+        model = sim.model(
+            sim.scenario(
+                units=400,
+                arrangement="services_as_usual",
+                params={"self_resolve_agency_ratio": ratio, "need_self_resolve_monthly": 0.1},
+            )
+        )
+        model.hh.agency[:] = level
+        return sim.run_with_tallies(model, 1)[0]
+
+    assert one_month(1.0, 3.0)["met_by_self"].sum() > one_month(0.0, 3.0)["met_by_self"].sum()
+    assert one_month(1.0, 1.0)["met_by_self"].sum() == one_month(0.0, 1.0)["met_by_self"].sum()
+
+
+def test_mutual_aid_spreads_from_neighbour_to_neighbour(sim):
+    def joined(contagion):
+        params = {"mutual_aid_contagion": contagion, "move_out_annual": 0.0}
+        model = sim.model(sim.scenario(units=400, params=params))
+        hh = model.hh
+        hh.mutual_aid[: hh.n // 3] = True
+        hh.engagement[:] = 0.6
+        model.ms.association[:] = 1.0
+        before = hh.mutual_aid.sum()
+        model.step()
+        return hh.mutual_aid.sum() - before
+
+    assert joined(30.0) > joined(0.0) > 0

@@ -44,6 +44,7 @@ def step(model: HLMModel) -> None:
     hh.last_contact[idx] = -10_000
     hh.last_served[idx] = -10_000
     hh.mutual_aid[idx] = False
+    hh.agency[idx] = 0.0
     hh.need_open[idx] = False
     hh.need_age[idx] = 0
     hh.need_queue[idx] = -1

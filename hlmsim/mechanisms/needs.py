@@ -1,6 +1,7 @@
 """Needs: arise by category (annual rates, by household type, raised in crises), are partly
-averted by prevention (a trusted worker, a mutual-aid network), age, resolve on their own now and
-then, and are given up when left unmet too long."""
+averted by prevention (a trusted worker, a mutual-aid network, the household's power to act), age,
+resolve on their own now and then (more often with power to act), and are given up when left
+unmet too long."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from ..params import NEED_CATEGORIES
 from ..state import NEED
+from . import agency
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -55,6 +57,7 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
             m, weights=hh.need_age[rows, cols] + 1, minlength=M
         )
         model.tally[f"met_by_{source}"] += np.bincount(m, minlength=M)
+        agency.learn(model, rows, source)
         cat = model.tally["needs_met_by_category"]
         np.add.at(cat, (m, cols), 1)
     else:
@@ -73,7 +76,8 @@ def step(model: HLMModel) -> None:
     u_prevent = rng.random((hh.n, len(NEED_CATEGORIES)))
     # open needs age; some resolve on their own (not while being served), some are given up
     hh.need_age += hh.need_open
-    p_self = mp.need_self_resolve_monthly[hh.milieu][:, None]
+    p_self = mp.need_self_resolve_monthly[hh.milieu] * agency.self_resolve_ratio(model)
+    p_self = np.minimum(p_self, 1.0)[:, None]
     rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0) & (u_self < p_self))
     close(model, rows, cols, True, "self")
     rows, cols = np.nonzero(
@@ -83,9 +87,12 @@ def step(model: HLMModel) -> None:
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     arrive = u_new < need_rates(model)
-    # prevention: a trusted worker and a mutual-aid network avert part of the needs that arise
-    keep = (1 - mp.prevention_trust_effect[hh.milieu] * hh.trust_worker) * (
-        1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid
+    # prevention: a trusted worker, a mutual-aid network and the household's power to act avert
+    # part of the needs that arise
+    keep = (
+        (1 - mp.prevention_trust_effect[hh.milieu] * hh.trust_worker)
+        * (1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid)
+        * agency.keep_share(model)
     )
     prevented = arrive & ~hh.need_open & (u_prevent >= keep[:, None])
     new = arrive & ~hh.need_open & ~prevented

@@ -2,7 +2,7 @@
 disputed, better attended when actions fit residents' needs after a consultation); collective
 projects draw in the less engaged; engagement decays with a half-life and is renewed by
 consultations; the tenants' association grows with support and engagement; mutual-aid networks
-form among engaged residents and meet everyday needs."""
+form among engaged residents, spreading from neighbour to neighbour, and meet everyday needs."""
 
 from __future__ import annotations
 
@@ -109,8 +109,12 @@ def step(model: HLMModel) -> None:
     ms.association = gap_gain(
         ms.association, mp.association_gain * np.clip(mp.association_support + mean_eng, 0, 1)
     )
+    # mutual aid spreads from neighbour to neighbour: joining is likelier where more households
+    # already help each other (social contagion), so networks take years to reach critical mass
+    share_ma = per_milieu(m, hh.mutual_aid, ms.n) / np.maximum(ms.n_households, 1)
+    contagion = 1 + mp.mutual_aid_contagion * share_ma
     joins = ~hh.mutual_aid & (
-        u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement
+        u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement * contagion[m]
     )
     leaves = hh.mutual_aid & (hh.engagement < 0.05) & (u_mut < 0.05)
     hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves

@@ -1,7 +1,7 @@
-"""Well-being: trust in the worker and knowledge of resources fade without renewal; the image of
-the health network and trust in the landlord relax toward their initial levels; the sense of
-security moves toward a level set by a trusted, present worker, social ties, the association,
-open needs and crises."""
+"""Well-being: trust in the worker, knowledge of resources and the power to act fade without
+renewal; the image of the health network and trust in the landlord relax toward their initial
+levels; the sense of security moves toward a level set by a trusted, present worker, social
+ties, the association, open needs and crises."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import half_life_factor
+from . import agency
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -24,6 +25,7 @@ def step(model: HLMModel) -> None:
     )
     fk = half_life_factor(mp.knowledge_half_life_months)[m]
     hh.knowledge = 0.05 + (hh.knowledge - 0.05) * fk
+    agency.fade(model)
     fi = half_life_factor(mp.image_half_life_months)[m]
     base = mp.initial_trust_institutions[m]
     hh.image = base + (hh.image - base) * fi
