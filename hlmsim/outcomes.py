@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .params import NEED_CATEGORIES, NEED_LABELS
+from .params import CONTROVERSY_THEMES, NEED_CATEGORIES, NEED_LABELS
 
 if TYPE_CHECKING:
     from .model import HLMModel
@@ -69,6 +69,10 @@ OUTCOMES: dict[str, Outcome] = {
     "shared_understanding": _o("Shared understanding", "Compréhension commune", "index 0-1"),
     "role_clarity": _o("Role clarity", "Clarté des rôles", "index 0-1"),
     "open_controversies": _o("Open controversies", "Controverses ouvertes", "controversies", "sum"),
+    "controversies_internal_organisation": _o("Open controversies: internal organisation", "Controverses ouvertes : organisation interne", "controversies", "sum"),
+    "controversies_role_clarity": _o("Open controversies: role clarity", "Controverses ouvertes : clarté des rôles", "controversies", "sum"),
+    "controversies_kind_of_intervention": _o("Open controversies: kind of intervention", "Controverses ouvertes : type d'intervention", "controversies", "sum"),
+    "controversies_shared_spaces": _o("Open controversies: shared spaces", "Controverses ouvertes : espaces partagés", "controversies", "sum"),
     "activities": _o("Activities held", "Activités tenues", "activities / month", "sum", "sum"),
     "meetings": _o("Committee meetings", "Rencontres de comités", "meetings / month", "sum", "sum"),
     "vacancy_months": _o("Worker vacancy", "Vacance du poste d'intervenant·e", "position-months", "sum", "sum"),
@@ -168,6 +172,8 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
     out["shared_understanding"] = ms.understanding.copy()
     out["role_clarity"] = ms.role_clarity.copy()
     out["open_controversies"] = ms.controversy.sum(axis=1).astype(float)
+    for j, theme in enumerate(CONTROVERSY_THEMES):
+        out[f"controversies_{theme}"] = ms.controversy[:, j].astype(float)
     oc_fte = mp.oc_fte_share * ms.oc_filled.sum(axis=1)
     worker_fte = mp.worker_fte * ms.worker_filled
     out["fte_months"] = worker_fte + oc_fte
