@@ -122,8 +122,8 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
         "Ceci est une exécution rapide : les patrons qui ont un <code>quick_months</code> tournent sur cet horizon plus court, leur dernière année est donc plus tôt que dans une exécution complète, et moins de réplications élargissent les intervalles. Lancez <code>hlmsim patterns</code> sans <code>--quick</code> pour la validation complète.",
     ),
     "method_limits": (
-        "The confidence intervals show only the model's own randomness, not uncertainty about its assumptions; the robustness section varies some assumptions.",
-        "Les intervalles de confiance ne traduisent que l'aléa propre au modèle, pas l'incertitude sur ses hypothèses ; la section sur la robustesse fait varier certaines hypothèses.",
+        "The confidence intervals show only the model's own randomness, not uncertainty about its assumptions; the robustness section varies the assumed parameters over their plausible ranges, not the model's structure.",
+        "Les intervalles de confiance ne traduisent que l'aléa propre au modèle, pas l'incertitude sur ses hypothèses ; la section sur la robustesse fait varier les paramètres supposés sur leurs plages plausibles, pas la structure du modèle.",
     ),
     "finding": ("Finding", "Constat"),
     "pattern": ("Pattern", "Patron"),
@@ -225,12 +225,12 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
         "Les réglages de chaque patron (les quatre bras du 2×2) ont été refaits en {m} points d'un hypercube latin sur les {p} paramètres supposés ci-dessous, {r} réplications par point et par bras, toutes sur une même graine (nombres aléatoires communs d'un point à l'autre, pour que les écarts entre points viennent des paramètres). Un point « tient » quand l'effet apparié moyen a le signe attendu (et, pour le constat 15, que la part de la 3e année reste sous son seuil). Un patron est <strong>fragile</strong> quand il tient dans moins de {pct} des points.",
     ),
     "robust_choice": (
-        "The parameters are mechanism parameters whose source is “assumption”, one or two per mechanism (outreach, trust, referral, services, network, controversies, participation, association, mutual aid), excluding the levers planners control, costs, and any parameter a pattern sets itself. Their schema ranges bound what the model accepts, not what is plausible, and most are far too wide to sample whole (a meeting closing half the trust gap would build trust within a year, against finding 15). <strong>The sample is therefore narrowed to a band around each default</strong>: from half to twice the default (log-uniform) for rates, gains, half-lives and effect sizes; the default ± 1 for log-odds intercepts (an odds ratio of about 2.7 either way); clipped to the schema range.",
-        "Ce sont des paramètres de mécanismes dont la source est « assumption », un ou deux par mécanisme (approche, confiance, référence, services, réseau, controverses, participation, association, entraide), hors leviers que contrôlent les planificateurs, coûts et paramètres qu'un patron fixe lui-même. Leurs plages du schéma bornent ce que le modèle accepte, pas ce qui est plausible, et la plupart sont bien trop larges pour être échantillonnées en entier (une rencontre comblant la moitié de l'écart de confiance bâtirait la confiance en un an, contre le constat 15). <strong>L'échantillon est donc restreint à une bande autour de chaque valeur par défaut</strong> : de la moitié au double de la valeur (log-uniforme) pour les taux, gains, demi-vies et tailles d'effet ; la valeur ± 1 pour les constantes en log-cote (un rapport de cotes d'environ 2,7 de part et d'autre) ; ramenée dans la plage du schéma.",
+        "The parameters are every numeric parameter whose source is “assumption” (bare, informed by a cited figure, or calibrated to a pattern), excluding the levers planners control, costs (they change nothing but the cost), the settings of the arrangement presets (an arrangement is nothing but them) and, for each pattern, any parameter it sets itself. <strong>Each is sampled over the plausible range declared in the schema</strong> (<code>plausible=</code> in <code>hlmsim/params.py</code>, listed in docs/parameters.md): the span a researcher would call plausible, about a factor of two either side of the default for rates, gains and half-lives and about ± 1 around log-odds intercepts, unless a source or the nature of the quantity says otherwise; log-uniform when the range spans a factor of four or more, else uniform. The accepted range beside it only bounds what the model accepts: it is far too wide to sample (a meeting closing half the trust gap would build trust within a year, against finding 15).",
+        "Ce sont tous les paramètres numériques dont la source est « assumption » (seule, éclairée par un chiffre cité, ou calibrée sur un patron), hors leviers que contrôlent les planificateurs, coûts (ils ne changent que le coût), réglages des arrangements prédéfinis (un arrangement n'est rien d'autre que ces réglages) et, pour chaque patron, paramètres qu'il fixe lui-même. <strong>Chacun est échantillonné sur la plage plausible déclarée dans le schéma</strong> (<code>plausible=</code> dans <code>hlmsim/params.py</code>, listée dans docs/parameters.md) : l'étendue qu'un·e chercheur·se jugerait plausible, environ un facteur deux de part et d'autre de la valeur par défaut pour les taux, gains et demi-vies et environ ± 1 autour des constantes en log-cote, sauf si une source ou la nature de la grandeur dit autre chose ; log-uniforme quand la plage couvre un facteur quatre ou plus, uniforme sinon. La plage acceptée à côté borne seulement ce que le modèle accepte : elle est bien trop large pour être échantillonnée (une rencontre comblant la moitié de l'écart de confiance bâtirait la confiance en un an, contre le constat 15).",
     ),
     "default": ("Default", "Défaut"),
-    "band": ("Band sampled", "Bande échantillonnée"),
-    "schema_range": ("Schema range", "Plage du schéma"),
+    "plausible_range": ("Plausible range (sampled)", "Plage plausible (échantillonnée)"),
+    "schema_range": ("Accepted range", "Plage acceptée"),
     "log": ("log-uniform", "log-uniforme"),
     "linear": ("uniform", "uniforme"),
     "robust_fig_alt": (
@@ -248,8 +248,8 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
     "fragile_head": ("Fragile patterns and where they break", "Patrons fragiles et où ils cèdent"),
     "no_fragile": ("No pattern is fragile.", "Aucun patron n'est fragile."),
     "breaks_note": (
-        "For each fragile pattern, the parameters most associated with failures: the mean position, in its band (0 at the low end, 1 at the high end), of the points where the pattern fails minus that of the points where it holds. +0.30 means failures come with higher values of the parameter. With few points, read these as leads to examine, not as findings.",
-        "Pour chaque patron fragile, les paramètres les plus associés aux échecs : la position moyenne, dans sa bande (0 en bas, 1 en haut), des points où le patron échoue moins celle des points où il tient. +0,30 veut dire que les échecs vont avec des valeurs plus hautes du paramètre. Avec peu de points, ce sont des pistes à examiner, pas des constats.",
+        "For each fragile pattern, the parameters most associated with failures: the mean position, in its plausible range (0 at the low end, 1 at the high end, on the scale sampled), of the points where the pattern fails minus that of the points where it holds. +0.30 means failures come with higher values of the parameter. With few points and many parameters, some of these associations are chance: read them as leads to examine, not as findings.",
+        "Pour chaque patron fragile, les paramètres les plus associés aux échecs : la position moyenne, dans sa plage plausible (0 en bas, 1 en haut, sur l'échelle échantillonnée), des points où le patron échoue moins celle des points où il tient. +0,30 veut dire que les échecs vont avec des valeurs plus hautes du paramètre. Avec peu de points et beaucoup de paramètres, certaines de ces associations sont dues au hasard : ce sont des pistes à examiner, pas des constats.",
     ),
     "fails_everywhere": ("fails at every point", "échoue en tout point"),
     "higher": ("higher {p} ({d})", "{p} plus élevé ({d})"),
@@ -843,17 +843,17 @@ def robustness_section(result: PatternsResult, lang: str, png: bytes | None) -> 
     for f in result.factors:
         meta_f = field_meta(f.name)
         label = meta_f["label_fr"] if lang == "fr" and meta_f["label_fr"] else meta_f["label_en"]
-        band = fmt_range(_num(f.low, lang), _num(f.high, lang), lang)
+        plausible = fmt_range(_num(f.low, lang), _num(f.high, lang), lang)
         schema = fmt_range(_num(f.schema_min, lang), _num(f.schema_max, lang), lang)
         rows.append(
             f'<tr><th scope="row"><code>{_e(f.name)}</code><span class="unit">{_e(label)}</span></th>'
-            f'<td class="num">{_e(_num(f.default, lang))}</td><td class="num">{_e(band)}</td>'
+            f'<td class="num">{_e(_num(f.default, lang))}</td><td class="num">{_e(plausible)}</td>'
             f'<td>{_e(t(f.scale, lang))}</td><td class="num">{_e(schema)}</td>'
             f"<td>{_e(param_unit(meta_f['unit'], lang))}</td></tr>"
         )
     head = "".join(
         f"<th>{_e(t(k, lang))}</th>"
-        for k in ("parameter", "default", "band", "log", "schema_range", "unit")
+        for k in ("parameter", "default", "plausible_range", "log", "schema_range", "unit")
     ).replace(f"<th>{_e(t('log', lang))}</th>", "<th></th>")
     parts.append(
         f'<table class="params"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
