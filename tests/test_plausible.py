@@ -60,3 +60,23 @@ def test_plausible_ranges_are_narrower_than_validation_ranges_for_shares() -> No
         if (meta["min"], meta["max"]) == (0, 1) and (lo, hi) == (0.0, 1.0):
             wide.append(name)
     assert not wide, f"plausible range is the whole validation range: {wide}"
+
+
+def test_parameters_md_shows_each_plausible_range_and_marks_the_robustness_factors() -> None:
+    from hlmsim import docs_gen
+    from hlmsim.patterns import robustness_factors
+
+    text = docs_gen.render_parameters()
+    assert "| range | plausible | default |" in text and "**Two ranges.**" in text
+    factors = {f.name for f in robustness_factors()}
+    for name in param_fields():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        plausible = field_meta(name)["plausible"]
+        if plausible is None:
+            assert cells[6] == "–", row
+        else:
+            lo, hi = plausible
+            mark = f" {docs_gen.ROBUST_MARK}" if name in factors else ""
+            assert cells[6] == f"{lo:g} – {hi:g}{mark}", row
+    assert f"marks the {len(factors)} plausible ranges" in text
