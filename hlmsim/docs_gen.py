@@ -5,11 +5,13 @@ Usage::
     python -m hlmsim.docs_gen          # write docs/parameters.md (or: make docs)
     python -m hlmsim.docs_gen --check  # exit 1 if docs/parameters.md is stale
 
-Everything in the file comes from :mod:`hlmsim.params` (meaning, unit, range, default, source,
-lever), :mod:`hlmsim.arrangements` (the five presets) and :mod:`hlmsim.outcomes` (the monthly
-outcomes). Only the grouping of parameters into sections is declared here, by the *first*
-parameter of each group in declaration order; a renamed or reordered first parameter, or a
-parameter outside every group, raises :class:`DocsError` so that the docs cannot drift silently.
+Everything in the file comes from :mod:`hlmsim.params` (meaning, unit, validation and plausible
+ranges, default, source, lever), :mod:`hlmsim.arrangements` (the five presets),
+:mod:`hlmsim.outcomes` (the monthly outcomes) and the rule of :mod:`hlmsim.patterns` that says
+which parameters the robustness check varies. Only the grouping of parameters into sections is
+declared here, by the *first* parameter of each group in declaration order; a renamed or
+reordered first parameter, or a parameter outside every group, raises :class:`DocsError` so that
+the docs cannot drift silently.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ OUTPUT = ROOT / "docs" / "parameters.md"
 COMMAND = "python -m hlmsim.docs_gen"
 
 LEVER_MARK = "●"
+#: Marks a plausible range that the robustness check of ``hlmsim patterns`` samples.
+ROBUST_MARK = "◆"
 
 #: How milieux add up, by ``Outcome.weight``.
 _WEIGHT_TEXT = {
@@ -130,6 +134,15 @@ def fmt_range(meta: dict[str, Any]) -> str:
     return f"{lo_s} – {hi_s}"
 
 
+def fmt_plausible(meta: dict[str, Any], robust: bool = False) -> str:
+    """The plausible range of a numeric parameter ("–" for yes/no and choices), marked with
+    :data:`ROBUST_MARK` when the robustness check samples it."""
+    if meta["plausible"] is None:
+        return "–"
+    lo, hi = meta["plausible"]
+    return f"{lo:g} – {hi:g}" + (f" {ROBUST_MARK}" if robust else "")
+
+
 def source_kind(source: str) -> str:
     """Classify a source: ``assumption`` (bare), ``informed`` (an assumption informed by a cited
     figure), ``study`` (the study names the mechanism; the value is assumed) or ``cited``."""
@@ -181,8 +194,10 @@ def _anchor(title: str) -> str:
 
 
 def _parameter_sections() -> list[str]:
+    from .patterns import is_robustness_parameter
+
     out: list[str] = []
-    header = ["name", "lever", "meaning", "sens", "unit", "range", "default", "source"]
+    header = ["name", "lever", "meaning", "sens", "unit", "range", "plausible", "default", "source"]
     for i, (title, names) in enumerate(parameter_groups(), start=1):
         out += ["", f"### {i}. {title}", ""]
         rows = []
@@ -196,6 +211,7 @@ def _parameter_sections() -> list[str]:
                     meta["label_fr"],
                     meta["unit"],
                     fmt_range(meta),
+                    fmt_plausible(meta, is_robustness_parameter(name)),
                     fmt_value(meta["default"]),
                     meta["source"],
                 ]
@@ -273,6 +289,12 @@ def _outcome_sections() -> list[str]:
     return out
 
 
+def _robust_count() -> int:
+    from .patterns import is_robustness_parameter
+
+    return sum(is_robustness_parameter(name) for name in param_fields())
+
+
 def render_parameters() -> str:
     """The full text of ``docs/parameters.md``."""
     groups = parameter_groups()
@@ -300,6 +322,18 @@ def render_parameters() -> str:
         "",
         f"**Levers** ({LEVER_MARK}) are what planners control; the others describe residents,"
         " organisations and mechanisms.",
+        "",
+        "**Two ranges.** *range* is the validation range: what the model accepts (a scenario"
+        " outside it is an error); it is deliberately wide, 0 to 1 for most shares. *plausible*"
+        " is the span a researcher would call plausible for the quantity, declared in the schema"
+        " (`plausible=` in `hlmsim/params.py`): for a sourced parameter, the span of the cited"
+        " figures; for an assumption, a defensible span, about a factor of two either side of"
+        " the default for rates, gains and half-lives and about ±1 for log-odds intercepts,"
+        " narrower where the quantity is constrained; for a lever, the span planners"
+        " realistically choose from. It lies inside the validation range and contains the"
+        f" default. {ROBUST_MARK} marks the {_robust_count()} plausible ranges that the"
+        " robustness check of `hlmsim patterns` samples: assumptions that are no lever, no cost"
+        " and no setting of an arrangement preset (see [patterns.md](patterns.md)).",
         "",
         "## Parameters",
         "",

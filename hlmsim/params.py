@@ -128,12 +128,17 @@ def par(
     fr: str,
     source: str = ASSUMPTION,
     lever: bool = False,
+    plausible: tuple[float, float] | None = None,
 ) -> Any:
     """Declare one parameter: default, inclusive range, unit, meaning (en, fr) and source.
 
     ``lever`` marks what planners control (shown first in the app and the docs).
+    ``plausible`` is the span a researcher would call plausible (see :class:`Params`), inside
+    the inclusive range; every numeric parameter declares one.
     """
-    extra = {"unit": unit, "label_fr": fr, "source": source, "lever": lever}
+    extra: dict[str, Any] = {"unit": unit, "label_fr": fr, "source": source, "lever": lever}
+    if plausible is not None:
+        extra["plausible"] = [plausible[0], plausible[1]]
     kwargs: dict[str, Any] = {"description": en, "json_schema_extra": extra}
     if lo is not None:
         kwargs["ge"] = lo
@@ -149,170 +154,178 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
+#: Two ranges per numeric parameter. The validation range (``lo``, ``hi`` of :func:`par`) bounds
+#: what the model accepts: a scenario outside it is an error, and it is deliberately wide (0 to 1
+#: for most shares). The plausible range (``plausible=``) is the span a researcher would call
+#: plausible for the quantity: the span of the cited figures for sourced parameters; for
+#: assumptions, a defensible span (about a factor of two either way for rates, gains and
+#: half-lives, about ±1 for log-odds intercepts, narrower where the quantity is constrained);
+#: for levers, the span planners realistically choose from. It lies inside the validation range
+#: and contains the default; the robustness check of the pattern experiments samples it.
 class Params(Strict):
     """Mechanism parameters of one milieu. Defaults describe a CIUSSS-attached worker setting;
     arrangement presets (``hlmsim.arrangements``) override a bundle of them."""
 
     # --- arrangement: the milieu worker -------------------------------------------------------
-    worker_fte: float = par(1.0, 0, 3, "FTE", "Milieu worker positions in full-time equivalents (0: no worker)", "Postes d'intervenant·e de milieu en équivalents temps plein (0 : aucun)", lever=True)
+    worker_fte: float = par(1.0, 0, 3, "FTE", "Milieu worker positions in full-time equivalents (0: no worker)", "Postes d'intervenant·e de milieu en équivalents temps plein (0 : aucun)", lever=True, plausible=(0.5, 2))
     worker_employer: Literal["none", "ciusss", "community", "omh"] = par("ciusss", None, None, "category", "Employer of the milieu worker; gives direct access to that employer's own services", "Employeur de l'intervenant·e de milieu ; donne un accès direct aux services de cet employeur", "study (Parent & Reiser 2022)", lever=True)
-    worker_time_on_site: float = par(0.8, 0.1, 1, "share of time", "Share of the worker's time spent on site in the milieu", "Part du temps de l'intervenant·e passée sur place", lever=True)
-    worker_contacts_per_fte_month: float = par(60, 5, 200, "contacts / FTE-month", "Outreach and follow-up contacts a full-time worker can make in a month", "Contacts d'approche et de suivi possibles par mois pour un temps plein", "assumption; order of magnitude from FROHME (~5.5 interventions per unit per year)")
-    worker_monthly_cost: float = par(7500, 0, 20000, "$ / FTE-month", "Loaded cost of one worker FTE-month (salary, benefits, supervision)", "Coût chargé d'un mois-ETP d'intervenant·e (salaire, avantages, supervision)", "assumption; community wages $12.97-26.34/h (CSMO-ÉSAC 2019)")
-    worker_turnover_annual: float = par(0.07, 0, 0.9, "probability / year", "Annual probability that the worker leaves", "Probabilité annuelle de départ de l'intervenant·e", "CIUSSS youth-program turnover 4.4-6.8%/yr (press 2019)")
-    worker_vacancy_months: float = par(4, 0, 24, "months", "Mean time to fill a vacant worker position", "Délai moyen pour pourvoir un poste vacant", lever=True)
-    worker_rampup_months: float = par(12, 0, 36, "months", "Months for a new worker to reach full knowledge of the partner network", "Mois pour qu'un·e nouvel·le intervenant·e connaisse le réseau des partenaires", "a familiarisation period of almost a year (Projet Harmonie material)")
-    worker_handover_keep: float = par(0.3, 0, 1, "share", "Share of a resident's trust in the worker that a successor inherits (handover)", "Part de la confiance envers l'intervenant·e transmise au successeur (passation)", "assumption (MECHANISMS.md: handover parameter)")
+    worker_time_on_site: float = par(0.8, 0.1, 1, "share of time", "Share of the worker's time spent on site in the milieu", "Part du temps de l'intervenant·e passée sur place", lever=True, plausible=(0.5, 1))
+    worker_contacts_per_fte_month: float = par(60, 5, 200, "contacts / FTE-month", "Outreach and follow-up contacts a full-time worker can make in a month", "Contacts d'approche et de suivi possibles par mois pour un temps plein", "assumption; order of magnitude from FROHME (~5.5 interventions per unit per year)", plausible=(30, 120))
+    worker_monthly_cost: float = par(7500, 0, 20000, "$ / FTE-month", "Loaded cost of one worker FTE-month (salary, benefits, supervision)", "Coût chargé d'un mois-ETP d'intervenant·e (salaire, avantages, supervision)", "assumption; community wages $12.97-26.34/h (CSMO-ÉSAC 2019)", plausible=(4000, 10000))
+    worker_turnover_annual: float = par(0.07, 0, 0.9, "probability / year", "Annual probability that the worker leaves", "Probabilité annuelle de départ de l'intervenant·e", "CIUSSS youth-program turnover 4.4-6.8%/yr (press 2019)", plausible=(0.03, 0.35))
+    worker_vacancy_months: float = par(4, 0, 24, "months", "Mean time to fill a vacant worker position", "Délai moyen pour pourvoir un poste vacant", lever=True, plausible=(1, 12))
+    worker_rampup_months: float = par(12, 0, 36, "months", "Months for a new worker to reach full knowledge of the partner network", "Mois pour qu'un·e nouvel·le intervenant·e connaisse le réseau des partenaires", "a familiarisation period of almost a year (Projet Harmonie material)", plausible=(6, 18))
+    worker_handover_keep: float = par(0.3, 0, 1, "share", "Share of a resident's trust in the worker that a successor inherits (handover)", "Part de la confiance envers l'intervenant·e transmise au successeur (passation)", "assumption (MECHANISMS.md: handover parameter)", plausible=(0.1, 0.6))
     worker_grant_funded: bool = par(False, None, None, "yes/no", "The position is funded by a project grant that ends and may be renewed", "Le poste est financé par une subvention de projet qui se termine et peut être renouvelée", "project funding is non-recurring (Québec labour ministry)", lever=True)
-    grant_length_months: float = par(36, 6, 120, "months", "Length of a project grant", "Durée d'une subvention de projet", lever=True)
-    grant_renewal_probability: float = par(0.7, 0, 1, "probability", "Probability that an ending grant is renewed", "Probabilité qu'une subvention échue soit renouvelée", lever=True)
-    grant_gap_months: float = par(6, 0, 36, "months", "Months without a worker when a grant is not renewed, before new funding", "Mois sans intervenant·e quand une subvention n'est pas renouvelée")
-    worker_direct_help: float = par(0.35, 0, 1, "probability", "Probability that the worker meets a disclosed need directly (information, accompaniment in procedures)", "Probabilité que l'intervenant·e réponde directement à un besoin confié (information, accompagnement)")
-    worker_landlord_wariness: float = par(0.0, 0, 1, "share", "Reduction of trust gains when the worker is employed by the landlord (residents' wariness)", "Réduction des gains de confiance quand l'employeur est le propriétaire (méfiance)", "assumption; residents confuse milieu workers with OMHM staff (OMHM news)")
+    grant_length_months: float = par(36, 6, 120, "months", "Length of a project grant", "Durée d'une subvention de projet", lever=True, plausible=(12, 60))
+    grant_renewal_probability: float = par(0.7, 0, 1, "probability", "Probability that an ending grant is renewed", "Probabilité qu'une subvention échue soit renouvelée", lever=True, plausible=(0.4, 0.9))
+    grant_gap_months: float = par(6, 0, 36, "months", "Months without a worker when a grant is not renewed, before new funding", "Mois sans intervenant·e quand une subvention n'est pas renouvelée", plausible=(3, 12))
+    worker_direct_help: float = par(0.35, 0, 1, "probability", "Probability that the worker meets a disclosed need directly (information, accompaniment in procedures)", "Probabilité que l'intervenant·e réponde directement à un besoin confié (information, accompagnement)", plausible=(0.2, 0.6))
+    worker_landlord_wariness: float = par(0.0, 0, 1, "share", "Reduction of trust gains when the worker is employed by the landlord (residents' wariness)", "Réduction des gains de confiance quand l'employeur est le propriétaire (méfiance)", "assumption; residents confuse milieu workers with OMHM staff (OMHM news)", plausible=(0, 0.5))
 
     # --- arrangement: concertation and partnership --------------------------------------------
     network_present: bool = par(True, None, None, "yes/no", "A local concertation network (round table of partners) exists", "Une concertation locale (table des partenaires) existe", lever=True)
     network_origin: Literal["crisis", "vision"] = par("vision", None, None, "category", "Origin of the network: reaction to a crisis, or a collective vision", "Origine du réseau : réaction à une crise ou vision collective", "study finding 1", lever=True)
-    n_partners: int = par(6, 0, 8, "organisations", "Partner organisations taking part in the network (of the 8 kinds)", "Organisations partenaires membres du réseau (parmi 8 types)", "study: several organisations from the start; 5 partner types at a coalition's first meeting (press 2023)", lever=True)
-    partners_colocated_share: float = par(0.3, 0, 1, "share", "Share of network partners with an office on site (co-location)", "Part des partenaires du réseau ayant un bureau sur place", lever=True)
+    n_partners: int = par(6, 0, 8, "organisations", "Partner organisations taking part in the network (of the 8 kinds)", "Organisations partenaires membres du réseau (parmi 8 types)", "study: several organisations from the start; 5 partner types at a coalition's first meeting (press 2023)", lever=True, plausible=(4, 8))
+    partners_colocated_share: float = par(0.3, 0, 1, "share", "Share of network partners with an office on site (co-location)", "Part des partenaires du réseau ayant un bureau sur place", lever=True, plausible=(0, 0.6))
     committee_vivre_ensemble: bool = par(True, None, None, "yes/no", "A 'vivre ensemble' committee (residents and workers) exists", "Un comité « vivre ensemble » (résident·e·s et intervenant·e·s) existe", "study remedy", lever=True)
     committee_terrain: bool = par(True, None, None, "yes/no", "A 'terrain' committee (front-line workers) exists", "Un comité « terrain » (intervenant·e·s) existe", "study remedy", lever=True)
     committee_coordination: bool = par(True, None, None, "yes/no", "A coordination committee (managers, directors) exists", "Un comité de coordination (gestionnaires, directions) existe", "study remedy", lever=True)
-    meetings_per_year: float = par(10, 0, 12, "meetings / year", "Meetings a year of each committee, at most one a month (the coordination committee meets half as often)", "Rencontres par an de chaque comité (le comité de coordination, deux fois moins)", lever=True)
+    meetings_per_year: float = par(10, 0, 12, "meetings / year", "Meetings a year of each committee, at most one a month (the coordination committee meets half as often)", "Rencontres par an de chaque comité (le comité de coordination, deux fois moins)", lever=True, plausible=(4, 12))
     oc_ciusss_present: bool = par(True, None, None, "yes/no", "A CIUSSS community organiser identifies partners and coordinates", "Un·e OC du CIUSSS identifie les partenaires et coordonne", "study finding 2", lever=True)
     oc_omh_present: bool = par(True, None, None, "yes/no", "An OMH community organiser handles logistics and liaison", "Un·e OC de l'OMH assure la logistique et la liaison", "study finding 2", lever=True)
-    oc_mediation: float = par(0.5, 0, 1, "strength", "Strength of the organisers' animation and mediation role", "Force du rôle d'animation et de médiation des OC", "study remedy", lever=True)
-    oc_fte_share: float = par(0.15, 0, 1, "FTE", "Time each community organiser gives to this milieu", "Temps que chaque OC consacre à ce milieu")
-    oc_monthly_cost: float = par(8000, 0, 20000, "$ / FTE-month", "Loaded cost of a community organiser FTE-month", "Coût chargé d'un mois-ETP d'OC")
-    oc_turnover_annual: float = par(0.1, 0, 0.9, "probability / year", "Annual probability that a community organiser leaves", "Probabilité annuelle de départ d'un·e OC", "assumption; CIUSSS turnover 3-9%/yr (press 2019)")
+    oc_mediation: float = par(0.5, 0, 1, "strength", "Strength of the organisers' animation and mediation role", "Force du rôle d'animation et de médiation des OC", "study remedy", lever=True, plausible=(0.2, 0.9))
+    oc_fte_share: float = par(0.15, 0, 1, "FTE", "Time each community organiser gives to this milieu", "Temps que chaque OC consacre à ce milieu", plausible=(0.05, 0.3))
+    oc_monthly_cost: float = par(8000, 0, 20000, "$ / FTE-month", "Loaded cost of a community organiser FTE-month", "Coût chargé d'un mois-ETP d'OC", plausible=(6000, 10000))
+    oc_turnover_annual: float = par(0.1, 0, 0.9, "probability / year", "Annual probability that a community organiser leaves", "Probabilité annuelle de départ d'un·e OC", "assumption; CIUSSS turnover 3-9%/yr (press 2019)", plausible=(0.03, 0.2))
     tools_guides: bool = par(False, None, None, "yes/no", "Written tools and guides orient collective action", "Des outils et guides écrits orientent l'action collective", "study remedy", lever=True)
     room_agreement: bool = par(False, None, None, "yes/no", "A management agreement for the community room exists", "Une entente de gestion du local communautaire existe", "study remedy", lever=True)
-    resource_pooling: float = par(0.5, 0, 1, "share", "Share of network partners' unused capacity lent to other partners (pooling)", "Part de la capacité inutilisée des partenaires prêtée aux autres (mutualisation)", "study finding 5", lever=True)
-    meeting_cost: float = par(600, 0, 5000, "$ / meeting", "Cost of one committee meeting (staff time of attendees)", "Coût d'une rencontre de comité (temps des participant·e·s)")
+    resource_pooling: float = par(0.5, 0, 1, "share", "Share of network partners' unused capacity lent to other partners (pooling)", "Part de la capacité inutilisée des partenaires prêtée aux autres (mutualisation)", "study finding 5", lever=True, plausible=(0, 0.8))
+    meeting_cost: float = par(600, 0, 5000, "$ / meeting", "Cost of one committee meeting (staff time of attendees)", "Coût d'une rencontre de comité (temps des participant·e·s)", plausible=(300, 1500))
 
     # --- arrangement: residents' participation -------------------------------------------------
-    consultations_per_year: float = par(1, 0, 12, "consultations / year", "Consultations of residents renewing the network's actions", "Consultations des résident·e·s qui renouvellent les actions", "study finding 8", lever=True)
-    collective_projects_per_year: float = par(0.5, 0, 6, "projects / year", "New collective projects started a year", "Nouveaux projets collectifs lancés par an", "study finding 8", lever=True)
-    collective_project_months: float = par(12, 1, 48, "months", "Duration of a collective project", "Durée d'un projet collectif")
-    association_support: float = par(0.5, 0, 1, "strength", "Support given to the tenants' association", "Soutien apporté à l'association de locataires", "study finding 7", lever=True)
-    activities_per_partner_month: float = par(1.5, 0, 10, "activities / month", "Activities a network partner brings to the milieu each month", "Activités qu'un partenaire du réseau offre dans le milieu chaque mois", "assumption; associations hold ~8 activities a month (FLHLMQ)")
-    activity_cost: float = par(250, 0, 5000, "$ / activity", "Cost of one activity", "Coût d'une activité")
+    consultations_per_year: float = par(1, 0, 12, "consultations / year", "Consultations of residents renewing the network's actions", "Consultations des résident·e·s qui renouvellent les actions", "study finding 8", lever=True, plausible=(0, 4))
+    collective_projects_per_year: float = par(0.5, 0, 6, "projects / year", "New collective projects started a year", "Nouveaux projets collectifs lancés par an", "study finding 8", lever=True, plausible=(0, 2))
+    collective_project_months: float = par(12, 1, 48, "months", "Duration of a collective project", "Durée d'un projet collectif", plausible=(6, 24))
+    association_support: float = par(0.5, 0, 1, "strength", "Support given to the tenants' association", "Soutien apporté à l'association de locataires", "study finding 7", lever=True, plausible=(0.1, 0.9))
+    activities_per_partner_month: float = par(1.5, 0, 10, "activities / month", "Activities a network partner brings to the milieu each month", "Activités qu'un partenaire du réseau offre dans le milieu chaque mois", "assumption; associations hold ~8 activities a month (FLHLMQ)", plausible=(0.75, 3))
+    activity_cost: float = par(250, 0, 5000, "$ / activity", "Cost of one activity", "Coût d'une activité", plausible=(100, 600))
 
     # --- residents -----------------------------------------------------------------------------
-    move_out_annual: float = par(0.10, 0, 0.5, "probability / year", "Annual probability that a household moves out (replaced by a newcomer)", "Probabilité annuelle qu'un ménage déménage (remplacé par un nouveau)", "OMHM families: mean stay 9.3 years (Leloup & Gysler 2008)")
-    hard_to_reach_mean: float = par(0.35, 0.01, 0.99, "index 0-1", "Mean social disaffiliation (how hard a household is to reach)", "Désaffiliation sociale moyenne (difficulté à rejoindre un ménage)")
-    initial_trust_institutions: float = par(0.35, 0, 1, "index 0-1", "Initial image of the health and social services network", "Image initiale du réseau de la santé et des services sociaux")
-    initial_trust_landlord: float = par(0.4, 0, 1, "index 0-1", "Initial trust in the landlord (the housing office)", "Confiance initiale envers le propriétaire (l'office d'habitation)")
-    initial_ties: float = par(0.3, 0, 1, "index 0-1", "Initial mean social ties", "Liens sociaux moyens au départ", "assumption; 61% of OMHM units occupied by persons alone")
-    initial_knowledge: float = par(0.25, 0, 1, "index 0-1", "Initial mean knowledge of local resources", "Connaissance initiale moyenne des ressources")
-    initial_security: float = par(0.62, 0, 1, "index 0-1", "Initial mean sense of security", "Sentiment de sécurité initial moyen", "56 households rated security 3.5/5 (press 2023), rescaled")
-    initial_engagement: float = par(0.1, 0, 1, "index 0-1", "Initial mean engagement in collective life", "Engagement initial moyen dans la vie collective", "early tenant meetings drew about 4 people (Projet Harmonie)")
-    isolation_threshold: float = par(0.2, 0, 1, "index 0-1", "Social ties below which a household counts as isolated", "Liens sociaux sous lesquels un ménage est compté isolé")
+    move_out_annual: float = par(0.10, 0, 0.5, "probability / year", "Annual probability that a household moves out (replaced by a newcomer)", "Probabilité annuelle qu'un ménage déménage (remplacé par un nouveau)", "OMHM families: mean stay 9.3 years (Leloup & Gysler 2008)", plausible=(0.06, 0.15))
+    hard_to_reach_mean: float = par(0.35, 0.01, 0.99, "index 0-1", "Mean social disaffiliation (how hard a household is to reach)", "Désaffiliation sociale moyenne (difficulté à rejoindre un ménage)", plausible=(0.2, 0.5))
+    initial_trust_institutions: float = par(0.35, 0, 1, "index 0-1", "Initial image of the health and social services network", "Image initiale du réseau de la santé et des services sociaux", plausible=(0.2, 0.5))
+    initial_trust_landlord: float = par(0.4, 0, 1, "index 0-1", "Initial trust in the landlord (the housing office)", "Confiance initiale envers le propriétaire (l'office d'habitation)", plausible=(0.25, 0.55))
+    initial_ties: float = par(0.3, 0, 1, "index 0-1", "Initial mean social ties", "Liens sociaux moyens au départ", "assumption; 61% of OMHM units occupied by persons alone", plausible=(0.15, 0.45))
+    initial_knowledge: float = par(0.25, 0, 1, "index 0-1", "Initial mean knowledge of local resources", "Connaissance initiale moyenne des ressources", plausible=(0.1, 0.4))
+    initial_security: float = par(0.62, 0, 1, "index 0-1", "Initial mean sense of security", "Sentiment de sécurité initial moyen", "56 households rated security 3.5/5 (press 2023), rescaled", plausible=(0.5, 0.75))
+    initial_engagement: float = par(0.1, 0, 1, "index 0-1", "Initial mean engagement in collective life", "Engagement initial moyen dans la vie collective", "early tenant meetings drew about 4 people (Projet Harmonie)", plausible=(0.05, 0.2))
+    isolation_threshold: float = par(0.2, 0, 1, "index 0-1", "Social ties below which a household counts as isolated", "Liens sociaux sous lesquels un ménage est compté isolé", plausible=(0.1, 0.3))
 
     # --- needs -----------------------------------------------------------------------------------
-    need_rate_socialising: float = par(0.25, 0, 3, "needs / household-year", "New socialising needs a household has a year", "Nouveaux besoins de socialiser par ménage et par an")
-    need_rate_local_resources: float = par(0.3, 0, 3, "needs / household-year", "New needs to know local resources a year", "Nouveaux besoins de connaître les ressources par an")
-    need_rate_admin_procedures: float = par(0.35, 0, 3, "needs / household-year", "New needs for help with administrative procedures a year", "Nouveaux besoins d'aide aux démarches administratives par an")
-    need_rate_parenting: float = par(0.3, 0, 3, "needs / household-year", "New parenting needs a year (families only)", "Nouveaux besoins de soutien parental par an (familles)")
-    need_rate_psychosocial_health: float = par(0.3, 0, 3, "needs / household-year", "New psychosocial or health needs a year", "Nouveaux besoins psychosociaux ou de santé par an", "assumption; HLM residents report worse health (SHQ, Rivest & Beauvais)")
-    need_rate_housing_building: float = par(0.2, 0, 3, "needs / household-year", "New housing or building needs a year", "Nouveaux besoins liés au logement par an")
-    senior_isolation_factor: float = par(1.5, 0.5, 3, "ratio", "Socialising needs of seniors and persons alone relative to families", "Besoins de socialiser des aîné·e·s et personnes seules par rapport aux familles")
-    prevention_trust_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with full trust in the worker (prevention)", "Part des besoins naissants évités par un ménage en pleine confiance avec l'intervenant·e (prévention)", "study finding 6 (accompaniment acts in prevention); assumption")
-    prevention_mutual_aid_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "study finding 7; assumption")
-    agency_gain_help: float = par(0.2, 0, 1, "share of gap", "Share of the gap to a full power to act a household gains with each need met with help (worker, service, mutual aid)", "Part de l'écart à un plein pouvoir d'agir gagnée par un ménage à chaque besoin répondu avec de l'aide (intervenant·e, service, entraide)", "study finding 7 (power to act); assumption")
-    agency_half_life_months: float = par(120, 6, 600, "months", "Half-life of a household's power to act without new help", "Demi-vie du pouvoir d'agir d'un ménage sans nouvelle aide", "assumption")
-    prevention_agency_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with a full power to act", "Part des besoins naissants évités par un ménage au plein pouvoir d'agir", "study finding 7 (power to act); assumption")
-    self_resolve_agency_ratio: float = par(2.0, 1, 10, "ratio", "How many times more often open needs resolve on their own with a full power to act", "Combien de fois plus souvent les besoins ouverts se règlent seuls avec un plein pouvoir d'agir", "assumption")
-    need_self_resolve_monthly: float = par(0.03, 0, 0.5, "probability / month", "Monthly probability that an open need resolves on its own", "Probabilité mensuelle qu'un besoin se règle de lui-même")
-    need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non répondu est abandonné")
+    need_rate_socialising: float = par(0.25, 0, 3, "needs / household-year", "New socialising needs a household has a year", "Nouveaux besoins de socialiser par ménage et par an", plausible=(0.125, 0.5))
+    need_rate_local_resources: float = par(0.3, 0, 3, "needs / household-year", "New needs to know local resources a year", "Nouveaux besoins de connaître les ressources par an", plausible=(0.15, 0.6))
+    need_rate_admin_procedures: float = par(0.35, 0, 3, "needs / household-year", "New needs for help with administrative procedures a year", "Nouveaux besoins d'aide aux démarches administratives par an", plausible=(0.175, 0.7))
+    need_rate_parenting: float = par(0.3, 0, 3, "needs / household-year", "New parenting needs a year (families only)", "Nouveaux besoins de soutien parental par an (familles)", plausible=(0.15, 0.6))
+    need_rate_psychosocial_health: float = par(0.3, 0, 3, "needs / household-year", "New psychosocial or health needs a year", "Nouveaux besoins psychosociaux ou de santé par an", "assumption; HLM residents report worse health (SHQ, Rivest & Beauvais)", plausible=(0.15, 0.6))
+    need_rate_housing_building: float = par(0.2, 0, 3, "needs / household-year", "New housing or building needs a year", "Nouveaux besoins liés au logement par an", plausible=(0.1, 0.4))
+    senior_isolation_factor: float = par(1.5, 0.5, 3, "ratio", "Socialising needs of seniors and persons alone relative to families", "Besoins de socialiser des aîné·e·s et personnes seules par rapport aux familles", plausible=(1, 2.5))
+    prevention_trust_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with full trust in the worker (prevention)", "Part des besoins naissants évités par un ménage en pleine confiance avec l'intervenant·e (prévention)", "study finding 6 (accompaniment acts in prevention); assumption", plausible=(0.2, 0.6))
+    prevention_mutual_aid_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "study finding 7; assumption", plausible=(0.2, 0.6))
+    agency_gain_help: float = par(0.2, 0, 1, "share of gap", "Share of the gap to a full power to act a household gains with each need met with help (worker, service, mutual aid)", "Part de l'écart à un plein pouvoir d'agir gagnée par un ménage à chaque besoin répondu avec de l'aide (intervenant·e, service, entraide)", "study finding 7 (power to act); assumption", plausible=(0.1, 0.4))
+    agency_half_life_months: float = par(120, 6, 600, "months", "Half-life of a household's power to act without new help", "Demi-vie du pouvoir d'agir d'un ménage sans nouvelle aide", "assumption", plausible=(60, 240))
+    prevention_agency_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with a full power to act", "Part des besoins naissants évités par un ménage au plein pouvoir d'agir", "study finding 7 (power to act); assumption", plausible=(0.2, 0.6))
+    self_resolve_agency_ratio: float = par(2.0, 1, 10, "ratio", "How many times more often open needs resolve on their own with a full power to act", "Combien de fois plus souvent les besoins ouverts se règlent seuls avec un plein pouvoir d'agir", "assumption", plausible=(1.5, 3))
+    need_self_resolve_monthly: float = par(0.03, 0, 0.5, "probability / month", "Monthly probability that an open need resolves on its own", "Probabilité mensuelle qu'un besoin se règle de lui-même", plausible=(0.015, 0.06))
+    need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non répondu est abandonné", plausible=(12, 48))
 
     # --- outreach and trust in the worker --------------------------------------------------------
-    outreach_base_logodds: float = par(-0.2, -5, 5, "log-odds", "Log-odds that a first contact becomes a conversation (average resident)", "Log-cote qu'un premier contact devienne un échange", "ACCESS: ~46% of first outreach contacts enrolled (Lam & Rosenheck 1999)")
-    outreach_hard_to_reach_effect: float = par(-2.0, -6, 0, "log-odds per unit", "Effect of disaffiliation on contact success", "Effet de la désaffiliation sur le succès d'un contact", "assumption; street contacts took twice as long to engage (ACCESS)")
-    outreach_previous_contacts_effect: float = par(0.3, 0, 2, "log-odds per ln(1+contacts)", "Effect of previous contacts on contact success", "Effet des contacts antérieurs sur le succès d'un contact", "Aguilera et al. 2025 (theta_prev = 0.30)")
-    trust_gain_per_contact: float = par(0.05, 0, 0.5, "share of gap", "Share of the remaining gap to full trust gained at each successful contact", "Part de l'écart à la confiance pleine gagnée à chaque contact réussi", "Pant & Yu 2025 (lambda+ = 0.10), scaled; assumption, calibrated to pattern 15 (slow build-up)")
-    trust_half_life_months: float = par(36, 1, 240, "months", "Half-life of trust in the worker without contact", "Demi-vie de la confiance envers l'intervenant·e sans contact", "assumption, calibrated to pattern 15 (slow build-up)")
-    worker_invitation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part in activities for a resident the worker met in the last three months", "Log-cote supplémentaire de participer pour un·e résident·e rencontré·e par l'intervenant·e depuis trois mois", "study finding 6 (breaks isolation, more use of resources)")
-    ties_gain_contact: float = par(0.03, 0, 1, "share of gap", "Social ties gained at each successful contact with the worker", "Liens sociaux gagnés à chaque contact réussi avec l'intervenant·e", "study finding 6")
-    disclosure_trust_effect: float = par(4.0, 0, 10, "log-odds per unit trust", "Effect of trust on disclosing a need to the worker", "Effet de la confiance sur la confidence d'un besoin")
-    disclosure_base_logodds: float = par(-2.5, -6, 3, "log-odds", "Log-odds of disclosing a need with no trust", "Log-cote de confier un besoin sans confiance")
+    outreach_base_logodds: float = par(-0.2, -5, 5, "log-odds", "Log-odds that a first contact becomes a conversation (average resident)", "Log-cote qu'un premier contact devienne un échange", "ACCESS: ~46% of first outreach contacts enrolled (Lam & Rosenheck 1999)", plausible=(-0.7, 0.3))
+    outreach_hard_to_reach_effect: float = par(-2.0, -6, 0, "log-odds per unit", "Effect of disaffiliation on contact success", "Effet de la désaffiliation sur le succès d'un contact", "assumption; street contacts took twice as long to engage (ACCESS)", plausible=(-4, -1))
+    outreach_previous_contacts_effect: float = par(0.3, 0, 2, "log-odds per ln(1+contacts)", "Effect of previous contacts on contact success", "Effet des contacts antérieurs sur le succès d'un contact", "Aguilera et al. 2025 (theta_prev = 0.30)", plausible=(0.15, 0.6))
+    trust_gain_per_contact: float = par(0.05, 0, 0.5, "share of gap", "Share of the remaining gap to full trust gained at each successful contact", "Part de l'écart à la confiance pleine gagnée à chaque contact réussi", "Pant & Yu 2025 (lambda+ = 0.10), scaled; assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.025, 0.1))
+    trust_half_life_months: float = par(36, 1, 240, "months", "Half-life of trust in the worker without contact", "Demi-vie de la confiance envers l'intervenant·e sans contact", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(18, 72))
+    worker_invitation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part in activities for a resident the worker met in the last three months", "Log-cote supplémentaire de participer pour un·e résident·e rencontré·e par l'intervenant·e depuis trois mois", "study finding 6 (breaks isolation, more use of resources)", plausible=(0.5, 2))
+    ties_gain_contact: float = par(0.03, 0, 1, "share of gap", "Social ties gained at each successful contact with the worker", "Liens sociaux gagnés à chaque contact réussi avec l'intervenant·e", "study finding 6", plausible=(0.015, 0.06))
+    disclosure_trust_effect: float = par(4.0, 0, 10, "log-odds per unit trust", "Effect of trust on disclosing a need to the worker", "Effet de la confiance sur la confidence d'un besoin", plausible=(2, 8))
+    disclosure_base_logodds: float = par(-2.5, -6, 3, "log-odds", "Log-odds of disclosing a need with no trust", "Log-cote de confier un besoin sans confiance", plausible=(-3.5, -1.5))
 
     # --- referral, services and queues ----------------------------------------------------------
-    referral_base_logodds: float = par(0.0, -5, 5, "log-odds", "Log-odds that a warm referral is completed (first appointment kept)", "Log-cote qu'une référence accompagnée aboutisse", "assumption; warm handoff ~86% vs 83% (paediatric study)")
-    referral_trust_effect: float = par(1.5, 0, 5, "log-odds per unit trust", "Effect of the resident's trust in the worker on completing a referral", "Effet de la confiance envers l'intervenant·e sur l'aboutissement")
-    referral_tie_effect: float = par(2.0, 0, 6, "log-odds per unit trust", "Effect of inter-organisational trust (worker-partner tie) on completing a referral", "Effet de la confiance inter-organisationnelle sur l'aboutissement", "assumption; stable representatives let partners use each other's expertise (Mayo et al.)")
-    referral_distance_effect: float = par(-0.6, -3, 0, "log-odds per distance step", "Effect of each distance step (on site, neighbourhood, city) on completing a referral", "Effet de chaque palier de distance sur l'aboutissement")
-    colocation_collaboration_effect: float = par(0.8, 0, 3, "log-odds", "Extra log-odds of a referral completed with a co-located partner", "Log-cote supplémentaire de référence aboutie avec un partenaire sur place", "face-to-face coordination 41.5% vs 11.7% when co-located (Gunn et al. 2015)")
-    cross_referral_logodds: float = par(-3.0, -8, 3, "log-odds", "Log-odds that a network partner serving a resident refers another open need onward, with no trust", "Log-cote qu'un partenaire réfère un autre besoin, sans confiance")
-    self_referral_base_logodds: float = par(-3.6, -8, 2, "log-odds / month", "Monthly log-odds that a resident seeks a service alone (average knowledge)", "Log-cote mensuelle de demander un service seul·e")
-    self_referral_knowledge_effect: float = par(2.5, 0, 6, "log-odds per unit knowledge", "Effect of knowledge of resources on seeking a service alone", "Effet de la connaissance des ressources sur la demande autonome", "CommunityRx (Lindau et al. 2021): use when knowledge passes a threshold")
-    self_referral_image_effect: float = par(1.0, 0, 4, "log-odds per unit image", "Effect of the image of the health network on seeking its services", "Effet de l'image du réseau de la santé sur le recours à ses services")
-    service_capacity_per_100_households: float = par(3.0, 0.1, 50, "requests / month per 100 households", "Monthly capacity of each partner for this milieu's residents", "Capacité mensuelle de chaque partenaire pour les résident·e·s du milieu")
-    service_success: float = par(0.8, 0, 1, "probability", "Probability that a service meets the need it serves", "Probabilité qu'un service réponde au besoin")
-    max_wait_months: float = par(6, 1, 36, "months", "Months in a queue after which a request is dropped", "Mois d'attente après lesquels une demande est abandonnée", "EMOD CHW coordinator: maximum waiting period")
+    referral_base_logodds: float = par(0.0, -5, 5, "log-odds", "Log-odds that a warm referral is completed (first appointment kept)", "Log-cote qu'une référence accompagnée aboutisse", "assumption; warm handoff ~86% vs 83% (paediatric study)", plausible=(-1, 1))
+    referral_trust_effect: float = par(1.5, 0, 5, "log-odds per unit trust", "Effect of the resident's trust in the worker on completing a referral", "Effet de la confiance envers l'intervenant·e sur l'aboutissement", plausible=(0.75, 3))
+    referral_tie_effect: float = par(2.0, 0, 6, "log-odds per unit trust", "Effect of inter-organisational trust (worker-partner tie) on completing a referral", "Effet de la confiance inter-organisationnelle sur l'aboutissement", "assumption; stable representatives let partners use each other's expertise (Mayo et al.)", plausible=(1, 4))
+    referral_distance_effect: float = par(-0.6, -3, 0, "log-odds per distance step", "Effect of each distance step (on site, neighbourhood, city) on completing a referral", "Effet de chaque palier de distance sur l'aboutissement", plausible=(-1.2, -0.3))
+    colocation_collaboration_effect: float = par(0.8, 0, 3, "log-odds", "Extra log-odds of a referral completed with a co-located partner", "Log-cote supplémentaire de référence aboutie avec un partenaire sur place", "face-to-face coordination 41.5% vs 11.7% when co-located (Gunn et al. 2015)", plausible=(0, 1.7))
+    cross_referral_logodds: float = par(-3.0, -8, 3, "log-odds", "Log-odds that a network partner serving a resident refers another open need onward, with no trust", "Log-cote qu'un partenaire réfère un autre besoin, sans confiance", plausible=(-4, -2))
+    self_referral_base_logodds: float = par(-3.6, -8, 2, "log-odds / month", "Monthly log-odds that a resident seeks a service alone (average knowledge)", "Log-cote mensuelle de demander un service seul·e", plausible=(-4.6, -2.6))
+    self_referral_knowledge_effect: float = par(2.5, 0, 6, "log-odds per unit knowledge", "Effect of knowledge of resources on seeking a service alone", "Effet de la connaissance des ressources sur la demande autonome", "CommunityRx (Lindau et al. 2021): use when knowledge passes a threshold", plausible=(1.25, 5))
+    self_referral_image_effect: float = par(1.0, 0, 4, "log-odds per unit image", "Effect of the image of the health network on seeking its services", "Effet de l'image du réseau de la santé sur le recours à ses services", plausible=(0.5, 2))
+    service_capacity_per_100_households: float = par(3.0, 0.1, 50, "requests / month per 100 households", "Monthly capacity of each partner for this milieu's residents", "Capacité mensuelle de chaque partenaire pour les résident·e·s du milieu", plausible=(1.5, 6))
+    service_success: float = par(0.8, 0, 1, "probability", "Probability that a service meets the need it serves", "Probabilité qu'un service réponde au besoin", plausible=(0.6, 0.95))
+    max_wait_months: float = par(6, 1, 36, "months", "Months in a queue after which a request is dropped", "Mois d'attente après lesquels une demande est abandonnée", "EMOD CHW coordinator: maximum waiting period", plausible=(3, 12))
     direct_access_priority: bool = par(True, None, None, "yes/no", "Referrals by a worker to their own employer's services skip the intake queue", "Les références de l'intervenant·e vers les services de son employeur passent devant")
-    funding_cut_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability that a community partner's funding is cut", "Probabilité annuelle qu'un partenaire communautaire subisse une coupe", "community support funding flat for ~12 years (MSSS/SHQ)")
-    funding_cut_depth: float = par(0.4, 0, 1, "share", "Share of capacity and activities lost in a funding cut", "Part de la capacité perdue lors d'une coupe")
-    funding_recovery_months: float = par(24, 1, 120, "months", "Mean months for a partner to recover from a funding cut", "Mois moyens pour se remettre d'une coupe")
+    funding_cut_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability that a community partner's funding is cut", "Probabilité annuelle qu'un partenaire communautaire subisse une coupe", "community support funding flat for ~12 years (MSSS/SHQ)", plausible=(0.02, 0.12))
+    funding_cut_depth: float = par(0.4, 0, 1, "share", "Share of capacity and activities lost in a funding cut", "Part de la capacité perdue lors d'une coupe", plausible=(0.2, 0.6))
+    funding_recovery_months: float = par(24, 1, 120, "months", "Mean months for a partner to recover from a funding cut", "Mois moyens pour se remettre d'une coupe", plausible=(12, 48))
 
     # --- knowledge of resources ----------------------------------------------------------------
-    knowledge_dose_worker: float = par(0.15, 0.01, 1, "dose (smaller = stronger)", "Information dose of a worker contact (CommunityRx form)", "Dose d'information d'un contact avec l'intervenant·e", "CommunityRx clinician dose 0.05-0.25 (Lindau et al. 2021)")
-    knowledge_dose_activity: float = par(0.5, 0.01, 1, "dose (smaller = stronger)", "Information dose of taking part in an activity", "Dose d'information d'une participation à une activité", "CommunityRx peer dose 0.90, scaled")
-    peer_information_monthly: float = par(0.3, 0, 1, "probability / month", "Monthly probability of a useful exchange about resources with neighbours, at full social ties", "Probabilité mensuelle d'un échange utile sur les ressources avec des voisin·e·s, à liens sociaux pleins", "assumption; CommunityRx peer information (Lindau et al. 2021)")
-    peer_learning: float = par(0.2, 0, 1, "share of gap", "Share of the gap to the neighbourhood's mean knowledge closed by such an exchange", "Part de l'écart à la connaissance moyenne du voisinage comblée par un échange")
-    knowledge_half_life_months: float = par(36, 1, 240, "months", "Half-life of knowledge of resources without renewal", "Demi-vie de la connaissance des ressources sans renouvellement")
+    knowledge_dose_worker: float = par(0.15, 0.01, 1, "dose (smaller = stronger)", "Information dose of a worker contact (CommunityRx form)", "Dose d'information d'un contact avec l'intervenant·e", "CommunityRx clinician dose 0.05-0.25 (Lindau et al. 2021)", plausible=(0.05, 0.25))
+    knowledge_dose_activity: float = par(0.5, 0.01, 1, "dose (smaller = stronger)", "Information dose of taking part in an activity", "Dose d'information d'une participation à une activité", "CommunityRx peer dose 0.90, scaled", plausible=(0.25, 0.9))
+    peer_information_monthly: float = par(0.3, 0, 1, "probability / month", "Monthly probability of a useful exchange about resources with neighbours, at full social ties", "Probabilité mensuelle d'un échange utile sur les ressources avec des voisin·e·s, à liens sociaux pleins", "assumption; CommunityRx peer information (Lindau et al. 2021)", plausible=(0.15, 0.6))
+    peer_learning: float = par(0.2, 0, 1, "share of gap", "Share of the gap to the neighbourhood's mean knowledge closed by such an exchange", "Part de l'écart à la connaissance moyenne du voisinage comblée par un échange", plausible=(0.1, 0.4))
+    knowledge_half_life_months: float = par(36, 1, 240, "months", "Half-life of knowledge of resources without renewal", "Demi-vie de la connaissance des ressources sans renouvellement", plausible=(18, 72))
 
     # --- network governance ---------------------------------------------------------------------
-    initial_network_trust: float = par(0.15, 0, 1, "index 0-1", "Initial trust between the network's organisations", "Confiance initiale entre les organisations du réseau", "assumption, calibrated to pattern 15 (slow build-up)")
-    initial_understanding: float = par(0.3, 0, 1, "index 0-1", "Initial shared understanding of the problem (vision origin)", "Compréhension commune initiale du problème (origine : vision)")
-    crisis_origin_understanding_gap: float = par(0.15, 0, 1, "index 0-1", "Shared understanding missing at the start of a network born of a crisis", "Compréhension commune manquante au départ d'un réseau né d'une crise", "study finding 1")
-    crisis_attendance_effect: float = par(1.0, 0, 5, "log-odds", "Extra log-odds of attending meetings while a crisis is active", "Log-cote supplémentaire de présence aux rencontres pendant une crise", "study finding 1")
-    representative_turnover_annual: float = par(0.2, 0, 0.9, "probability / year", "Annual probability that a partner's representative leaves", "Probabilité annuelle de départ d'un·e représentant·e partenaire", "community staff tenure 3-6 years (CSMO-ÉSAC 2019)", lever=True)
-    representative_handover_keep: float = par(0.4, 0, 1, "share", "Share of a partner's trust in the network kept when its representative changes", "Part de la confiance conservée quand le ou la représentant·e change", "Mayo et al.: handovers limit the loss")
-    meeting_trust_gain: float = par(0.025, 0, 0.5, "share of gap", "Inter-organisational trust gained by a partner attending a meeting", "Confiance inter-organisationnelle gagnée par réunion", "assumption, calibrated to pattern 15 (slow build-up)")
-    referral_trust_gain: float = par(0.01, 0, 0.5, "share of gap", "Inter-organisational trust gained by a partner for each referral completed with it (working together)", "Confiance inter-organisationnelle gagnée par référence aboutie avec un partenaire", "study finding 11 (learning to work together)")
-    meeting_understanding_gain: float = par(0.03, 0, 0.5, "share of gap", "Shared understanding gained per well-attended meeting", "Compréhension commune gagnée par réunion bien fréquentée", "assumption, calibrated to pattern 15 (slow build-up)")
-    network_trust_half_life_months: float = par(36, 1, 240, "months", "Half-life of inter-organisational trust without meetings", "Demi-vie de la confiance inter-organisationnelle sans rencontre")
-    turnover_understanding_loss: float = par(0.15, 0, 1, "share", "Share of shared understanding lost when a key person leaves (worker, OC, representative)", "Part de la compréhension commune perdue au départ d'une personne clé", "study finding 10 (problematisation must be redone)")
-    attendance_base_logodds: float = par(0.5, -5, 5, "log-odds", "Log-odds that a partner attends a meeting", "Log-cote qu'un partenaire assiste à une rencontre")
-    attendance_trust_effect: float = par(2.0, 0, 6, "log-odds per unit trust", "Effect of inter-organisational trust on attendance", "Effet de la confiance sur la présence")
-    controversy_rate_annual: float = par(0.6, 0, 5, "controversies / year", "Rate at which each controversy theme arises in a network with no protection", "Taux d'apparition de chaque thème de controverse sans protection", "study finding 9")
-    controversy_meeting_penalty: float = par(0.5, 0, 1, "share", "Reduction of meeting gains per open controversy", "Réduction des gains d'une rencontre par controverse ouverte")
-    mediation_base_logodds: float = par(-2.0, -6, 3, "log-odds / month", "Monthly log-odds that an open controversy is settled without mediation", "Log-cote mensuelle qu'une controverse se règle sans médiation")
-    mediation_effect: float = par(3.0, 0, 8, "log-odds per unit mediation", "Effect of the organisers' mediation on settling a controversy", "Effet de la médiation des OC sur le règlement")
+    initial_network_trust: float = par(0.15, 0, 1, "index 0-1", "Initial trust between the network's organisations", "Confiance initiale entre les organisations du réseau", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.075, 0.3))
+    initial_understanding: float = par(0.3, 0, 1, "index 0-1", "Initial shared understanding of the problem (vision origin)", "Compréhension commune initiale du problème (origine : vision)", plausible=(0.15, 0.45))
+    crisis_origin_understanding_gap: float = par(0.15, 0, 1, "index 0-1", "Shared understanding missing at the start of a network born of a crisis", "Compréhension commune manquante au départ d'un réseau né d'une crise", "study finding 1", plausible=(0.05, 0.3))
+    crisis_attendance_effect: float = par(1.0, 0, 5, "log-odds", "Extra log-odds of attending meetings while a crisis is active", "Log-cote supplémentaire de présence aux rencontres pendant une crise", "study finding 1", plausible=(0.5, 2))
+    representative_turnover_annual: float = par(0.2, 0, 0.9, "probability / year", "Annual probability that a partner's representative leaves", "Probabilité annuelle de départ d'un·e représentant·e partenaire", "community staff tenure 3-6 years (CSMO-ÉSAC 2019)", lever=True, plausible=(0.15, 0.35))
+    representative_handover_keep: float = par(0.4, 0, 1, "share", "Share of a partner's trust in the network kept when its representative changes", "Part de la confiance conservée quand le ou la représentant·e change", "Mayo et al.: handovers limit the loss", plausible=(0.2, 0.7))
+    meeting_trust_gain: float = par(0.025, 0, 0.5, "share of gap", "Inter-organisational trust gained by a partner attending a meeting", "Confiance inter-organisationnelle gagnée par réunion", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.0125, 0.05))
+    referral_trust_gain: float = par(0.01, 0, 0.5, "share of gap", "Inter-organisational trust gained by a partner for each referral completed with it (working together)", "Confiance inter-organisationnelle gagnée par référence aboutie avec un partenaire", "study finding 11 (learning to work together)", plausible=(0.005, 0.02))
+    meeting_understanding_gain: float = par(0.03, 0, 0.5, "share of gap", "Shared understanding gained per well-attended meeting", "Compréhension commune gagnée par réunion bien fréquentée", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.015, 0.06))
+    network_trust_half_life_months: float = par(36, 1, 240, "months", "Half-life of inter-organisational trust without meetings", "Demi-vie de la confiance inter-organisationnelle sans rencontre", plausible=(18, 72))
+    turnover_understanding_loss: float = par(0.15, 0, 1, "share", "Share of shared understanding lost when a key person leaves (worker, OC, representative)", "Part de la compréhension commune perdue au départ d'une personne clé", "study finding 10 (problematisation must be redone)", plausible=(0.05, 0.3))
+    attendance_base_logodds: float = par(0.5, -5, 5, "log-odds", "Log-odds that a partner attends a meeting", "Log-cote qu'un partenaire assiste à une rencontre", plausible=(-0.5, 1.5))
+    attendance_trust_effect: float = par(2.0, 0, 6, "log-odds per unit trust", "Effect of inter-organisational trust on attendance", "Effet de la confiance sur la présence", plausible=(1, 4))
+    controversy_rate_annual: float = par(0.6, 0, 5, "controversies / year", "Rate at which each controversy theme arises in a network with no protection", "Taux d'apparition de chaque thème de controverse sans protection", "study finding 9", plausible=(0.3, 1.2))
+    controversy_meeting_penalty: float = par(0.5, 0, 1, "share", "Reduction of meeting gains per open controversy", "Réduction des gains d'une rencontre par controverse ouverte", plausible=(0.25, 0.75))
+    mediation_base_logodds: float = par(-2.0, -6, 3, "log-odds / month", "Monthly log-odds that an open controversy is settled without mediation", "Log-cote mensuelle qu'une controverse se règle sans médiation", plausible=(-3, -1))
+    mediation_effect: float = par(3.0, 0, 8, "log-odds per unit mediation", "Effect of the organisers' mediation on settling a controversy", "Effet de la médiation des OC sur le règlement", plausible=(1.5, 6))
 
     # --- participation --------------------------------------------------------------------------
-    participation_base_logodds: float = par(-3.0, -8, 3, "log-odds / month", "Monthly log-odds that a resident takes part in an activity", "Log-cote mensuelle de participer à une activité")
-    participation_engagement_effect: float = par(3.0, 0, 8, "log-odds per unit", "Effect of engagement on taking part", "Effet de l'engagement sur la participation")
-    participation_activity_effect: float = par(0.6, 0, 3, "log-odds per ln(1+activities per 100 hh)", "Effect of the activity offer on taking part", "Effet de l'offre d'activités sur la participation")
-    engagement_half_life_months: float = par(8, 1, 120, "months", "Half-life of engagement without renewal", "Demi-vie de l'engagement sans renouvellement", "assumption; ~35% of volunteers stop each year (CNCS 2008)")
-    engagement_gain_participation: float = par(0.1, 0, 1, "share of gap", "Engagement gained by taking part in an activity", "Engagement gagné par une participation")
-    consultation_engagement_gain: float = par(0.25, 0, 1, "share of gap", "Engagement gained by a resident taking part in a consultation", "Engagement gagné en participant à une consultation", "study finding 8")
-    alignment_half_life_months: float = par(12, 1, 120, "months", "Half-life of the fit between actions and residents' needs after a consultation", "Demi-vie de l'adéquation des actions aux besoins après une consultation")
-    project_participation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part while a collective project runs, larger for the less engaged", "Log-cote supplémentaire de participation pendant un projet collectif", "garden project: 53 different people in a year (Centraide)")
-    ties_gain_participation: float = par(0.08, 0, 1, "share of gap", "Social ties gained by taking part in an activity", "Liens sociaux gagnés par une participation")
-    ties_half_life_months: float = par(48, 1, 240, "months", "Half-life of social ties without renewal", "Demi-vie des liens sociaux sans renouvellement")
-    association_gain: float = par(0.06, 0, 1, "share of gap / month", "Monthly growth of the tenants' association's activity, per unit of support and engagement", "Croissance mensuelle de l'activité de l'association de locataires")
-    association_half_life_months: float = par(24, 1, 240, "months", "Half-life of the association's activity without support", "Demi-vie de l'activité de l'association sans soutien")
-    mutual_aid_formation: float = par(0.006, 0, 1, "probability / month", "Monthly probability that an engaged resident joins a mutual-aid network, at full association activity, before any neighbour helps another", "Probabilité mensuelle qu'un·e résident·e engagé·e rejoigne un réseau d'entraide, à pleine activité de l'association, avant qu'aucun voisin n'en aide un autre", "assumption, calibrated to pattern 15 (slow build-up)")
-    mutual_aid_contagion: float = par(30, 0, 200, "ratio per unit share", "How much likelier joining a mutual-aid network becomes per unit share of the milieu's households already in one (social contagion)", "Combien l'adhésion à un réseau d'entraide devient plus probable par unité de part des ménages du milieu qui en font déjà partie (contagion sociale)", "study finding 7 (mutual-aid networks appear); assumption, calibrated to pattern 15 (slow build-up)")
-    mutual_aid_help: float = par(0.12, 0, 1, "probability / month", "Monthly probability that mutual aid meets an open everyday need", "Probabilité mensuelle que l'entraide réponde à un besoin du quotidien")
+    participation_base_logodds: float = par(-3.0, -8, 3, "log-odds / month", "Monthly log-odds that a resident takes part in an activity", "Log-cote mensuelle de participer à une activité", plausible=(-4, -2))
+    participation_engagement_effect: float = par(3.0, 0, 8, "log-odds per unit", "Effect of engagement on taking part", "Effet de l'engagement sur la participation", plausible=(1.5, 6))
+    participation_activity_effect: float = par(0.6, 0, 3, "log-odds per ln(1+activities per 100 hh)", "Effect of the activity offer on taking part", "Effet de l'offre d'activités sur la participation", plausible=(0.3, 1.2))
+    engagement_half_life_months: float = par(8, 1, 120, "months", "Half-life of engagement without renewal", "Demi-vie de l'engagement sans renouvellement", "assumption; ~35% of volunteers stop each year (CNCS 2008)", plausible=(4, 20))
+    engagement_gain_participation: float = par(0.1, 0, 1, "share of gap", "Engagement gained by taking part in an activity", "Engagement gagné par une participation", plausible=(0.05, 0.2))
+    consultation_engagement_gain: float = par(0.25, 0, 1, "share of gap", "Engagement gained by a resident taking part in a consultation", "Engagement gagné en participant à une consultation", "study finding 8", plausible=(0.1, 0.4))
+    alignment_half_life_months: float = par(12, 1, 120, "months", "Half-life of the fit between actions and residents' needs after a consultation", "Demi-vie de l'adéquation des actions aux besoins après une consultation", plausible=(6, 24))
+    project_participation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part while a collective project runs, larger for the less engaged", "Log-cote supplémentaire de participation pendant un projet collectif", "garden project: 53 different people in a year (Centraide)", plausible=(0.5, 2))
+    ties_gain_participation: float = par(0.08, 0, 1, "share of gap", "Social ties gained by taking part in an activity", "Liens sociaux gagnés par une participation", plausible=(0.04, 0.16))
+    ties_half_life_months: float = par(48, 1, 240, "months", "Half-life of social ties without renewal", "Demi-vie des liens sociaux sans renouvellement", plausible=(24, 96))
+    association_gain: float = par(0.06, 0, 1, "share of gap / month", "Monthly growth of the tenants' association's activity, per unit of support and engagement", "Croissance mensuelle de l'activité de l'association de locataires", plausible=(0.03, 0.12))
+    association_half_life_months: float = par(24, 1, 240, "months", "Half-life of the association's activity without support", "Demi-vie de l'activité de l'association sans soutien", plausible=(12, 48))
+    mutual_aid_formation: float = par(0.006, 0, 1, "probability / month", "Monthly probability that an engaged resident joins a mutual-aid network, at full association activity, before any neighbour helps another", "Probabilité mensuelle qu'un·e résident·e engagé·e rejoigne un réseau d'entraide, à pleine activité de l'association, avant qu'aucun voisin n'en aide un autre", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.003, 0.012))
+    mutual_aid_contagion: float = par(30, 0, 200, "ratio per unit share", "How much likelier joining a mutual-aid network becomes per unit share of the milieu's households already in one (social contagion)", "Combien l'adhésion à un réseau d'entraide devient plus probable par unité de part des ménages du milieu qui en font déjà partie (contagion sociale)", "study finding 7 (mutual-aid networks appear); assumption, calibrated to pattern 15 (slow build-up)", plausible=(10, 60))
+    mutual_aid_help: float = par(0.12, 0, 1, "probability / month", "Monthly probability that mutual aid meets an open everyday need", "Probabilité mensuelle que l'entraide réponde à un besoin du quotidien", plausible=(0.06, 0.24))
 
     # --- well-being -------------------------------------------------------------------------------
-    security_adjust_rate: float = par(0.05, 0, 1, "share / month", "Monthly speed at which the sense of security moves toward its current level", "Vitesse mensuelle d'ajustement du sentiment de sécurité")
-    security_worker_weight: float = par(0.2, 0, 1, "index", "Weight of a trusted worker in the sense of security", "Poids d'un·e intervenant·e de confiance dans le sentiment de sécurité", "study finding 6")
-    security_ties_weight: float = par(0.2, 0, 1, "index", "Weight of social ties in the sense of security", "Poids des liens sociaux dans le sentiment de sécurité")
-    security_unmet_weight: float = par(0.08, 0, 1, "index per open need", "Loss of security per open need", "Perte de sécurité par besoin non répondu")
-    image_gain_service: float = par(0.1, 0, 1, "share of gap", "Image of the health network (or trust in the landlord) gained when its services meet a need", "Gain d'image du réseau de la santé (ou de confiance envers le propriétaire) quand ses services répondent")
-    image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network (or trust in the landlord) lost when a request to it is dropped", "Perte d'image (ou de confiance envers le propriétaire) quand une demande est abandonnée")
-    image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the employer's institution (the health network, or the landlord)", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)")
-    image_half_life_months: float = par(60, 1, 600, "months", "Half-life of changes to the image of the health network and to trust in the landlord", "Demi-vie des changements d'image du réseau et de confiance envers le propriétaire")
+    security_adjust_rate: float = par(0.05, 0, 1, "share / month", "Monthly speed at which the sense of security moves toward its current level", "Vitesse mensuelle d'ajustement du sentiment de sécurité", plausible=(0.025, 0.1))
+    security_worker_weight: float = par(0.2, 0, 1, "index", "Weight of a trusted worker in the sense of security", "Poids d'un·e intervenant·e de confiance dans le sentiment de sécurité", "study finding 6", plausible=(0.1, 0.4))
+    security_ties_weight: float = par(0.2, 0, 1, "index", "Weight of social ties in the sense of security", "Poids des liens sociaux dans le sentiment de sécurité", plausible=(0.1, 0.4))
+    security_unmet_weight: float = par(0.08, 0, 1, "index per open need", "Loss of security per open need", "Perte de sécurité par besoin non répondu", plausible=(0.04, 0.16))
+    image_gain_service: float = par(0.1, 0, 1, "share of gap", "Image of the health network (or trust in the landlord) gained when its services meet a need", "Gain d'image du réseau de la santé (ou de confiance envers le propriétaire) quand ses services répondent", plausible=(0.05, 0.2))
+    image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network (or trust in the landlord) lost when a request to it is dropped", "Perte d'image (ou de confiance envers le propriétaire) quand une demande est abandonnée", plausible=(0.075, 0.3))
+    image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the employer's institution (the health network, or the landlord)", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)", plausible=(0.1, 0.5))
+    image_half_life_months: float = par(60, 1, 600, "months", "Half-life of changes to the image of the health network and to trust in the landlord", "Demi-vie des changements d'image du réseau et de confiance envers le propriétaire", plausible=(30, 120))
 
     # --- crises ----------------------------------------------------------------------------------
-    crisis_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability of a crisis in the milieu (violence, insalubrity...)", "Probabilité annuelle d'une crise dans le milieu", "networks often start from a crisis (Scientifique en chef)")
-    crisis_months: float = par(3, 1, 24, "months", "Duration of a crisis", "Durée d'une crise")
-    crisis_need_multiplier: float = par(2.0, 1, 10, "ratio", "Multiplier of psychosocial and housing needs during a crisis", "Multiplicateur des besoins psychosociaux et de logement en crise")
-    crisis_security_loss: float = par(0.15, 0, 1, "index", "Loss of sense of security during a crisis", "Perte de sentiment de sécurité durant une crise")
+    crisis_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability of a crisis in the milieu (violence, insalubrity...)", "Probabilité annuelle d'une crise dans le milieu", "networks often start from a crisis (Scientifique en chef)", plausible=(0.02, 0.15))
+    crisis_months: float = par(3, 1, 24, "months", "Duration of a crisis", "Durée d'une crise", plausible=(1, 6))
+    crisis_need_multiplier: float = par(2.0, 1, 10, "ratio", "Multiplier of psychosocial and housing needs during a crisis", "Multiplicateur des besoins psychosociaux et de logement en crise", plausible=(1.5, 3))
+    crisis_security_loss: float = par(0.15, 0, 1, "index", "Loss of sense of security during a crisis", "Perte de sentiment de sécurité durant une crise", plausible=(0.075, 0.3))
 
 
 class EnsembleSpec(Strict):
@@ -369,7 +382,8 @@ def param_fields() -> dict[str, Any]:
 
 
 def field_meta(name: str) -> dict[str, Any]:
-    """Meaning, unit, range, default and source of one parameter, for docs and the app."""
+    """Meaning, unit, range, plausible range, default and source of one parameter, for docs and
+    the app (``plausible``: ``(lo, hi)``, or None for yes/no and choice parameters)."""
     f = Params.model_fields[name]
     extra = f.json_schema_extra or {}
     lo = hi = None
@@ -394,7 +408,15 @@ def field_meta(name: str) -> dict[str, Any]:
         "max": hi,
         "choices": choices,
         "kind": kind,
+        "plausible": _plausible(extra.get("plausible")),
     }
+
+
+def _plausible(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    lo, hi = value
+    return (float(lo), float(hi))
 
 
 def monthly_hazard(annual_probability: Any) -> Any:

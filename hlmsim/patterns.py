@@ -6,19 +6,23 @@ switch (parameters that turn the mechanism off). The experiment runs both settin
 on the same seeds (common random numbers), with and without the switch: the pattern is
 *reproduced* when the paired effect's 95% CI excludes zero in the expected direction, and the
 negative control *removes* it when, with the mechanism switched off, the effect's CI includes zero
-or the effect shrinks to less than a fifth of its size. ``kind = "interaction"`` measures
+or the effect in the expected direction shrinks to less than a fifth of its size (a reversed
+effect counts as removed). ``kind = "interaction"`` measures
 ``y(A, B) - y(A, not B) - y(not A, B) + y(not A, not B)`` on a 2x2 factorial (finding 13);
 ``kind = "timing"`` reports the share of the final-year gain reached by years 3, 5 and 10 and
 expects it to be at most ``max_share_year3`` in year 3 and ``max_share_year5`` in year 5
 (finding 15); its control removes the delay when either share exceeds its threshold.
 
 Robustness: :func:`validate_patterns` also runs every pattern's two settings (four for the
-interaction) at the points of a Latin hypercube over a band of plausible values of
-:data:`ROBUSTNESS_PARAMS`, assumed mechanism parameters that are no lever, and reports the share
-of points where the effect keeps the expected direction. Runs are split into independent tasks
-(pattern, arm, control, batch; or pattern, point, arm), each with its own seed and fixed
-replicate count, run on worker processes and assembled in order: results do not depend on the
-number of workers.
+interaction) at the points of a Latin hypercube over the plausible parameter space: every
+numeric parameter whose source is an assumption and that is no lever, no cost and no setting of
+an arrangement preset, each over the plausible range declared in the schema
+(:func:`robustness_factors`). It reports the share of points where the effect keeps the expected
+direction, and for a fragile pattern the parameters its failures go with.
+
+Runs are split into independent tasks (pattern, arm, control, batch; or pattern, point, arm),
+each with its own seed and fixed replicate count, run on worker processes and assembled in
+order: results do not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -60,30 +64,9 @@ ROBUSTNESS_POINTS = 20
 QUICK_ROBUSTNESS_POINTS = 6
 ROBUSTNESS_REPLICATES = 5
 FRAGILE_BELOW = 0.8
-#: Assumed mechanism parameters varied in the robustness check (no lever, no cost, no initial
-#: condition of a lever's meaning): one or two per mechanism family. Each is sampled in a band
-#: around its schema default (see :func:`robustness_factors`), not over its whole schema range.
-ROBUSTNESS_PARAMS: tuple[str, ...] = (
-    "worker_contacts_per_fte_month",  # outreach capacity
-    "trust_half_life_months",  # trust in the worker
-    "disclosure_base_logodds",  # disclosure of needs to the worker
-    "hard_to_reach_mean",  # the population's disaffiliation
-    "referral_tie_effect",  # referral completion through inter-organisational trust
-    "self_referral_base_logodds",  # residents seeking services alone
-    "service_capacity_per_100_households",  # partners' capacity and queues
-    "meeting_trust_gain",  # trust built in meetings
-    "network_trust_half_life_months",  # trust decay between organisations
-    "attendance_base_logodds",  # meeting attendance
-    "mediation_effect",  # settling controversies
-    "participation_base_logodds",  # taking part in activities
-    "engagement_half_life_months",  # engagement decay
-    "association_gain",  # the tenants' association
-    "mutual_aid_formation",  # mutual aid
-)
-#: Band sampled around the default: a factor of two either way (log-uniform) for rates, gains,
-#: half-lives and effect sizes; plus or minus one (uniform) for log-odds intercepts.
-BAND_FACTOR = 2.0
-BAND_LOGODDS = 1.0
+#: A robustness factor's plausible range [lo, hi] is sampled log-uniformly when lo > 0 and
+#: hi / lo is at least this ratio (a factor of two either side of the default), else uniformly.
+LOG_RATIO = 4.0
 
 
 class Setting(Strict):
@@ -378,9 +361,13 @@ def _assemble(
         reproduced = bool(result["effect_ci_low"] > 0)
     else:
         reproduced = bool(result["effect_ci_high"] < 0)
+    # the control removes the effect when no effect in the expected direction is left: its CI
+    # includes zero, or it is less than a fifth of the pattern's effect in that direction
+    # (a reversed effect, e.g. antagonism where the pattern is a synergy, counts as removed)
+    sign = 1 if spec.direction == "increase" else -1
     removed = bool(
         (result["control_ci_low"] <= 0 <= result["control_ci_high"])
-        or (abs(result["control"]) < CONTROL_SHRINK * abs(result["effect"]))
+        or (sign * result["control"] < CONTROL_SHRINK * abs(result["effect"]))
     )
     if spec.kind == "timing":
         result["share_by_year"] = shares[False]
@@ -469,7 +456,9 @@ def select_patterns(
 
 @dataclass(frozen=True)
 class RobustFactor:
-    """One parameter varied in the robustness check, on [low, high] (``log``: log-uniform)."""
+    """One parameter varied in the robustness check, on its plausible range [low, high] from the
+    schema (``log``: log-uniform; ``integer``: values rounded). ``schema_min`` and
+    ``schema_max`` are its validation range, what the model accepts."""
 
     name: str
     default: float
@@ -478,42 +467,69 @@ class RobustFactor:
     scale: Literal["log", "linear"]
     schema_min: float | None
     schema_max: float | None
+    integer: bool = False
 
     def value(self, u: float) -> float:
         if self.scale == "log":
-            return float(
-                math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
-            )
-        return float(self.low + u * (self.high - self.low))
-
-
-def robustness_factors(names: Sequence[str] = ROBUSTNESS_PARAMS) -> list[RobustFactor]:
-    """The robustness factors: every name whose source is an assumption and that is no lever,
-    with its band around the current schema default (a factor of :data:`BAND_FACTOR` either
-    way, log-uniform; log-odds intercepts plus or minus :data:`BAND_LOGODDS`), clipped to the
-    schema range. The schema ranges bound what the model accepts, not what is plausible: most
-    are far too wide to sample whole (a meeting that closes half the trust gap would build trust
-    within a year, against finding 15)."""
-    out = []
-    for name in names:
-        meta = field_meta(name)
-        if meta["lever"] or not is_assumption(meta["source"]) or meta["kind"] != "float":
-            continue
-        d = float(meta["default"])
-        lo_s, hi_s = meta["min"], meta["max"]
-        if name.endswith("_logodds"):
-            lo, hi, scale = d - BAND_LOGODDS, d + BAND_LOGODDS, "linear"
-        elif d > 0:
-            lo, hi, scale = d / BAND_FACTOR, d * BAND_FACTOR, "log"
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
+            x = self.low + u * (self.high - self.low)
+        x = min(max(x, self.low), self.high)  # no rounding error outside the range
+        return int(round(x)) if self.integer else float(x)
+
+
+def is_robustness_parameter(name: str) -> bool:
+    """A parameter the robustness check varies: numeric, its source an assumption (including
+    "assumption; ..." and "assumption, calibrated to ..."), no lever (planners control it), no
+    cost (its unit is in $: it changes no outcome but cost) and no setting of an arrangement
+    preset (an arrangement is nothing but its settings: a point that overrode one would change
+    the arrangement a pattern compares)."""
+    meta = field_meta(name)
+    return (
+        meta["kind"] in ("int", "float")
+        and not meta["lever"]
+        and is_assumption(meta["source"])
+        and "$" not in meta["unit"]
+        and not any(name in preset for preset in ARRANGEMENTS.values())
+    )
+
+
+def robustness_factors(names: Sequence[str] | None = None) -> list[RobustFactor]:
+    """The robustness factors, in schema order: every parameter of :func:`is_robustness_parameter`
+    (or, with ``names``, those of them named), each on the plausible range declared in the schema
+    (``plausible=`` in :mod:`hlmsim.params`), log-uniform when its low end is positive and
+    high / low is at least :data:`LOG_RATIO`, else uniform. The schema's validation ranges bound
+    what the model accepts and are far too wide to sample (a meeting that closes half the trust
+    gap would build trust within a year, against finding 15); the plausible ranges are what a
+    researcher would call plausible. Parameters a pattern sets itself are excluded per pattern
+    when the check runs."""
+    chosen = list(Params.model_fields) if names is None else list(names)
+    unknown = [n for n in chosen if n not in Params.model_fields]
+    if unknown:
+        raise InputError(f"unknown parameter(s): {', '.join(unknown)}", key="robustness")
+    out = []
+    for name in Params.model_fields:
+        if name not in chosen or not is_robustness_parameter(name):
             continue
-        lo = lo if lo_s is None else max(lo, float(lo_s))
-        hi = hi if hi_s is None else min(hi, float(hi_s))
-        if scale == "log" and lo <= 0:
-            lo = d / BAND_FACTOR
+        meta = field_meta(name)
+        if meta["plausible"] is None:
+            raise InputError(f"{name} has no plausible range in the schema", key="robustness")
+        lo, hi = meta["plausible"]
         if hi <= lo:
-            continue
-        out.append(RobustFactor(name, d, lo, hi, scale, lo_s, hi_s))  # type: ignore[arg-type]
+            continue  # nothing to vary
+        scale = "log" if lo > 0 and hi >= LOG_RATIO * lo * (1 - 1e-9) else "linear"
+        out.append(
+            RobustFactor(
+                name,
+                float(meta["default"]),
+                lo,
+                hi,
+                scale,  # type: ignore[arg-type]
+                meta["min"],
+                meta["max"],
+                integer=meta["kind"] == "int",
+            )
+        )
     return out
 
 
@@ -604,8 +620,9 @@ def _assemble_robust(
 def where_it_breaks(
     holds: np.ndarray, unit: np.ndarray, names: Sequence[str], top: int = 3
 ) -> list[tuple[str, float]]:
-    """The parameters most associated with failures: mean position in the sampled band (0 to 1)
-    of the failing points minus that of the holding points, largest in absolute value first.
+    """The parameters most associated with failures: mean position in the plausible range
+    sampled (0 at its low end, 1 at its high end, on the sampling scale) of the failing points
+    minus that of the holding points, largest in absolute value first.
     Empty when every point fails or every point holds."""
     holds = np.asarray(holds, dtype=bool)
     if holds.all() or not holds.any() or unit.shape[1] == 0:
@@ -858,8 +875,8 @@ def validate_patterns(
             "seed": robustness_seed(seed),
             "design_seed": seed,
             "fragile_below": FRAGILE_BELOW,
-            "band_factor": BAND_FACTOR,
-            "band_logodds": BAND_LOGODDS,
+            "ranges": "plausible (schema)",
+            "log_ratio": LOG_RATIO,
             "factors": [f.__dict__ for f in factors],
         },
         "workers": workers,

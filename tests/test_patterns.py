@@ -13,14 +13,17 @@ import pandas as pd
 import pytest
 
 from hlmsim import InputError
+from hlmsim.arrangements import ARRANGEMENTS
 from hlmsim.cli import main
-from hlmsim.params import field_meta
+from hlmsim.params import Params, field_meta
 from hlmsim.patterns import (
     CONTROL_SHRINK,
-    ROBUSTNESS_PARAMS,
+    LOG_RATIO,
     PatternSpec,
+    RobustFactor,
     honesty,
     is_assumption,
+    is_robustness_parameter,
     lever_parameters,
     load_pattern,
     pattern_files,
@@ -114,20 +117,66 @@ def test_patterns_are_selected_by_id() -> None:
         select_patterns("p99")
 
 
-def test_robustness_factors_are_assumed_mechanism_parameters_in_a_band() -> None:
+def test_robustness_factors_are_the_assumed_parameters_on_their_plausible_ranges() -> None:
     factors = robustness_factors()
-    assert 10 <= len(factors) <= 15
+    names = [f.name for f in factors]
+    assert len(factors) >= 50 and len(set(names)) == len(names)
+    assert names == [n for n in Params.model_fields if n in names]  # schema order
+    preset_set = {p for preset in ARRANGEMENTS.values() for p in preset}
+    for name in Params.model_fields:  # exactly the parameters the rule names
+        meta = field_meta(name)
+        expected = (
+            meta["kind"] in ("int", "float")
+            and not meta["lever"]
+            and is_assumption(meta["source"])
+            and "$" not in meta["unit"]
+            and name not in preset_set
+        )
+        assert (name in names) == expected == is_robustness_parameter(name), name
     for f in factors:
         meta = field_meta(f.name)
-        assert is_assumption(meta["source"]) and not meta["lever"], f.name
-        assert meta["min"] <= f.low < f.default < f.high <= meta["max"], f
+        assert (f.low, f.high) == meta["plausible"], f  # the schema's plausible range
+        assert (f.schema_min, f.schema_max) == (meta["min"], meta["max"]), f
+        assert f.default == meta["default"] and f.low <= f.default <= f.high, f
+        assert f.scale == ("log" if f.low > 0 and f.high / f.low >= LOG_RATIO - 1e-9 else "linear")
         assert f.value(0.0) == pytest.approx(f.low) and f.value(1.0) == pytest.approx(f.high)
+        assert f.low <= f.value(0.37) <= f.high
+    # no lever, no cost, no sourced parameter, no preset setting is a factor
+    for name in ("worker_fte", "meetings_per_year", "representative_turnover_annual"):
+        assert name not in names  # levers
+    for name in ("worker_monthly_cost", "oc_monthly_cost", "meeting_cost", "activity_cost"):
+        assert name not in names  # costs (assumptions, but in $)
+    for name in ("move_out_annual", "outreach_base_logodds", "knowledge_dose_worker"):
+        assert name not in names  # cited sources
+    assert "worker_landlord_wariness" not in names  # an arrangement preset's setting
+    for name in ("trust_half_life_months", "meeting_trust_gain", "need_rate_parenting"):
+        assert name in names  # "assumption, calibrated to ..." and bare assumptions
+    # a log-uniform factor spends half its points below the geometric mean of its range
+    th = next(f for f in factors if f.name == "trust_half_life_months")
+    assert th.scale == "log" and th.value(0.5) == pytest.approx(36.0)
+    ho = next(f for f in factors if f.name == "hard_to_reach_mean")
+    assert ho.scale == "linear" and ho.value(0.5) == pytest.approx(0.35)
+
     unit, values = robustness_design(8, seed=3, factors=factors)
-    assert unit.shape == (8, len(factors)) and list(values.columns) == [f.name for f in factors]
-    for j in range(len(factors)):  # a Latin hypercube: one point in each eighth of every axis
+    assert unit.shape == (8, len(factors)) and list(values.columns) == names
+    for j, f in enumerate(factors):  # a Latin hypercube: one point in each eighth of every axis
         assert sorted((unit[:, j] * 8).astype(int)) == list(range(8))
+        assert values[f.name].between(f.low, f.high).all(), f.name
     again = robustness_design(8, seed=3, factors=factors)[1]
     pd.testing.assert_frame_equal(values, again)
+    other = robustness_design(8, seed=4, factors=factors)[1]
+    assert not values.equals(other)
+
+
+def test_robustness_factors_can_be_named_and_integers_are_rounded() -> None:
+    assert [f.name for f in robustness_factors(["meeting_trust_gain", "worker_fte"])] == [
+        "meeting_trust_gain"  # a lever named is still no factor
+    ]
+    with pytest.raises(InputError, match="meeting_trust_gian"):
+        robustness_factors(["meeting_trust_gian"])
+    f = RobustFactor("n", 6.0, 4.0, 8.0, "linear", 0, 8, integer=True)
+    assert [f.value(u) for u in (0.0, 0.3, 0.6, 0.99)] == [4, 5, 6, 8]
+    assert all(isinstance(f.value(u), int) for u in (0.0, 0.5))
 
 
 def test_where_it_breaks_points_at_the_parameter_that_separates_failures() -> None:
@@ -266,8 +315,8 @@ def test_docs_describe_every_pattern_and_robustness_parameter() -> None:
         assert f"`{f.stem}`" in text, f.stem
         for name in load_pattern(f).control:
             assert f"`{name}`" in text, (f.stem, name)
-    for name in ROBUSTNESS_PARAMS:
-        assert f"`{name}`" in text, name
+    assert "plausible" in text and "is_robustness_parameter" in text
+    assert "ROBUSTNESS_PARAMS" not in text and "band" not in text.lower()
 
 
 def test_every_shipped_pattern_is_reproduced_and_its_control_removes_it(tmp_path: Path) -> None:
