@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import math
+import re
 import time
 import tomllib
 import warnings
@@ -653,8 +654,18 @@ def lever_parameters(spec: PatternSpec) -> list[str]:
     return out
 
 
+def calibrated_to(source: str, finding: int) -> bool:
+    """A parameter source saying it was "calibrated to pattern N" for this finding N."""
+    s = str(source).lower()
+    if "calibrated to pattern" not in s:
+        return False
+    named = s.split("calibrated to pattern", 1)[1].split(";")[0]
+    return str(finding) in re.findall(r"\d+", named)
+
+
 def honesty(spec: PatternSpec) -> list[dict[str, Any]]:
-    """Lever and control parameters of a pattern with their source, assumed or not."""
+    """Lever and control parameters of a pattern with their source, assumed or not, and whether
+    they were calibrated to this very pattern."""
     rows = []
     for role, names in (("lever", lever_parameters(spec)), ("control", list(spec.control))):
         for name in names:
@@ -665,9 +676,16 @@ def honesty(spec: PatternSpec) -> list[dict[str, Any]]:
                     "parameter": name,
                     "source": meta["source"],
                     "assumption": is_assumption(meta["source"]),
+                    "calibrated": calibrated_to(meta["source"], spec.finding),
                 }
             )
     return rows
+
+
+def pattern_role(spec: PatternSpec) -> str:
+    """``calibration`` when a lever or control parameter was calibrated to this pattern (the
+    pattern then shows what the model can do, not independent evidence), else ``validation``."""
+    return "calibration" if any(h["calibrated"] for h in honesty(spec)) else "validation"
 
 
 # --- the whole validation -----------------------------------------------------------------------
@@ -810,6 +828,7 @@ def validate_patterns(
             "control_share_year5": cshares.get(5, math.nan),
             "max_share_year3": spec.max_share_year3 if spec.kind == "timing" else math.nan,
             "max_share_year5": spec.max_share_year5 if spec.kind == "timing" else math.nan,
+            "role": pattern_role(spec),
         }
         if len(points):
             g = robust_df[robust_df["pattern"] == pid]

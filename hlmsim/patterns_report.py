@@ -262,9 +262,9 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
         "{k} of the {n} patterns have at least one assumed lever or control parameter.",
         "{k} des {n} patrons ont au moins un paramètre de levier ou de contrôle supposé.",
     ),
-    "circular_warning": (
-        "Warning: {list} is calibrated to the pattern it produces (circular).",
-        "Attention : {list} est calibré sur le patron qu'il produit (circulaire).",
+    "calibration_note": (
+        "Calibration target, not validation: {list}. Some of their lever or control parameters were set so that the pattern appears (their sources say “calibrated to pattern N”); reproducing them shows that the model can produce these patterns with mechanisms that also do other work, not independent evidence for those values. The other patterns were used to set no parameter: they are validation.",
+        "Cible de calibration, pas validation : {list}. Certains de leurs paramètres de levier ou de contrôle ont été fixés pour que le patron apparaisse (leur source dit « calibrated to pattern N ») ; les reproduire montre que le modèle peut les produire avec des mécanismes qui servent aussi ailleurs, pas une preuve indépendante de ces valeurs. Les autres patrons n'ont servi à fixer aucun paramètre : ils valident.",
     ),
     "none_assumed": ("none", "aucun"),
     "lever_params": ("Lever parameters", "Paramètres du levier"),
@@ -397,6 +397,7 @@ def patterns_table(result: PatternsResult, lang: str = "en") -> pd.DataFrame:
                 "control_share_year5": r["control_share_year5"],
                 "max_share_year3": r["max_share_year3"],
                 "max_share_year5": r["max_share_year5"],
+                "role": r["role"],
                 "robustness_points": r["robustness_points"],
                 "robustness_share": r["robustness_share"],
                 "robustness_significant_share": r["robustness_significant_share"],
@@ -691,21 +692,13 @@ def _honesty_items(spec: PatternSpec, lang: str) -> str:
         tags = ""
         if h["assumption"]:
             tags += f'<span class="tag">{_e(t("assumption_tag", lang))}</span>'
-        if _circular(h["source"], spec.finding):
+        if h["calibrated"]:
             tags += f'<span class="tag circular">{_e(t("circular_tag", lang))}</span>'
         role = t("role_lever" if h["role"] == "lever" else "role_control", lang)
         items.append(
             f"<li><code>{_e(h['parameter'])}</code> ({_e(role)}){tags}{_colon(lang)}{_e(h['source'])}</li>"
         )
     return f'<ul class="honesty">{"".join(items)}</ul>'
-
-
-def _circular(source: str, finding: int) -> bool:
-    s = source.lower()
-    return (
-        "calibrated to pattern" in s
-        and str(finding) in s.split("calibrated to pattern", 1)[1].split(";")[0]
-    )
 
 
 def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> str:
@@ -903,14 +896,14 @@ def honesty_section(result: PatternsResult, lang: str) -> str:
 
     rows = []
     k = 0
-    circular = []
+    calibration = []
     for pid, spec in result.specs.items():
         hon = honesty(spec)
         assumed = [h for h in hon if h["assumption"]]
         k += bool(assumed)
-        for h in hon:
-            if _circular(h["source"], spec.finding):
-                circular.append(f"{h['parameter']} ({pid})")
+        cal = [h["parameter"] for h in hon if h["calibrated"]]
+        if cal:
+            calibration.append(f"{pid} ({', '.join(cal)})")
 
         def cell(role: str, hon: list[dict[str, Any]] = hon) -> str:
             out = []
@@ -941,9 +934,9 @@ def honesty_section(result: PatternsResult, lang: str) -> str:
         f'<table class="honesty-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>',
         f'<p class="note">* {_e(t("assumption_tag", lang))} · {_e(t("honesty_count", lang, k=k, n=len(result.specs)))}</p>',
     ]
-    if circular:
+    if calibration:
         parts.append(
-            f'<p class="flag">{_e(t("circular_warning", lang, list=", ".join(circular)))}</p>'
+            f'<p class="flag">{_e(t("calibration_note", lang, list="; ".join(calibration)))}</p>'
         )
     return "".join(parts)
 

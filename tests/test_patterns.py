@@ -21,6 +21,7 @@ from hlmsim.patterns import (
     LOG_RATIO,
     PatternSpec,
     RobustFactor,
+    calibrated_to,
     honesty,
     is_assumption,
     is_robustness_parameter,
@@ -28,6 +29,7 @@ from hlmsim.patterns import (
     load_pattern,
     pattern_files,
     pattern_id,
+    pattern_role,
     robustness_design,
     robustness_factors,
     run_pattern,
@@ -196,6 +198,17 @@ def test_calibration_honesty_lists_lever_and_control_sources() -> None:
     levers = lever_parameters(_spec("p03"))
     assert {"network_present", "n_partners", "resource_pooling"} <= set(levers)
     assert "worker_fte" not in levers  # neither arrangement has a worker
+
+
+def test_a_pattern_whose_switch_was_calibrated_to_it_is_a_calibration_target() -> None:
+    src = "assumption, calibrated to pattern 15 (slow build-up)"
+    assert calibrated_to(src, 15) and not calibrated_to(src, 1) and not calibrated_to(src, 5)
+    assert not calibrated_to("study finding 15", 15)
+    roles = {pattern_id(f): pattern_role(load_pattern(f)) for f in pattern_files()}
+    assert roles.pop("p15") == "calibration"
+    assert set(roles.values()) == {"validation"}
+    cal = [h["parameter"] for h in honesty(_spec("p15")) if h["calibrated"]]
+    assert {"mutual_aid_contagion", "trust_gain_per_contact"} <= set(cal)
 
 
 # --- the command line ---------------------------------------------------------------------------
