@@ -97,6 +97,31 @@ def test_breaking_the_meeting_mechanism_breaks_pattern_11() -> None:
     assert not broken["reproduced"], broken
 
 
+def test_trust_in_the_worker_that_never_grows_breaks_pattern_14() -> None:
+    spec = _spec("p14")
+    intact = run_pattern(spec, replications=10, quick=True)
+    broken = run_pattern(
+        spec, replications=10, quick=True, overrides={"trust_gain_per_contact": 0.0}
+    )
+    assert intact["reproduced"], intact
+    # only the image gained from CIUSSS services met is left: under a fifth of the effect
+    assert abs(broken["effect"]) < CONTROL_SHRINK * intact["effect"], (broken, intact)
+
+
+def test_instant_build_up_breaks_pattern_15() -> None:
+    fast = {
+        "trust_gain_per_contact": 0.5,
+        "meeting_trust_gain": 0.5,
+        "meeting_understanding_gain": 0.5,
+        "mutual_aid_formation": 0.1,
+        "mutual_aid_contagion": 0.0,
+    }
+    r = run_pattern(_spec("p15"), replications=10, quick=True, overrides=fast)
+    assert r["effect_ci_high"] < 0, r  # the arrangement still lowers unmet needs...
+    assert not r["reproduced"], r  # ...but most of the gain comes early
+    assert r["share_by_year"][3] > _spec("p15").max_share_year3
+
+
 def test_breaking_mutual_aid_breaks_pattern_7() -> None:
     r = run_pattern(
         _spec("p07"), replications=10, quick=True, overrides={"mutual_aid_formation": 0.0}
