@@ -125,10 +125,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "{n} réplications appariées (lots de {batch})",
     },
     "plan_precision": {
-        "en": "batches of 10 until every key paired difference's 95% CI half-width is at most"
-        " {target} (at most {cap} replications)",
+        "en": "batches of 10 until every key paired difference's 95% CI half-width (time to"
+        " maturity excepted) is at most {target} (at most {cap} replications)",
         "fr": "lots de 10 jusqu'à ce que la demi-largeur de l'IC à 95 % de chaque écart"
-        " apparié clé soit d'au plus {target} (au plus {cap} réplications)",
+        " apparié clé (délai de maturité excepté) soit d'au plus {target} (au plus {cap}"
+        " réplications)",
     },
     "precision_met": {
         "en": "precision {target} reached after {n} replications",
@@ -218,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="X",
         help="instead of --replications: add batches until the 95%% CI half-width of every key"
-        " paired difference is at most X (in each outcome's unit; 5%% for relative), at most"
+        " paired difference (time to maturity excepted) is at most X (in each outcome's unit;"
+        " 5%% for relative), at most"
         f" {MAX_REPLICATIONS} replications",
     )
     p_cmp.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")

@@ -61,8 +61,8 @@ KEY_OUTCOMES: dict[str, int] = {
     "time_to_maturity": 0,
 }
 MATURITY = {
-    "en": "Time to maturity (needs met)",
-    "fr": "Délai de maturité (besoins répondus)",
+    "en": "Time to maturity (unmet needs)",
+    "fr": "Délai de maturité (besoins non répondus)",
 }
 
 
@@ -165,16 +165,21 @@ def batch_seeds(seed: int, n_batches: int) -> list[int]:
 
 
 def maturity_month(series: np.ndarray, share: float = 0.9) -> float:
-    """First month at which the 12-month moving mean reaches ``share`` of the final-year mean."""
+    """First month at which the 12-month moving mean has covered ``share`` of its change from
+    the first year (months 1-12) to the final year: month 12 for a series that does not change;
+    NaN for a series shorter than a year or with missing values."""
     x = np.asarray(series, dtype=float)
     if len(x) < 12:
         return float("nan")
-    final = x[-12:].mean()
-    if not np.isfinite(final) or final <= 0:
-        return float("nan")
     rolling = np.convolve(x, np.ones(12) / 12, mode="valid")  # rolling[i] ends at month i + 12
-    hit = np.flatnonzero(rolling >= share * final * (1 - 1e-12))  # rounding in the sums
-    return float(hit[0] + 12) if len(hit) else float("nan")
+    if not np.isfinite(rolling).all():
+        return float("nan")
+    start, change = rolling[0], rolling[-1] - rolling[0]
+    if abs(change) <= 1e-9 * max(1.0, abs(start)):
+        return 12.0
+    covered = (rolling - start) / change
+    hit = np.flatnonzero(covered >= share * (1 - 1e-12))  # rounding in the sums
+    return float(hit[0] + 12)
 
 
 def final_values(ts: pd.DataFrame) -> dict[str, float]:
@@ -195,7 +200,7 @@ def final_values(ts: pd.DataFrame) -> dict[str, float]:
     closed = out["needs_met"] + float(last["needs_abandoned"].sum())
     out["needs_met_share"] = out["needs_met"] / closed if closed else math.nan
     out["cost_per_need_met"] = out["cost"] / out["needs_met"] if out["needs_met"] else math.nan
-    out["time_to_maturity"] = maturity_month(ts["needs_met"].to_numpy(dtype=float))
+    out["time_to_maturity"] = maturity_month(ts["needs_unmet"].to_numpy(dtype=float))
     return {k: out[k] for k in KEY_OUTCOMES}
 
 
@@ -308,10 +313,12 @@ def parse_precision(text: str | float | None) -> tuple[float, bool] | None:
 
 
 def precision_met(differences: pd.DataFrame, target: tuple[float, bool]) -> bool:
-    """True when every key paired difference's CI half-width is within the target."""
+    """True when every key paired difference's CI half-width is within the target; descriptive
+    outcomes (neither better nor worse: the time to maturity) are not effects and do not count."""
     value, relative = target
     col = "relative_half_width" if relative else "half_width"
-    hw = differences[col].to_numpy(dtype=float)
+    effects = differences[differences["outcome"].map(lambda o: KEY_OUTCOMES.get(o, 1) != 0)]
+    hw = effects[col].to_numpy(dtype=float)
     if len(hw) == 0:
         return True
     hw = np.where(np.isnan(hw), 0.0, hw)  # outcomes undefined in both arms cannot improve

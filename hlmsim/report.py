@@ -113,8 +113,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "month": ("Month", "Mois"),
     "final_caption": (
-        "Final year: months {a}–{b}. Flows (needs met, cost) are summed over the year, levels are averaged over its months. Each cell: mean, and below it the 95% confidence interval of the mean (t distribution, {n} replications). ↑: higher is better; ↓: lower is better. Time to maturity: the first month at which the 12-month moving average of needs met reaches 90% of its final-year level (month 12 at the earliest); descriptive, neither better nor worse: an arrangement that changes nothing matures at once.",
-        "Dernière année : mois {a} à {b}. Les flux (besoins répondus, coût) sont additionnés sur l'année, les niveaux sont la moyenne de ses mois. Chaque case : moyenne et, dessous, son intervalle de confiance à 95 % (loi de Student, {n} réplications). ↑ : plus haut est mieux ; ↓ : plus bas est mieux. Délai de maturité : premier mois où la moyenne mobile sur 12 mois des besoins répondus atteint 90 % de son niveau de la dernière année (au plus tôt le mois 12) ; descriptif, ni mieux ni moins bien : un arrangement qui ne change rien est mûr d'emblée.",
+        "Final year: months {a}–{b}. Flows (needs met, cost) are summed over the year, levels are averaged over its months. Each cell: mean, and below it the 95% confidence interval of the mean (t distribution, {n} replications). ↑: higher is better; ↓: lower is better. Time to maturity: the first month at which the 12-month moving average of unmet needs has covered 90% of its change from the first year to the final year (month 12 at the earliest); descriptive, neither better nor worse: an arrangement that changes nothing matures at once.",
+        "Dernière année : mois {a} à {b}. Les flux (besoins répondus, coût) sont additionnés sur l'année, les niveaux sont la moyenne de ses mois. Chaque case : moyenne et, dessous, son intervalle de confiance à 95 % (loi de Student, {n} réplications). ↑ : plus haut est mieux ; ↓ : plus bas est mieux. Délai de maturité : premier mois où la moyenne mobile sur 12 mois des besoins non répondus a parcouru 90 % de son changement entre la première et la dernière année (au plus tôt le mois 12) ; descriptif, ni mieux ni moins bien : un arrangement qui ne change rien est mûr d'emblée.",
     ),
     "outcome": ("Outcome", "Résultat"),
     "unit": ("Unit", "Unité"),
@@ -205,12 +205,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "unknown": ("unknown", "inconnu"),
     "none": ("none (fixed number of replications)", "aucune (nombre fixe de réplications)"),
     "precision_met": (
-        "95% CI half-width of every key paired difference ≤ {target}: met after {n} replications",
-        "demi-largeur de l'IC à 95 % de chaque écart apparié clé ≤ {target} : atteinte après {n} réplications",
+        "95% CI half-width of every key paired difference (time to maturity excepted) ≤ {target}: met after {n} replications",
+        "demi-largeur de l'IC à 95 % de chaque écart apparié clé (délai de maturité excepté) ≤ {target} : atteinte après {n} réplications",
     ),
     "precision_not_met": (
-        "95% CI half-width of every key paired difference ≤ {target}: not met at the cap of {cap} replications",
-        "demi-largeur de l'IC à 95 % de chaque écart apparié clé ≤ {target} : non atteinte au plafond de {cap} réplications",
+        "95% CI half-width of every key paired difference (time to maturity excepted) ≤ {target}: not met at the cap of {cap} replications",
+        "demi-largeur de l'IC à 95 % de chaque écart apparié clé (délai de maturité excepté) ≤ {target} : non atteinte au plafond de {cap} réplications",
     ),
     "relative": ("of the larger of the two means", "de la plus grande des deux moyennes"),
     "footer": (
@@ -245,8 +245,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Cet arrangement ne coûte rien dans le modèle (ni intervenant·e ni temps d'organisation)",
     ),
     "p_maturity": (
-        "Its results take time: needs met reach 90% of their final level after about {t} months ({y}; 95% confidence interval {lo} to {hi} months).",
-        "Ses résultats prennent du temps : les besoins répondus atteignent 90 % de leur niveau final après environ {t} mois ({y} ; intervalle de confiance à 95 % : {lo} à {hi} mois).",
+        "Its results take time: unmet needs cover 90% of their change from the first to the final year after about {t} months ({y}; 95% confidence interval {lo} to {hi} months).",
+        "Ses résultats prennent du temps : les besoins non répondus parcourent 90 % de leur changement entre la première et la dernière année après environ {t} mois ({y} ; intervalle de confiance à 95 % : {lo} à {hi} mois).",
     ),
     "p_wins": (
         "It met more needs than {ref} in {k} of the {n} paired replications.",
