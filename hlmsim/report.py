@@ -240,6 +240,10 @@ TEXT: dict[str, tuple[str, str]] = {
         ", or {icer} per extra need met compared with {ref}",
         ", ou {icer} par besoin supplémentaire répondu par rapport à {ref}",
     ),
+    "p_unmet": (
+        "Counting the needs that prevention averts as well as those met, {low} leaves the fewest needs unmet: about {m} open needs on average in the final year, {d} fewer than {ref} (95% confidence interval {lo} to {hi}).",
+        "En comptant les besoins que la prévention évite autant que ceux répondus, l'arrangement {low} laisse le moins de besoins non répondus : environ {m} besoins ouverts en moyenne durant la dernière année, soit {d} de moins que {ref} (intervalle de confiance à 95 % : {lo} à {hi}).",
+    ),
     "p_free": (
         "It has no cost in the model (no worker, no organiser time)",
         "Cet arrangement ne coûte rien dans le modèle (ni intervenant·e ni temps d'organisation)",
@@ -811,6 +815,21 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
                 lo=fmt_num(lo2, 0, lang),
                 hi=fmt_num(hi2, 0, lang),
                 verdict=t("p_clear" if _finite(lo2) and lo2 > 0 else "p_unclear", lang),
+            )
+        )
+    low = min(result.arrangements, key=lambda a: np.nan_to_num(mean(a, "needs_unmet"), nan=1e18))
+    if low != ref:
+        um, ulo, uhi, _ = mean_ci(-_paired(result.finals, low, ref, "needs_unmet"))
+        out.append(
+            t(
+                "p_unmet",
+                lang,
+                low=lab[low],
+                m=fmt_num(mean(low, "needs_unmet"), 0, lang),
+                d=fmt_num(um, 0, lang),
+                ref=lab[ref],
+                lo=fmt_num(ulo, 0, lang),
+                hi=fmt_num(uhi, 0, lang),
             )
         )
     out.append(t("p_caveat", lang, n=n))

@@ -149,6 +149,10 @@ def test_plain_language_summary(result: CompareResult, written: dict[str, Path])
     assert "per need met" in text and "95% confidence interval" in text
     assert f"in {result.replications} of the {result.replications} paired" in text
     assert "not a forecast" in text
+    # unmet needs also count what prevention averts: the arrangement leaving the fewest
+    low = min(result.arrangements, key=lambda a: s.loc[(a, "needs_unmet"), "mean"])
+    unmet = fmt_num(s.loc[(low, "needs_unmet"), "mean"], 0, "en")
+    assert f"{LABELS[low][0]} leaves the fewest needs unmet: about {unmet} open needs" in text
     fr = summary_text(result, "fr")
     assert fr.startswith("Selon les hypothèses du modèle, ") and LABELS[best][1] in fr
     assert "réplications appariées" in fr
