@@ -71,10 +71,11 @@ LOG_RATIO = 4.0
 
 
 class Setting(Strict):
-    """One setting of a lever: an arrangement and/or parameter values."""
+    """One setting of a lever: an arrangement, parameter values and/or scheduled events."""
 
     arrangement: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    events: list[EventSpec] = Field(default_factory=list)
 
 
 class PatternSpec(Strict):
@@ -83,7 +84,7 @@ class PatternSpec(Strict):
     finding: int = Field(ge=1, le=15)
     title_en: str
     title_fr: str
-    kind: Literal["contrast", "interaction", "timing"] = "contrast"
+    kind: Literal["contrast", "interaction", "timing", "dose", "event"] = "contrast"
     scenario: str = "default"
     arrangement: str = "ciusss_social_worker"
     months: int = Field(120, ge=24, le=600)
@@ -94,11 +95,14 @@ class PatternSpec(Strict):
     high: Setting
     factor_b_low: Setting | None = None
     factor_b_high: Setting | None = None
+    middle: Setting | None = None
     outcome: str
     direction: Literal["increase", "decrease"]
+    also: dict[str, Literal["increase", "decrease"]] = Field(default_factory=dict)
     control: dict[str, Any]
     max_share_year3: float = Field(0.6, gt=0, le=1)
     max_share_year5: float = Field(0.8, gt=0, le=1)
+    min_left_year1: float = Field(0.25, ge=0, le=1)
     lever_en: str
     lever_fr: str
 
@@ -130,11 +134,25 @@ def load_pattern(path: str | Path) -> PatternSpec:
                 raise InputError(f"unknown parameter{hint}", source=str(p), key=f"{where}.{k}")
     if spec.outcome not in OUTCOMES:
         raise InputError("unknown outcome", source=str(p), key="outcome")
-    for s in (spec.low, spec.high, spec.factor_b_low, spec.factor_b_high):
+    for name in spec.also:
+        if name not in OUTCOMES:
+            raise InputError("unknown outcome", source=str(p), key=f"also.{name}")
+    for s in (spec.low, spec.high, spec.factor_b_low, spec.factor_b_high, spec.middle):
         if s is not None and s.arrangement is not None and s.arrangement not in ARRANGEMENTS:
             raise InputError(f"unknown arrangement '{s.arrangement}'", source=str(p))
     if spec.kind == "interaction" and (spec.factor_b_low is None or spec.factor_b_high is None):
         raise InputError("an interaction needs factor_b_low and factor_b_high", source=str(p))
+    if spec.kind == "dose" and spec.middle is None:
+        raise InputError("a dose pattern needs a middle setting", source=str(p), key="middle")
+    if spec.kind == "event" and (not spec.high.events or spec.low.events):
+        raise InputError(
+            "an event pattern schedules its events in the high setting only",
+            source=str(p),
+            key="high",
+        )
+    horizon = min(spec.months, spec.quick_months or spec.months)
+    if spec.kind == "event" and event_month(spec) + 24 > horizon:
+        raise InputError("the event must come at least 24 months before the horizon", source=str(p))
     for arm in _arms(spec).values():  # every arm must be a valid scenario
         try:
             _scenario(spec, arm, control=True)
@@ -150,7 +168,7 @@ def _param_sets(spec: PatternSpec) -> list[tuple[str, dict[str, Any]]]:
         ("low.params", spec.low.params),
         ("high.params", spec.high.params),
     ]
-    for name in ("factor_b_low", "factor_b_high"):
+    for name in ("factor_b_low", "factor_b_high", "middle"):
         s = getattr(spec, name)
         if s is not None:
             out.append((f"{name}.params", s.params))
@@ -166,11 +184,14 @@ def _arms(spec: PatternSpec) -> dict[str, tuple[Setting, ...]]:
             "01": (spec.low, bh),
             "11": (spec.high, bh),
         }
+    if spec.kind == "dose":
+        return {"low": (spec.low,), "mid": (spec.middle,), "high": (spec.high,)}
     return {"low": (spec.low,), "high": (spec.high,)}
 
 
 def arm_names(spec: PatternSpec) -> list[str]:
-    """The arms of a pattern: ``low``, ``high``; or ``00``, ``10``, ``01``, ``11`` (A, B)."""
+    """The arms of a pattern: ``low``, ``high``; ``low``, ``mid``, ``high`` (dose); or ``00``,
+    ``10``, ``01``, ``11`` (A, B)."""
     return list(_arms(spec))
 
 
@@ -203,27 +224,51 @@ def _scenario(
     data = set_arrangement(data, arrangement)
     data["params"] = {**data["params"], **params}
     data["months"] = months or spec.months
-    data["events"] = [e.model_dump() for e in spec.events]
+    events = list(spec.events) + [e for s in arm if s is not None for e in s.events]
+    data["events"] = [e.model_dump() for e in events]
     return validate(data)
 
 
-def _series(scen: Scenario, seeds: list[int], outcome: str) -> np.ndarray:
-    """(replications, months) overall series of ``outcome`` for one arm."""
-    return np.vstack([_simulate(scen, s, BATCH, outcome) for s in seeds])
+def outcomes_of(spec: PatternSpec) -> tuple[str, ...]:
+    """The outcomes a pattern records: its outcome first, then its secondary ones (``also``)."""
+    return (spec.outcome, *[o for o in spec.also if o != spec.outcome])
 
 
-def _simulate(scen: Scenario, seed: int, replicates: int, outcome: str) -> np.ndarray:
-    """(replicates, months) overall series of ``outcome`` of one model run."""
+def _simulate(scen: Scenario, seed: int, replicates: int, outcomes: tuple[str, ...]) -> np.ndarray:
+    """(outcomes, replicates, months) overall series of ``outcomes`` of one model run."""
     model = HLMModel(scen, seed=seed, agents=False, replicates=replicates).run()
     ts = model.timeseries(per_milieu=False)
     if "replicate" not in ts.columns:
-        return ts.sort_values("month")[outcome].to_numpy(dtype=float)[None, :]
-    return ts.pivot(index="replicate", columns="month", values=outcome).to_numpy(dtype=float)
+        ts = ts.assign(replicate=0)
+    return np.stack(
+        [
+            ts.pivot(index="replicate", columns="month", values=o).to_numpy(dtype=float)
+            for o in outcomes
+        ]
+    )
 
 
 def _final(series: np.ndarray, outcome: str) -> np.ndarray:
     last = series[:, -12:]
     return last.sum(axis=1) if OUTCOMES[outcome].final == "sum" else last.mean(axis=1)
+
+
+def event_month(spec: PatternSpec) -> int:
+    """The month of an event pattern's first event (it takes effect in that month's step)."""
+    return min(e.month for e in spec.high.events)
+
+
+#: An event pattern's windows, in months after the event month: the dip (the event's month and
+#: the two after) and the same three months a year later.
+DIP_MONTHS, YEAR_LATER = 3, 12
+
+
+def _event_gap(spec: PatternSpec, ys: dict[str, np.ndarray], after: int) -> np.ndarray:
+    """Per replication, the mean gap high - low over the 3 months starting ``after`` months after
+    the event month."""
+    start = event_month(spec) - 1 + after
+    gap = ys["high"][:, start : start + DIP_MONTHS] - ys["low"][:, start : start + DIP_MONTHS]
+    return gap.mean(axis=1)
 
 
 def _effect(spec: PatternSpec, finals: dict[str, np.ndarray]) -> np.ndarray:
@@ -243,6 +288,23 @@ def gain_shares(gain: np.ndarray) -> dict[int, float]:
     return out
 
 
+def event_left(spec: PatternSpec, ys: dict[str, np.ndarray]) -> dict[str, float]:
+    """Share of an event's dip still there a year later and in the final year (mean gaps)."""
+    dip = float(np.mean(_event_gap(spec, ys, 0)))
+    later = float(np.mean(_event_gap(spec, ys, YEAR_LATER)))
+    final = float(np.mean(ys["high"][:, -12:] - ys["low"][:, -12:]))
+    if not dip:
+        return {"year1": math.nan, "final": math.nan}
+    return {"year1": later / dip, "final": final / dip}
+
+
+def recovers_slowly(spec: PatternSpec, left: dict[str, float]) -> bool:
+    """A dip that recovers slowly: at least ``min_left_year1`` of it is left a year later, and
+    less is left in the final year than a year after the event."""
+    y1, fin = left.get("year1", math.nan), left.get("final", math.nan)
+    return bool(y1 >= spec.min_left_year1 and fin < y1)
+
+
 def late_enough(spec: PatternSpec, shares: dict[int, float]) -> bool:
     """A timing pattern's delay: the shares of the final-year gain reached in years 3 and 5 are
     at most their thresholds (a missing year counts as reached in full)."""
@@ -260,11 +322,11 @@ class _Task:
     scenario: Scenario
     seed: int
     replicates: int
-    outcome: str
+    outcomes: tuple[str, ...]
 
 
 def _run_task(task: _Task) -> tuple[tuple[Any, ...], np.ndarray]:
-    return task.key, _simulate(task.scenario, task.seed, task.replicates, task.outcome)
+    return task.key, _simulate(task.scenario, task.seed, task.replicates, task.outcomes)
 
 
 def _execute(
@@ -325,7 +387,8 @@ def _main_tasks(
         for name, arm in _arms(spec).items():
             scen = _scenario(spec, arm, control, months, overrides=overrides)
             for b, s in enumerate(seeds):
-                tasks.append(_Task(("main", pid, control, name, b), scen, s, BATCH, spec.outcome))
+                key = ("main", pid, control, name, b)
+                tasks.append(_Task(key, scen, s, BATCH, outcomes_of(spec)))
     return tasks
 
 
@@ -345,12 +408,20 @@ def _assemble(
     }
     shares: dict[bool, dict[int, float]] = {}
     curves: dict[bool, dict[str, np.ndarray]] = {}
+    sign = 1 if spec.direction == "increase" else -1
+    outcomes = outcomes_of(spec)
     for control in (False, True):
-        ys = {
-            name: np.vstack([results[("main", pid, control, name, b)] for b in range(n_batches)])
+        stacked = {
+            name: np.concatenate(
+                [results[("main", pid, control, name, b)] for b in range(n_batches)], axis=1
+            )
             for name in _arms(spec)
         }
-        eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
+        ys = {k: v[0] for k, v in stacked.items()}  # the pattern's outcome
+        finals = {k: _final(v, spec.outcome) for k, v in ys.items()}
+        eff = _event_gap(spec, ys, 0) if spec.kind == "event" else _effect(spec, finals)
+        if spec.kind == "event":
+            result[f"{'control' if control else 'effect'}_left"] = event_left(spec, ys)
         m, lo, hi, _ = mean_ci(eff)
         key = "control" if control else "effect"
         result[key] = m
@@ -358,6 +429,32 @@ def _assemble(
         curves[control] = {k: v.mean(axis=0) for k, v in ys.items()}
         if spec.kind == "timing":
             shares[control] = gain_shares(curves[control]["high"] - curves[control]["low"])
+        if spec.kind == "dose":
+            # diminishing returns: the second step of the lever adds less than the first
+            steps = (finals["high"] - finals["mid"]) - (finals["mid"] - finals["low"])
+            cm, clo, chi, _ = mean_ci(sign * steps)
+            result[f"{key}_concavity"] = cm
+            result[f"{key}_concavity_ci_low"], result[f"{key}_concavity_ci_high"] = clo, chi
+            result[f"{key}_steps"] = (
+                float(np.mean(finals["mid"] - finals["low"])),
+                float(np.mean(finals["high"] - finals["mid"])),
+            )
+        if not control:
+            also = {}
+            for j, name in enumerate(outcomes[1:], start=1):
+                e = _effect(spec, {k: _final(v[j], name) for k, v in stacked.items()})
+                am, alo, ahi, _ = mean_ci(e)
+                want = spec.also[name]
+                ok = bool(alo > 0) if want == "increase" else bool(ahi < 0)
+                also[name] = {
+                    "direction": want,
+                    "effect": am,
+                    "ci_low": alo,
+                    "ci_high": ahi,
+                    "reproduced": ok,
+                    "curves": {k: v[j].mean(axis=0) for k, v in stacked.items()},
+                }
+            result["also"] = also
     if spec.direction == "increase":
         reproduced = bool(result["effect_ci_low"] > 0)
     else:
@@ -365,16 +462,22 @@ def _assemble(
     # the control removes the effect when no effect in the expected direction is left: its CI
     # includes zero, or it is less than a fifth of the pattern's effect in that direction
     # (a reversed effect, e.g. antagonism where the pattern is a synergy, counts as removed)
-    sign = 1 if spec.direction == "increase" else -1
     removed = bool(
         (result["control_ci_low"] <= 0 <= result["control_ci_high"])
         or (sign * result["control"] < CONTROL_SHRINK * abs(result["effect"]))
     )
+    # every secondary outcome must move its expected way too
+    reproduced = reproduced and all(a["reproduced"] for a in result["also"].values())
+    if spec.kind == "dose":
+        # returns diminish: sign x (second step - first step) < 0, its CI excluding zero
+        reproduced = reproduced and bool(result["effect_concavity_ci_high"] < 0)
     if spec.kind == "timing":
         result["share_by_year"] = shares[False]
         result["control_share_by_year"] = shares[True]
         reproduced = reproduced and late_enough(spec, shares[False])
         removed = not late_enough(spec, shares[True])
+    if spec.kind == "event":
+        reproduced = reproduced and recovers_slowly(spec, result["effect_left"])
     result["reproduced"] = reproduced
     result["control_removes"] = removed
     result["curves"] = curves[False]
@@ -565,12 +668,18 @@ def _robust_tasks(
     s = robustness_seed(seed)
     tasks = []
     for i, row in enumerate(values.to_dict("records")):
-        for name, arm in _arms(spec).items():
+        for name, arm in _robust_arms(spec).items():
             scen = _scenario(spec, arm, False, months, point=row, overrides=overrides)
             tasks.append(
-                _Task(("robust", pid, i, name), scen, s, ROBUSTNESS_REPLICATES, spec.outcome)
+                _Task(("robust", pid, i, name), scen, s, ROBUSTNESS_REPLICATES, (spec.outcome,))
             )
     return tasks
+
+
+def _robust_arms(spec: PatternSpec) -> dict[str, tuple[Setting, ...]]:
+    """The arms the robustness check runs: those its direction needs (a dose pattern's middle
+    setting only serves the diminishing returns, checked at the default values)."""
+    return {k: v for k, v in _arms(spec).items() if k != "mid"}
 
 
 def _fixed_params(spec: PatternSpec, overrides: dict[str, Any] | None) -> set[str]:
@@ -592,11 +701,19 @@ def _assemble_robust(
     rows = []
     sign = 1 if spec.direction == "increase" else -1
     for i in range(n_points):
-        ys = {name: results[("robust", pid, i, name)] for name in _arms(spec)}
-        eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
+        ys = {name: results[("robust", pid, i, name)][0] for name in _robust_arms(spec)}
+        if spec.kind == "event":
+            eff = _event_gap(spec, ys, 0)
+        else:
+            eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
         m, lo, hi, _ = mean_ci(eff)
         holds = bool(sign * m > 0)
-        significant = bool(lo > 0) if sign > 0 else bool(hi < 0)
+        if spec.kind == "event":
+            slow = recovers_slowly(spec, event_left(spec, ys))
+            holds, significant_ok = holds and slow, slow
+        else:
+            significant_ok = True
+        significant = (bool(lo > 0) if sign > 0 else bool(hi < 0)) and significant_ok
         share3 = math.nan
         if spec.kind == "timing":
             shares = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0))
@@ -829,6 +946,16 @@ def validate_patterns(
             "max_share_year3": spec.max_share_year3 if spec.kind == "timing" else math.nan,
             "max_share_year5": spec.max_share_year5 if spec.kind == "timing" else math.nan,
             "role": pattern_role(spec),
+            "left_year1": r.get("effect_left", {}).get("year1", math.nan),
+            "left_final": r.get("effect_left", {}).get("final", math.nan),
+            "concavity": r.get("effect_concavity", math.nan),
+            "concavity_ci_low": r.get("effect_concavity_ci_low", math.nan),
+            "concavity_ci_high": r.get("effect_concavity_ci_high", math.nan),
+            "also": "; ".join(
+                f"{name} {a['effect']:+.4g} [{a['ci_low']:+.4g}, {a['ci_high']:+.4g}]"
+                f" {'ok' if a['reproduced'] else 'not reproduced'}"
+                for name, a in r.get("also", {}).items()
+            ),
         }
         if len(points):
             g = robust_df[robust_df["pattern"] == pid]

@@ -55,9 +55,10 @@ PATTERN_FILES = frozenset(
     {"report.html", "patterns.csv", "robustness.csv", "metadata.json", "figures"}
 )
 ROBUSTNESS_FIGURE = "robustness.png"
-#: Okabe & Ito colours of the arms: low / high, and the four arms of the 2x2.
+#: Okabe & Ito colours of the arms: low / (middle) / high, and the four arms of the 2x2.
 ARM_COLOURS: dict[str, str] = {
     "low": "#E69F00",
+    "mid": "#CC79A7",
     "high": "#0072B2",
     "00": "#777777",
     "10": "#E69F00",
@@ -152,6 +153,16 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
     "file": ("File", "Fichier"),
     "horizon": ("Horizon", "Horizon"),
     "months_n": ("{n} months", "{n} mois"),
+    "dose_line": (
+        "Diminishing returns: the first step of the lever adds {s1} {unit}, the second {s2} (second minus first, in the expected direction: {c}, 95% CI {lo} to {hi}): {verdict}.",
+        "Rendements décroissants : le premier pas du levier ajoute {s1} {unit}, le second {s2} (second moins premier, dans le sens attendu : {c}, IC 95 % : {lo} à {hi}) : {verdict}.",
+    ),
+    "dose_yes": ("returns diminish", "les rendements décroissent"),
+    "dose_no": ("returns do not diminish", "les rendements ne décroissent pas"),
+    "also_line": (
+        "Also expected, {label} ({dir}): {m} {unit} (95% CI {lo} to {hi}), {verdict}.",
+        "Attendu aussi, {label} ({dir}) : {m} {unit} (IC 95 % : {lo} à {hi}), {verdict}.",
+    ),
     "effect_line": (
         'Effect in the final year (months {a}): <strong>{m}</strong> {unit} (95% CI {lo} to {hi}); expected: {dir}. Verdict: <strong class="{cls}">{verdict}</strong>.',
         'Effet la dernière année (mois {a}) : <strong>{m}</strong> {unit} (IC 95 % : {lo} à {hi}) ; attendu : {dir}. Verdict : <strong class="{cls}">{verdict}</strong>.',
@@ -210,6 +221,17 @@ _OWN_TEXT: dict[str, tuple[str, str]] = {
         " Les flux sont une moyenne mobile sur 12 mois.",
     ),
     "ma": ("12-month moving average", "moyenne mobile sur 12 mois"),
+    "fig_caption_event": (
+        "Gap between the run with the event and the run without it, month by month (mean over {n} paired replications), as it is (solid) and with the mechanism switched off (the control, dashed). Dotted lines: the event's month and a year later, with the share of the dip left then.",
+        "Écart entre la simulation avec l'événement et celle sans, mois par mois (moyenne sur {n} réplications appariées), tel quel (trait plein) et mécanisme coupé (le contrôle, tirets). Pointillés : le mois de l'événement et un an plus tard, avec la part de la chute qui reste alors.",
+    ),
+    "event_line": (
+        "Dip after the event (months {a}): <strong>{m}</strong> {unit} (95% CI {lo} to {hi}); expected: {dir}. A year later {y1} of the dip is left (at least {min} expected: a slow recovery), in the final year {fin}. Verdict: <strong class=\"{cls}\">{verdict}</strong>.",
+        "Chute après l'événement (mois {a}) : <strong>{m}</strong> {unit} (IC 95 % : {lo} à {hi}) ; attendu : {dir}. Un an plus tard il reste {y1} de la chute (au moins {min} attendu : une reprise lente), la dernière année {fin}. Verdict : <strong class=\"{cls}\">{verdict}</strong>.",
+    ),
+    "gap": ("Gap with the event", "Écart avec l'événement"),
+    "event_month": ("event", "événement"),
+    "year_later": ("a year later", "un an plus tard"),
     "gain_increase": ("Gain", "Gain"),
     "gain_decrease": ("Reduction", "Réduction"),
     "control_dashed": ("dashed: mechanism switched off", "tirets : mécanisme coupé"),
@@ -398,6 +420,12 @@ def patterns_table(result: PatternsResult, lang: str = "en") -> pd.DataFrame:
                 "max_share_year3": r["max_share_year3"],
                 "max_share_year5": r["max_share_year5"],
                 "role": r["role"],
+                "left_year1": r["left_year1"],
+                "left_final": r["left_final"],
+                "concavity": r["concavity"],
+                "concavity_ci_low": r["concavity_ci_low"],
+                "concavity_ci_high": r["concavity_ci_high"],
+                "also": r["also"],
                 "robustness_points": r["robustness_points"],
                 "robustness_share": r["robustness_share"],
                 "robustness_significant_share": r["robustness_significant_share"],
@@ -434,7 +462,8 @@ def arm_label(spec: PatternSpec, arm: str, lang: str) -> str:
     """A legend label for an arm: its arrangement and/or parameter settings; A/B for a 2x2."""
     if spec.kind == "interaction":
         return t(f"arm_{arm}", lang)
-    s = spec.low if arm == "low" else spec.high
+    s = {"low": spec.low, "mid": spec.middle, "high": spec.high}[arm]
+    assert s is not None
     parts = []
     if s.arrangement:
         parts.append(arrangement_label(s.arrangement, lang))
@@ -456,7 +485,44 @@ def figure_pattern(result: PatternsResult, pid: str, lang: str) -> bytes:
         fig = _new_figure(8.2, 4.1)
         ax = fig.subplots()
         horizon = len(next(iter(r["curves"].values())))
-        if spec.kind == "timing":
+        if spec.kind == "event":
+            from .patterns import YEAR_LATER, event_month
+
+            for curves, style, label in (
+                (r["curves"], "-", t("as_is", lang)),
+                (r["control_curves"], "--", t("control_dashed", lang)),
+            ):
+                gap = curves["high"] - curves["low"]
+                ax.plot(
+                    np.arange(1, len(gap) + 1),
+                    gap * scale,
+                    color=GOOD,
+                    linestyle=style,
+                    linewidth=2,
+                    label=label,
+                )
+            em = event_month(spec)
+            left = r.get("effect_left", {})
+            for month, text in (
+                (em, t("event_month", lang)),
+                (em + YEAR_LATER, t("year_later", lang) + f"\n{fmt_pct(left.get('year1'), lang)}"),
+            ):
+                ax.axvline(month, color="#888888", linestyle=":", linewidth=1)
+                ax.annotate(
+                    text,
+                    (month, 0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                    ha="left",
+                    va="bottom",
+                    fontsize=8.5,
+                    color="#444444",
+                )
+            ax.axhline(0, color="#444444", linewidth=0.8)
+            ylabel = f"{t('gap', lang)}, {_series_unit(name, lang)}"
+            fig.legend(loc="outside lower center", ncol=2, frameon=False)
+        elif spec.kind == "timing":
             sign = 1.0 if spec.direction == "increase" else -1.0
             for curves, style, label in (
                 (r["curves"], "-", t("as_is", lang)),
@@ -701,6 +767,49 @@ def _honesty_items(spec: PatternSpec, lang: str) -> str:
     return f'<ul class="honesty">{"".join(items)}</ul>'
 
 
+def _secondary_lines(spec: PatternSpec, r: dict[str, Any], lang: str) -> str:
+    """Sentences on a dose pattern's diminishing returns and on the secondary outcomes."""
+    out = []
+    if spec.kind == "dose":
+        name = spec.outcome
+        s1, s2 = r["effect_steps"]
+        c, cci = _effect_text(
+            name, r["effect_concavity"], r["effect_concavity_ci_low"], r["effect_concavity_ci_high"], lang
+        )
+        clo, chi = cci.split(" à " if lang == "fr" else " to ")
+        ok = bool(r["effect_concavity_ci_high"] < 0)
+        out.append(
+            t(
+                "dose_line",
+                lang,
+                s1=_e(_effect_text(name, s1, s1, s1, lang)[0]),
+                s2=_e(_effect_text(name, s2, s2, s2, lang)[0]),
+                unit=_e(display_unit(name, lang, True)),
+                c=_e(c),
+                lo=_e(clo),
+                hi=_e(chi),
+                verdict=_e(t("dose_yes" if ok else "dose_no", lang)),
+            )
+        )
+    for name, a in r.get("also", {}).items():
+        m, ci = _effect_text(name, a["effect"], a["ci_low"], a["ci_high"], lang)
+        lo, hi = ci.split(" à " if lang == "fr" else " to ")
+        out.append(
+            t(
+                "also_line",
+                lang,
+                label=_e(outcome_label(name, lang)),
+                dir=_e(t(a["direction"], lang)),
+                m=_e(m),
+                unit=_e(display_unit(name, lang, True)),
+                lo=_e(lo),
+                hi=_e(hi),
+                verdict=_e(_verdict(a["reproduced"], lang).lower()),
+            )
+        )
+    return " ".join(out) + (" " if out else "")
+
+
 def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> str:
     spec, r = result.specs[pid], result.results[pid]
     row = result.table.set_index("pattern").loc[pid]
@@ -722,7 +831,9 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
         f"<dt>{_e(t('file', lang))}</dt><dd><code>experiments/patterns/{_e(result.files[pid])}</code></dd></dl>"
     )
     parts = [dl]
-    if spec.kind == "timing":
+    if spec.kind == "event":
+        caption = t("fig_caption_event", lang, n=r["replications"])
+    elif spec.kind == "timing":
         caption = t("fig_caption_timing", lang, n=r["replications"])
     else:
         flow = OUTCOMES[name].final == "sum"
@@ -732,9 +843,27 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
     parts.append(
         f"<figure>{_img(png, t('fig_alt', lang))}<figcaption>{_e(caption)}</figcaption></figure>"
     )
-    parts.append(
-        "<p>"
-        + t(
+    if spec.kind == "event":
+        from .patterns import DIP_MONTHS, event_month
+
+        em, left = event_month(spec), r.get("effect_left", {})
+        line = t(
+            "event_line",
+            lang,
+            a=f"{em}–{em + DIP_MONTHS - 1}",
+            m=_e(m),
+            unit=unit,
+            lo=_e(lo),
+            hi=_e(hi),
+            dir=_e(t(spec.direction, lang)),
+            y1=_e(fmt_pct(left.get("year1"), lang)),
+            min=_e(fmt_pct(spec.min_left_year1, lang)),
+            fin=_e(fmt_pct(left.get("final"), lang)),
+            cls="verdict-ok" if ok else "verdict-bad",
+            verdict=_e(_verdict(ok, lang)),
+        )
+    else:
+        line = t(
             "effect_line",
             lang,
             a=_window(r["months"]),
@@ -746,8 +875,7 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
             cls="verdict-ok" if ok else "verdict-bad",
             verdict=_e(_verdict(ok, lang)),
         )
-        + " "
-    )
+    parts.append("<p>" + line + " " + _secondary_lines(spec, r, lang))
     cm, cci = _effect_text(name, r["control"], r["control_ci_low"], r["control_ci_high"], lang)
     clo, chi = cci.split(" à " if lang == "fr" else " to ")
     if spec.kind == "timing":

@@ -57,6 +57,28 @@ def test_bad_pattern_files_fail_on_one_line(tmp_path: Path) -> None:
     bad.write_text(good + "\n[constants]\nworker_ftee = 1.0\n", encoding="utf-8")
     with pytest.raises(InputError, match="did you mean: worker_fte"):
         load_pattern(bad)
+    bad.write_text(good + '\nalso = { needs_mett = "increase" }\n', encoding="utf-8")
+    with pytest.raises(InputError, match="also.needs_mett: unknown outcome"):
+        load_pattern(bad)
+    dose = _spec_text("p11c")
+    bad.write_text(dose.replace("middle = ", "# middle = "), encoding="utf-8")
+    with pytest.raises(InputError, match="middle"):
+        load_pattern(bad)
+    event = _spec_text("p10b")
+    bad.write_text(event.replace("month = 36", "month = 80"), encoding="utf-8")
+    with pytest.raises(InputError, match="24 months before the horizon"):
+        load_pattern(bad)
+    low_event = 'low = { events = [{ month = 12, kind = "crisis" }] }'
+    bad.write_text(
+        "\n".join(low_event if ln.startswith("low = ") else ln for ln in event.splitlines()),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="high setting only"):
+        load_pattern(bad)
+
+
+def _spec_text(prefix: str) -> str:
+    return next(f for f in pattern_files() if pattern_id(f) == prefix).read_text(encoding="utf-8")
 
 
 def test_a_pattern_and_its_negative_control() -> None:
@@ -120,6 +142,35 @@ def test_instant_build_up_breaks_pattern_15() -> None:
     assert r["effect_ci_high"] < 0, r  # the arrangement still lowers unmet needs...
     assert not r["reproduced"], r  # ...but most of the gain comes early
     assert r["share_by_year"][3] > _spec("p15").max_share_year3
+
+
+def test_a_departure_dips_and_recovers_slowly_and_fast_rebuilding_breaks_it() -> None:
+    spec = _spec("p10b")
+    r = run_pattern(spec, replications=10, quick=True)
+    assert r["reproduced"] and r["control_removes"], r
+    assert r["effect_ci_high"] < 0  # the dip
+    assert spec.min_left_year1 <= r["effect_left"]["year1"] < 1  # slow, but recovering
+    assert r["effect_left"]["final"] < r["effect_left"]["year1"]
+    # understanding rebuilt at once after a departure: the dip is gone within a year
+    fast = run_pattern(
+        spec, replications=10, quick=True, overrides={"meeting_understanding_gain": 0.5}
+    )
+    assert fast["effect_left"]["year1"] < spec.min_left_year1 and not fast["reproduced"], fast
+
+
+def test_meetings_have_diminishing_returns_and_linear_returns_fail_the_dose_check() -> None:
+    r = run_pattern(_spec("p11c"), replications=10, quick=True)
+    s1, s2 = r["effect_steps"]
+    assert s1 > s2 > 0 and r["effect_concavity_ci_high"] < 0 and r["reproduced"], r
+    # with the lever in unequal steps that favour the second (4 -> 5 -> 12), returns look
+    # increasing: the dose check then fails although the effect is there
+    spec = _spec("p11c").model_copy(
+        update={
+            "middle": _spec("p11c").middle.model_copy(update={"params": {"meetings_per_year": 5.0}})
+        }
+    )
+    r2 = run_pattern(spec, replications=10, quick=True)
+    assert r2["effect_ci_low"] > 0 and not r2["reproduced"], r2
 
 
 def test_breaking_mutual_aid_breaks_pattern_7() -> None:

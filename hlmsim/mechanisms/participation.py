@@ -38,7 +38,7 @@ def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
     partners = (ms.member * ms.funding * (0.2 + 0.8 * ms.trust)).sum(axis=1)
     partners *= mp.activities_per_partner_month
     partners *= (1 - 0.3 * ms.controversy[:, SHARED_SPACES]) * (0.5 + 0.5 * ms.alignment)
-    funded = partners + 4.0 * (ms.project_left > 0)
+    funded = partners + mp.project_activities_per_month * (ms.project_left > 0)
     return funded + 4.0 * ms.association, funded
 
 
