@@ -78,10 +78,12 @@ def step(model: HLMModel) -> None:
     model.tally["meetings"] += n_meetings
     model.tally["attendance"] += attended_any.sum(axis=1)
 
-    # 2. without meetings, trust, understanding and clarity relax
+    # 2. without meetings, trust, understanding and clarity relax; attending a meeting keeps a
+    # member's trust from relaxing that month (the share meeting_trust_upkeep of it)
     f = half_life_factor(mp.network_trust_half_life_months)
-    idle = ~attended_any & ms.member
-    ms.trust = np.where(idle, ms.trust * f[:, None], ms.trust)
+    kept = np.power(f, 1 - mp.meeting_trust_upkeep)
+    decay = np.where(attended_any, kept[:, None], f[:, None])
+    ms.trust = np.where(ms.member, ms.trust * decay, ms.trust)
     ms.understanding = np.where(met_any, ms.understanding, ms.understanding * f)
     ms.role_clarity = np.where(met_any, ms.role_clarity, ms.role_clarity * f)
 
