@@ -767,6 +767,11 @@ def _honesty_items(spec: PatternSpec, lang: str) -> str:
     return f'<ul class="honesty">{"".join(items)}</ul>'
 
 
+def _lower_first(text: str) -> str:
+    """A label inside a sentence: its first letter in lower case."""
+    return text[:1].lower() + text[1:]
+
+
 def _secondary_lines(spec: PatternSpec, r: dict[str, Any], lang: str) -> str:
     """Sentences on a dose pattern's diminishing returns and on the secondary outcomes."""
     out = []
@@ -798,7 +803,7 @@ def _secondary_lines(spec: PatternSpec, r: dict[str, Any], lang: str) -> str:
             t(
                 "also_line",
                 lang,
-                label=_e(outcome_label(name, lang)),
+                label=_e(_lower_first(outcome_label(name, lang))),
                 dir=_e(t(a["direction"], lang)),
                 m=_e(m),
                 unit=_e(display_unit(name, lang, True)),
