@@ -288,6 +288,19 @@ def gain_shares(gain: np.ndarray) -> dict[int, float]:
     return out
 
 
+def _in_direction(direction: str, lo: float, hi: float) -> bool:
+    """A 95% CI that excludes zero on the expected side."""
+    return bool(lo > 0) if direction == "increase" else bool(hi < 0)
+
+
+def _main_effect(spec: PatternSpec, ys: dict[str, np.ndarray]) -> np.ndarray:
+    """Per replication, the pattern's effect on its outcome from the arms' series: the dip for
+    an event pattern, else the final-year contrast (or interaction)."""
+    if spec.kind == "event":
+        return _event_gap(spec, ys, 0)
+    return _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
+
+
 def event_left(spec: PatternSpec, ys: dict[str, np.ndarray]) -> dict[str, float]:
     """Share of an event's dip still there a year later and in the final year (mean gaps)."""
     dip = float(np.mean(_event_gap(spec, ys, 0)))
@@ -419,7 +432,7 @@ def _assemble(
         }
         ys = {k: v[0] for k, v in stacked.items()}  # the pattern's outcome
         finals = {k: _final(v, spec.outcome) for k, v in ys.items()}
-        eff = _event_gap(spec, ys, 0) if spec.kind == "event" else _effect(spec, finals)
+        eff = _main_effect(spec, ys)
         if spec.kind == "event":
             result[f"{'control' if control else 'effect'}_left"] = event_left(spec, ys)
         m, lo, hi, _ = mean_ci(eff)
@@ -445,20 +458,15 @@ def _assemble(
                 e = _effect(spec, {k: _final(v[j], name) for k, v in stacked.items()})
                 am, alo, ahi, _ = mean_ci(e)
                 want = spec.also[name]
-                ok = bool(alo > 0) if want == "increase" else bool(ahi < 0)
                 also[name] = {
                     "direction": want,
                     "effect": am,
                     "ci_low": alo,
                     "ci_high": ahi,
-                    "reproduced": ok,
-                    "curves": {k: v[j].mean(axis=0) for k, v in stacked.items()},
+                    "reproduced": _in_direction(want, alo, ahi),
                 }
             result["also"] = also
-    if spec.direction == "increase":
-        reproduced = bool(result["effect_ci_low"] > 0)
-    else:
-        reproduced = bool(result["effect_ci_high"] < 0)
+    reproduced = _in_direction(spec.direction, result["effect_ci_low"], result["effect_ci_high"])
     # the control removes the effect when no effect in the expected direction is left: its CI
     # includes zero, or it is less than a fifth of the pattern's effect in that direction
     # (a reversed effect, e.g. antagonism where the pattern is a synergy, counts as removed)
@@ -702,24 +710,16 @@ def _assemble_robust(
     sign = 1 if spec.direction == "increase" else -1
     for i in range(n_points):
         ys = {name: results[("robust", pid, i, name)][0] for name in _robust_arms(spec)}
-        if spec.kind == "event":
-            eff = _event_gap(spec, ys, 0)
-        else:
-            eff = _effect(spec, {k: _final(v, spec.outcome) for k, v in ys.items()})
-        m, lo, hi, _ = mean_ci(eff)
-        holds = bool(sign * m > 0)
-        if spec.kind == "event":
-            slow = recovers_slowly(spec, event_left(spec, ys))
-            holds, significant_ok = holds and slow, slow
-        else:
-            significant_ok = True
-        significant = (bool(lo > 0) if sign > 0 else bool(hi < 0)) and significant_ok
-        share3 = math.nan
+        m, lo, hi, _ = mean_ci(_main_effect(spec, ys))
+        # the shape a timing or event pattern also needs: a late gain, a slow recovery
+        share3, shape_ok = math.nan, True
         if spec.kind == "timing":
             shares = gain_shares(ys["high"].mean(axis=0) - ys["low"].mean(axis=0))
-            share3 = shares.get(3, math.nan)
-            ok = late_enough(spec, shares)
-            holds, significant = holds and ok, significant and ok
+            share3, shape_ok = shares.get(3, math.nan), late_enough(spec, shares)
+        elif spec.kind == "event":
+            shape_ok = recovers_slowly(spec, event_left(spec, ys))
+        holds = bool(sign * m > 0) and shape_ok
+        significant = _in_direction(spec.direction, lo, hi) and shape_ok
         rows.append(
             {
                 "pattern": pid,
