@@ -26,15 +26,10 @@ from .outdir import check_out_dir, write_atomically
 from .params import field_meta
 from .report import (
     CSS,
-    _axis_formatter,
     _e,
     _finite,
     _img,
-    _new_figure,
     _param_value,
-    _png,
-    _rc,
-    _style,
     arrangement_label,
     display_unit,
     fmt_num,
@@ -45,6 +40,7 @@ from .report import (
     value_scale,
 )
 from .report import TEXT as REPORT_TEXT
+from .reporting.style import axis_formatter, new_figure, png, rc, style_axes
 from .run import write_json
 
 if TYPE_CHECKING:
@@ -481,8 +477,8 @@ def figure_pattern(result: PatternsResult, pid: str, lang: str) -> bytes:
     name = spec.outcome
     flow = OUTCOMES[name].final == "sum"
     scale = value_scale(name) if OUTCOMES[name].unit.startswith("share") else 1.0
-    with mpl.rc_context(_rc()):
-        fig = _new_figure(8.2, 4.1)
+    with mpl.rc_context(rc()):
+        fig = new_figure(8.2, 4.1)
         ax = fig.subplots()
         horizon = len(next(iter(r["curves"].values())))
         if spec.kind == "event":
@@ -594,12 +590,12 @@ def figure_pattern(result: PatternsResult, pid: str, lang: str) -> bytes:
         ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 38)))
         ax.set_xlabel(t("month", lang))
         ax.set_xlim(1, horizon)
-        ax.yaxis.set_major_formatter(_axis_formatter(lang))
+        ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.yaxis.set_major_locator(MaxNLocator(5))
         if horizon >= 36:
             ax.xaxis.set_major_locator(MultipleLocator(12))
-        _style(ax)
-        return _png(fig)
+        style_axes(ax)
+        return png(fig)
 
 
 def _series_unit(name: str, lang: str) -> str:
@@ -615,8 +611,8 @@ def figure_robustness(result: PatternsResult, lang: str) -> bytes:
 
     tab = result.table
     n = len(tab)
-    with mpl.rc_context(_rc()):
-        fig = _new_figure(8.2, 0.9 + 0.32 * n)
+    with mpl.rc_context(rc()):
+        fig = new_figure(8.2, 0.9 + 0.32 * n)
         ax = fig.subplots()
         ys = np.arange(n)[::-1]
         for y, row in zip(ys, tab.to_dict("records"), strict=True):
@@ -634,10 +630,10 @@ def figure_robustness(result: PatternsResult, lang: str) -> bytes:
         )
         ax.set_xlim(0, 100)
         ax.set_xlabel(t("robust_fig_x", lang))
-        ax.xaxis.set_major_formatter(_axis_formatter(lang, 0))
-        _style(ax)
+        ax.xaxis.set_major_formatter(axis_formatter(lang, 0))
+        style_axes(ax)
         ax.grid(False, axis="y")
-        return _png(fig)
+        return png(fig)
 
 
 def _fragile_below(result: PatternsResult) -> float:
@@ -1256,8 +1252,8 @@ def write_patterns(result: PatternsResult, out: Path, lang: str = "en") -> Path:
         write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
         figures = make_figures(result, lang)
         (tmp / "figures").mkdir()
-        for key, png in figures.items():
-            (tmp / "figures" / files[key]).write_bytes(png)
+        for key, image in figures.items():
+            (tmp / "figures" / files[key]).write_bytes(image)
         (tmp / "report.html").write_text(render_html(result, lang, figures), encoding="utf-8")
 
     write_atomically(out, fill)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import shlex
 import textwrap
@@ -29,11 +28,18 @@ from .arrangements import DESCRIPTIONS, LABELS
 from .compare import KEY_OUTCOMES, arrangement_scenarios, mean_ci, outcome_label, outcome_unit
 from .outcomes import OUTCOMES, unit_label
 from .params import ASSUMPTION, UNITS_FR, Params, Scenario, field_meta
+from .reporting.style import (
+    MARKERS,
+    axis_formatter,
+    colour,
+    new_figure,
+    png,
+    rc,
+    style_axes,
+)
 from .scenario import milieu_params, validate
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from .compare import CompareResult
 
@@ -54,24 +60,6 @@ SERIES: tuple[str, ...] = (
     "trust_worker",
     "inter_org_trust",
 )
-#: Okabe & Ito (2008) colour-blind-safe colours, one per arrangement; markers and line styles
-#: tell them apart in grey print too.
-COLOURS: dict[str, str] = {
-    "ciusss_social_worker": "#0072B2",
-    "community_worker": "#009E73",
-    "omh_worker": "#D55E00",
-    "concertation_only": "#CC79A7",
-    "services_as_usual": "#000000",
-}
-MARKERS: dict[str, str] = {
-    "ciusss_social_worker": "o",
-    "community_worker": "s",
-    "omh_worker": "D",
-    "concertation_only": "^",
-    "services_as_usual": "v",
-}
-EXTRA_COLOURS = ("#E69F00", "#56B4E9", "#F0E442")
-DPI = 110
 NNBSP = "\u202f"  # French thousands separator and space before ; : % $
 MINUS = "\u2212"
 
@@ -301,14 +289,6 @@ def arrangement_description(name: str, lang: str) -> str:
     return (pair[1] if lang == "fr" else pair[0]) if pair else ""
 
 
-def colour(name: str, order: Sequence[str]) -> str:
-    """The arrangement's colour (presets have fixed colours; others take spare ones)."""
-    if name in COLOURS:
-        return COLOURS[name]
-    spare = [a for a in order if a not in COLOURS]
-    return EXTRA_COLOURS[spare.index(name) % len(EXTRA_COLOURS)]
-
-
 # --- numbers -------------------------------------------------------------------------------
 
 
@@ -407,61 +387,6 @@ def fmt_range(lo: str, hi: str, lang: str) -> str:
 # --- figures ---------------------------------------------------------------------------------
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    return fig
-
-
-def _png(fig: Figure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def _style(ax: Axes) -> None:
-    ax.grid(True, color="#d9d9d9", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=9)
-
-
-def _axis_formatter(lang: str, decimals: int | None = None) -> Any:
-    """Tick labels with the language's separators; decimals from the tick spacing (as
-    matplotlib's own formatter chooses them) unless ``decimals`` is given."""
-    from matplotlib.ticker import ScalarFormatter
-
-    class LocaleFormatter(ScalarFormatter):
-        def __call__(self, x: float, pos: int | None = None) -> str:
-            if decimals is not None:
-                return fmt_num(x, decimals, lang)
-            s = super().__call__(x, pos).replace(MINUS, "-").replace("$", "")
-            try:
-                value = float(s)
-            except ValueError:
-                return s
-            return fmt_num(value, len(s.split(".")[1]) if "." in s else 0, lang)
-
-    f = LocaleFormatter(useOffset=False)
-    f.set_scientific(False)
-    return f
-
-
-def _rc() -> dict[str, Any]:
-    return {
-        "font.family": "DejaVu Sans",
-        "font.size": 10,
-        "axes.titlesize": 10.5,
-        "axes.labelsize": 9.5,
-        "legend.fontsize": 10,
-        "axes.unicode_minus": True,
-    }
-
-
 def series_bands(
     runs: pd.DataFrame, arrangement: str, name: str, window: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -491,8 +416,8 @@ def figure_series(result: CompareResult, lang: str) -> bytes:
 
     order = result.arrangements
     ref = result.reference
-    with mpl.rc_context(_rc()):
-        fig = _new_figure(11, 12.5)
+    with mpl.rc_context(rc()):
+        fig = new_figure(11, 12.5)
         axes = fig.subplots(4, 2, sharex=True)
         horizon = int(result.runs["month"].max())
         for ax, name in zip(axes.flat, SERIES, strict=False):
@@ -513,11 +438,11 @@ def figure_series(result: CompareResult, lang: str) -> bytes:
             title = t("needs_met_ma", lang) if name == "needs_met" else outcome_label(name, lang)
             ax.set_title("\n".join(textwrap.wrap(title, 62)), loc="left", fontweight="bold")
             ax.set_ylabel(series_unit(name, lang))
-            ax.yaxis.set_major_formatter(_axis_formatter(lang))
+            ax.yaxis.set_major_formatter(axis_formatter(lang))
             ax.yaxis.set_major_locator(MaxNLocator(5))
             if horizon >= 36:
                 ax.xaxis.set_major_locator(MultipleLocator(12 if horizon <= 180 else 24))
-            _style(ax)
+            style_axes(ax)
         for ax in axes[-1]:
             ax.set_xlabel(t("month", lang))
             ax.set_xlim(1, horizon)
@@ -527,7 +452,7 @@ def figure_series(result: CompareResult, lang: str) -> bytes:
             for a, lab in zip(order, labels, strict=True)
         ]
         fig.legend(handles, labels, loc="outside upper center", ncol=3, frameon=False)
-        return _png(fig)
+        return png(fig)
 
 
 def value_scale_series(name: str) -> float:
@@ -553,8 +478,8 @@ def figure_differences(result: CompareResult, lang: str) -> bytes:
     names = list(KEY_OUTCOMES)
     ncols = 4
     nrows = math.ceil(len(names) / ncols)
-    with mpl.rc_context(_rc()):
-        fig = _new_figure(11, 0.6 + nrows * (1.1 + 0.32 * len(order)))
+    with mpl.rc_context(rc()):
+        fig = new_figure(11, 0.6 + nrows * (1.1 + 0.32 * len(order)))
         axes = np.atleast_2d(fig.subplots(nrows, ncols))
         for k, ax in enumerate(axes.flat):
             if k >= len(names):
@@ -596,7 +521,7 @@ def figure_differences(result: CompareResult, lang: str) -> bytes:
             ax.set_ylim(-0.7, len(order) - 0.3)
             ax.set_yticks([])
             ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.xaxis.set_major_formatter(_axis_formatter(lang))
+            ax.xaxis.set_major_formatter(axis_formatter(lang))
             ax.set_title(
                 "\n".join(textwrap.wrap(outcome_label(name, lang), 30)),
                 loc="left",
@@ -606,7 +531,7 @@ def figure_differences(result: CompareResult, lang: str) -> bytes:
             direction = KEY_OUTCOMES[name]
             arrow = {1: f" · {t('better', lang)} →", -1: f" · ← {t('better', lang)}"}.get(direction, "")
             ax.set_xlabel(f"{_short_unit(name, lang, kilo)}{arrow}", fontsize=8.5)
-            _style(ax)
+            style_axes(ax)
             ax.grid(False, axis="y")
         handles = [
             Line2D(
@@ -629,7 +554,7 @@ def figure_differences(result: CompareResult, lang: str) -> bytes:
         wide = sum(len(h.get_label()) for h in handles) > 85
         ncol = min(2 if wide else 4, len(order))
         fig.legend(handles=handles, loc="outside lower center", ncol=ncol, frameon=False)
-        return _png(fig)
+        return png(fig)
 
 
 def _short_unit(name: str, lang: str, kilo: bool = False) -> str:
@@ -648,8 +573,8 @@ def figure_cost(result: CompareResult, lang: str) -> bytes:
 
     order = result.arrangements
     s = result.summary.set_index(["arrangement", "outcome"])
-    with mpl.rc_context(_rc()):
-        fig = _new_figure(9, 5.6)
+    with mpl.rc_context(rc()):
+        fig = new_figure(9, 5.6)
         ax = fig.subplots()
         for a in order:
             x, xlo, xhi = (float(s.loc[(a, "needs_met"), c]) for c in ("mean", "ci_low", "ci_high"))
@@ -676,12 +601,12 @@ def figure_cost(result: CompareResult, lang: str) -> bytes:
             )
         ax.set_xlabel(t("cost_x", lang))
         ax.set_ylabel(t("cost_y", lang))
-        ax.xaxis.set_major_formatter(_axis_formatter(lang, 0))
-        ax.yaxis.set_major_formatter(_axis_formatter(lang, 0))
+        ax.xaxis.set_major_formatter(axis_formatter(lang, 0))
+        ax.yaxis.set_major_formatter(axis_formatter(lang, 0))
         ax.margins(0.12)
-        _style(ax)
+        style_axes(ax)
         ax.legend(loc="upper left", frameon=True, framealpha=0.9, edgecolor="#cccccc")
-        return _png(fig)
+        return png(fig)
 
 
 def make_figures(result: CompareResult, lang: str) -> dict[str, bytes]:
@@ -1318,8 +1243,8 @@ def write_report(result: CompareResult, out_dir: str | Path, lang: str = "en") -
     figures = make_figures(result, lang)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    for key, png in figures.items():
-        (fig_dir / FIGURES[key]).write_bytes(png)
+    for key, image in figures.items():
+        (fig_dir / FIGURES[key]).write_bytes(image)
     path = out / "report.html"
     path.write_text(render_html(result, lang, figures), encoding="utf-8")
     return path
