@@ -1,11 +1,12 @@
-# The README's two commands: `make demo` and `make test`.
+# The README's two commands: `make demo` and `make test`. For developers: `make check` (lint,
+# format and types, as CI runs it) and `make test-fast` (the suite without the slow tests).
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint docs bench bench-model bench-compare bench-sweep clean
+.PHONY: demo test test-fast check lint docs bench bench-model bench-compare bench-sweep clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "hlmsim needs Python 3.12+ (see .python-version)"'
@@ -31,8 +32,20 @@ $(CHROMIUM):
 	else echo "The browser test needs Debian's chromium: run 'apt-get install chromium' as root"; exit 1; fi; \
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium fonts-liberation fonts-dejavu-core
 
+# Everything, the slow tests (browser, full pattern runs, process pools, Dask) included: CI's run.
 test: $(DEV_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# The edit loop: skips the tests marked `slow` (and so needs no browser).
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# What CI checks before the tests: lint, formatting, and the types of the model core (mypy's
+# files and settings are in pyproject.toml's [tool.mypy]).
+check: $(DEV_STAMP)
+	$(BIN)/ruff check hlmsim tests benchmarks
+	$(BIN)/ruff format --check hlmsim tests benchmarks
+	$(BIN)/mypy
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check hlmsim tests benchmarks

@@ -53,7 +53,8 @@ from .outcomes import OUTCOMES
 from .params import ASSUMPTION, EventSpec, Params, Scenario, Strict, field_meta
 from .scenario import load_scenario, milieu_params, set_arrangement, validate
 
-PATTERN_DIR = Path(__file__).resolve().parent.parent / "experiments" / "patterns"
+#: The shipped pattern files (package data: a wheel install has them too).
+PATTERN_DIR = Path(__file__).resolve().parent / "experiments" / "patterns"
 #: A negative control "removes" an effect that shrinks below this share of its size.
 CONTROL_SHRINK = 0.2
 #: Default replications per arm (rounded up to whole batches of :data:`BATCH`), and with --quick.

@@ -3,6 +3,11 @@
 Helpers are exposed through the session-scoped ``sim`` fixture (usable from hypothesis tests):
 small scenarios built from plain dicts, models, and month-by-month runs that keep each month's
 tallies (``model.tally`` is reset at the start of every step).
+
+Tests that take tens of seconds or more on 2 cores (a real browser, full pattern runs, process
+pools, Dask, kill -9) carry ``@pytest.mark.slow`` (registered in pyproject.toml):
+``make test-fast`` (``pytest -m "not slow"``) skips them for the edit loop; ``make test`` and CI
+run everything.
 """
 
 from __future__ import annotations

@@ -1,10 +1,15 @@
 """Regenerate the regression baseline (after Covasim's ``baseline.json``).
 
-Runs the default scenario with a few arrangements for 36 months on seed 1 and writes selected
-final-year indicators (the overall ``all`` row of the summary) to ``tests/baseline.json``, with
-the hlmsim version. ``tests/test_regression.py`` re-runs and compares with a tight tolerance.
+Runs the default scenario under each of the five arrangements (``hlmsim.ARRANGEMENTS``, the
+presets of ``hlmsim/arrangements.py``; the same settings as the shipped scenarios
+``hlmsim/scenarios/<arrangement>.toml``) for 36 months on seed 1 and writes selected final-year
+indicators (the overall ``all`` row of the summary) to ``tests/baseline.json``, with the hlmsim
+version that produced them. ``tests/test_regression.py`` re-runs and compares with a tight
+tolerance, and checks that the baseline's version is the package's.
 
-Regenerate after an intended change of results (calibration, a mechanism change)::
+After an intended change of results (calibration, a mechanism change), bump the version in
+``pyproject.toml`` (reinstall: ``make`` does it, or ``pip install -e .``), record the change in
+``CHANGELOG.md``, then regenerate::
 
     python tests/make_baseline.py
 """
@@ -18,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import hlmsim
+from hlmsim.arrangements import ARRANGEMENTS as PRESETS
 from hlmsim.scenario import load_scenario, scenario_hash
 
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
-ARRANGEMENTS = ("ciusss_social_worker", "community_worker", "services_as_usual")
+#: Every arrangement, in the order of ``hlmsim/arrangements.py``.
+ARRANGEMENTS: tuple[str, ...] = tuple(PRESETS)
 SEED = 1
 MONTHS = 36
 RTOL = 1e-9
@@ -116,8 +123,21 @@ def write(data: dict[str, Any], path: Path = BASELINE) -> None:
 def main() -> int:
     data = compute()
     old = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else None
-    write(data)
     changed = compare(old, data) if old else ["(new baseline)"]
+    # an arrangement or indicator added to or removed from the baseline is coverage, not a
+    # change of results
+    moved = [p for p in changed if old and "present in only one" not in p]
+    if moved and old and old.get("hlmsim_version") == data["hlmsim_version"]:
+        print(f"results differ from {BASELINE.name} in {len(moved)} indicator(s), for example:")
+        for line in moved[:10]:
+            print("  " + line)
+        print(
+            f"The version is still {data['hlmsim_version']}: a change of results needs a new"
+            " version. Bump it in pyproject.toml, reinstall (`make`, or `pip install -e .`),"
+            " record the change in CHANGELOG.md, then run this again. Baseline not written."
+        )
+        return 1
+    write(data, BASELINE)
     print(f"wrote {BASELINE} (hlmsim {data['hlmsim_version']}): {len(changed)} change(s)")
     for line in changed[:20]:
         print("  " + line)

@@ -32,6 +32,9 @@ from hlmsim.arrangements import LABELS
 from hlmsim.outcomes import OUTCOMES
 from hlmsim.params import field_meta
 
+#: A real browser and server: skipped by `make test-fast`, run by `make test` and CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "results" / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"

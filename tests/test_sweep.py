@@ -18,11 +18,11 @@ import pytest
 
 from hlmsim.sweep.cli import main as sweep_main
 from hlmsim.sweep.engine import model_runner, sweep
-from hlmsim.sweep.experiment import load_experiment
+from hlmsim.sweep.experiment import EXPERIMENT_DIRS, load_experiment
 from hlmsim.sweep.store import RunStore
 
-ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
+SHIPPED = EXPERIMENT_DIRS[-1]  # hlmsim/experiments, shipped with the package
+EXPERIMENTS = sorted(SHIPPED.glob("*.toml"))
 
 SMALL_BASE = """
 name = "small"
@@ -388,10 +388,10 @@ def test_shipped_experiments_validate_at_full_size() -> None:
         assert exp.n_runs >= 500, path  # realistic study sizes
         quick = load_experiment(path, quick=True)
         assert quick.n_runs <= 60, path  # CI sizes
-    sobol = load_experiment(ROOT / "experiments" / "sobol_uncertain.toml")
+    sobol = load_experiment(SHIPPED / "sobol_uncertain.toml")
     assert sobol.method == "sobol" and len(sobol.factors) == 10
     assert sobol.spec.outcomes == ["needs_met", "cost_per_need_met"]
-    cut = load_experiment(ROOT / "experiments" / "funding_cut.toml")
+    cut = load_experiment(SHIPPED / "funding_cut.toml")
     assert [(e.month, e.kind) for e in cut.base.events] == [(37, "funding_cut")]
 
 

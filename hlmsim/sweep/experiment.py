@@ -28,8 +28,9 @@ from ..params import EventSpec, Params, Scenario, field_meta
 from ..scenario import _suggest, load_scenario, scenario_hash, set_arrangement, validate
 from .sampling import DISTRIBUTIONS, Factor, n_points
 
-#: Where shipped experiments live (``hlmsim sweep staff_turnover`` finds them by name).
-EXPERIMENT_DIRS = (Path("experiments"), Path(__file__).resolve().parents[2] / "experiments")
+#: Where experiments are found by name (``hlmsim sweep staff_turnover``): a folder
+#: ``experiments/`` in the working directory (your own files), then the shipped ones (package data).
+EXPERIMENT_DIRS = (Path("experiments"), Path(__file__).resolve().parents[1] / "experiments")
 #: Outcomes a sweep can report: the key outcomes, every monthly outcome, the derived ones.
 ALL_OUTCOMES: tuple[str, ...] = tuple(dict.fromkeys([*KEY_OUTCOMES, *OUTCOMES, *DERIVED]))
 DEFAULT_OUTCOMES = ["needs_met", "cost_per_need_met"]
