@@ -16,6 +16,31 @@ from ._util import gap_gain, scheduled, sigmoid
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "model.t",
+        "ms.colocated",
+        "ms.crisis_left",
+        "ms.member",
+        "ms.oc_filled",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "ms.alignment",
+        "ms.controversy",
+        "ms.role_clarity",
+        "ms.trust",
+        "ms.understanding",
+        "tally.attendance",
+        "tally.controversies_arisen",
+        "tally.controversies_settled",
+        "tally.meetings",
+    }
+)
+
 
 def facilitation(model: HLMModel) -> np.ndarray:
     """Animation and mediation capacity of the milieu's organisers, in [0, 1]: the CIUSSS OC,
@@ -25,6 +50,7 @@ def facilitation(model: HLMModel) -> np.ndarray:
 
 
 def step(model: HLMModel) -> None:
+    """Committees meet; trust, understanding and role clarity build or relax; controversies."""
     ms, mp = model.ms, model.mp
     rng = model.rs["network"]
     M, P = ms.member.shape

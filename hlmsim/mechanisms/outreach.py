@@ -20,6 +20,51 @@ from .needs import close
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes the warm referrals and needs met by the worker.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.milieu",
+        "hh.need_age",
+        "hh.need_wait",
+        "model.best_warm",
+        "model.t",
+        "ms.colocated",
+        "ms.distance",
+        "ms.member",
+        "ms.worker_filled",
+        "ms.worker_knowledge",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.contacts",
+        "hh.engagement",
+        "hh.image",
+        "hh.knowledge",
+        "hh.landlord",
+        "hh.last_contact",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.ties",
+        "hh.trust_worker",
+        "ms.trust",
+        "tally.contacts",
+        "tally.met_by_worker",
+        "tally.needs_disclosed",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.referrals_completed",
+        "tally.referrals_made",
+        "tally.successful_contacts",
+        "tally.time_to_meet_sum",
+    }
+)
+
 DIRECT_HELP = np.zeros(6, dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
 
@@ -43,6 +88,7 @@ def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
 
 
 def step(model: HLMModel) -> None:
+    """The worker contacts residents; trust, disclosure, direct help and warm referrals."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["outreach"]
     N, K = hh.need_open.shape

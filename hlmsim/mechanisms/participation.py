@@ -19,6 +19,54 @@ from .outreach import knowledge_dose
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes needs met by activities and mutual aid.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.last_contact",
+        "hh.milieu",
+        "hh.need_age",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.need_wait",
+        "hh.trust_worker",
+        "model.events_now",
+        "model.t",
+        "ms.controversy",
+        "ms.funding",
+        "ms.member",
+        "ms.n_households",
+        "ms.oc_filled",
+        "ms.trust",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.engagement",
+        "hh.knowledge",
+        "hh.mutual_aid",
+        "hh.need_open",
+        "hh.ties",
+        "ms.alignment",
+        "ms.association",
+        "ms.project_left",
+        "tally.activities",
+        "tally.consultations",
+        "tally.consulted",
+        "tally.funded_activities",
+        "tally.met_by_activities",
+        "tally.met_by_mutual_aid",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.participants",
+        "tally.projects_started",
+        "tally.time_to_meet_sum",
+    }
+)
+
 EVERYDAY = [
     NEED["socialising"],
     NEED["local_resources"],
@@ -43,6 +91,7 @@ def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def step(model: HLMModel) -> None:
+    """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["participation"]
     N, K = hh.need_open.shape

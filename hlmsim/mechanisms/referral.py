@@ -15,6 +15,35 @@ from ._util import sigmoid
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Its two phases, :func:`choose_partners` and :func:`self_referral`; :func:`warm_referral`
+#: writes on behalf of outreach and services.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.image",
+        "hh.knowledge",
+        "hh.milieu",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_wait",
+        "ms.colocated",
+        "ms.distance",
+        "ms.member",
+        "ms.trust",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.need_queue",
+        "model.best_onward",
+        "model.best_self",
+        "model.best_warm",
+        "tally.self_referrals",
+    }
+)
+
 
 def employer_partner(model: HLMModel) -> np.ndarray:
     """Partner kind index of each milieu's worker's employer (-1: none)."""
@@ -43,6 +72,13 @@ def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
         score = tie + 0.5 * ms.colocated - 0.2 * ms.distance
     score = np.where(SERVES.T[None, :, :], score[:, None, :], -np.inf)  # (M, K, P)
     return np.argmax(score, axis=2)
+
+
+def choose_partners(model: HLMModel) -> None:
+    """Choose this month's partner for each need category: worker's, partners' and own referrals."""
+    model.best_warm = best_partner(model, "worker")
+    model.best_onward = best_partner(model, "partner")
+    model.best_self = best_partner(model, "self")
 
 
 def completion_logit(

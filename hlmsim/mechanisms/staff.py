@@ -14,6 +14,38 @@ from ..params import monthly_hazard
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "model.events_now",
+        "ms.member",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.contacts",
+        "hh.trust_worker",
+        "ms.oc_filled",
+        "ms.oc_vacancy_left",
+        "ms.rep_tenure",
+        "ms.role_clarity",
+        "ms.trust",
+        "ms.understanding",
+        "ms.worker_filled",
+        "ms.worker_knowledge",
+        "ms.worker_serial",
+        "ms.worker_tenure",
+        "ms.worker_vacancy_left",
+        "tally.departures",
+        "tally.oc_departures",
+        "tally.rep_departures",
+        "tally.vacancy_months",
+        "tally.worker_departures",
+    }
+)
+
 
 def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
     """Consequences of the workers of milieux ``leaving`` going: trust handover, lost knowledge."""
@@ -35,6 +67,7 @@ def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
 
 
 def step(model: HLMModel) -> None:
+    """Workers, representatives and organisers leave; vacancies count down and are filled."""
     ms, mp = model.ms, model.mp
     rng = model.rs["staff"]
     M, P = ms.member.shape

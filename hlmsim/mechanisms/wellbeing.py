@@ -15,8 +15,35 @@ from . import agency
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes :func:`agency.fade`.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.last_contact",
+        "hh.milieu",
+        "hh.need_open",
+        "hh.ties",
+        "model.t",
+        "ms.association",
+        "ms.crisis_left",
+        "ms.worker_filled",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.image",
+        "hh.knowledge",
+        "hh.landlord",
+        "hh.security",
+        "hh.trust_worker",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Trust, knowledge and power to act fade; images relax; the sense of security adjusts."""
     hh, mp, ms = model.hh, model.mp, model.ms
     m = hh.milieu
     not_seen = hh.last_contact != model.t
