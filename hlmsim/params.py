@@ -11,7 +11,7 @@ inside the model (see :func:`monthly_hazard`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -387,15 +387,15 @@ def field_meta(name: str) -> dict[str, Any]:
     """Meaning, unit, range, plausible range, default and source of one parameter, for docs and
     the app (``plausible``: ``(lo, hi)``, or None for yes/no and choice parameters)."""
     f = Params.model_fields[name]
-    extra = f.json_schema_extra or {}
+    extra: dict[str, Any] = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
     lo = hi = None
     for m in f.metadata:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     choices = None
     ann = f.annotation
-    if getattr(ann, "__origin__", None) is Literal:
-        choices = list(ann.__args__)
+    if get_origin(ann) is Literal:
+        choices = list(get_args(ann))
     kind = "bool" if ann is bool else "int" if ann is int else "choice" if choices else "float"
     return {
         "name": name,

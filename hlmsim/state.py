@@ -43,7 +43,7 @@ SERVES = np.array(
 )
 #: Employer code -> partner kind index whose services the worker reaches directly (-1: none).
 EMPLOYER_PARTNER = np.array(
-    [KIND[EMPLOYER_KIND[e]] if EMPLOYER_KIND[e] else -1 for e in EMPLOYERS], dtype=np.int64
+    [KIND[k] if (k := EMPLOYER_KIND[e]) else -1 for e in EMPLOYERS], dtype=np.int64
 )
 #: Community partners: those whose funding can be cut (not the public institutions).
 COMMUNITY = np.array(

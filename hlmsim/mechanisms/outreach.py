@@ -92,7 +92,7 @@ def step(model: HLMModel) -> None:
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["outreach"]
     N, K = hh.need_open.shape
-    u_pick, u_succ = rng.random(N), rng.random(N)
+    u_pick, u_succ = rng.random((N,)), rng.random((N,))
     u_disc, u_help, u_ref = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
     u_cap = rng.random(ms.n)
     cap = capacity(model)
