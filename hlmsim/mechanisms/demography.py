@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import NEVER
 from ..params import monthly_hazard
 from ..state import draw_households
 
@@ -80,8 +81,8 @@ def step(model: HLMModel) -> None:
     hh.arrived[idx] = model.t
     hh.trust_worker[idx] = 0.0
     hh.contacts[idx] = 0
-    hh.last_contact[idx] = -10_000
-    hh.last_served[idx] = -10_000
+    hh.last_contact[idx] = NEVER
+    hh.last_served[idx] = NEVER
     hh.mutual_aid[idx] = False
     hh.agency[idx] = 0.0
     hh.need_open[idx] = False

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
 from . import agency
@@ -63,7 +64,7 @@ def need_rates(model: HLMModel) -> np.ndarray:
     return (1 - np.exp(-table / 12.0))[hh.milieu, hh.htype]
 
 
-def initial_needs(model: HLMModel, years: float = 0.75) -> None:
+def initial_needs(model: HLMModel, years: float = INITIAL_NEEDS_YEARS) -> None:
     """Households start with the needs accumulated over the past ``years`` (random ages), so
     that outcomes do not start from an empty stock of needs."""
     hh = model.hh

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import DOSE_FLOOR, OUTREACH_SCORE_SPAN
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._util import rank_in_group_by_key, sigmoid
@@ -76,14 +77,14 @@ def capacity(model: HLMModel) -> np.ndarray:
         mp.worker_fte
         * mp.worker_contacts_per_fte_month
         * mp.worker_time_on_site
-        * (0.5 + 0.5 * ms.worker_knowledge)
+        * (mp.worker_capacity_floor + (1 - mp.worker_capacity_floor) * ms.worker_knowledge)
         * ms.worker_filled
     )
 
 
 def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
     """CommunityRx information dose: beta <- beta^(d (1 - beta) + beta)."""
-    b = np.clip(beta, 1e-6, 1.0)
+    b = np.clip(beta, DOSE_FLOOR, 1.0)
     return np.power(b, dose * (1 - b) + b)
 
 
@@ -102,9 +103,13 @@ def step(model: HLMModel) -> None:
     cand = np.flatnonzero(cap_int[hh.milieu] > 0)
     m = hh.milieu[cand]
     free_any = (hh.need_open & (hh.need_queue < 0)).view(np.uint8) @ np.ones(K, np.uint8) > 0
-    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= 3)
-    score = u_pick[cand] + 0.8 * follow_up + 0.3 * (hh.contacts[cand] == 0)  # in [0, 2.1)
-    order, rank = rank_in_group_by_key(m, -score, span=4.0)
+    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= mp.follow_up_window_months[m])
+    score = (
+        u_pick[cand]
+        + mp.follow_up_priority[m] * follow_up
+        + mp.new_contact_priority[m] * (hh.contacts[cand] == 0)
+    )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
+    order, rank = rank_in_group_by_key(m, -score, span=OUTREACH_SCORE_SPAN)
     chosen = cand[order[rank < cap_int[m[order]]]]
     mc = hh.milieu[chosen]
     model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
@@ -113,10 +118,10 @@ def step(model: HLMModel) -> None:
     logit = (
         mp.outreach_base_logodds[mc]
         + mp.outreach_hard_to_reach_effect[mc]
-        * (1 - 0.5 * mp.worker_time_on_site[mc])
+        * (1 - mp.on_site_reach_effect[mc] * mp.worker_time_on_site[mc])
         * hh.hard_to_reach[chosen]
         + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
-        + 1.0 * hh.trust_worker[chosen]
+        + mp.outreach_trust_effect[mc] * hh.trust_worker[chosen]
     )
     ok = u_succ[chosen] < sigmoid(logit)
     who = chosen[ok]
@@ -152,9 +157,8 @@ def step(model: HLMModel) -> None:
         < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
     )
     close(model, rows[helped], c[helped], True, "worker")
-    hh.engagement[rows[c == NEED["socialising"]]] += 0.1 * (
-        1 - hh.engagement[rows[c == NEED["socialising"]]]
-    )
+    soc = rows[c == NEED["socialising"]]
+    hh.engagement[soc] += mp.disclosure_engagement_gain[hh.milieu[soc]] * (1 - hh.engagement[soc])
     rr, cc = rows[~helped], c[~helped]
     tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
     referral.warm_referral(model, rr, cc, u_ref[rr, cc], tie, by_worker=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import REUSED_DRAW_FLOOR
 from ..state import HEALTH_NETWORK, LANDLORD
 from . import referral
 from ._util import gap_gain, rank_in_group, sigmoid
@@ -137,7 +138,7 @@ def step(model: HLMModel) -> None:
                 model,
                 cr[go],
                 cand_c[go],
-                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], 1e-12),
+                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], REUSED_DRAW_FLOOR),
                 ms.trust,
                 by_worker=False,
             )
