@@ -161,70 +161,92 @@ class Structure:
     module: str
     meaning: str
     why: str
+    #: what its entries are indexed by: partner kinds, need categories, or nothing
+    axis: str = ""  # "partner", "need" or ""
+    #: how to read it: a mask, values per entry, an order or indices over ``axis``
+    form: str = "mask"  # "mask", "values", "order", "indices", "matrix", "set" or "scalar"
 
 
 STRUCTURE: tuple[Structure, ...] = (
     Structure(
         "BASE_DISTANCE",
         "hlmsim.state",
-        "distance step of each partner kind when not co-located (0 on site, 1 neighbourhood, 2 "
-        "city), in the order of `PARTNER_KINDS`",
+        "distance step of each partner kind when not co-located (0 on site, 1 neighbourhood,"
+        " 2 city)",
         "a fact of each kind of organisation; `referral_distance_effect` sets what a step costs",
+        "partner",
+        "values",
     ),
     Structure(
         "COMMUNITY",
         "hlmsim.state",
-        "partner kinds whose funding can be cut (community organisations), in the order of "
-        "`PARTNER_KINDS`",
+        "partner kinds whose funding can be cut (community organisations)",
         "a fact of each kind of organisation",
+        "partner",
+        "mask",
     ),
     Structure(
         "JOIN_ORDER",
         "hlmsim.state",
         "order in which partner kinds join the network as `n_partners` grows",
         "structure of the initialisation; `n_partners` sets how many",
+        "partner",
+        "order",
     ),
     Structure(
         "COLOC_ORDER",
         "hlmsim.state",
         "order in which network members are co-located on site (community organisations first)",
         "structure of the initialisation; `partners_colocated_share` sets how many",
+        "partner",
+        "order",
     ),
     Structure(
         "SERVES",
         "hlmsim.state",
-        "need categories each partner kind serves (`PARTNER_SERVES` in hlmsim/params.py)",
+        "need categories each partner kind serves (from `PARTNER_SERVES`, hlmsim/params.py)",
         "a fact of each kind of organisation",
+        "partner",
+        "matrix",
     ),
     Structure(
         "DIRECT_HELP",
         "hlmsim.mechanisms.outreach",
-        "need categories the worker can meet directly (local resources, procedures, socialising), "
-        "in the order of `NEED_CATEGORIES`",
+        "need categories the worker can meet directly",
         "what a milieu worker does; `worker_direct_help` sets how often",
+        "need",
+        "mask",
     ),
     Structure(
         "EVERYDAY",
         "hlmsim.mechanisms.participation",
-        "need categories mutual aid can meet (indices in `NEED_CATEGORIES`)",
+        "need categories mutual aid can meet",
         "what neighbours help with; `mutual_aid_help` sets how often",
+        "need",
+        "indices",
     ),
     Structure(
         "CRISIS_CATEGORIES",
         "hlmsim.mechanisms.needs",
-        "need categories a crisis multiplies (indices in `NEED_CATEGORIES`)",
+        "need categories a crisis multiplies",
         "what a crisis is; `crisis_need_multiplier` sets by how much",
+        "need",
+        "indices",
     ),
     Structure(
         "LEARNING_SOURCES",
         "hlmsim.mechanisms.agency",
         "sources of a met need that teach the household a power to act",
         "what help is; `agency_gain_help` sets how much",
+        "",
+        "set",
     ),
     Structure(
         "HARD_TO_REACH",
         "hlmsim.outcomes",
         "disaffiliation from which a household counts as hard to reach in the outcomes",
         "a definition of an outcome, not a mechanism",
+        "",
+        "scalar",
     ),
 )

@@ -18,12 +18,14 @@ import inspect
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
+from hlmsim import constants, docs_gen
 from hlmsim import model as model_mod
 from hlmsim.mechanisms import (
     agency,
@@ -413,3 +415,73 @@ def test_the_check_catches_an_undeclared_write(sim: Any, monkeypatch: pytest.Mon
     obs = run_recorded(model, 2, monkeypatch)
     undeclared = obs.writes["crises"] - crises.WRITES
     assert undeclared == {"ms.trust", "hh.security"}
+
+
+# --- the numbers in the code -----------------------------------------------------------------
+
+#: Literal numbers mechanism code may hold: 0 and 1, array axes and shapes (2, 3: committees,
+#: household types, organiser positions), months a year (12) and rates per 100 households.
+ALLOWED_LITERALS = {0, 1, 2, 3, 12, 100}
+
+
+def literal_numbers(path: Path) -> list[tuple[int, float]]:
+    """Numeric literals of a module outside the structural tables of :data:`STRUCTURE`."""
+    structural = {s.name for s in constants.STRUCTURE}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id in structural for t in targets):
+            skip |= {id(n) for n in ast.walk(node)}
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+        and id(node) not in skip
+        and node.value not in ALLOWED_LITERALS
+    ]
+
+
+@pytest.mark.parametrize("name", [*sorted(MODULES), "_util", "state"])
+def test_no_behaviour_constant_is_written_in_the_code(name: str) -> None:
+    """Numbers that shape behaviour are parameters; the rest are named in hlmsim/constants.py."""
+    root = Path(model_mod.__file__).parent
+    path = root / ("state.py" if name == "state" else f"mechanisms/{name}.py")
+    found = literal_numbers(path)
+    assert not found, (
+        f"{path.name}: numbers written in the code {found}: make them parameters (hlmsim/params.py)"
+        " or entries of the constants table (hlmsim/constants.py)"
+    )
+
+
+def test_the_constants_table_lists_every_constant() -> None:
+    defined = {k for k, v in vars(constants).items() if k.isupper() and isinstance(v, (int, float))}
+    assert defined == {c.name for c in constants.CONSTANTS}
+    for c in constants.CONSTANTS:
+        assert c.meaning.strip() and c.why.strip(), c.name
+        assert c.kind in ("numerics", "sentinel", "structure", "initialisation"), c.name
+
+
+@pytest.mark.parametrize("entry", constants.STRUCTURE, ids=lambda s: s.name)
+def test_structural_tables_resolve(entry: constants.Structure) -> None:
+    assert docs_gen.structure_value(entry).strip()
+    assert entry.meaning.strip() and entry.why.strip()
+
+
+def test_odd_constants_section_is_generated() -> None:
+    odd = docs_gen.ODD.read_text(encoding="utf-8")
+    assert odd.count(docs_gen.CONSTANTS_BEGIN) == 1 and odd.count(docs_gen.CONSTANTS_END) == 1
+    assert docs_gen.with_constants(odd) == odd, (
+        "docs/ODD.md section 8.3 is stale: run `python -m hlmsim.docs_gen` (or `make docs`)"
+    )
+    for c in constants.CONSTANTS:
+        assert f"`{c.name}`" in odd
+
+
+def test_a_constant_written_in_the_code_is_caught(tmp_path: Path) -> None:
+    """Control: a behaviour constant typed into a mechanism is found."""
+    path = tmp_path / "leaky.py"
+    path.write_text("def step(model):\n    return 0.35 * model.hh.ties\n", encoding="utf-8")
+    assert literal_numbers(path) == [(2, 0.35)]

@@ -66,7 +66,7 @@ WRITES: frozenset[str] = frozenset(
     }
 )
 
-DIRECT_HELP = np.zeros(6, dtype=bool)
+DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..constants import PER_100_FLOOR
-from ..params import half_life_factor
+from ..params import CONTROVERSY_THEMES, half_life_factor
 from ..state import NEED
 from ._util import gap_gain, per_milieu, scheduled, sigmoid
 from .needs import close
@@ -74,7 +74,7 @@ EVERYDAY = [
     NEED["admin_procedures"],
     NEED["parenting"],
 ]
-SHARED_SPACES = 3  # index of the controversy theme "shared_spaces"
+SHARED_SPACES = CONTROVERSY_THEMES.index("shared_spaces")
 
 
 def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
