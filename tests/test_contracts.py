@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import re
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from hlmsim.mechanisms import (
     wellbeing,
 )
 from hlmsim.model import HLMModel
+from hlmsim.params import Params
 from hlmsim.state import Households, Milieux
 
 MODULES: dict[str, ModuleType] = {
@@ -485,3 +487,22 @@ def test_a_constant_written_in_the_code_is_caught(tmp_path: Path) -> None:
     path = tmp_path / "leaky.py"
     path.write_text("def step(model):\n    return 0.35 * model.hh.ties\n", encoding="utf-8")
     assert literal_numbers(path) == [(2, 0.35)]
+
+
+#: Model modules besides the mechanisms that read parameters.
+CORE_FILES = ("state.py", "model.py", "outcomes.py", "scenario.py")
+
+
+def test_every_parameter_is_read_by_the_model() -> None:
+    """A parameter declared in the schema but read nowhere would be a silent no-op (for example
+    a constant moved into the schema while the code kept the number)."""
+    root = Path(model_mod.__file__).parent
+    files = [*sorted((root / "mechanisms").glob("*.py")), *(root / f for f in CORE_FILES)]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    unread = [
+        name
+        for name in Params.model_fields
+        if not re.search(rf"\.{name}\b|\"{name}\"", code)  # mp.x, or converted by its name
+        and not (name.startswith("need_rate_") and 'f"need_rate_{c}"' in code)
+    ]
+    assert not unread, f"parameters read nowhere in the model: {unread}"
