@@ -35,7 +35,15 @@ class HLMModel(mesa.Model):
     (``self.hh``: households, ``self.ms``: milieux, ``self.mp``: parameters per milieu), so each
     month is one vectorised pass whatever the number of milieux. ``agents=False`` skips creating
     the thin agent views (faster set-up for large sweeps; results are identical).
+
+    Each mechanism module declares the state it reads and writes (``READS``, ``WRITES``);
+    ``tests/test_contracts.py`` runs every phase on recording state and checks them.
     """
+
+    #: This month's partner for each (milieu, need category), set by ``referral.choose_partners``.
+    best_warm: np.ndarray
+    best_onward: np.ndarray
+    best_self: np.ndarray
 
     def __init__(
         self, scenario: Scenario, seed: int = 0, agents: bool = True, replicates: int = 1
@@ -98,7 +106,8 @@ class HLMModel(mesa.Model):
         5. demography: households move out, newcomers move in
         6. needs: needs arise, age, resolve alone or are given up
         7. governance: committees meet; trust, understanding, roles; controversies, mediation
-        8. outreach: the worker's contacts, trust, disclosure, direct help, warm referrals
+        8. outreach: partners chosen for referrals; the worker's contacts, trust, disclosure,
+           direct help, warm referrals
         9. self-referral: residents seek services on their own
         10. services: queues served within capacity, pooling, onward referrals, drops
         11. participation: activities, projects, consultations, association, mutual aid
@@ -114,9 +123,7 @@ class HLMModel(mesa.Model):
         demography.step(self)
         needs.step(self)
         governance.step(self)
-        self.best_warm = referral.best_partner(self, "worker")
-        self.best_onward = referral.best_partner(self, "partner")
-        self.best_self = referral.best_partner(self, "self")
+        referral.choose_partners(self)
         outreach.step(self)
         referral.self_referral(self)
         services.step(self)

@@ -11,7 +11,7 @@ inside the model (see :func:`monthly_hazard`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -182,6 +182,7 @@ class Params(Strict):
     grant_gap_months: float = par(6, 0, 36, "months", "Months without a worker when a grant is not renewed, before new funding", "Mois sans intervenant·e quand une subvention n'est pas renouvelée", plausible=(3, 12))
     worker_direct_help: float = par(0.35, 0, 1, "probability", "Probability that the worker meets a disclosed need directly (information, accompaniment in procedures)", "Probabilité que l'intervenant·e réponde directement à un besoin confié (information, accompagnement)", plausible=(0.2, 0.6))
     worker_landlord_wariness: float = par(0.0, 0, 1, "share", "Reduction of trust gains when the worker is employed by the landlord (residents' wariness)", "Réduction des gains de confiance quand l'employeur est le propriétaire (méfiance)", "assumption; residents confuse milieu workers with OMHM staff (OMHM news)", plausible=(0, 0.5))
+    worker_initial_knowledge: float = par(0.2, 0, 1, "index 0-1", "Knowledge of the partner network a newly hired worker starts with", "Connaissance du réseau des partenaires avec laquelle commence un·e intervenant·e nouvellement embauché·e", plausible=(0.1, 0.4))
 
     # --- arrangement: concertation and partnership --------------------------------------------
     network_present: bool = par(True, None, None, "yes/no", "A local concertation network (round table of partners) exists", "Une concertation locale (table des partenaires) existe", lever=True)
@@ -222,6 +223,15 @@ class Params(Strict):
     initial_security: float = par(0.62, 0, 1, "index 0-1", "Initial mean sense of security", "Sentiment de sécurité initial moyen", "56 households rated security 3.5/5 (press 2023), rescaled", plausible=(0.5, 0.75))
     initial_engagement: float = par(0.1, 0, 1, "index 0-1", "Initial mean engagement in collective life", "Engagement initial moyen dans la vie collective", "early tenant meetings drew about 4 people (Projet Harmonie)", plausible=(0.05, 0.2))
     isolation_threshold: float = par(0.2, 0, 1, "index 0-1", "Social ties below which a household counts as isolated", "Liens sociaux sous lesquels un ménage est compté isolé", plausible=(0.1, 0.3))
+    hard_to_reach_concentration: float = par(4.0, 0.5, 50, "index", "Concentration of the beta distribution of households' disaffiliation (larger: households more alike)", "Concentration de la loi bêta de la désaffiliation des ménages (plus grande : ménages plus semblables)", plausible=(2, 8))
+    institutions_concentration: float = par(6.0, 0.5, 50, "index", "Concentration of the beta distributions of households' image of the health network and trust in the landlord", "Concentration des lois bêta de l'image du réseau de la santé et de la confiance envers le propriétaire", plausible=(3, 12))
+    engagement_concentration: float = par(3.0, 0.5, 50, "index", "Concentration of the beta distribution of households' engagement", "Concentration de la loi bêta de l'engagement des ménages", plausible=(1.5, 6))
+    ties_concentration: float = par(4.0, 0.5, 50, "index", "Concentration of the beta distribution of households' social ties", "Concentration de la loi bêta des liens sociaux des ménages", plausible=(2, 8))
+    knowledge_concentration: float = par(6.0, 0.5, 50, "index", "Concentration of the beta distribution of households' knowledge of resources", "Concentration de la loi bêta de la connaissance des ressources des ménages", plausible=(3, 12))
+    security_concentration: float = par(8.0, 0.5, 50, "index", "Concentration of the beta distribution of households' sense of security", "Concentration de la loi bêta du sentiment de sécurité des ménages", plausible=(4, 16))
+    newcomer_engagement_ratio: float = par(0.5, 0, 1, "ratio", "Mean engagement of households moving in, relative to the milieu's initial mean", "Engagement moyen des ménages qui emménagent, par rapport à la moyenne initiale du milieu", plausible=(0.25, 0.75))
+    newcomer_ties_ratio: float = par(0.6, 0, 1, "ratio", "Mean social ties of households moving in, relative to the milieu's initial mean", "Liens sociaux moyens des ménages qui emménagent, par rapport à la moyenne initiale du milieu", plausible=(0.3, 0.9))
+    newcomer_knowledge_ratio: float = par(0.7, 0, 1, "ratio", "Mean knowledge of resources of households moving in, relative to the milieu's initial mean", "Connaissance moyenne des ressources des ménages qui emménagent, par rapport à la moyenne initiale du milieu", plausible=(0.4, 1))
 
     # --- needs -----------------------------------------------------------------------------------
     need_rate_socialising: float = par(0.25, 0, 3, "needs / household-year", "New socialising needs a household has a year", "Nouveaux besoins de socialiser par ménage et par an", plausible=(0.125, 0.5))
@@ -246,10 +256,17 @@ class Params(Strict):
     outreach_previous_contacts_effect: float = par(0.3, 0, 2, "log-odds per ln(1+contacts)", "Effect of previous contacts on contact success", "Effet des contacts antérieurs sur le succès d'un contact", "Aguilera et al. 2025 (theta_prev = 0.30)", plausible=(0.15, 0.6))
     trust_gain_per_contact: float = par(0.05, 0, 0.5, "share of gap", "Share of the remaining gap to full trust gained at each successful contact", "Part de l'écart à la confiance pleine gagnée à chaque contact réussi", "assumption, calibrated to pattern 15 (slow build-up); scaled down from Pant & Yu 2025 (lambda+ = 0.10)", plausible=(0.025, 0.1))
     trust_half_life_months: float = par(36, 1, 240, "months", "Half-life of trust in the worker without contact", "Demi-vie de la confiance envers l'intervenant·e sans contact", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(18, 72))
-    worker_invitation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part in activities for a resident the worker met in the last three months", "Log-cote supplémentaire de participer pour un·e résident·e rencontré·e par l'intervenant·e depuis trois mois", "study finding 6 (breaks isolation, more use of resources)", plausible=(0.5, 2))
+    worker_invitation_effect: float = par(1.0, 0, 4, "log-odds", "Extra log-odds of taking part in activities for a resident the worker met within the invitation window (invitation_window_months)", "Log-cote supplémentaire de participer pour un·e résident·e rencontré·e par l'intervenant·e pendant la fenêtre d'invitation (invitation_window_months)", "study finding 6 (breaks isolation, more use of resources)", plausible=(0.5, 2))
     ties_gain_contact: float = par(0.03, 0, 1, "share of gap", "Social ties gained at each successful contact with the worker", "Liens sociaux gagnés à chaque contact réussi avec l'intervenant·e", "study finding 6", plausible=(0.015, 0.06))
     disclosure_trust_effect: float = par(4.0, 0, 10, "log-odds per unit trust", "Effect of trust on disclosing a need to the worker", "Effet de la confiance sur la confidence d'un besoin", plausible=(2, 8))
     disclosure_base_logodds: float = par(-2.5, -6, 3, "log-odds", "Log-odds of disclosing a need with no trust", "Log-cote de confier un besoin sans confiance", plausible=(-3.5, -1.5))
+    worker_capacity_floor: float = par(0.5, 0, 1, "share", "Share of a full contact capacity a worker has with no knowledge of the partner network (full capacity with full knowledge)", "Part de la pleine capacité de contacts d'un·e intervenant·e qui ne connaît pas encore le réseau (pleine capacité avec une pleine connaissance)", plausible=(0.25, 0.75))
+    follow_up_priority: float = par(0.8, 0, 1.5, "index", "Priority the worker gives to following up a resident contacted recently who has a need nobody handles (a random draw in 0-1 gives the rest)", "Priorité que l'intervenant·e accorde au suivi d'un·e résident·e vu·e récemment dont un besoin n'est pris en charge par personne (un tirage entre 0 et 1 donne le reste)", plausible=(0.4, 1.5))
+    new_contact_priority: float = par(0.3, 0, 1.4, "index", "Priority the worker gives to residents never contacted", "Priorité que l'intervenant·e accorde aux résident·e·s jamais rencontré·e·s", plausible=(0.15, 0.6))
+    follow_up_window_months: float = par(3.0, 0, 24, "months", "Months since the last contact during which the worker follows a resident up", "Mois depuis le dernier contact pendant lesquels l'intervenant·e assure le suivi d'un·e résident·e", plausible=(1, 6))
+    outreach_trust_effect: float = par(1.0, 0, 5, "log-odds per unit trust", "Effect of trust in the worker on contact success", "Effet de la confiance envers l'intervenant·e sur le succès d'un contact", plausible=(0.5, 2))
+    on_site_reach_effect: float = par(0.5, 0, 1, "share", "Share of the disaffiliation penalty on contacts that a worker on site full time removes", "Part de la pénalité de désaffiliation sur les contacts qu'un·e intervenant·e sur place à temps plein élimine", plausible=(0.25, 0.75))
+    disclosure_engagement_gain: float = par(0.1, 0, 1, "share of gap", "Engagement gained by a resident who confides a socialising need to the worker", "Engagement gagné par un·e résident·e qui confie un besoin de socialiser à l'intervenant·e", plausible=(0.05, 0.2))
 
     # --- referral, services and queues ----------------------------------------------------------
     referral_base_logodds: float = par(0.0, -5, 5, "log-odds", "Log-odds that a warm referral is completed (first appointment kept)", "Log-cote qu'une référence accompagnée aboutisse", "assumption; warm handoff ~86% vs 83% (paediatric study)", plausible=(-1, 1))
@@ -268,6 +285,10 @@ class Params(Strict):
     funding_cut_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability that a community partner's funding is cut", "Probabilité annuelle qu'un partenaire communautaire subisse une coupe", "community support funding flat for ~12 years (MSSS/SHQ)", plausible=(0.02, 0.12))
     funding_cut_depth: float = par(0.4, 0, 1, "share", "Share of capacity and activities lost in a funding cut", "Part de la capacité perdue lors d'une coupe", plausible=(0.2, 0.6))
     funding_recovery_months: float = par(24, 1, 120, "months", "Mean months for a partner to recover from a funding cut", "Mois moyens pour se remettre d'une coupe", plausible=(12, 48))
+    employer_tie: float = par(0.8, 0, 1, "index 0-1", "Smallest tie between a worker and their employer's own services when the worker refers (trust in the network may be higher)", "Lien minimal entre l'intervenant·e et les services de son employeur quand il ou elle réfère (la confiance dans le réseau peut être plus forte)", plausible=(0.6, 1))
+    referral_choice_colocation: float = par(0.5, 0, 2, "index", "Weight of co-location, against trust, when a worker or partner chooses where to refer a need", "Poids de la présence sur place, face à la confiance, quand l'intervenant·e ou un partenaire choisit vers qui référer", plausible=(0.25, 1))
+    referral_choice_distance: float = par(0.2, 0, 2, "index", "Weight of each distance step, against trust, when a worker or partner chooses where to refer a need", "Poids de chaque palier de distance, face à la confiance, quand l'intervenant·e ou un partenaire choisit vers qui référer", plausible=(0.1, 0.4))
+    self_referral_hard_to_reach_effect: float = par(-1.0, -5, 0, "log-odds per unit", "Effect of disaffiliation on seeking a service alone", "Effet de la désaffiliation sur la demande de service autonome", plausible=(-2, -0.5))
 
     # --- knowledge of resources ----------------------------------------------------------------
     knowledge_dose_worker: float = par(0.15, 0.01, 1, "dose (smaller = stronger)", "Information dose of a worker contact (CommunityRx form)", "Dose d'information d'un contact avec l'intervenant·e", "CommunityRx clinician dose 0.05-0.25 (Lindau et al. 2021)", plausible=(0.05, 0.25))
@@ -275,6 +296,7 @@ class Params(Strict):
     peer_information_monthly: float = par(0.3, 0, 1, "probability / month", "Monthly probability of a useful exchange about resources with neighbours, at full social ties", "Probabilité mensuelle d'un échange utile sur les ressources avec des voisin·e·s, à liens sociaux pleins", "assumption; CommunityRx peer information (Lindau et al. 2021)", plausible=(0.15, 0.6))
     peer_learning: float = par(0.2, 0, 1, "share of gap", "Share of the gap to the neighbourhood's mean knowledge closed by such an exchange", "Part de l'écart à la connaissance moyenne du voisinage comblée par un échange", plausible=(0.1, 0.4))
     knowledge_half_life_months: float = par(36, 1, 240, "months", "Half-life of knowledge of resources without renewal", "Demi-vie de la connaissance des ressources sans renouvellement", plausible=(18, 72))
+    knowledge_floor: float = par(0.05, 0, 0.5, "index 0-1", "Knowledge of resources a household keeps however long it goes without renewal", "Connaissance des ressources qu'un ménage garde même sans renouvellement", plausible=(0.02, 0.1))
 
     # --- network governance ---------------------------------------------------------------------
     initial_network_trust: float = par(0.15, 0, 1, "index 0-1", "Initial trust between the network's organisations", "Confiance initiale entre les organisations du réseau", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.075, 0.3))
@@ -295,6 +317,27 @@ class Params(Strict):
     controversy_meeting_penalty: float = par(0.5, 0, 1, "share", "Reduction of meeting gains per open controversy", "Réduction des gains d'une rencontre par controverse ouverte", plausible=(0.25, 0.75))
     mediation_base_logodds: float = par(-2.0, -6, 3, "log-odds / month", "Monthly log-odds that an open controversy is settled without mediation", "Log-cote mensuelle qu'une controverse se règle sans médiation", plausible=(-3, -1))
     mediation_effect: float = par(3.0, 0, 8, "log-odds per unit mediation", "Effect of the organisers' mediation on settling a controversy", "Effet de la médiation des OC sur le règlement", plausible=(1.5, 6))
+    initial_non_member_trust: float = par(0.1, 0, 1, "index 0-1", "Initial trust in the partners outside the network", "Confiance initiale envers les partenaires hors du réseau", plausible=(0.05, 0.2))
+    oc_ciusss_facilitation_share: float = par(0.65, 0, 1, "share", "Share of the organisers' animation and mediation carried by the CIUSSS OC (the OMH OC carries the rest)", "Part de l'animation et de la médiation des OC portée par l'OC du CIUSSS (l'OC de l'OMH porte le reste)", plausible=(0.5, 0.8))
+    meeting_quality_floor: float = par(0.5, 0, 1, "share", "Quality of a meeting without animation, relative to a fully animated one", "Qualité d'une rencontre sans animation, par rapport à une rencontre pleinement animée", plausible=(0.25, 0.75))
+    tools_meeting_effect: float = par(0.5, 0, 2, "share", "Extra quality of meetings oriented by written tools and guides", "Qualité supplémentaire des rencontres orientées par des outils et guides écrits", plausible=(0.25, 1))
+    attendance_colocation_effect: float = par(0.5, 0, 3, "log-odds", "Extra log-odds of attending a meeting for a partner on site", "Log-cote supplémentaire de présence à une rencontre pour un partenaire sur place", plausible=(0.25, 1))
+    attendance_controversy_effect: float = par(-0.3, -3, 0, "log-odds", "Effect of each open controversy on attending meetings", "Effet de chaque controverse ouverte sur la présence aux rencontres", plausible=(-0.6, -0.15))
+    committee_clarity_divisor: float = par(3.0, 1, 10, "ratio", "How many times less role clarity than shared understanding a meeting of the vivre-ensemble or terrain committee builds", "Combien de fois moins de clarté des rôles que de compréhension commune bâtit une rencontre du comité vivre ensemble ou terrain", plausible=(1.5, 6))
+    coordination_understanding_divisor: float = par(2.0, 1, 10, "ratio", "How many times less shared understanding than role clarity a coordination meeting builds", "Combien de fois moins de compréhension commune que de clarté des rôles bâtit une rencontre de coordination", plausible=(1, 4))
+    coordination_without_oc_share: float = par(0.5, 0, 1, "share", "Share of a coordination meeting's gain in role clarity kept without a CIUSSS OC to lead it", "Part du gain de clarté des rôles d'une rencontre de coordination conservée sans OC du CIUSSS pour la mener", plausible=(0.25, 0.75))
+    meeting_alignment_gain: float = par(0.2, 0, 1, "share of gap", "Fit of actions to residents' needs gained by a fully attended vivre-ensemble meeting", "Adéquation des actions aux besoins des résident·e·s gagnée par une rencontre vivre ensemble où tous les partenaires sont présents", plausible=(0.1, 0.4))
+    coordination_protection: float = par(0.5, 0, 1, "share", "Reduction of the risk of an internal-organisation controversy by a coordination committee", "Réduction du risque de controverse sur l'organisation interne par un comité de coordination", plausible=(0.25, 0.75))
+    understanding_protection: float = par(0.5, 0, 1, "share", "Reduction of the risk of an internal-organisation controversy per unit of shared understanding", "Réduction du risque de controverse sur l'organisation interne par unité de compréhension commune", plausible=(0.25, 0.75))
+    room_agreement_protection: float = par(0.8, 0, 1, "share", "Reduction of the risk of a shared-spaces controversy by a room agreement", "Réduction du risque de controverse sur les espaces partagés par une entente de gestion du local", plausible=(0.5, 0.95))
+    oc_omh_space_protection: float = par(0.3, 0, 1, "share", "Reduction of the risk of a shared-spaces controversy by the OMH OC's logistics", "Réduction du risque de controverse sur les espaces partagés par la logistique de l'OC de l'OMH", plausible=(0.15, 0.6))
+    shared_spaces_base_risk: float = par(0.4, 0, 1, "share", "Risk of a shared-spaces controversy with no partner on site, relative to all partners on site", "Risque de controverse sur les espaces partagés sans partenaire sur place, par rapport à tous les partenaires sur place", plausible=(0.2, 0.7))
+    tools_settlement_effect: float = par(0.7, 0, 3, "log-odds", "Extra monthly log-odds of settling a controversy with written tools and guides", "Log-cote mensuelle supplémentaire de régler une controverse avec des outils et guides écrits", plausible=(0.35, 1.4))
+    meeting_settlement_effect: float = par(1.0, 0, 3, "log-odds", "Extra log-odds of settling a controversy in a month with a committee meeting", "Log-cote supplémentaire de régler une controverse un mois où un comité se réunit", plausible=(0.5, 2))
+    settlement_role_clarity_gain: float = par(0.05, 0, 1, "share of gap", "Role clarity gained for each controversy settled", "Clarté des rôles gagnée pour chaque controverse réglée", plausible=(0.025, 0.1))
+    settlement_understanding_gain: float = par(0.03, 0, 1, "share of gap", "Shared understanding gained for each controversy settled", "Compréhension commune gagnée pour chaque controverse réglée", plausible=(0.015, 0.06))
+    rep_turnover_understanding_scale: float = par(2.0, 0, 10, "ratio", "Share of the understanding loss of a departure applied per share of members whose representative leaves in the month (at most the full loss)", "Part de la perte de compréhension d'un départ appliquée par part des membres dont le ou la représentant·e part dans le mois (au plus la perte entière)", plausible=(1, 4))
+    rep_turnover_clarity_share: float = par(0.5, 0, 1, "share", "Role clarity lost when representatives leave, as a share of the shared understanding lost", "Clarté des rôles perdue au départ de représentant·e·s, en part de la compréhension commune perdue", plausible=(0.25, 1))
 
     # --- participation --------------------------------------------------------------------------
     participation_base_logodds: float = par(-3.0, -8, 3, "log-odds / month", "Monthly log-odds that a resident takes part in an activity", "Log-cote mensuelle de participer à une activité", plausible=(-4, -2))
@@ -312,6 +355,24 @@ class Params(Strict):
     mutual_aid_formation: float = par(0.006, 0, 1, "probability / month", "Monthly probability that an engaged resident joins a mutual-aid network, at full association activity, before any neighbour helps another", "Probabilité mensuelle qu'un·e résident·e engagé·e rejoigne un réseau d'entraide, à pleine activité de l'association, avant qu'aucun voisin n'en aide un autre", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.003, 0.012))
     mutual_aid_contagion: float = par(30, 0, 200, "ratio per unit share", "How much likelier joining a mutual-aid network becomes per unit share of the milieu's households already in one (social contagion)", "Combien l'adhésion à un réseau d'entraide devient plus probable par unité de part des ménages du milieu qui en font déjà partie (contagion sociale)", "assumption, calibrated to pattern 15 (slow build-up); the study names the mechanism (finding 7: mutual-aid networks appear)", plausible=(10, 60))
     mutual_aid_help: float = par(0.12, 0, 1, "probability / month", "Monthly probability that mutual aid meets an open everyday need", "Probabilité mensuelle que l'entraide réponde à un besoin du quotidien", plausible=(0.06, 0.24))
+    initial_association: float = par(0.1, 0, 1, "index 0-1", "Initial activity of the tenants' association", "Activité initiale de l'association de locataires", plausible=(0.05, 0.2))
+    association_activities_per_month: float = par(4.0, 0, 20, "activities / month", "Activities the tenants' association holds each month at full activity (unfunded)", "Activités que l'association de locataires tient chaque mois à pleine activité (sans financement)", plausible=(2, 8))
+    activity_trust_floor: float = par(0.2, 0, 1, "share", "Activities a network partner brings with no trust in the network, relative to full trust", "Activités qu'un partenaire du réseau offre sans confiance dans le réseau, par rapport à une pleine confiance", plausible=(0.1, 0.4))
+    controversy_activity_loss: float = par(0.3, 0, 1, "share", "Share of partners' activities lost while a shared-spaces controversy is open", "Part des activités des partenaires perdue tant qu'une controverse sur les espaces partagés est ouverte", plausible=(0.15, 0.6))
+    activity_alignment_floor: float = par(0.5, 0, 1, "share", "Activities partners bring when actions do not fit residents' needs, relative to a full fit", "Activités qu'offrent les partenaires quand les actions ne correspondent pas aux besoins des résident·e·s, par rapport à une pleine adéquation", plausible=(0.25, 0.75))
+    consultation_base_logodds: float = par(-2.0, -8, 3, "log-odds", "Log-odds that a resident takes part in a consultation (no engagement, trust or ties)", "Log-cote qu'un·e résident·e participe à une consultation (sans engagement, confiance ni liens)", plausible=(-3, -1))
+    consultation_engagement_effect: float = par(3.0, 0, 8, "log-odds per unit", "Effect of engagement on taking part in a consultation", "Effet de l'engagement sur la participation à une consultation", plausible=(1.5, 6))
+    consultation_trust_effect: float = par(2.0, 0, 6, "log-odds per unit trust", "Effect of trust in the worker on taking part in a consultation", "Effet de la confiance envers l'intervenant·e sur la participation à une consultation", plausible=(1, 4))
+    consultation_ties_effect: float = par(0.5, 0, 4, "log-odds per unit", "Effect of social ties on taking part in a consultation", "Effet des liens sociaux sur la participation à une consultation", plausible=(0.25, 1))
+    consultation_liaison_effect: float = par(0.5, 0, 4, "log-odds", "Extra log-odds of taking part in a consultation where an OMH OC links the institution and residents", "Log-cote supplémentaire de participer à une consultation là où un·e OC de l'OMH fait le lien entre l'institution et les résident·e·s", plausible=(0.25, 1))
+    consultation_alignment_gain: float = par(0.8, 0, 1, "share of gap", "Fit of actions to residents' needs gained by a consultation", "Adéquation des actions aux besoins des résident·e·s gagnée par une consultation", plausible=(0.4, 1))
+    participation_ties_effect: float = par(1.0, 0, 4, "log-odds per unit", "Effect of social ties on taking part in an activity", "Effet des liens sociaux sur la participation à une activité", plausible=(0.5, 2))
+    participation_hard_to_reach_effect: float = par(-1.0, -4, 0, "log-odds per unit", "Effect of disaffiliation on taking part in an activity", "Effet de la désaffiliation sur la participation à une activité", plausible=(-2, -0.5))
+    invitation_window_months: float = par(3.0, 0, 24, "months", "Months after a contact during which the worker's invitation raises a resident's participation", "Mois après un contact pendant lesquels l'invitation de l'intervenant·e augmente la participation d'un·e résident·e", plausible=(1, 6))
+    activity_socialising_help: float = par(0.5, 0, 1, "probability", "Probability that taking part in an activity meets an open socialising need", "Probabilité qu'une participation à une activité comble un besoin ouvert de socialiser", plausible=(0.25, 1))
+    mutual_aid_exit_engagement: float = par(0.05, 0, 1, "index 0-1", "Engagement below which a member may leave the mutual-aid network", "Engagement sous lequel un membre peut quitter le réseau d'entraide", plausible=(0.025, 0.1))
+    mutual_aid_exit_monthly: float = par(0.05, 0, 1, "probability / month", "Monthly probability that a member with too little engagement leaves the mutual-aid network", "Probabilité mensuelle qu'un membre trop peu engagé quitte le réseau d'entraide", plausible=(0.025, 0.1))
+    ties_gain_mutual_aid: float = par(0.02, 0, 1, "share of gap / month", "Social ties gained each month by a member of a mutual-aid network", "Liens sociaux gagnés chaque mois par un membre d'un réseau d'entraide", plausible=(0.01, 0.04))
 
     # --- well-being -------------------------------------------------------------------------------
     security_adjust_rate: float = par(0.05, 0, 1, "share / month", "Monthly speed at which the sense of security moves toward its current level", "Vitesse mensuelle d'ajustement du sentiment de sécurité", plausible=(0.025, 0.1))
@@ -322,6 +383,8 @@ class Params(Strict):
     image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network (or trust in the landlord) lost when a request to it is dropped", "Perte d'image (ou de confiance envers le propriétaire) quand une demande est abandonnée", plausible=(0.075, 0.3))
     image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the employer's institution (the health network, or the landlord)", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)", plausible=(0.1, 0.5))
     image_half_life_months: float = par(60, 1, 600, "months", "Half-life of changes to the image of the health network and to trust in the landlord", "Demi-vie des changements d'image du réseau et de confiance envers le propriétaire", plausible=(30, 120))
+    security_association_weight: float = par(0.1, 0, 1, "index", "Weight of the tenants' association's activity in the sense of security", "Poids de l'activité de l'association de locataires dans le sentiment de sécurité", plausible=(0.05, 0.2))
+    security_contact_window_months: float = par(12.0, 1, 60, "months", "Months after a contact during which a trusted worker adds to a resident's sense of security", "Mois après un contact pendant lesquels un·e intervenant·e de confiance ajoute au sentiment de sécurité d'un·e résident·e", plausible=(6, 24))
 
     # --- crises ----------------------------------------------------------------------------------
     crisis_annual: float = par(0.05, 0, 1, "probability / year", "Annual probability of a crisis in the milieu (violence, insalubrity...)", "Probabilité annuelle d'une crise dans le milieu", "networks often start from a crisis (Scientifique en chef)", plausible=(0.02, 0.15))
@@ -387,15 +450,15 @@ def field_meta(name: str) -> dict[str, Any]:
     """Meaning, unit, range, plausible range, default and source of one parameter, for docs and
     the app (``plausible``: ``(lo, hi)``, or None for yes/no and choice parameters)."""
     f = Params.model_fields[name]
-    extra = f.json_schema_extra or {}
+    extra: dict[str, Any] = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
     lo = hi = None
     for m in f.metadata:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     choices = None
     ann = f.annotation
-    if getattr(ann, "__origin__", None) is Literal:
-        choices = list(ann.__args__)
+    if get_origin(ann) is Literal:
+        choices = list(get_args(ann))
     kind = "bool" if ann is bool else "int" if ann is int else "choice" if choices else "float"
     return {
         "name": name,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .constants import BETA_MEAN_CLIP, NEVER
 from .params import (
     CONTROVERSY_THEMES,
     EMPLOYER_KIND,
@@ -43,7 +44,7 @@ SERVES = np.array(
 )
 #: Employer code -> partner kind index whose services the worker reaches directly (-1: none).
 EMPLOYER_PARTNER = np.array(
-    [KIND[EMPLOYER_KIND[e]] if EMPLOYER_KIND[e] else -1 for e in EMPLOYERS], dtype=np.int64
+    [KIND[k] if (k := EMPLOYER_KIND[e]) else -1 for e in EMPLOYERS], dtype=np.int64
 )
 #: Community partners: those whose funding can be cut (not the public institutions).
 COMMUNITY = np.array(
@@ -178,8 +179,9 @@ def expand_milieux(scen: Scenario, replicates: int = 1) -> Layout:
     return Layout(names, params, ensembles, np.array(spec), np.array(rep))
 
 
-def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: float = 6.0) -> np.ndarray:
-    mean = np.clip(np.broadcast_to(mean, (n,)), 1e-3, 1 - 1e-3)
+def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: np.ndarray) -> np.ndarray:
+    """Draw ``n`` values of a beta distribution of mean ``mean`` and concentration ``conc``."""
+    mean = np.clip(np.broadcast_to(mean, (n,)), BETA_MEAN_CLIP, 1 - BETA_MEAN_CLIP)
     return rng.beta(mean * conc, (1 - mean) * conc)
 
 
@@ -195,18 +197,25 @@ def draw_households(
     n = len(milieu)
     u = rng.random(n)
     htype = np.where(u < share_family, 0, np.where(u < share_family + share_senior, 2, 1))
-    know_scale = 0.7 if newcomer else 1.0
+    know_scale = mp.newcomer_knowledge_ratio[milieu] if newcomer else 1.0
+    eng_scale = mp.newcomer_engagement_ratio[milieu] if newcomer else 1.0
+    ties_scale = mp.newcomer_ties_ratio[milieu] if newcomer else 1.0
+    institutions = mp.institutions_concentration[milieu]
     return {
         "htype": htype.astype(np.int8),
-        "hard_to_reach": _beta(rng, mp.hard_to_reach_mean[milieu], n, 4.0),
-        "image": _beta(rng, mp.initial_trust_institutions[milieu], n),
-        "landlord": _beta(rng, mp.initial_trust_landlord[milieu], n),
-        "engagement": _beta(
-            rng, mp.initial_engagement[milieu] * (0.5 if newcomer else 1.0), n, 3.0
+        "hard_to_reach": _beta(
+            rng, mp.hard_to_reach_mean[milieu], n, mp.hard_to_reach_concentration[milieu]
         ),
-        "ties": _beta(rng, mp.initial_ties[milieu] * (0.6 if newcomer else 1.0), n, 4.0),
-        "knowledge": _beta(rng, mp.initial_knowledge[milieu] * know_scale, n),
-        "security": _beta(rng, mp.initial_security[milieu], n, 8.0),
+        "image": _beta(rng, mp.initial_trust_institutions[milieu], n, institutions),
+        "landlord": _beta(rng, mp.initial_trust_landlord[milieu], n, institutions),
+        "engagement": _beta(
+            rng, mp.initial_engagement[milieu] * eng_scale, n, mp.engagement_concentration[milieu]
+        ),
+        "ties": _beta(rng, mp.initial_ties[milieu] * ties_scale, n, mp.ties_concentration[milieu]),
+        "knowledge": _beta(
+            rng, mp.initial_knowledge[milieu] * know_scale, n, mp.knowledge_concentration[milieu]
+        ),
+        "security": _beta(rng, mp.initial_security[milieu], n, mp.security_concentration[milieu]),
     }
 
 
@@ -245,8 +254,8 @@ def init_state(
         arrived=np.zeros(N, dtype=np.int64),
         trust_worker=np.zeros(N),
         contacts=np.zeros(N, dtype=np.int64),
-        last_contact=np.full(N, -10_000, dtype=np.int64),
-        last_served=np.full(N, -10_000, dtype=np.int64),
+        last_contact=np.full(N, NEVER, dtype=np.int64),
+        last_served=np.full(N, NEVER, dtype=np.int64),
         mutual_aid=np.zeros(N, dtype=bool),
         agency=np.zeros(N),
         need_open=np.zeros((N, K), dtype=bool),
@@ -268,7 +277,9 @@ def init_state(
     coloc_rank = np.cumsum(member[:, COLOC_ORDER], axis=1)[:, rank] * member
     colocated = member & (coloc_rank <= n_coloc[:, None]) & (coloc_rank > 0)
     distance = np.where(colocated, 0.0, BASE_DISTANCE[None, :])
-    trust0 = np.where(member, mp.initial_network_trust[:, None], 0.1)
+    trust0 = np.where(
+        member, mp.initial_network_trust[:, None], mp.initial_non_member_trust[:, None]
+    )
     understanding0 = (
         np.clip(
             mp.initial_understanding - mp.crisis_origin_understanding_gap * mp.origin_crisis, 0, 1
@@ -280,7 +291,7 @@ def init_state(
         n_households=n_hh,
         worker_filled=has_worker.copy(),
         worker_tenure=np.zeros(M),
-        worker_knowledge=np.where(has_worker, 0.2, 0.0),
+        worker_knowledge=np.where(has_worker, mp.worker_initial_knowledge, 0.0),
         worker_vacancy_left=np.zeros(M),
         worker_grant_left=mp.grant_length_months.copy(),
         worker_serial=has_worker.astype(np.int64),
@@ -297,7 +308,7 @@ def init_state(
         controversy=np.zeros((M, len(CONTROVERSY_THEMES)), dtype=bool),
         alignment=np.zeros(M),
         project_left=np.zeros(M),
-        association=np.full(M, 0.1),
+        association=mp.initial_association.copy(),
         crisis_left=np.zeros(M),
     )
     return layout, mp, hh, ms, mix

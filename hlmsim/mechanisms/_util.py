@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import LOGIT_CLIP, SCHEDULE_EPS
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function: effects add on the log-odds scale, probabilities stay in [0, 1]."""
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -LOGIT_CLIP, LOGIT_CLIP)))
 
 
 def per_milieu(milieu: np.ndarray, values: np.ndarray, m: int) -> np.ndarray:
@@ -44,7 +46,7 @@ def _ranks(g: np.ndarray) -> np.ndarray:
 def scheduled(t: int, per_year: np.ndarray) -> np.ndarray:
     """True in the months (0-based t) at which an activity held ``per_year`` times a year falls."""
     f = np.asarray(per_year, dtype=float)
-    return np.floor((t + 1) * f / 12.0 + 1e-9) > np.floor(t * f / 12.0 + 1e-9)
+    return np.floor((t + 1) * f / 12.0 + SCHEDULE_EPS) > np.floor(t * f / 12.0 + SCHEDULE_EPS)
 
 
 def gap_gain(x: np.ndarray, rate: np.ndarray | float, mask: np.ndarray | None = None) -> np.ndarray:

@@ -16,6 +16,20 @@ from ..params import half_life_factor
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Functions called by the phases that meet needs (learn) and by well-being (fade).)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+    }
+)
+
 #: Sources of a met need that teach the household (help, not a need that resolved alone or
 #: through an activity).
 LEARNING_SOURCES = frozenset({"worker", "service", "mutual_aid"})

@@ -12,8 +12,23 @@ from ..params import monthly_hazard
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "model.events_now",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "ms.crisis_left",
+        "tally.crises_started",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Crises start (random or scheduled) and count down."""
     ms, mp = model.ms, model.mp
     u = model.rs["crises"].random(ms.n)
     ms.crisis_left = np.maximum(ms.crisis_left - 1, 0)

@@ -7,14 +7,54 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import NEVER
 from ..params import monthly_hazard
 from ..state import draw_households
 
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "model.mix",
+        "model.t",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.arrived",
+        "hh.contacts",
+        "hh.engagement",
+        "hh.hard_to_reach",
+        "hh.hid",
+        "hh.htype",
+        "hh.image",
+        "hh.knowledge",
+        "hh.landlord",
+        "hh.last_contact",
+        "hh.last_served",
+        "hh.mutual_aid",
+        "hh.need_age",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.need_wait",
+        "hh.next_hid",
+        "hh.security",
+        "hh.ties",
+        "hh.trust_worker",
+        "tally.move_outs",
+        "tally.needs_left_open",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Households move out; newcomers move into their units with fresh attributes."""
     hh, mp = model.hh, model.mp
     u = model.rs["demography"].random(hh.n)
     leaving = u < monthly_hazard(mp.move_out_annual)[hh.milieu]
@@ -41,8 +81,8 @@ def step(model: HLMModel) -> None:
     hh.arrived[idx] = model.t
     hh.trust_worker[idx] = 0.0
     hh.contacts[idx] = 0
-    hh.last_contact[idx] = -10_000
-    hh.last_served[idx] = -10_000
+    hh.last_contact[idx] = NEVER
+    hh.last_served[idx] = NEVER
     hh.mutual_aid[idx] = False
     hh.agency[idx] = 0.0
     hh.need_open[idx] = False

@@ -15,6 +15,21 @@ from ..params import EventSpec
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "model.schedule",
+        "model.t",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "model.events_now",
+        "model.triggered",
+    }
+)
+
 #: The event kinds, as declared once in the schema (``EventSpec.kind``).
 EVENT_KINDS: tuple[str, ...] = get_args(EventSpec.model_fields["kind"].annotation)
 

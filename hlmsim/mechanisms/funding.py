@@ -14,8 +14,37 @@ from . import staff
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes :func:`staff.worker_departs` when a grant lapses.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "model.events_now",
+        "ms.member",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.contacts",
+        "hh.trust_worker",
+        "ms.funding",
+        "ms.understanding",
+        "ms.worker_filled",
+        "ms.worker_grant_left",
+        "ms.worker_knowledge",
+        "ms.worker_tenure",
+        "ms.worker_vacancy_left",
+        "tally.departures",
+        "tally.funding_cuts",
+        "tally.grants_lapsed",
+        "tally.worker_departures",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Grants run down and are renewed or lapse; community partners' funding is cut and recovers."""
     ms, mp = model.ms, model.mp
     rng = model.rs["funding"]
     u_grant = rng.random(ms.n)

@@ -10,21 +10,49 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import COORDINATION_MEETING_RATIO
 from ..params import CONTROVERSY_THEMES, half_life_factor
 from ._util import gap_gain, scheduled, sigmoid
 
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "model.t",
+        "ms.colocated",
+        "ms.crisis_left",
+        "ms.member",
+        "ms.oc_filled",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "ms.alignment",
+        "ms.controversy",
+        "ms.role_clarity",
+        "ms.trust",
+        "ms.understanding",
+        "tally.attendance",
+        "tally.controversies_arisen",
+        "tally.controversies_settled",
+        "tally.meetings",
+    }
+)
+
 
 def facilitation(model: HLMModel) -> np.ndarray:
     """Animation and mediation capacity of the milieu's organisers, in [0, 1]: the CIUSSS OC,
     who coordinates the structure, carries most of it; the OMH OC adds liaison."""
     oc = model.ms.oc_filled
-    return model.mp.oc_mediation * (0.65 * oc[:, 0] + 0.35 * oc[:, 1])
+    share = model.mp.oc_ciusss_facilitation_share
+    return model.mp.oc_mediation * (share * oc[:, 0] + (1 - share) * oc[:, 1])
 
 
 def step(model: HLMModel) -> None:
+    """Committees meet; trust, understanding and role clarity build or relax; controversies."""
     ms, mp = model.ms, model.mp
     rng = model.rs["network"]
     M, P = ms.member.shape
@@ -37,14 +65,15 @@ def step(model: HLMModel) -> None:
     n_open = ms.controversy.sum(axis=1)
     tools = mp.tools_guides.astype(float)
     animation = facilitation(model)
-    quality = (1 - mp.controversy_meeting_penalty) ** n_open * (0.5 + 0.5 * animation)
-    quality *= 1 + 0.5 * tools
+    floor = mp.meeting_quality_floor
+    quality = (1 - mp.controversy_meeting_penalty) ** n_open * (floor + (1 - floor) * animation)
+    quality *= 1 + mp.tools_meeting_effect * tools
 
     # 1. committees meet: vivre ensemble, terrain, coordination (half as often)
     committees = (
         (mp.committee_vivre_ensemble, mp.meetings_per_year),
         (mp.committee_terrain, mp.meetings_per_year),
-        (mp.committee_coordination, mp.meetings_per_year / 2),
+        (mp.committee_coordination, mp.meetings_per_year * COORDINATION_MEETING_RATIO),
     )
     met_any = np.zeros(M, dtype=bool)
     n_meetings = np.zeros(M)
@@ -56,9 +85,9 @@ def step(model: HLMModel) -> None:
         logit = (
             mp.attendance_base_logodds[:, None]
             + mp.attendance_trust_effect[:, None] * ms.trust
-            + 0.5 * ms.colocated
+            + mp.attendance_colocation_effect[:, None] * ms.colocated
             + (mp.crisis_attendance_effect * crisis)[:, None]
-            - 0.3 * n_open[:, None]
+            + mp.attendance_controversy_effect[:, None] * n_open[:, None]
         )
         attend = ms.member & meets[:, None] & (u_att[c] < sigmoid(logit))
         attended_any |= attend
@@ -66,13 +95,17 @@ def step(model: HLMModel) -> None:
         g = mp.meeting_understanding_gain * quality * share
         ms.trust = gap_gain(ms.trust, (mp.meeting_trust_gain * quality)[:, None], attend)
         if c == 2:  # coordination: roles and internal organisation, led by the CIUSSS OC
-            ms.role_clarity = gap_gain(ms.role_clarity, g * (0.5 + 0.5 * ms.oc_filled[:, 0]), meets)
-            ms.understanding = gap_gain(ms.understanding, g / 2, meets)
+            keep = mp.coordination_without_oc_share
+            lead = keep + (1 - keep) * ms.oc_filled[:, 0]
+            ms.role_clarity = gap_gain(ms.role_clarity, g * lead, meets)
+            ms.understanding = gap_gain(
+                ms.understanding, g / mp.coordination_understanding_divisor, meets
+            )
         else:
             ms.understanding = gap_gain(ms.understanding, g, meets)
-            ms.role_clarity = gap_gain(ms.role_clarity, g / 3, meets)
+            ms.role_clarity = gap_gain(ms.role_clarity, g / mp.committee_clarity_divisor, meets)
         if c == 0:  # residents and workers together: residents' concerns are heard
-            ms.alignment = gap_gain(ms.alignment, 0.2 * share, meets)
+            ms.alignment = gap_gain(ms.alignment, mp.meeting_alignment_gain * share, meets)
         met_any |= meets
         n_meetings += meets
     model.tally["meetings"] += n_meetings
@@ -92,27 +125,30 @@ def step(model: HLMModel) -> None:
     risk = np.stack(
         [
             1
-            - 0.5 * mp.committee_coordination * net
-            - 0.5 * ms.understanding,  # internal organisation
+            - mp.coordination_protection * mp.committee_coordination * net
+            - mp.understanding_protection * ms.understanding,  # internal organisation
             1 - ms.role_clarity,  # role clarity
             1 - ms.understanding,  # kind of intervention
             # shared spaces: the room agreement, and the OMH OC's logistics, protect
-            (1 - 0.8 * mp.room_agreement)
-            * (1 - 0.3 * ms.oc_filled[:, 1])
-            * (0.4 + 0.6 * coloc_share),
+            (1 - mp.room_agreement_protection * mp.room_agreement)
+            * (1 - mp.oc_omh_space_protection * ms.oc_filled[:, 1])
+            * (mp.shared_spaces_base_risk + (1 - mp.shared_spaces_base_risk) * coloc_share),
         ],
         axis=1,
     )
     p_arise = (1 - np.exp(-mp.controversy_rate_annual / 12))[:, None] * np.clip(risk, 0, 1)
     arise = net[:, None] & ~ms.controversy & (u_arise < p_arise)
     settle_logit = (
-        mp.mediation_base_logodds + mp.mediation_effect * animation + 0.7 * tools + 1.0 * met_any
+        mp.mediation_base_logodds
+        + mp.mediation_effect * animation
+        + mp.tools_settlement_effect * tools
+        + mp.meeting_settlement_effect * met_any
     )
     settle = ms.controversy & (u_settle < sigmoid(settle_logit)[:, None])
     ms.controversy = (ms.controversy | arise) & ~settle
     n_settled = settle.sum(axis=1)
     # naming and settling a problem clarifies roles and the shared definition of the problem
-    ms.role_clarity = gap_gain(ms.role_clarity, 0.05 * n_settled)
-    ms.understanding = gap_gain(ms.understanding, 0.03 * n_settled)
+    ms.role_clarity = gap_gain(ms.role_clarity, mp.settlement_role_clarity_gain * n_settled)
+    ms.understanding = gap_gain(ms.understanding, mp.settlement_understanding_gain * n_settled)
     model.tally["controversies_arisen"] += arise.sum(axis=1)
     model.tally["controversies_settled"] += n_settled

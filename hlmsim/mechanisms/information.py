@@ -14,8 +14,25 @@ from ._util import per_milieu
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "hh.ties",
+        "ms.n_households",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.knowledge",
+        "tally.peer_exchanges",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Word of mouth: households below their milieu's mean knowledge learn from neighbours."""
     hh, mp, ms = model.hh, model.mp, model.ms
     m = hh.milieu
     u = model.rs["information"].random(hh.n)

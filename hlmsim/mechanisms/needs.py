@@ -9,12 +9,44 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
 from . import agency
 
 if TYPE_CHECKING:
     from ..model import HLMModel
+
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes :func:`close` (also called by the phases that meet needs).)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.htype",
+        "hh.milieu",
+        "hh.mutual_aid",
+        "hh.trust_worker",
+        "ms.crisis_left",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.need_age",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.need_wait",
+        "tally.met_by_self",
+        "tally.needs_abandoned",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.needs_new",
+        "tally.needs_opened",
+        "tally.needs_prevented",
+        "tally.time_to_meet_sum",
+    }
+)
 
 CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
 
@@ -32,7 +64,7 @@ def need_rates(model: HLMModel) -> np.ndarray:
     return (1 - np.exp(-table / 12.0))[hh.milieu, hh.htype]
 
 
-def initial_needs(model: HLMModel, years: float = 0.75) -> None:
+def initial_needs(model: HLMModel, years: float = INITIAL_NEEDS_YEARS) -> None:
     """Households start with the needs accumulated over the past ``years`` (random ages), so
     that outcomes do not start from an empty stock of needs."""
     hh = model.hh
@@ -69,6 +101,7 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
 
 
 def step(model: HLMModel) -> None:
+    """Open needs age, resolve alone or are given up; new needs arise, some averted."""
     hh, mp = model.hh, model.mp
     rng = model.rs["needs"]
     u_new = rng.random((hh.n, len(NEED_CATEGORIES)))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import DOSE_FLOOR, OUTREACH_SCORE_SPAN
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._util import rank_in_group_by_key, sigmoid
@@ -20,7 +21,52 @@ from .needs import close
 if TYPE_CHECKING:
     from ..model import HLMModel
 
-DIRECT_HELP = np.zeros(6, dtype=bool)
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes the warm referrals and needs met by the worker.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.milieu",
+        "hh.need_age",
+        "hh.need_wait",
+        "model.best_warm",
+        "model.t",
+        "ms.colocated",
+        "ms.distance",
+        "ms.member",
+        "ms.worker_filled",
+        "ms.worker_knowledge",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.contacts",
+        "hh.engagement",
+        "hh.image",
+        "hh.knowledge",
+        "hh.landlord",
+        "hh.last_contact",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.ties",
+        "hh.trust_worker",
+        "ms.trust",
+        "tally.contacts",
+        "tally.met_by_worker",
+        "tally.needs_disclosed",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.referrals_completed",
+        "tally.referrals_made",
+        "tally.successful_contacts",
+        "tally.time_to_meet_sum",
+    }
+)
+
+DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
 
 
@@ -31,22 +77,23 @@ def capacity(model: HLMModel) -> np.ndarray:
         mp.worker_fte
         * mp.worker_contacts_per_fte_month
         * mp.worker_time_on_site
-        * (0.5 + 0.5 * ms.worker_knowledge)
+        * (mp.worker_capacity_floor + (1 - mp.worker_capacity_floor) * ms.worker_knowledge)
         * ms.worker_filled
     )
 
 
 def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
     """CommunityRx information dose: beta <- beta^(d (1 - beta) + beta)."""
-    b = np.clip(beta, 1e-6, 1.0)
+    b = np.clip(beta, DOSE_FLOOR, 1.0)
     return np.power(b, dose * (1 - b) + b)
 
 
 def step(model: HLMModel) -> None:
+    """The worker contacts residents; trust, disclosure, direct help and warm referrals."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["outreach"]
     N, K = hh.need_open.shape
-    u_pick, u_succ = rng.random(N), rng.random(N)
+    u_pick, u_succ = rng.random((N,)), rng.random((N,))
     u_disc, u_help, u_ref = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
     u_cap = rng.random(ms.n)
     cap = capacity(model)
@@ -56,9 +103,13 @@ def step(model: HLMModel) -> None:
     cand = np.flatnonzero(cap_int[hh.milieu] > 0)
     m = hh.milieu[cand]
     free_any = (hh.need_open & (hh.need_queue < 0)).view(np.uint8) @ np.ones(K, np.uint8) > 0
-    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= 3)
-    score = u_pick[cand] + 0.8 * follow_up + 0.3 * (hh.contacts[cand] == 0)  # in [0, 2.1)
-    order, rank = rank_in_group_by_key(m, -score, span=4.0)
+    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= mp.follow_up_window_months[m])
+    score = (
+        u_pick[cand]
+        + mp.follow_up_priority[m] * follow_up
+        + mp.new_contact_priority[m] * (hh.contacts[cand] == 0)
+    )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
+    order, rank = rank_in_group_by_key(m, -score, span=OUTREACH_SCORE_SPAN)
     chosen = cand[order[rank < cap_int[m[order]]]]
     mc = hh.milieu[chosen]
     model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
@@ -67,10 +118,10 @@ def step(model: HLMModel) -> None:
     logit = (
         mp.outreach_base_logodds[mc]
         + mp.outreach_hard_to_reach_effect[mc]
-        * (1 - 0.5 * mp.worker_time_on_site[mc])
+        * (1 - mp.on_site_reach_effect[mc] * mp.worker_time_on_site[mc])
         * hh.hard_to_reach[chosen]
         + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
-        + 1.0 * hh.trust_worker[chosen]
+        + mp.outreach_trust_effect[mc] * hh.trust_worker[chosen]
     )
     ok = u_succ[chosen] < sigmoid(logit)
     who = chosen[ok]
@@ -106,9 +157,8 @@ def step(model: HLMModel) -> None:
         < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
     )
     close(model, rows[helped], c[helped], True, "worker")
-    hh.engagement[rows[c == NEED["socialising"]]] += 0.1 * (
-        1 - hh.engagement[rows[c == NEED["socialising"]]]
-    )
+    soc = rows[c == NEED["socialising"]]
+    hh.engagement[soc] += mp.disclosure_engagement_gain[hh.milieu[soc]] * (1 - hh.engagement[soc])
     rr, cc = rows[~helped], c[~helped]
     tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
     referral.warm_referral(model, rr, cc, u_ref[rr, cc], tie, by_worker=True)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import half_life_factor
+from ..constants import PER_100_FLOOR
+from ..params import CONTROVERSY_THEMES, half_life_factor
 from ..state import NEED
 from ._util import gap_gain, per_milieu, scheduled, sigmoid
 from .needs import close
@@ -19,13 +20,61 @@ from .outreach import knowledge_dose
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes needs met by activities and mutual aid.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.last_contact",
+        "hh.milieu",
+        "hh.need_age",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.need_wait",
+        "hh.trust_worker",
+        "model.events_now",
+        "model.t",
+        "ms.controversy",
+        "ms.funding",
+        "ms.member",
+        "ms.n_households",
+        "ms.oc_filled",
+        "ms.trust",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.engagement",
+        "hh.knowledge",
+        "hh.mutual_aid",
+        "hh.need_open",
+        "hh.ties",
+        "ms.alignment",
+        "ms.association",
+        "ms.project_left",
+        "tally.activities",
+        "tally.consultations",
+        "tally.consulted",
+        "tally.funded_activities",
+        "tally.met_by_activities",
+        "tally.met_by_mutual_aid",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.participants",
+        "tally.projects_started",
+        "tally.time_to_meet_sum",
+    }
+)
+
 EVERYDAY = [
     NEED["socialising"],
     NEED["local_resources"],
     NEED["admin_procedures"],
     NEED["parenting"],
 ]
-SHARED_SPACES = 3  # index of the controversy theme "shared_spaces"
+SHARED_SPACES = CONTROVERSY_THEMES.index("shared_spaces")
 
 
 def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
@@ -35,14 +84,17 @@ def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
     """
     mp, ms = model.mp, model.ms
     # partners invest in the milieu as they come to trust the network
-    partners = (ms.member * ms.funding * (0.2 + 0.8 * ms.trust)).sum(axis=1)
+    floor = mp.activity_trust_floor[:, None]
+    partners = (ms.member * ms.funding * (floor + (1 - floor) * ms.trust)).sum(axis=1)
     partners *= mp.activities_per_partner_month
-    partners *= (1 - 0.3 * ms.controversy[:, SHARED_SPACES]) * (0.5 + 0.5 * ms.alignment)
+    fit = mp.activity_alignment_floor + (1 - mp.activity_alignment_floor) * ms.alignment
+    partners *= (1 - mp.controversy_activity_loss * ms.controversy[:, SHARED_SPACES]) * fit
     funded = partners + mp.project_activities_per_month * (ms.project_left > 0)
-    return funded + 4.0 * ms.association, funded
+    return funded + mp.association_activities_per_month * ms.association, funded
 
 
 def step(model: HLMModel) -> None:
+    """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["participation"]
     N, K = hh.need_open.shape
@@ -70,11 +122,20 @@ def step(model: HLMModel) -> None:
     # consultations renew engagement and the fit of actions to needs
     consult = scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"]
     if consult.any():
-        liaison = 0.5 * ms.oc_filled[:, 1]  # the OMH OC links the institution and residents
-        p = sigmoid(-2.0 + 3.0 * hh.engagement + 2.0 * hh.trust_worker + 0.5 * hh.ties + liaison[m])
+        # the OMH OC links the institution and residents
+        liaison = mp.consultation_liaison_effect * ms.oc_filled[:, 1]
+        p = sigmoid(
+            mp.consultation_base_logodds[m]
+            + mp.consultation_engagement_effect[m] * hh.engagement
+            + mp.consultation_trust_effect[m] * hh.trust_worker
+            + mp.consultation_ties_effect[m] * hh.ties
+            + liaison[m]
+        )
         took_part = consult[m] & (u_cons < p)
         hh.engagement = gap_gain(hh.engagement, mp.consultation_engagement_gain[m], took_part)
-        ms.alignment = np.where(consult, gap_gain(ms.alignment, 0.8), ms.alignment)
+        ms.alignment = np.where(
+            consult, gap_gain(ms.alignment, mp.consultation_alignment_gain), ms.alignment
+        )
         model.tally["consultations"] += consult
         model.tally["consulted"] += per_milieu(m, took_part, ms.n)
 
@@ -82,16 +143,17 @@ def step(model: HLMModel) -> None:
     acts, funded = activities(model)
     model.tally["activities"] += acts
     model.tally["funded_activities"] += funded
-    per100 = acts / np.maximum(ms.n_households / 100, 1e-9)
+    per100 = acts / np.maximum(ms.n_households / 100, PER_100_FLOOR)
     project = (ms.project_left > 0)[m]
     logit = (
         mp.participation_base_logodds[m]
         + mp.participation_engagement_effect[m] * hh.engagement
         + mp.participation_activity_effect[m] * np.log1p(per100[m])
         + mp.project_participation_effect[m] * (1 - hh.engagement) * project
-        + mp.worker_invitation_effect[m] * ((model.t - hh.last_contact) < 3)
-        + 1.0 * hh.ties
-        - 1.0 * hh.hard_to_reach
+        + mp.worker_invitation_effect[m]
+        * ((model.t - hh.last_contact) < mp.invitation_window_months[m])
+        + mp.participation_ties_effect[m] * hh.ties
+        + mp.participation_hard_to_reach_effect[m] * hh.hard_to_reach
     )
     part = (acts[m] > 0) & (u_part < sigmoid(logit))
     hh.engagement = gap_gain(hh.engagement, mp.engagement_gain_participation[m], part)
@@ -100,7 +162,12 @@ def step(model: HLMModel) -> None:
     hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_activity[m[who]])
     model.tally["participants"] += per_milieu(m, part, ms.n)
     soc = NEED["socialising"]
-    met = part & hh.need_open[:, soc] & (hh.need_queue[:, soc] < 0) & (u_soc < 0.5)
+    met = (
+        part
+        & hh.need_open[:, soc]
+        & (hh.need_queue[:, soc] < 0)
+        & (u_soc < mp.activity_socialising_help[m])
+    )
     close(model, np.flatnonzero(met), np.full(met.sum(), soc), True, "activities")
 
     # the tenants' association and mutual aid
@@ -116,9 +183,13 @@ def step(model: HLMModel) -> None:
     joins = ~hh.mutual_aid & (
         u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement * contagion[m]
     )
-    leaves = hh.mutual_aid & (hh.engagement < 0.05) & (u_mut < 0.05)
+    leaves = (
+        hh.mutual_aid
+        & (hh.engagement < mp.mutual_aid_exit_engagement[m])
+        & (u_mut < mp.mutual_aid_exit_monthly[m])
+    )
     hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves
-    hh.ties = gap_gain(hh.ties, 0.02, hh.mutual_aid)
+    hh.ties = gap_gain(hh.ties, mp.ties_gain_mutual_aid[m], hh.mutual_aid)
     free = hh.need_open[:, EVERYDAY] & (hh.need_queue[:, EVERYDAY] < 0)
     helped = free & hh.mutual_aid[:, None] & (u_help[:, EVERYDAY] < mp.mutual_aid_help[m][:, None])
     r, c = np.nonzero(helped)

@@ -9,11 +9,41 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import MEMBER_TIE_BREAK, SELF_REFERRAL_CENTRE
 from ..state import EMPLOYER_PARTNER, HEALTH_NETWORK, SERVES
 from ._util import sigmoid
 
 if TYPE_CHECKING:
     from ..model import HLMModel
+
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Its two phases, :func:`choose_partners` and :func:`self_referral`; :func:`warm_referral`
+#: writes on behalf of outreach and services.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.hard_to_reach",
+        "hh.image",
+        "hh.knowledge",
+        "hh.milieu",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_wait",
+        "ms.colocated",
+        "ms.distance",
+        "ms.member",
+        "ms.trust",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.need_queue",
+        "model.best_onward",
+        "model.best_self",
+        "model.best_warm",
+        "tally.self_referrals",
+    }
+)
 
 
 def employer_partner(model: HLMModel) -> np.ndarray:
@@ -25,7 +55,7 @@ def tie_strength(model: HLMModel) -> np.ndarray:
     """Trust between the worker and each partner (M, P): the employer's own services are close."""
     ms = model.ms
     own = np.arange(ms.member.shape[1])[None, :] == employer_partner(model)[:, None]
-    return np.where(own, np.maximum(ms.trust, 0.8), ms.trust)
+    return np.where(own, np.maximum(ms.trust, model.mp.employer_tie[:, None]), ms.trust)
 
 
 def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
@@ -35,14 +65,25 @@ def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
     ``referrer="worker"`` uses the worker's ties, ``"partner"`` the network's trust; a resident
     on their own (``"self"``) goes to the nearest service they can find.
     """
-    ms = model.ms
+    ms, mp = model.ms, model.mp
     if referrer == "self":
-        score = -ms.distance + 0.01 * ms.member
+        score = -ms.distance + MEMBER_TIE_BREAK * ms.member
     else:
         tie = tie_strength(model) if referrer == "worker" else ms.trust
-        score = tie + 0.5 * ms.colocated - 0.2 * ms.distance
+        score = (
+            tie
+            + mp.referral_choice_colocation[:, None] * ms.colocated
+            - mp.referral_choice_distance[:, None] * ms.distance
+        )
     score = np.where(SERVES.T[None, :, :], score[:, None, :], -np.inf)  # (M, K, P)
     return np.argmax(score, axis=2)
+
+
+def choose_partners(model: HLMModel) -> None:
+    """Choose this month's partner for each need category: worker's, partners' and own referrals."""
+    model.best_warm = best_partner(model, "worker")
+    model.best_onward = best_partner(model, "partner")
+    model.best_self = best_partner(model, "self")
 
 
 def completion_logit(
@@ -111,10 +152,12 @@ def self_referral(model: HLMModel) -> None:
     p = model.best_self[m, cols]
     logit = (
         mp.self_referral_base_logodds[m]
-        + mp.self_referral_knowledge_effect[m] * (hh.knowledge[rows] - 0.5)
-        + mp.self_referral_image_effect[m] * (hh.image[rows] - 0.5) * HEALTH_NETWORK[p]
+        + mp.self_referral_knowledge_effect[m] * (hh.knowledge[rows] - SELF_REFERRAL_CENTRE)
+        + mp.self_referral_image_effect[m]
+        * (hh.image[rows] - SELF_REFERRAL_CENTRE)
+        * HEALTH_NETWORK[p]
         + mp.referral_distance_effect[m] * model.ms.distance[m, p]
-        - 1.0 * hh.hard_to_reach[rows]
+        + mp.self_referral_hard_to_reach_effect[m] * hh.hard_to_reach[rows]
     )
     go = u[rows, cols] < sigmoid(logit)
     enqueue(model, rows[go], cols[go], p[go], np.zeros(go.sum(), dtype=bool))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import REUSED_DRAW_FLOOR
 from ..state import HEALTH_NETWORK, LANDLORD
 from . import referral
 from ._util import gap_gain, rank_in_group, sigmoid
@@ -16,6 +17,46 @@ from .needs import close
 
 if TYPE_CHECKING:
     from ..model import HLMModel
+
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes partners' onward (warm) referrals and needs met by services.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "hh.need_age",
+        "model.best_onward",
+        "model.t",
+        "ms.colocated",
+        "ms.distance",
+        "ms.funding",
+        "ms.member",
+        "ms.n_households",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.image",
+        "hh.landlord",
+        "hh.last_served",
+        "hh.need_open",
+        "hh.need_priority",
+        "hh.need_queue",
+        "hh.need_wait",
+        "ms.trust",
+        "tally.cross_referrals",
+        "tally.met_by_service",
+        "tally.needs_met",
+        "tally.needs_met_by_category",
+        "tally.pooled_services",
+        "tally.referrals_completed",
+        "tally.referrals_made",
+        "tally.requests_dropped",
+        "tally.services",
+        "tally.time_to_meet_sum",
+    }
+)
 
 
 def capacity(model: HLMModel) -> np.ndarray:
@@ -30,6 +71,7 @@ def capacity(model: HLMModel) -> np.ndarray:
 
 
 def step(model: HLMModel) -> None:
+    """Partners serve their queues within capacity, pool, refer onward; long waits are dropped."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["services"]
     N, K = hh.need_open.shape
@@ -96,7 +138,7 @@ def step(model: HLMModel) -> None:
                 model,
                 cr[go],
                 cand_c[go],
-                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], 1e-12),
+                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], REUSED_DRAW_FLOOR),
                 ms.trust,
                 by_worker=False,
             )

@@ -9,10 +9,43 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import LOG_GUARD, RAMPUP_FLOOR_MONTHS
 from ..params import monthly_hazard
 
 if TYPE_CHECKING:
     from ..model import HLMModel
+
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+READS: frozenset[str] = frozenset(
+    {
+        "hh.milieu",
+        "model.events_now",
+        "ms.member",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.contacts",
+        "hh.trust_worker",
+        "ms.oc_filled",
+        "ms.oc_vacancy_left",
+        "ms.rep_tenure",
+        "ms.role_clarity",
+        "ms.trust",
+        "ms.understanding",
+        "ms.worker_filled",
+        "ms.worker_knowledge",
+        "ms.worker_serial",
+        "ms.worker_tenure",
+        "ms.worker_vacancy_left",
+        "tally.departures",
+        "tally.oc_departures",
+        "tally.rep_departures",
+        "tally.vacancy_months",
+        "tally.worker_departures",
+    }
+)
 
 
 def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
@@ -35,6 +68,7 @@ def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
 
 
 def step(model: HLMModel) -> None:
+    """Workers, representatives and organisers leave; vacancies count down and are filled."""
     ms, mp = model.ms, model.mp
     rng = model.rs["staff"]
     M, P = ms.member.shape
@@ -48,7 +82,7 @@ def step(model: HLMModel) -> None:
         (u_w < monthly_hazard(mp.worker_turnover_annual)) | ev["worker_leaves"]
     )
     worker_departs(model, leaving)
-    vacancy = -mp.worker_vacancy_months * np.log1p(-u_vac * (1 - 1e-12))  # exponential delay
+    vacancy = -mp.worker_vacancy_months * np.log1p(-u_vac * (1 - LOG_GUARD))  # exponential delay
     ms.worker_vacancy_left = np.where(leaving, vacancy, ms.worker_vacancy_left)
     # positions vacant since before this month count down (a vacancy of v months lasts v months)
     # (a worker who left this month, by turnover or a lapsed grant, starts the count next month)
@@ -60,8 +94,8 @@ def step(model: HLMModel) -> None:
     hired = vacant & (ms.worker_vacancy_left <= 0)
     ms.worker_filled = ms.worker_filled | hired
     ms.worker_serial += hired
-    ms.worker_knowledge = np.where(hired, 0.2, ms.worker_knowledge)
-    ramp = 1 - np.exp(-1.0 / np.maximum(mp.worker_rampup_months, 0.5))
+    ms.worker_knowledge = np.where(hired, mp.worker_initial_knowledge, ms.worker_knowledge)
+    ramp = 1 - np.exp(-1.0 / np.maximum(mp.worker_rampup_months, RAMPUP_FLOOR_MONTHS))
     ms.worker_knowledge = np.where(
         ms.worker_filled,
         ms.worker_knowledge + ramp * (1 - ms.worker_knowledge),
@@ -83,9 +117,11 @@ def step(model: HLMModel) -> None:
     ms.rep_tenure = np.where(rep_leaves, 0.0, ms.rep_tenure + ms.member)
     n_rep = rep_leaves.sum(axis=1)
     n_members = np.maximum(ms.member.sum(axis=1), 1)
-    loss = mp.turnover_understanding_loss * np.minimum(n_rep / n_members * 2, 1)
+    loss = mp.turnover_understanding_loss * np.minimum(
+        n_rep / n_members * mp.rep_turnover_understanding_scale, 1
+    )
     ms.understanding *= 1 - loss
-    ms.role_clarity *= 1 - loss / 2
+    ms.role_clarity *= 1 - loss * mp.rep_turnover_clarity_share
     model.tally["rep_departures"] += n_rep
     model.tally["departures"] += n_rep
 
@@ -96,7 +132,7 @@ def step(model: HLMModel) -> None:
     oc_leaves = ms.oc_filled & ((u_oc < monthly_hazard(mp.oc_turnover_annual)[:, None]) | oc_sched)
     ms.oc_vacancy_left = np.where(
         oc_leaves,
-        -mp.worker_vacancy_months[:, None] * np.log1p(-u_ocv * (1 - 1e-12)),
+        -mp.worker_vacancy_months[:, None] * np.log1p(-u_ocv * (1 - LOG_GUARD)),
         ms.oc_vacancy_left - (present & ~ms.oc_filled),
     )
     ms.oc_filled = (ms.oc_filled & ~oc_leaves) | (present & (ms.oc_vacancy_left <= 0))

@@ -15,8 +15,35 @@ from . import agency
 if TYPE_CHECKING:
     from ..model import HLMModel
 
+#: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
+#: changing it; WRITES, the state they change.
+#: (Includes :func:`agency.fade`.)
+READS: frozenset[str] = frozenset(
+    {
+        "hh.last_contact",
+        "hh.milieu",
+        "hh.need_open",
+        "hh.ties",
+        "model.t",
+        "ms.association",
+        "ms.crisis_left",
+        "ms.worker_filled",
+    }
+)
+WRITES: frozenset[str] = frozenset(
+    {
+        "hh.agency",
+        "hh.image",
+        "hh.knowledge",
+        "hh.landlord",
+        "hh.security",
+        "hh.trust_worker",
+    }
+)
+
 
 def step(model: HLMModel) -> None:
+    """Trust, knowledge and power to act fade; images relax; the sense of security adjusts."""
     hh, mp, ms = model.hh, model.mp, model.ms
     m = hh.milieu
     not_seen = hh.last_contact != model.t
@@ -24,19 +51,20 @@ def step(model: HLMModel) -> None:
         not_seen, hh.trust_worker * half_life_factor(mp.trust_half_life_months)[m], hh.trust_worker
     )
     fk = half_life_factor(mp.knowledge_half_life_months)[m]
-    hh.knowledge = 0.05 + (hh.knowledge - 0.05) * fk
+    floor = mp.knowledge_floor[m]
+    hh.knowledge = floor + (hh.knowledge - floor) * fk
     agency.fade(model)
     fi = half_life_factor(mp.image_half_life_months)[m]
     base = mp.initial_trust_institutions[m]
     hh.image = base + (hh.image - base) * fi
     base_l = mp.initial_trust_landlord[m]
     hh.landlord = base_l + (hh.landlord - base_l) * fi
-    recent = (model.t - hh.last_contact) < 12
+    recent = (model.t - hh.last_contact) < mp.security_contact_window_months[m]
     target = (
         mp.initial_security[m]
         + mp.security_worker_weight[m] * hh.trust_worker * recent * ms.worker_filled[m]
         + mp.security_ties_weight[m] * (hh.ties - mp.initial_ties[m])
-        + 0.1 * ms.association[m]
+        + mp.security_association_weight[m] * ms.association[m]
         - mp.security_unmet_weight[m] * hh.need_open.sum(axis=1)
         - mp.crisis_security_loss[m] * (ms.crisis_left > 0)[m]
     )
