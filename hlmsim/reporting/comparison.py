@@ -353,8 +353,9 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
     lab = {a: name(a) for a in result.arrangements}
     out: list[str] = []
     m_best = fmt_num(mean(best, "needs_met"), 0, lang)
+    n_best = round(np.nan_to_num(mean(best, "needs_met")))
     if best == ref:
-        out.append(rt("p_best_is_ref", lang, ref=lab[ref], m=m_best, a=a0, b=a1))
+        out.append(rt("p_best_is_ref", lang, ref=lab[ref], m=m_best, a=a0, b=a1, count=n_best))
         second = ranked[1] if len(ranked) > 1 else None
         if second is not None:
             dm, dlo, dhi, _ = mean_ci(_paired(result.finals, ref, second, "needs_met"))
@@ -383,6 +384,7 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
             lang,
             best=lab[best],
             m=m_best,
+            count=n_best,
             a=a0,
             b=a1,
             d=fmt_num(dm, 0, lang),
@@ -450,6 +452,7 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
                 lang,
                 low=lab[low],
                 m=fmt_num(mean(low, "needs_unmet"), 0, lang),
+                count=round(np.nan_to_num(mean(low, "needs_unmet"))),
                 d=fmt_num(um, 0, lang),
                 ref=lab[ref],
                 lo=fmt_num(ulo, 0, lang),
