@@ -1,7 +1,7 @@
 """Benchmark ``hlmsim compare``: the default comparison, report included.
 
 Times ``hlmsim.compare("default", replications=N, workers=W)`` (five arrangements, N paired
-replications each, 120 months) followed by ``result.write(...)`` (report.html with its figures,
+replications each, 120 months) then ``write_compare(result, ...)`` (report.html with its figures,
 runs.parquet, the CSV files and metadata.json), with 2 workers and with 1 worker; prints the
 median over ``--repeats`` of each part and of the total, the speed-up of 2 workers over 1, and
 the verdict against the target (at most 60 s with 2 workers). Imports (hlmsim, pandas, scipy,
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import hlmsim
     from hlmsim.compare import compare
-    from hlmsim.report import make_figures  # noqa: F401
+    from hlmsim.reporting import write_compare
     from hlmsim.scenario import load_scenario
 
     import_s = time.perf_counter() - t0
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 t1 = time.perf_counter()
                 result = compare(scen, replications=args.replications, workers=w)
                 t2 = time.perf_counter()
-                result.write(Path(tmp) / f"w{w}-{r}", "en")
+                write_compare(result, Path(tmp) / f"w{w}-{r}", "en")
                 t3 = time.perf_counter()
                 comp.append(t2 - t1)
                 rep.append(t3 - t2)

@@ -6,9 +6,16 @@ Quick use::
     scen = hlmsim.load_scenario("default", arrangement="community_worker")
     result = hlmsim.run(scen, seed=1)
     result.timeseries  # pandas, one row per month and milieu (+ "all")
+    comp = hlmsim.compare(scen, replications=20)
+    hlmsim.write_compare(comp, "out", lang="fr")  # report.html, figures, CSV
+
+The engines (``run``, ``compare``, ``sweep``, :mod:`hlmsim.patterns`) return result objects and
+import no reporting code; the writers of reports (``write_compare``, ``write_patterns``) live in
+:mod:`hlmsim.reporting`, loaded on first use.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("hlmsim")
@@ -23,6 +30,18 @@ from .params import Params, Scenario
 from .run import RunResult, run
 from .scenario import load_scenario, shipped_scenarios
 from .sweep import analyze, sweep
+
+#: Names given by the reporting layer, imported on first use (engines never load it).
+_REPORTING = ("write_compare", "write_patterns")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REPORTING:
+        from . import reporting
+
+        return getattr(reporting, name)
+    raise AttributeError(f"module 'hlmsim' has no attribute {name!r}")
+
 
 __all__ = [
     "ARRANGEMENTS",
@@ -39,4 +58,6 @@ __all__ = [
     "run",
     "shipped_scenarios",
     "sweep",
+    "write_compare",
+    "write_patterns",
 ]

@@ -510,7 +510,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``hlmsim compare``: paired replications of arrangements, a report and its data files."""
     import shlex
 
-    from .compare import BATCH, check_compare_dir, compare
+    from .compare import compare
+    from .replication import BATCH
+    from .reporting import check_compare_dir, write_compare
 
     opts = _check_compare_args(args)
     lang = args.lang
@@ -536,7 +538,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
     result.metadata["scenario_source"] = args.scenario
     try:
-        written = result.write(out.resolve(), lang)
+        written = write_compare(result, out.resolve(), lang)
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
     _print_compare_summary(result, lang)
@@ -586,7 +588,7 @@ def _run_compare(
 
 def _print_compare_summary(result: Any, lang: str) -> None:
     """Final-year needs met and cost per arrangement, the plain-language summary, precision."""
-    from .report import (
+    from .reporting.comparison import (
         arrangement_label,
         fmt_money,
         fmt_num,
@@ -645,8 +647,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
         select_patterns,
         validate_patterns,
     )
-    from .patterns_report import check_patterns_dir
-    from .patterns_report import t as pt
+    from .reporting.validation import check_patterns_dir, pt, write_patterns
 
     if args.lang not in ("en", "fr"):
         raise InputError(f"must be en or fr (got {args.lang!r})", key="--lang")
@@ -693,7 +694,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     )
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
     try:
-        written = result.write(out.resolve(), lang)
+        written = write_patterns(result, out.resolve(), lang)
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
     _print_patterns_summary(result, lang)
@@ -742,9 +743,10 @@ def _with_progress(run: Any, label: str) -> Any:
 
 def _print_patterns_summary(result: Any, lang: str) -> None:
     """One line per pattern: effect with its 95% CI, verdict, control, robustness."""
-    from .patterns_report import _effect_text, _verdict
-    from .patterns_report import t as pt
-    from .report import fmt_pct
+    from .i18n.formats import fmt_pct
+    from .reporting.validation import effect_text as _effect_text
+    from .reporting.validation import pt
+    from .reporting.validation import verdict_text as _verdict
 
     table = Table(
         title=pt("cli_title", lang, reps=result.metadata["replications"]), title_justify="left"

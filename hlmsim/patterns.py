@@ -1,6 +1,7 @@
 """Pattern-oriented validation: the study's findings as experiments with negative controls.
 
-Each file in ``experiments/patterns/`` names a finding of MODEL.md, a lever (two settings of one
+Each file in ``experiments/patterns/`` names one of the study's fifteen findings (Parent and
+Reiser 2022), a lever (two settings of one
 or more parameters, or an arrangement), an outcome and the expected direction, and a mechanism
 switch (parameters that turn the mechanism off). The experiment runs both settings of the lever
 on the same seeds (common random numbers), with and without the switch: the pattern is
@@ -46,11 +47,19 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from .arrangements import ARRANGEMENTS
-from .compare import BATCH, _mp_context, batch_seeds, check_seed, check_workers, mean_ci
 from .errors import InputError
 from .model import HLMModel
-from .outcomes import OUTCOMES
+from .outcomes import OUTCOMES, final_values
 from .params import ASSUMPTION, EventSpec, Params, Scenario, Strict, field_meta
+from .replication import (
+    BATCH,
+    FORK_WARNING,
+    batch_seeds,
+    check_seed,
+    check_workers,
+    mean_ci,
+    mp_context,
+)
 from .scenario import load_scenario, milieu_params, set_arrangement, validate
 
 #: The shipped pattern files (package data: a wheel install has them too).
@@ -250,8 +259,8 @@ def _simulate(scen: Scenario, seed: int, replicates: int, outcomes: tuple[str, .
 
 
 def _final(series: np.ndarray, outcome: str) -> np.ndarray:
-    last = series[:, -12:]
-    return last.sum(axis=1) if OUTCOMES[outcome].final == "sum" else last.mean(axis=1)
+    """Final-year value per replication of an outcome's (replications, months) series."""
+    return final_values({outcome: series}, [outcome])[outcome]
 
 
 def event_month(spec: PatternSpec) -> int:
@@ -359,11 +368,10 @@ def _execute(
             if progress:
                 progress(i + 1, total)
         return out
-    # Python warns that forking a multi-threaded process may deadlock the child: the threads
-    # here are idle library pools, and the workers only run hlmsim (see hlmsim.compare._map).
+    # forking a multi-threaded process is safe here (see hlmsim.replication.FORK_WARNING)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
-        with ProcessPoolExecutor(max_workers=n_proc, mp_context=_mp_context()) as pool:
+        warnings.filterwarnings("ignore", message=FORK_WARNING)
+        with ProcessPoolExecutor(max_workers=n_proc, mp_context=mp_context()) as pool:
             futures = [pool.submit(_run_task, t) for t in tasks]
             try:
                 for done, fut in enumerate(as_completed(futures), start=1):
@@ -814,7 +822,7 @@ class PatternsResult:
     """A validation run: ``table`` (one row per pattern), ``specs`` and ``results`` (per pattern
     id: the spec, and :func:`run_pattern`'s result with its curves), ``robustness`` (one row per
     pattern and point), the robustness ``factors``, the design (``unit`` coordinates and
-    ``points`` values) and ``metadata``."""
+    ``points`` values) and ``metadata``. Write it with :func:`hlmsim.reporting.write_patterns`."""
 
     table: pd.DataFrame
     specs: dict[str, PatternSpec]
@@ -837,13 +845,6 @@ class PatternsResult:
             for p, ok in zip(self.table["pattern"], self.table["reproduced"], strict=True)
             if not ok
         ]
-
-    def write(self, out: str | Path, lang: str = "en") -> Path:
-        """Write report.html, patterns.csv, robustness.csv, figures/ and metadata.json into
-        ``out``, atomically (see :func:`hlmsim.patterns_report.write_patterns`)."""
-        from .patterns_report import write_patterns
-
-        return write_patterns(self, Path(out), lang)
 
 
 def validate_patterns(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .model import HLMModel
-from .outcomes import DERIVED, OUTCOMES
+from .outcomes import DERIVED, OUTCOMES, final_values
 from .outdir import check_out_dir as _check_out_dir
 from .outdir import write_atomically
 from .params import Scenario
@@ -37,30 +37,18 @@ class RunResult:
         return write_run(self, Path(out))
 
 
+#: The final-year indicators of a run summary: every monthly outcome, then those derived from
+#: the final year (the time to maturity, derived from the whole run, is left to comparisons).
+SUMMARY_OUTCOMES: tuple[str, ...] = (*OUTCOMES, "needs_met_share", "cost_per_need_met")
+
+
 def summarise(ts: pd.DataFrame, months: int = 12) -> dict[str, dict[str, float]]:
-    """Final-year indicators: flows summed over the last ``months`` months, levels averaged."""
-    last = ts[ts["month"] > ts["month"].max() - months]
+    """Final-year indicators per milieu (and ``all``) of a run's series (months ascending), by
+    :func:`hlmsim.outcomes.final_values`: flows summed over the last ``months`` months, levels
+    averaged, missing months left out."""
     out: dict[str, dict[str, float]] = {}
-    for milieu, g in last.groupby("milieu", sort=False):
-        row: dict[str, float] = {}
-        for name, o in OUTCOMES.items():
-            v = g[name].to_numpy(dtype=float)
-            if o.final == "sum":
-                row[name] = float(np.nansum(v))
-            elif name == "time_to_meet":
-                w = g["needs_met"].to_numpy(dtype=float)
-                ok = ~np.isnan(v)
-                row[name] = (
-                    float(np.sum(v[ok] * w[ok]) / w[ok].sum()) if w[ok].sum() > 0 else float("nan")
-                )
-            else:
-                row[name] = float(np.nanmean(v)) if len(v) else float("nan")
-        closed = row["needs_met"] + row["needs_abandoned"]
-        row["needs_met_share"] = row["needs_met"] / closed if closed else float("nan")
-        row["cost_per_need_met"] = (
-            row["cost"] / row["needs_met"] if row["needs_met"] else float("nan")
-        )
-        out[str(milieu)] = row
+    for milieu, g in ts.groupby("milieu", sort=False):
+        out[str(milieu)] = final_values(g, SUMMARY_OUTCOMES, months)
     return out
 
 

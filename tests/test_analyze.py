@@ -232,7 +232,7 @@ def test_summary_is_bilingual_with_the_chosen_language_first(
     assert "Découverte de scénarios" in out
     text = (region / "analysis" / "summary.md").read_text()
     assert text.index("## Français") < text.index("## English")
-    assert "Besoins répondus" in text and "Needs met" in text
+    assert "Besoins comblés" in text and "Needs met" in text
     index = json.loads((region / "analysis" / "index.json").read_text())
     assert set(index["files"]) == {p.name for p in (region / "analysis").iterdir()} - {"index.json"}
 

@@ -130,8 +130,8 @@ def test_run_french_labels_and_default_out(
     out = tmp_path / "results" / "runs" / "omh_worker-seed5"
     assert {p.name for p in out.iterdir()} == RUN_FILES
     stdout = capsys.readouterr().out
-    assert "Besoins répondus" in stdout
-    assert "Coût par besoin répondu" in stdout
+    assert "Besoins comblés" in stdout
+    assert "Coût par besoin comblé" in stdout
     assert "Needs met" not in stdout
 
 

@@ -15,19 +15,16 @@ from scipy import stats
 import hlmsim
 from hlmsim.cli import main
 from hlmsim.compare import (
-    BATCH,
-    KEY_OUTCOMES,
     MAX_REPLICATIONS,
     CompareResult,
-    batch_seeds,
     compare,
-    maturity_month,
-    mean_ci,
     parse_precision,
     precision_met,
     summarise_finals,
 )
 from hlmsim.errors import InputError
+from hlmsim.outcomes import KEY_OUTCOMES, final_values, maturity_month
+from hlmsim.replication import BATCH, batch_seeds, mean_ci
 from hlmsim.scenario import load_scenario
 
 CIUSSS, SAU = "ciusss_social_worker", "services_as_usual"
@@ -350,3 +347,49 @@ def test_cli_compare_writes_every_output(
     assert '<html lang="fr">' in (out / "report.html").read_text(encoding="utf-8")
     assert "rapport" in capsys.readouterr().out
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_final_year_values_leave_missing_months_out() -> None:
+    """One final-year rule for run summaries, comparisons, patterns and sweeps: a month whose
+    value is missing is left out (a level's mean, the needs-met-weighted time to meet)."""
+    months = 24
+    ts = pd.DataFrame(
+        {
+            "needs_met": [1.0] * 12 + [2.0] * 6 + [0.0] * 6,
+            "needs_abandoned": [1.0] * months,
+            "needs_unmet": np.linspace(10, 4, months),
+            "time_to_meet": [3.0] * 12 + [4.0] * 6 + [np.nan] * 6,
+            "hard_to_reach_reached": [0.5] * 18 + [np.nan] * 6,
+            "cost": [100.0] * months,
+        }
+    )
+    f = final_values(ts, ["needs_met", "time_to_meet", "hard_to_reach_reached", "cost"])
+    assert f == {
+        "needs_met": 12.0,
+        "time_to_meet": 4.0,
+        "hard_to_reach_reached": 0.5,
+        "cost": 1200.0,
+    }
+    f = final_values(ts, ["needs_met_share", "cost_per_need_met", "time_to_maturity"])
+    assert f["needs_met_share"] == 12 / 24 and f["cost_per_need_met"] == 100.0
+    assert f["time_to_maturity"] == maturity_month(ts["needs_unmet"].to_numpy())
+    # many replicates at once: one value per row, the same as row by row
+    many = {k: np.stack([ts[k].to_numpy(), ts[k].to_numpy()[::-1]]) for k in ts.columns}
+    rows = final_values(many, ["needs_met", "time_to_meet"])
+    for i in range(2):
+        one = final_values({k: v[i] for k, v in many.items()}, ["needs_met", "time_to_meet"])
+        assert rows["needs_met"][i] == one["needs_met"]
+        assert rows["time_to_meet"][i] == one["time_to_meet"] or np.isnan(one["time_to_meet"])
+    # a year with nothing to average stays missing
+    empty = final_values({"hard_to_reach_reached": np.full(12, np.nan)}, ["hard_to_reach_reached"])
+    assert np.isnan(empty["hard_to_reach_reached"])
+
+
+def test_key_outcomes_come_from_the_declarations() -> None:
+    from hlmsim.outcomes import ALL_OUTCOMES
+
+    assert list(KEY_OUTCOMES)[:3] == ["needs_met", "needs_met_share", "needs_unmet"]
+    assert list(KEY_OUTCOMES)[-1] == "time_to_maturity" and KEY_OUTCOMES["time_to_maturity"] == 0
+    for name, direction in KEY_OUTCOMES.items():
+        assert ALL_OUTCOMES[name].key and ALL_OUTCOMES[name].direction == direction
+    assert sum(1 for o in ALL_OUTCOMES.values() if o.key) == len(KEY_OUTCOMES)

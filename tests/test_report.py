@@ -11,26 +11,20 @@ import pandas as pd
 import pytest
 
 from hlmsim.arrangements import LABELS
-from hlmsim.compare import KEY_OUTCOMES, CompareResult, batch_seeds, compare, outcome_label
+from hlmsim.compare import CompareResult, compare
 from hlmsim.errors import InputError
-from hlmsim.report import (
-    FIGURES,
-    MINUS,
-    NNBSP,
-    TEXT,
-    differing_params,
-    fmt_money,
-    fmt_num,
-    fmt_pct,
-    fmt_value,
-    round_sig,
-    summary_text,
-    write_report,
-)
+from hlmsim.i18n import t
+from hlmsim.i18n.formats import MINUS, fmt_money, fmt_num, fmt_pct, round_sig
+from hlmsim.outcomes import KEY_OUTCOMES, outcome_label
+from hlmsim.replication import batch_seeds
+from hlmsim.reporting import write_compare
+from hlmsim.reporting.comparison import FIGURES, differing_params, summary_text, write_report
+from hlmsim.reporting.values import fmt_value, source_text
 from hlmsim.scenario import load_scenario
 
 ARRS = ["ciusss_social_worker", "concertation_only"]
 SAU = "services_as_usual"
+NNBSP = "\u202f"  # French thousands separator and space before : ; % $
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def result() -> CompareResult:
 @pytest.fixture(scope="module")
 def written(result: CompareResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("reports")
-    return {lang: result.write(root / lang, lang) for lang in ("en", "fr")}
+    return {lang: write_compare(result, root / lang, lang) for lang in ("en", "fr")}
 
 
 def _html(written: dict[str, Path], lang: str) -> str:
@@ -170,19 +164,18 @@ def test_summary_when_the_reference_meets_most_needs() -> None:
         text
     )
     assert "Concertation only, meets" in text
-    assert "aucun des arrangements comparés" in summary_text(r, "fr")
+    assert "aucun des modèles d'intervention comparés" in summary_text(r, "fr")
 
 
 def test_french_report_is_in_french(written: dict[str, Path]) -> None:
     fr, en = _html(written, "fr"), _html(written, "en")
     for key in ("s_series", "s_final", "s_diff", "s_cost", "s_assumptions", "s_reproduce"):
-        assert TEXT[key][1] in fr.replace("&#x27;", "'"), key
-        assert TEXT[key][0] not in fr, key
-        assert TEXT[key][0] in en, key
+        assert t(f"report.{key}", "fr") in fr.replace("&#x27;", "'"), key
+        assert t(f"report.{key}", "en") not in fr, key
+        assert t(f"report.{key}", "en") in en, key
     for name in ("needs_met", "security", "inter_org_trust"):
         assert outcome_label(name, "fr").replace("'", "&#x27;") in fr
     assert LABELS["concertation_only"][1] in fr and LABELS["concertation_only"][0] not in fr
-    assert all(fr_text.strip() for _, fr_text in TEXT.values())
     assert "Selon les hypothèses du modèle" in fr
 
 
@@ -219,11 +212,11 @@ def test_write_refuses_other_files_and_bad_lang(result: CompareResult, tmp_path:
     (out / "figures").mkdir()
     (out / "figures" / "photo.png").write_bytes(b"mine")
     with pytest.raises(InputError, match="figures/photo.png"):
-        result.write(out)
+        write_compare(result, out)
     assert (out / "figures" / "photo.png").read_bytes() == b"mine"
     with pytest.raises(InputError, match="--lang"):
-        result.write(tmp_path / "x", lang="de")
-    with pytest.raises(ValueError):
+        write_compare(result, tmp_path / "x", lang="de")
+    with pytest.raises(InputError):
         write_report(result, tmp_path / "y", "de")
     assert not (tmp_path / "x").exists()
 
@@ -249,3 +242,40 @@ def test_number_formats() -> None:
     )
     assert fmt_value("reached", 0.4212, "en") == "42.1"
     assert fmt_value("needs_met", 12.3, "en", diff=True) == "+12.3"
+
+
+def test_french_report_has_no_english_left(written: dict[str, Path]) -> None:
+    fr = _html(written, "fr").replace("&#x27;", "'")
+    body = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", fr)
+    body = re.sub(r"<(code|pre|style)>.*?</\1>", "", body, flags=re.S)  # code identifiers
+    body = re.sub(r"<[^>]+>", "", body)  # what a reader sees: no tag, id or class
+    for english in ("assumption", "MODEL.md", "Default setting", "calibrated", "study finding"):
+        assert english not in body, english
+    assert "répondu" not in body  # the field says "besoins comblés"
+    assert "Besoins comblés" in body and "modèles d'intervention" in body.lower()
+    assert re.search(r"\b1 milieux\b", body) is None and "0 besoins de moins" not in body
+    assert "sa description n'existe qu'en anglais" in body  # the scenario's is in English only
+
+
+def test_french_typography_of_the_reports_texts() -> None:
+    from hlmsim.i18n import catalogue
+
+    for key, text in catalogue("fr").items():
+        if key.startswith(("report.", "patterns.", "units.")):
+            texts = text.values() if isinstance(text, dict) else [text]
+            for x in texts:  # a narrow no-break space before : ; ? ! %, none at all missing
+                assert re.search(r"[\w)»] ?[:;?!%]", x.replace("https:", "")) is None, key
+                assert "répondu" not in x and "assumption" not in x, key
+
+
+def test_parameter_sources_in_the_readers_language() -> None:
+    meta = {"source": "assumption, calibrated to pattern 15 (slow build-up)"}
+    assert source_text(meta, "en") == meta["source"]
+    assert source_text(meta, "fr").startswith("hypothèse, calibrée sur le patron 15")
+    assert source_text({"source": "assumption"}, "fr") == "hypothèse"
+    cited = {"source": "assumption; CIUSSS turnover 3-9%/yr (press 2019)"}
+    assert source_text(cited, "fr").startswith("hypothèse (presse 2019)")
+    assert "docs/parameters.md" in source_text(cited, "fr")
+    assert source_text({"source": "study finding 8"}, "fr") == "étude de cas, constat 8"
+    own = {"source": "study remedy", "source_fr": "piste de solution de l'étude"}
+    assert source_text(own, "fr") == own["source_fr"]

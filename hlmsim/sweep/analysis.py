@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ..arrangements import LABELS
-from ..compare import KEY_OUTCOMES, outcome_label
 from ..errors import InputError
+from ..outcomes import KEY_OUTCOMES, outcome_label
 from ..scenario import _suggest
 from . import discovery, sensitivity
 from .experiment import ALL_OUTCOMES

@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..compare import KEY_OUTCOMES, check_workers, final_values
 from ..errors import InputError
-from ..outcomes import OUTCOMES
+from ..outcomes import KEY_OUTCOMES, final_values
 from ..params import Scenario
+from ..replication import check_workers
 from ..run import metadata as run_metadata
 from ..run import write_json
 from ..scenario import scenario_hash
@@ -87,17 +87,8 @@ def model_runner(scenario: Scenario, seed: int) -> pd.DataFrame:
 
 
 def final_year(ts: pd.DataFrame) -> dict[str, float]:
-    """Final-year value of every outcome: flows summed over the last 12 months, levels
-    averaged; the key outcomes as :func:`hlmsim.compare.final_values` computes them."""
-    names = list(OUTCOMES)
-    last = ts[names].to_numpy(dtype=float)[-12:]
-    sums = np.array([OUTCOMES[n].final == "sum" for n in names])
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        value = np.where(sums, np.nansum(last, axis=0), np.nanmean(last, axis=0))
-        out: dict[str, float] = dict(zip(names, map(float, value), strict=True))
-        out.update(final_values(ts))
-    return {k: out[k] for k in ALL_OUTCOMES}
+    """Final-year value of every outcome, by :func:`hlmsim.outcomes.final_values`."""
+    return final_values(ts, ALL_OUTCOMES)
 
 
 def _nan_outcomes() -> dict[str, float]:

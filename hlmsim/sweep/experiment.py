@@ -21,10 +21,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
-from ..compare import KEY_OUTCOMES, batch_seeds
 from ..errors import InputError
-from ..outcomes import DERIVED, OUTCOMES
+from ..outcomes import DERIVED, KEY_OUTCOMES, OUTCOMES
 from ..params import EventSpec, Params, Scenario, field_meta
+from ..replication import batch_seeds
 from ..scenario import _suggest, load_scenario, scenario_hash, set_arrangement, validate
 from .sampling import DISTRIBUTIONS, Factor, n_points
 

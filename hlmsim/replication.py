@@ -1,0 +1,106 @@
+"""Replication helpers shared by every engine (comparison, pattern validation, sweeps): batch
+seeds, checks of seeds, replication counts and worker counts, the process pool's start method,
+and confidence intervals of a mean.
+
+Replications run in batches of :data:`BATCH` independent worlds per model (one seed per batch,
+see ``HLMModel(replicates=...)``), which amortises the per-month cost over the batch; a batch's
+results do not depend on which process runs it, so results are the same whatever the number of
+workers.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+#: Independent replicates simulated together in one model.
+BATCH = 10
+
+
+def batch_seeds(seed: int, n_batches: int) -> list[int]:
+    """Seeds of the first ``n_batches`` batches (a prefix-stable list derived from ``seed``)."""
+    children = np.random.SeedSequence(int(seed)).spawn(n_batches)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def n_batches(replications: int) -> int:
+    """Whole batches of :data:`BATCH` needed for ``replications`` (at least one)."""
+    return max(1, math.ceil(replications / BATCH))
+
+
+def check_replications(replications: Any) -> int:
+    """A replication count: a whole number of at least 2."""
+    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)):
+        raise InputError(
+            f"must be a whole number of at least 2 (got {replications!r})", key="--replications"
+        )
+    if replications < 2:
+        raise InputError(
+            f"must be a whole number of at least 2 (got {replications})", key="--replications"
+        )
+    return int(replications)
+
+
+def check_seed(seed: Any) -> int:
+    """A seed: a non-negative whole number."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"must be a non-negative whole number (got {seed!r})", key="--seed")
+    return int(seed)
+
+
+def check_workers(workers: Any) -> int:
+    """A number of worker processes (None: every core)."""
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"must be a whole number of at least 1 (got {workers!r})", key="--workers")
+    return int(workers)
+
+
+def mp_context() -> Any:
+    """Worker processes are forked where the platform can (a plain script calling an engine then
+    needs no ``if __name__ == "__main__"`` guard), spawned elsewhere."""
+    if "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+#: Python warns that forking a multi-threaded process may deadlock the child: the threads here
+#: are idle library pools (OpenBLAS, jemalloc), which register fork handlers, and the workers
+#: only run hlmsim.
+FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"
+
+
+def pool_map(pool: ProcessPoolExecutor, fn: Callable[..., Any], tasks: list[Any]) -> Any:
+    """``pool.map``, which forks the pool's processes on its first call, without the fork
+    warning (see :data:`FORK_WARNING`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=FORK_WARNING)
+        return pool.map(fn, tasks)
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """Mean, lower and upper bounds of the t-based confidence interval, and standard deviation
+    (missing values ignored)."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return (math.nan,) * 4
+    m = float(x.mean())
+    if n < 2:
+        return m, math.nan, math.nan, math.nan
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
+    sd = float(x.std(ddof=1))
+    h = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
+    return m, m - h, m + h, sd
