@@ -21,9 +21,6 @@ NOT_YET_MIGRATED: set[str] = {
     "outcomes.py",
     "patterns_report.py",
     "report.py",
-    "sweep/analysis.py",
-    "sweep/cli.py",
-    "sweep/discovery.py",
 }
 
 

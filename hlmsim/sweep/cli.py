@@ -222,11 +222,9 @@ def _print_plan(exp: Any, out: Path) -> None:
 
 def main_analyze(args: argparse.Namespace) -> int:
     """``hlmsim analyze``: tables, figures and a summary in SWEEP_DIR/analysis."""
-    from .analysis import analyze
+    from ..reporting.analysis import analyze
 
     try:
-        if args.lang not in ("en", "fr"):
-            raise InputError(f"must be en or fr (got {args.lang!r})", key="--lang")
         outcomes = None
         if args.outcome:
             outcomes = [o.strip() for item in args.outcome for o in item.split(",") if o.strip()]
