@@ -172,8 +172,13 @@ def Header(L: str) -> None:
 # -- the side column ---------------------------------------------------------------------------
 
 
-def _select(label: str, items: list[tuple[Any, str]], value: Any, on_value: Any, cls: str) -> Any:
+def _select(
+    label: str, items: list[tuple[Any, str]], value: Any, on_value: Any, cls: str, L: str
+) -> Any:
     return solara.v.Select(
+        open_text=t("app.open", L),
+        close_text=t("app.close", L),
+        no_data_text=t("app.no_data", L),
         label=label,
         items=[{"title": text, "value": v} for v, text in items],
         item_title="title",
@@ -207,6 +212,7 @@ def Settings(session: Session, L: str) -> None:
         session.scenario,
         lambda v: configure(scenario=v),
         "hlm-select-scenario",
+        L,
     )
     _select(
         t("app.arrangement_a", L) if session.side_by_side else t("app.arrangement", L),
@@ -214,6 +220,7 @@ def Settings(session: Session, L: str) -> None:
         session.arrangement_a or "",
         lambda v: configure(arrangement_a=v or None),
         "hlm-select-arr-a",
+        L,
     )
     solara.Switch(
         label=t("app.side_by_side", L),
@@ -228,6 +235,7 @@ def Settings(session: Session, L: str) -> None:
             session.arrangement_b,
             lambda v: configure(arrangement_b=v),
             "hlm-select-arr-b",
+            L,
         )
         solara.HTML(
             tag="div", unsafe_innerHTML=escape(t("app.side_by_side_help", L)), classes=["hlm-help"]
@@ -248,6 +256,7 @@ def Settings(session: Session, L: str) -> None:
         session.milieu,
         select_milieu,
         "hlm-select-milieu",
+        L,
     )
 
     def set_seed(v: int | None) -> None:
@@ -320,6 +329,7 @@ def RunBar(session: Session, L: str) -> None:
         speed.value,
         lambda v: speed.set(int(v)),
         "hlm-select-speed",
+        L,
     )
 
 
@@ -434,6 +444,7 @@ def ParamControl(session: Session, name: str, L: str, on_change: Any, version: i
                 value,
                 lambda v: on_change(name, v),
                 f"hlm-select-{name}",
+                L,
             )
         elif kind == "int":
             solara.SliderInt(
@@ -725,6 +736,7 @@ def ColourBy(L: str) -> None:
         colour_by.value,
         lambda v: colour_by.set(v),
         "hlm-select-colour",
+        L,
     )
 
 
