@@ -15,6 +15,7 @@ from typing import Any
 
 from ..cliutil import one_line, report_error, whole_number
 from ..errors import InputError
+from ..i18n import DEFAULT_LANG, LANGS
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,7 +77,10 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
         help="outcome(s) to analyse, repeatable or comma-separated (default: the experiment's)",
     )
     p.add_argument(
-        "--lang", default="en", metavar="{en,fr}", help="language of figures (default: en)"
+        "--lang",
+        default=DEFAULT_LANG,
+        metavar="{" + ",".join(LANGS) + "}",
+        help=f"language of the figures and of the summary's first part (default: {DEFAULT_LANG})",
     )
     p.add_argument(
         "--condition",
