@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..arrangements import LABELS
 from ..compare import outcome_label
 from ..errors import InputError
 from ..i18n import LANGS, catalogue, pick, t
-from ..i18n.formats import colon, fmt_pct
+from ..i18n.formats import MINUS, colon, fmt_pct
 from ..sweep import discovery
 from ..sweep.analysis import Analysis, Condition, Finding, Sweep, compute, prepare
 from ..sweep.experiment import ALL_OUTCOMES
@@ -411,7 +412,7 @@ def fig_cart(tree: Any, features: list[str], lang: str, path: Path) -> str:
     fig = style.new_figure(12, 6)
     FigureCanvasAgg(fig)  # plot_tree measures text
     ax = fig.subplots()
-    plot_tree(
+    notes = plot_tree(
         tree,
         feature_names=features,
         class_names=[t("analysis.not_in_box", lang), t("analysis.in_box", lang)],
@@ -421,7 +422,29 @@ def fig_cart(tree: Any, features: list[str], lang: str, path: Path) -> str:
         fontsize=7,
         ax=ax,
     )
+    for note in notes:  # scikit-learn's words and numbers, in the reader's language
+        note.set_text(_cart_words(note.get_text(), lang))
+    for text in ax.texts:  # the branches' "True  " and "  False"
+        word = text.get_text().strip()
+        if word in ("True", "False"):
+            text.set_text(text.get_text().replace(word, t(f"analysis.cart_{word.lower()}", lang)))
     return _save(fig, path)
+
+
+def _cart_words(text: str, lang: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        for word in ("samples", "value", "class"):
+            if line.startswith(f"{word} = "):
+                line = f"{t(f'analysis.cart_{word}', lang)} = {line[len(word) + 3 :]}"
+        lines.append(re.sub(r"-?\d+\.\d+|\[[\d, ]+\]", lambda m: _cart_number(m[0], lang), line))
+    return "\n".join(lines)
+
+
+def _cart_number(s: str, lang: str) -> str:
+    if s.startswith("["):
+        return "[" + t("analysis.list_sep", lang).join(s[1:-1].split(", ")) + "]"
+    return _local(s, lang).replace("-", MINUS)
 
 
 def fig_series(sw: Sweep, outcome: str, lang: str, path: Path) -> str:
