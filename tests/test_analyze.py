@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -232,9 +235,24 @@ def test_summary_is_bilingual_with_the_chosen_language_first(
     assert "Découverte de scénarios" in out
     text = (region / "analysis" / "summary.md").read_text()
     assert text.index("## Français") < text.index("## English")
-    assert "Besoins comblés" in text and "Needs met" in text
+    assert OUTCOMES["needs_met"].fr in text and OUTCOMES["needs_met"].en in text
+    french = text[text.index("## Français") : text.index("## English")]
+    assert "IC à 95\u202f%" in french and "Modèles d'intervention\u202f: " in french
+    assert not re.search(r"\buniform\b|Arrangements", french)
+    assert not re.search(r"\d[.]\d", french)  # a decimal comma
+    assert not re.search(r"\d%| :", french)  # a narrow no-break space before % and :
+    assert text.startswith("# Analyse du balayage\u202f: ")
     index = json.loads((region / "analysis" / "index.json").read_text())
     assert set(index["files"]) == {p.name for p in (region / "analysis").iterdir()} - {"index.json"}
+
+
+def test_the_engine_loads_no_reporting_code() -> None:
+    code = (
+        "import sys, hlmsim.sweep, hlmsim.sweep.analysis, hlmsim.sweep.cli;"
+        "bad = [m for m in sys.modules if m.startswith('hlmsim.reporting')];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_analysis_errors_are_one_line(region: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001

@@ -3,9 +3,9 @@
 ``hlmsim app [--host 127.0.0.1] [--port N] [--lang fr|en]`` serves it on localhost (see
 :mod:`hlmsim.app.cli`). The modules:
 
-- :mod:`hlmsim.app.i18n`: every label of the page in English and French; parameter and outcome
-  labels, units and help text come from the schema (``hlmsim.params.field_meta``,
-  ``hlmsim.outcomes.OUTCOMES``), never typed twice;
+- :mod:`hlmsim.app.labels`: the schema's words on the page (parameter and outcome labels, units,
+  help text, from ``hlmsim.params.field_meta`` and ``hlmsim.outcomes.OUTCOMES``, never typed
+  twice); the page's own words are in the catalogue (:mod:`hlmsim.i18n`, section ``[app]``);
 - :mod:`hlmsim.app.session`: the simulation behind a page (one model, or two arrangements on the
   same seed side by side), live events, lever changes, and each household's monthly history;
 - :mod:`hlmsim.app.svg`: the pictures (charts, the local network, residents, a household's

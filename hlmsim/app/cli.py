@@ -26,6 +26,7 @@ import sys
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import DEFAULT_LANG, LANGS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -99,7 +100,10 @@ def add_parser(subparsers: Any) -> None:
         help=f"port, 1-65535 (default: {DEFAULT_PORT})",
     )
     p.add_argument(
-        "--lang", choices=("en", "fr"), default="en", help="starting language (default: en)"
+        "--lang",
+        choices=LANGS,
+        default=DEFAULT_LANG,
+        help=f"starting language (default: {DEFAULT_LANG})",
     )
 
 

@@ -22,8 +22,9 @@ import solara
 import solara.lab
 import traitlets
 
-from . import i18n, svg
-from .i18n import t
+from ..i18n import DEFAULT_LANG, LANGS, t
+from ..i18n.formats import count, fmt_num, label_value
+from . import labels, svg
 from .session import (
     APP_PARAMS,
     CHART_OUTCOMES,
@@ -39,8 +40,8 @@ SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
 
 
 def _initial_lang() -> str:
-    lang = os.environ.get("HLMSIM_APP_LANG", "en")
-    return lang if lang in i18n.LANGS else "en"
+    lang = os.environ.get("HLMSIM_APP_LANG", DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
 # Per-browser-tab state (Solara keeps a module-level reactive per kernel, i.e. per page).
@@ -132,7 +133,7 @@ def show(session: Session) -> None:
 def Page() -> None:
     session = solara.use_memo(Session, [])
     L = lang.value
-    solara.Title(t("title", L))
+    solara.Title(t("app.title", L))
     solara.Style(CSS)
     Player(session)
     with solara.Div(classes=["hlm-app"]):
@@ -153,24 +154,31 @@ def Header(L: str) -> None:
         with solara.Column(gap="0px"):
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("title", L))}</h1>'
-                f'<div class="hlm-sub">{escape(t("subtitle", L))}</div>',
+                unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("app.title", L))}</h1>'
+                f'<div class="hlm-sub">{escape(t("app.subtitle", L))}</div>',
             )
         with solara.Row(style={"align-items": "center"}):
-            solara.Text(t("language", L))
+            solara.Text(t("app.language", L))
             with solara.ToggleButtonsSingle(
                 value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
             ):
-                solara.Button("English", value="en", classes=["hlm-lang-en"], text=True)
-                solara.Button("Français", value="fr", classes=["hlm-lang-fr"], text=True)
-    solara.HTML(tag="div", unsafe_innerHTML=escape(t("caveat", L)), classes=["hlm-caveat"])
+                for code in LANGS:
+                    solara.Button(
+                        t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
+                    )
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.caveat", L)), classes=["hlm-caveat"])
 
 
 # -- the side column ---------------------------------------------------------------------------
 
 
-def _select(label: str, items: list[tuple[Any, str]], value: Any, on_value: Any, cls: str) -> Any:
+def _select(
+    label: str, items: list[tuple[Any, str]], value: Any, on_value: Any, cls: str, L: str
+) -> Any:
     return solara.v.Select(
+        open_text=t("app.open", L),
+        close_text=t("app.close", L),
+        no_data_text=t("app.no_data", L),
         label=label,
         items=[{"title": text, "value": v} for v, text in items],
         item_title="title",
@@ -195,39 +203,42 @@ def Settings(session: Session, L: str) -> None:
         bump(ui)
         show(session)
 
-    arr_items: list[tuple[Any, str]] = [("", t("as_in_scenario", L))] + [
-        (a, i18n.arrangement_label(a, L)) for a in i18n.LABELS
+    arr_items: list[tuple[Any, str]] = [("", t("app.as_in_scenario", L))] + [
+        (a, labels.arrangement_label(a, L)) for a in labels.LABELS
     ]
     _select(
-        t("scenario", L),
+        t("app.scenario", L),
         [(s, s) for s in app_scenarios()],
         session.scenario,
         lambda v: configure(scenario=v),
         "hlm-select-scenario",
+        L,
     )
     _select(
-        t("arrangement_a", L) if session.side_by_side else t("arrangement", L),
+        t("app.arrangement_a", L) if session.side_by_side else t("app.arrangement", L),
         arr_items,
         session.arrangement_a or "",
         lambda v: configure(arrangement_a=v or None),
         "hlm-select-arr-a",
+        L,
     )
     solara.Switch(
-        label=t("side_by_side", L),
+        label=t("app.side_by_side", L),
         value=session.side_by_side,
         on_value=lambda v: configure(side_by_side=v),
         classes=["hlm-side-by-side"],
     )
     if session.side_by_side:
         _select(
-            t("arrangement_b", L),
+            t("app.arrangement_b", L),
             arr_items[1:],
             session.arrangement_b,
             lambda v: configure(arrangement_b=v),
             "hlm-select-arr-b",
+            L,
         )
         solara.HTML(
-            tag="div", unsafe_innerHTML=escape(t("side_by_side_help", L)), classes=["hlm-help"]
+            tag="div", unsafe_innerHTML=escape(t("app.side_by_side_help", L)), classes=["hlm-help"]
         )
     names = session.milieu_names()
 
@@ -237,14 +248,15 @@ def Settings(session: Session, L: str) -> None:
         show(session)
 
     _select(
-        t("milieu", L),
+        t("app.milieu", L),
         [
-            (i, f"{n} · {t('households_n', L, n=session.households_in(i))}")
+            (i, f"{n} · {count(session.households_in(i), 'app.households_n', L)}")
             for i, n in enumerate(names)
         ],
         session.milieu,
         select_milieu,
         "hlm-select-milieu",
+        L,
     )
 
     def set_seed(v: int | None) -> None:
@@ -252,14 +264,14 @@ def Settings(session: Session, L: str) -> None:
             configure(seed=int(v))
 
     solara.InputInt(
-        t("seed", L),
+        t("app.seed", L),
         value=session.seed,
         on_value=set_seed,
         dense=True,
         classes=["hlm-seed"],
         style={"max-width": "120px"},
     )
-    solara.HTML(tag="div", unsafe_innerHTML=escape(t("seed_help", L)), classes=["hlm-help"])
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.seed_help", L)), classes=["hlm-help"])
 
 
 @solara.component
@@ -281,7 +293,7 @@ def RunBar(session: Session, L: str) -> None:
     with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "wrap"}):
         if playing.value:
             solara.Button(
-                t("pause", L),
+                t("app.pause", L),
                 icon_name="mdi-pause",
                 on_click=lambda: playing.set(False),
                 color="primary",
@@ -289,7 +301,7 @@ def RunBar(session: Session, L: str) -> None:
             )
         else:
             solara.Button(
-                t("play", L),
+                t("app.play", L),
                 icon_name="mdi-play",
                 on_click=lambda: playing.set(True),
                 color="primary",
@@ -297,7 +309,7 @@ def RunBar(session: Session, L: str) -> None:
                 classes=["hlm-play"],
             )
         solara.Button(
-            t("step", L),
+            t("app.step", L),
             icon_name="mdi-skip-next",
             on_click=step,
             disabled=finished or playing.value,
@@ -305,18 +317,19 @@ def RunBar(session: Session, L: str) -> None:
             classes=["hlm-step"],
         )
         solara.Button(
-            t("reset", L),
+            t("app.reset", L),
             icon_name="mdi-restore",
             on_click=reset,
             outlined=True,
             classes=["hlm-reset"],
         )
     _select(
-        t("speed", L),
-        [(s, t("speed_value", L, v=s) if s else t("speed_max", L)) for s in SPEEDS],
+        t("app.speed", L),
+        [(s, t("app.speed_value", L, v=s) if s else t("app.speed_max", L)) for s in SPEEDS],
         speed.value,
         lambda v: speed.set(int(v)),
         "hlm-select-speed",
+        L,
     )
 
 
@@ -326,12 +339,12 @@ def Events(session: Session, L: str) -> None:
         session.trigger(kind)
         show(session)
 
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("events", L)))
-    solara.HTML(tag="div", unsafe_innerHTML=escape(t("events_help", L)), classes=["hlm-help"])
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.events", L)))
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.events_help", L)), classes=["hlm-help"])
     with solara.Div(classes=["hlm-events"]):
         for kind in LIVE_EVENTS:
             solara.Button(
-                i18n.event_label(kind, L),
+                labels.event_label(kind, L),
                 on_click=lambda kind=kind: fire(kind),
                 outlined=True,
                 size="small",
@@ -367,7 +380,7 @@ def Levers(session: Session, L: str) -> None:
         if name not in LIVE_PARAMS:
             playing.value = False
         if session.set_param(name, value) == "restart":
-            session.notice = t("restarted", L) if was > 0 else ""
+            session.notice = t("app.restarted", L) if was > 0 else ""
             show(session)
         bump(ui)
 
@@ -379,41 +392,45 @@ def Levers(session: Session, L: str) -> None:
 
     groups = {True: [], False: []}
     for name in APP_PARAMS:
-        groups[bool(i18n.field_meta(name)["lever"])].append(name)
+        groups[bool(labels.field_meta(name)["lever"])].append(name)
     for lever, names in ((True, groups[True]), (False, groups[False])):
         if not names:
             continue
-        solara.HTML(tag="h2", unsafe_innerHTML=escape(t("levers" if lever else "assumptions", L)))
+        solara.HTML(
+            tag="h2", unsafe_innerHTML=escape(t("app.levers" if lever else "app.assumptions", L))
+        )
         solara.HTML(
             tag="div",
-            unsafe_innerHTML=escape(t("levers_help" if lever else "assumptions_help", L)),
+            unsafe_innerHTML=escape(t("app.levers_help" if lever else "app.assumptions_help", L)),
             classes=["hlm-help"],
         )
         for name in names:
             ParamControl(session, name, L, changed, version)
-    solara.Button(t("restore_defaults", L), on_click=restore, text=True, classes=["hlm-restore"])
+    solara.Button(
+        t("app.restore_defaults", L), on_click=restore, text=True, classes=["hlm-restore"]
+    )
 
 
 @solara.component
 def ParamControl(session: Session, name: str, L: str, on_change: Any, version: int) -> None:
     """One parameter's control, drawn from the schema. ``version`` (the settings counter) only
     makes it re-render when settings change."""
-    meta = i18n.field_meta(name)
+    meta = labels.field_meta(name)
     value = session.param_value(name)
-    unit = i18n.param_unit(name, L)
+    unit = labels.param_unit(name, L)
     mark = "" if name in LIVE_PARAMS else " ↻"
     label = (
-        f'{escape(i18n.param_label(name, L))}{mark} — <b data-testid="param-{name}">'
-        f"{escape(i18n.param_value_text(name, value, L))}</b> {escape(unit)}"
+        f'{escape(labels.param_label(name, L))}{mark} — <b data-testid="param-{name}">'
+        f"{escape(labels.param_value_text(name, value, L))}</b> {escape(unit)}"
     )
     if name in session.overrides:
-        label += f' <span class="hlm-changed">({escape(t("changed", L))})</span>'
+        label += f' <span class="hlm-changed">({escape(t("app.changed", L))})</span>'
     if session.side_by_side and len(session.runs) > 1:
         vb = session.param_value(name, 1)
         if vb != value:
             label += (
                 f' <span class="hlm-legend-b">B: '
-                f"{escape(i18n.param_value_text(name, vb, L))}</span>"
+                f"{escape(labels.param_value_text(name, vb, L))}</span>"
             )
     with solara.Div(classes=["hlm-param", f"hlm-param-{name}"]):
         solara.HTML(tag="div", unsafe_innerHTML=label, classes=["hlm-param-label"])
@@ -427,6 +444,7 @@ def ParamControl(session: Session, name: str, L: str, on_change: Any, version: i
                 value,
                 lambda v: on_change(name, v),
                 f"hlm-select-{name}",
+                L,
             )
         elif kind == "int":
             solara.SliderInt(
@@ -448,7 +466,7 @@ def ParamControl(session: Session, name: str, L: str, on_change: Any, version: i
                 thumb_label=True,
             )
         solara.HTML(
-            tag="div", unsafe_innerHTML=escape(i18n.param_help(name, L)), classes=["hlm-help"]
+            tag="div", unsafe_innerHTML=escape(labels.param_help(name, L)), classes=["hlm-help"]
         )
 
 
@@ -457,17 +475,17 @@ def ParamControl(session: Session, name: str, L: str, on_change: Any, version: i
 
 def _run_label(session: Session, k: int, L: str) -> str:
     arr, own = session.arrangement_of(k)
-    label = i18n.arrangement_label(arr, L)
-    return f"{label} ({t('as_in_scenario', L).lower()})" if own else label
+    label = labels.arrangement_label(arr, L)
+    return f"{label} ({t('app.as_in_scenario', L).lower()})" if own else label
 
 
 def status_html(session: Session, L: str) -> str:
     T = session.months
     month = session.t
     parts = [
-        f'<span class="hlm-status"><b>{escape(t("month", L))} '
+        f'<span class="hlm-status"><b>{escape(t("app.month", L))} '
         f'<span data-testid="month">{month}</span></b> / {T}'
-        f" · {escape(t('year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
+        f" · {escape(t('app.year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
     ]
     for k, _ in enumerate(session.runs):
         cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
@@ -478,13 +496,13 @@ def status_html(session: Session, L: str) -> str:
             f"{escape(_run_label(session, k, L))}</span>"
         )
     if session.finished:
-        parts.append(f" · <b>{escape(t('finished', L))}</b>")
+        parts.append(f" · <b>{escape(t('app.finished', L))}</b>")
     pending = session.pending()
     if pending:
-        what = ", ".join(i18n.event_label(kind, L) for kind in pending)
+        what = ", ".join(labels.event_label(kind, L) for kind in pending)
         parts.append(
             f'<div class="hlm-notice" data-testid="pending">'
-            f"{escape(t('pending', L, what=what))}</div>"
+            f"{escape(t('app.pending', L, what=what))}</div>"
         )
     if session.notice:
         parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
@@ -492,12 +510,12 @@ def status_html(session: Session, L: str) -> str:
         '<div class="hlm-help" data-testid="update-ms">'
         + escape(
             t(
-                "update_ms",
+                "app.update_ms",
                 L,
-                step=i18n.fmt(session.last_step_ms, 1, L),
-                draw=i18n.fmt(session.last_render_ms, 1, L),
-                page=i18n.fmt(session.last_page_ms, 0, L),
-                shown=i18n.fmt(session.last_shown_ms, 0, L),
+                step=fmt_num(session.last_step_ms, 1, L),
+                draw=fmt_num(session.last_render_ms, 1, L),
+                page=fmt_num(session.last_page_ms, 0, L),
+                shown=fmt_num(session.last_shown_ms, 0, L),
             )
         )
         + "</div>"
@@ -508,17 +526,17 @@ def status_html(session: Session, L: str) -> str:
 def values_html(session: Session, L: str) -> str:
     """The current values of the key outcomes in the selected milieu (stable test ids)."""
     m = session.milieu
-    head = f"<th>{escape(t('indicator', L))}</th>"
+    head = f"<th>{escape(t('app.indicator', L))}</th>"
     for k, _ in enumerate(session.runs):
         tag = "AB"[k]
         cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
         head += f'<th class="{cls}">{tag if len(session.runs) > 1 else ""}</th>'
     two = len(session.runs) > 1
     if two:
-        head += f"<th>{escape(t('difference', L))}</th>"
+        head += f"<th>{escape(t('app.difference', L))}</th>"
     rows = []
     for key in TABLE_OUTCOMES:
-        unit = i18n.outcome_unit(key, L)
+        unit = labels.outcome_unit(key, L)
         decimals = (
             0
             if key in ("cost",)
@@ -531,14 +549,14 @@ def values_html(session: Session, L: str) -> str:
         for k, v in enumerate(vals):
             cells += (
                 f'<td class="num" data-testid="value-{"ab"[k]}-{key}" data-value="{v!r}">'
-                f"{escape(i18n.fmt(v, decimals, L))}</td>"
+                f"{escape(fmt_num(v, decimals, L))}</td>"
             )
         if two:
             d = vals[1] - vals[0]
             sign = "+" if d > 0 and round(d, decimals) != 0 else ""
-            cells += f'<td class="num">{sign}{escape(i18n.fmt(d, decimals, L))}</td>'
+            cells += f'<td class="num">{sign}{escape(fmt_num(d, decimals, L))}</td>'
         rows.append(
-            f'<tr><td data-testid="label-{key}">{escape(i18n.outcome_label(key, L))}'
+            f'<tr><td data-testid="label-{key}">{escape(labels.outcome_label(key, L))}'
             f' <span class="unit">{escape(unit)}</span></td>{cells}</tr>'
         )
     return (
@@ -550,7 +568,7 @@ def values_html(session: Session, L: str) -> str:
 def charts_html(session: Session, L: str) -> str:
     m = session.milieu
     markers = [
-        (month, i18n.event_label(kind, L))
+        (month, labels.event_label(kind, L))
         for month, kind, mm in session.runs[0].events
         if mm == m and month <= session.t
     ]
@@ -560,8 +578,8 @@ def charts_html(session: Session, L: str) -> str:
         out.append(
             '<div class="hlm-card">'
             + svg.line_chart(
-                i18n.outcome_label(key, L),
-                i18n.outcome_unit(key, L),
+                labels.outcome_label(key, L),
+                labels.outcome_unit(key, L),
                 lines,
                 session.months,
                 L,
@@ -577,51 +595,46 @@ def story_html(session: Session, k: int, L: str) -> str:
     story = session.story(k)
     run = session.runs[k]
     if story is None:
-        return f"<div>{escape(t('unknown_household', L, hid=session.story_hid))}</div>"
-    since = t("at_start", L) if story.arrived <= 0 else t("in_month", L, t=story.arrived)
+        return f"<div>{escape(t('app.unknown_household', L, hid=session.story_hid))}</div>"
+    since = t("app.at_start", L) if story.arrived <= 0 else t("app.in_month", L, t=story.arrived)
     head = t(
-        "story_head",
+        "app.story_head",
         L,
         hid=story.hid,
-        htype=i18n.household_type_label(story.htype, L),
+        htype=labels.household_type_label(story.htype, L),
         milieu=run.model.milieu_names[story.milieu],
         since=since,
     )
     parts = [f'<div data-testid="story-head-{"ab"[k]}"><b>{escape(head)}</b></div>']
     if story.first_month > max(story.arrived, 0):
         parts.append(
-            f'<div class="hlm-help">{escape(t("not_recorded", L, t=story.first_month))}</div>'
+            f'<div class="hlm-help">{escape(t("app.not_recorded", L, t=story.first_month))}</div>'
         )
     if story.moved_out is not None:
         parts.append(
             f'<div class="moved" data-testid="story-moved-{"ab"[k]}">'
-            f"{escape(t('moved_out', L, t=story.moved_out, new=story.successor))}</div>"
+            f"{escape(t('app.moved_out', L, t=story.moved_out, new=story.successor))}</div>"
         )
-    needs = ", ".join(i18n.need_label(c, L) for c in story.open_needs) or t("none", L)
-    workers = ", ".join(str(w) for w in story.workers_met) or t("none", L)
+    needs = ", ".join(labels.need_label(c, L) for c in story.open_needs) or t("app.none", L)
+    workers = ", ".join(str(w) for w in story.workers_met) or t("app.none", L)
+    parts.append(f"<div>{escape(label_value(t('app.open_needs', L), needs, L))}</div>")
     parts.append(
-        f"<div>{escape(t('open_needs', L))} : {escape(needs)}</div>"
-        if L == "fr"
-        else f"<div>{escape(t('open_needs', L))}: {escape(needs)}</div>"
-    )
-    colon = " : " if L == "fr" else ": "
-    parts.append(
-        f"<div>{escape(t('workers_known', L))}{colon}{escape(workers)} · "
-        f"{story.contacts} {escape(t('contacts_n', L))}</div>"
+        f"<div>{escape(label_value(t('app.workers_known', L), workers, L))} · "
+        f"{escape(count(story.contacts, 'app.contacts_n', L))}</div>"
     )
     parts.append(svg.story_svg(story, session.months, L, testid=f"story-chart-{'ab'[k]}"))
     items = []
     for month, key, vals in reversed(story.events[-60:]):
         v = dict(vals)
         if "c" in v:
-            v["c"] = i18n.need_label(v["c"], L)
+            v["c"] = labels.need_label(v["c"], L)
         if "p" in v:
-            v["p"] = i18n.partner_label(v["p"], L)
-        items.append(f"<li><b>{month}</b> · {escape(t(key, L, **v))}</li>")
+            v["p"] = labels.partner_label(v["p"], L)
+        items.append(f"<li><b>{month}</b> · {escape(t(f'app.{key}', L, **v))}</li>")
     if items:
-        parts.append(f"<div><i>{escape(t('timeline', L))}</i></div><ul>{''.join(items)}</ul>")
+        parts.append(f"<div><i>{escape(t('app.timeline', L))}</i></div><ul>{''.join(items)}</ul>")
     else:
-        parts.append(f'<div class="hlm-help">{escape(t("nothing_yet", L))}</div>')
+        parts.append(f'<div class="hlm-help">{escape(t("app.nothing_yet", L))}</div>')
     return f'<div class="hlm-story" data-testid="story-{"ab"[k]}">{"".join(parts)}</div>'
 
 
@@ -657,20 +670,22 @@ def Views(session: Session, L: str) -> None:
     row = {"flex-wrap": "wrap", "align-items": "flex-start"}
     with solara.Row(style=row, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("current_values", L)))
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.current_values", L)))
             solara.HTML(tag="div", unsafe_innerHTML=values)
         if not two:
-            NetworkCard(nets[0], t("network", L), t("network_help", L))
+            NetworkCard(nets[0], t("app.network", L), t("app.network_help", L))
     if two:
         with solara.Row(style=row, gap="8px"):
             for k, net in enumerate(nets):
-                NetworkCard(net, f"{t('network', L)} · {_run_label(session, k, L)}", "")
-        solara.HTML(tag="div", unsafe_innerHTML=escape(t("network_help", L)), classes=["hlm-help"])
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("outcomes", L)))
+                NetworkCard(net, f"{t('app.network', L)} · {_run_label(session, k, L)}", "")
+        solara.HTML(
+            tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"]
+        )
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.outcomes", L)))
     solara.HTML(tag="div", unsafe_innerHTML=charts)
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("residents", L)))
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
             ColourBy(L)
             for k, grid in enumerate(grids):
                 if two:
@@ -682,10 +697,10 @@ def Views(session: Session, L: str) -> None:
                     )
                 solara.HTML(tag="div", unsafe_innerHTML=grid)
             solara.HTML(
-                tag="div", unsafe_innerHTML=escape(t("residents_help", L)), classes=["hlm-help"]
+                tag="div", unsafe_innerHTML=escape(t("app.residents_help", L)), classes=["hlm-help"]
             )
         with solara.Div(classes=["hlm-card"], style={"max-width": "520px"}):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("story", L)))
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.story", L)))
             StoryPicker(session, L)
             for k, story in enumerate(stories):
                 if two:
@@ -716,11 +731,12 @@ def NetworkCard(picture: str, title: str, help_text: str) -> None:
 @solara.component
 def ColourBy(L: str) -> None:
     _select(
-        t("colour_by", L),
-        [(c, t(f"colour_{c}", L)) for c in svg.COLOUR_BY],
+        t("app.colour_by", L),
+        [(c, t(f"app.colour_{c}", L)) for c in svg.COLOUR_BY],
         colour_by.value,
         lambda v: colour_by.set(v),
         "hlm-select-colour",
+        L,
     )
 
 
@@ -736,7 +752,7 @@ def StoryPicker(session: Session, L: str) -> None:
             message.value = ""
             bump(ui)
         else:
-            message.value = t("unknown_household", L, hid=hid)
+            message.value = t("app.unknown_household", L, hid=hid)
         show(session)
 
     def random_household() -> None:
@@ -747,7 +763,7 @@ def StoryPicker(session: Session, L: str) -> None:
 
     with solara.Row(style={"align-items": "center"}, gap="8px"):
         solara.InputInt(
-            t("household_id", L),
+            t("app.household_id", L),
             value=session.story_hid,
             on_value=follow,
             optional=True,
@@ -756,7 +772,7 @@ def StoryPicker(session: Session, L: str) -> None:
             style={"max-width": "140px"},
         )
         solara.Button(
-            t("random_household", L),
+            t("app.random_household", L),
             icon_name="mdi-dice-5",
             on_click=random_household,
             outlined=True,

@@ -16,10 +16,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ..i18n import t
+from ..i18n.formats import count, fmt_num, label_value
 from ..params import PARTNER_KINDS
 from ..state import COMMUNITY
-from . import i18n
-from .i18n import t
+from . import labels
 
 #: Colours of run A and run B.
 COLOURS: tuple[str, str] = ("#1f5fa8", "#d9600b")
@@ -75,7 +76,7 @@ def _num(v: float, top: float, lang: str) -> str:
     decimals = next(
         (d for d in range(5) if abs(round(top / 2, d) - top / 2) < 1e-9 * max(top, 1)), 4
     )
-    return i18n.fmt(v, decimals, lang)
+    return fmt_num(v, decimals, lang)
 
 
 # -- charts -----------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def line_chart(
             )
     out.append(
         f'<text x="{left + pw}" y="{height - 1}" font-size="8" text-anchor="end" fill="#888">'
-        f"{escape(t('years_axis', lang))}</text>"
+        f"{escape(t('app.years_axis', lang))}</text>"
     )
     for month, label in markers or []:
         xx = x(month - 0.5)
@@ -238,20 +239,16 @@ def network_graph(model: Any, m: int) -> nx.Graph:
 
 def _node_label(name: str, data: dict[str, Any], lang: str) -> str:
     if name in PARTNER_KINDS:
-        return i18n.partner_label(name, lang)
+        return labels.partner_label(name, lang)
     if name == "worker":
         if not data["present"]:
-            return t("no_worker_short", lang)
+            return t("app.no_worker_short", lang)
         if not data["filled"]:
-            return (
-                f"{t('worker_short', lang)} : {t('vacant', lang)}"
-                if lang == "fr"
-                else f"{t('worker_short', lang)}: {t('vacant', lang)}"
-            )
-        return t("worker_no", lang, k=data["serial"])
-    base = t(f"{name}_short", lang)
+            return label_value(t("app.worker_short", lang), t("app.vacant", lang), lang)
+        return t("app.worker_no", lang, k=data["serial"])
+    base = t(f"app.{name}_short", lang)
     if name in ("oc_ciusss", "oc_omh") and data["present"] and not data["filled"]:
-        return f"{base} ({t('vacant', lang)})"
+        return f"{base} ({t('app.vacant', lang)})"
     return base
 
 
@@ -307,7 +304,7 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
         f'<circle cx="{tx:.1f}" cy="{ty:.1f}" r="31" fill="{fill}" stroke="{ring}"'
         f' stroke-width="{3 if td["crisis"] else 1.5}"/>'
     )
-    label = t("table", lang) if td["present"] else t("no_network", lang)
+    label = t("app.table", lang) if td["present"] else t("app.no_network", lang)
     words = label.split(" ")
     half = (len(words) + 1) // 2
     for k, line in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
@@ -318,14 +315,14 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
             )
     notes = []
     if td["present"]:
-        notes.append(t("understanding_n", lang, v=i18n.fmt(td["understanding"], 2, lang)))
+        notes.append(t("app.understanding_n", lang, v=fmt_num(td["understanding"], 2, lang)))
     if td["controversies"]:
-        notes.append(t("controversies_n", lang, n=td["controversies"]))
+        notes.append(count(td["controversies"], "app.controversies_n", lang))
     alerts = []
     if td["crisis"]:
-        alerts.append(t("crisis_now", lang))
+        alerts.append(t("app.crisis_now", lang))
     if td["project"]:
-        alerts.append(t("project_now", lang))
+        alerts.append(t("app.project_now", lang))
     for k, (line, colour) in enumerate(
         ((" · ".join(notes), "#444"), (" · ".join(alerts), "#c0392b"))
     ):
@@ -352,14 +349,14 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="14" fill="none" stroke="#555"'
                 ' stroke-width="1"/>'
             )
-        lines = [i18n.partner_label(n, lang)]
+        lines = [labels.partner_label(n, lang)]
         extra = []
         if member:
-            extra.append(i18n.fmt(g.edges["table", n]["weight"], 2, lang))
+            extra.append(fmt_num(g.edges["table", n]["weight"], 2, lang))
         if nd["colocated"]:
-            extra.append(t("on_site", lang))
+            extra.append(t("app.on_site", lang))
         if cut:
-            lines.append(f"{t('funding_cut_mark', lang)} {nd['funding'] * 100:.0f} %")
+            lines.append(f"{t('app.funding_cut_mark', lang)} {nd['funding'] * 100:.0f} %")
         if extra:
             lines.insert(1, " · ".join(extra))
         colour = "#222" if member else "#999"
@@ -446,10 +443,10 @@ def residents_svg(
     height = rows * (size + gap) + 34
     if colour_by == "unmet":
         fills = [UNMET_COLOURS[min(int(v), 3)] for v in vals]
-        mean = i18n.fmt(float(vals.mean()) if n else float("nan"), 2, lang)
+        mean = fmt_num(float(vals.mean()) if n else float("nan"), 2, lang)
     else:
         fills = seq_colours(vals)
-        mean = i18n.fmt(float(vals.mean()) if n else float("nan"), 2, lang)
+        mean = fmt_num(float(vals.mean()) if n else float("nan"), 2, lang)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" data-testid="{escape(testid)}" data-mean="{mean}"'
@@ -528,7 +525,7 @@ def story_svg(story: Any, horizon: int, lang: str, testid: str = "", width: int 
     ]
     lx = left
     for key, colour in STORY_LINES:
-        label = t(f"{key}_short", lang)
+        label = t(f"app.{key}_short", lang)
         out.append(
             f'<rect x="{lx}" y="4" width="10" height="10" fill="{colour}"/>'
             f'<text x="{lx + 13}" y="13" font-size="10">{escape(label)}</text>'
@@ -538,7 +535,7 @@ def story_svg(story: Any, horizon: int, lang: str, testid: str = "", width: int 
         out.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}"'
             f' stroke="#e3e3e3"/><text x="{left - 4}" y="{y(v) + 3:.1f}" font-size="9"'
-            f' text-anchor="end" fill="#555">{escape(i18n.fmt(v, 1, lang))}</text>'
+            f' text-anchor="end" fill="#555">{escape(fmt_num(v, 1, lang))}</text>'
         )
     for month in range(0, horizon + 1, 12 if horizon <= 180 else 60):
         out.append(

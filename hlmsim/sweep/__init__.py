@@ -26,8 +26,9 @@ def analyze(
     method: str = "both",
 ) -> dict[str, pd.DataFrame]:
     """Analyse a finished sweep; write ``sweep_dir/analysis`` and return its tables by name
-    (see :func:`hlmsim.sweep.analysis.analyze`)."""
-    from .analysis import analyze as _analyze
+    (see :func:`hlmsim.reporting.analysis.analyze`; the computation alone, writing nothing:
+    :func:`hlmsim.sweep.analysis.compute`)."""
+    from ..reporting.analysis import analyze as _analyze  # the API layer: only when called
 
     return _analyze(sweep_dir, outcome=outcome, lang=lang, condition=condition, method=method)
 

@@ -1,113 +1,38 @@
-"""``hlmsim analyze``: tables, figures, sensitivity indices and scenario discovery of a sweep.
+"""The analysis of a finished sweep: tables, sensitivity indices and scenario discovery.
 
-Everything is written into ``SWEEP_DIR/analysis`` (a temporary sibling folder renamed into
-place): CSV tables, PNG figures (matplotlib, Agg) and ``summary.md`` (English and French).
+:func:`prepare` checks the request and reads the sweep; :func:`compute` returns an
+:class:`Analysis` (tables and findings, in no language). Writing them (CSV tables, PNG figures,
+``summary.md``) into ``SWEEP_DIR/analysis`` is :mod:`hlmsim.reporting.analysis`'s (``hlmsim
+analyze``). The tables:
 
-* ``points.csv``: each sample point and arrangement, mean of each outcome over replications
-  with its 95% CI; ``arrangements.csv``: each arrangement over all points;
-* full factorial: ``effects.csv`` (marginal mean of each outcome at each level of each
-  parameter) and ``effect_<parameter>.png``; with two or more parameters, heat maps of the first
-  two; other samplers: ``correlations.csv`` (Spearman) and ``scatter_<outcome>.png``;
-* two or more arrangements: ``best.csv``, how often each arrangement is the best;
-* Sobol samples: ``sobol.csv`` (S1, ST with CIs; ``sobol_s2.csv``) and ``sobol_<outcome>.png``;
-  Morris samples: ``morris.csv`` (mu*, sigma) and ``morris_<outcome>.png``;
-* ``discovery.csv``: PRIM and CART boxes where the condition holds, with coverage and density,
-  and their figures;
-* monthly series (when the experiment kept some): ``series_<outcome>.png``.
+* ``points``: each sample point and arrangement, mean of each outcome over replications with its
+  95% CI; ``arrangements``: each arrangement over all points;
+* full factorial: ``effects`` (marginal mean of each outcome at each level of each parameter);
+  other samplers: ``correlations`` (Spearman);
+* two or more arrangements: ``best``, how often each arrangement is the best;
+* Sobol samples: ``sobol`` (S1, ST with CIs; ``sobol_s2``); Morris samples: ``morris`` (mu*,
+  sigma);
+* ``discovery``: PRIM and CART boxes where the condition holds, with coverage and density.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..arrangements import LABELS
 from ..errors import InputError
-from ..outcomes import KEY_OUTCOMES, outcome_label
+from ..outcomes import KEY_OUTCOMES
 from ..scenario import _suggest
 from . import discovery, sensitivity
 from .experiment import ALL_OUTCOMES
 from .sampling import Factor
-
-T = {
-    "title": ("Sweep analysis", "Analyse du balayage"),
-    "experiment": ("Experiment", "Expérience"),
-    "runs": ("runs", "simulations"),
-    "failed": ("failed", "en échec"),
-    "sampler": ("sampler", "échantillonnage"),
-    "seed": ("seed", "graine"),
-    "arrangements": ("Arrangements", "Arrangements"),
-    "parameters": ("Varied parameters", "Paramètres variés"),
-    "outcome": ("Outcome", "Indicateur"),
-    "means": ("Mean over all sample points (95% CI)", "Moyenne sur tous les points (IC 95 %)"),
-    "best": ("Best arrangement (share of sample points)", "Meilleur arrangement (part des points)"),
-    "sobol": ("Sobol indices (95% CI)", "Indices de Sobol (IC 95 %)"),
-    "morris": ("Morris screening (mu*, 95% CI)", "Criblage de Morris (mu*, IC 95 %)"),
-    "top": ("most influential", "les plus influents"),
-    "discovery": ("Scenario discovery", "Découverte de scénarios"),
-    "condition": ("condition", "condition"),
-    "holds": ("holds in", "vraie dans"),
-    "of_cases": ("of the cases", "des cas"),
-    "box": ("region", "région"),
-    "coverage": ("coverage", "couverture"),
-    "density": ("density", "densité"),
-    "files": ("Files", "Fichiers"),
-    "level": ("level", "niveau"),
-    "month": ("month", "mois"),
-    "first_order": ("first order S1", "premier ordre S1"),
-    "total": ("total ST", "total ST"),
-    "caveat": (
-        "hlmsim is an exploratory model of stated assumptions: these are consequences of its"
-        " assumptions, not measured effects.",
-        "hlmsim est un modèle exploratoire d'hypothèses explicites : ces résultats découlent de"
-        " ses hypothèses, ce ne sont pas des effets mesurés.",
-    ),
-    "skipped": ("not computed", "non calculé"),
-    "everywhere": ("everywhere", "partout"),
-    "not_best": ("is not the best on", "n'est pas le meilleur pour"),
-    "is_best": ("is the best on", "est le meilleur pour"),
-    "mean_point": ("mean over replications", "moyenne des réplications"),
-    "density_axis": ("density", "densité"),
-    "coverage_axis": ("coverage", "couverture"),
-    "chosen": ("chosen box", "boîte retenue"),
-    "in_box": ("condition holds", "condition vraie"),
-    "not_in_box": ("condition does not hold", "condition fausse"),
-}
-
-
-METHOD_NAMES = {
-    "factorial": ("full factorial", "plan factoriel complet"),
-    "latin": ("Latin hypercube", "hypercube latin"),
-    "sobol": ("Sobol (Saltelli)", "Sobol (Saltelli)"),
-    "morris": ("Morris", "Morris"),
-}
-
-
-def t(key: str, lang: str) -> str:
-    return T[key][1 if lang == "fr" else 0]
-
-
-def arrangement_label(name: str, lang: str) -> str:
-    if name in LABELS:
-        return LABELS[name][1 if lang == "fr" else 0]
-    return name
-
-
-def label(outcome: str, lang: str) -> str:
-    try:
-        return outcome_label(outcome, lang)
-    except KeyError:
-        return outcome
 
 
 @dataclass
@@ -291,13 +216,6 @@ class Condition:
     negate: bool = False
     outcome: str | None = None
 
-    def describe(self, lang: str) -> str:
-        if self.kind == "best":
-            verb = t("not_best" if self.negate else "is_best", lang)
-            who = arrangement_label(self.subject or "", lang)
-            return f"{who} {verb} {label(self.outcome or '', lang)}"
-        return self.text
-
 
 def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
     m = _BEST.match(text)
@@ -376,356 +294,83 @@ def discovery_cases(
     return out
 
 
-# --- figures -------------------------------------------------------------------------------
-
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _grid(n: int, cols: int = 3) -> tuple[int, int]:
-    c = min(cols, max(n, 1))
-    return math.ceil(max(n, 1) / c), c
-
-
-def _save(fig: Any, path: Path) -> str:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path.name
-
-
-def fig_effect(eff: pd.DataFrame, f: Factor, outcomes: list[str], lang: str, path: Path) -> str:
-    plt = _plt()
-    rows, cols = _grid(len(outcomes))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
-    sub = eff[eff["parameter"] == f.name]
-    cats = f.kind in ("choice", "bool")
-    for ax, o in zip(axes.flat, outcomes, strict=False):
-        for a, g in sub[sub["outcome"] == o].groupby("arrangement", sort=False):
-            x = np.arange(len(g)) if cats else g["level"].astype(float).to_numpy()
-            ax.errorbar(
-                x,
-                g["mean"],
-                yerr=[g["mean"] - g["ci_low"], g["ci_high"] - g["mean"]],
-                marker="o",
-                capsize=3,
-                label=arrangement_label(str(a), lang),
-            )
-            if cats:
-                ax.set_xticks(x, g["level"].astype(str))
-        ax.set_title(label(o, lang), fontsize=10)
-        ax.set_xlabel(f.name, fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(outcomes) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8)
-    return _save(fig, path)
-
-
-def fig_heatmap(pm: pd.DataFrame, sw: Sweep, outcome: str, lang: str, path: Path) -> str:
-    plt = _plt()
-    f1, f2 = sw.factors[0], sw.factors[1]
-    n = len(sw.arrangements)
-    fig, axes = plt.subplots(1, n, figsize=(4.4 * n, 3.8), squeeze=False)
-    for ax, a in zip(axes.flat, sw.arrangements, strict=True):
-        g = pm[pm["arrangement"] == a]
-        tab = g.groupby([f2.name, f1.name])[outcome].mean().unstack(f1.name)
-        im = ax.imshow(tab.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(
-            range(len(tab.columns)),
-            [f"{v:g}" if isinstance(v, float) else str(v) for v in tab.columns],
-            fontsize=8,
-        )
-        ax.set_yticks(
-            range(len(tab.index)),
-            [f"{v:g}" if isinstance(v, float) else str(v) for v in tab.index],
-            fontsize=8,
-        )
-        ax.set_xlabel(f1.name, fontsize=9)
-        ax.set_ylabel(f2.name, fontsize=9)
-        ax.set_title(arrangement_label(a, lang), fontsize=10)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(label(outcome, lang), fontsize=11)
-    return _save(fig, path)
-
-
-def fig_scatter(pm: pd.DataFrame, sw: Sweep, outcome: str, lang: str, path: Path) -> str:
-    plt = _plt()
-    factors = sw.factors[:12]
-    rows, cols = _grid(len(factors), 4)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
-    for ax, f in zip(axes.flat, factors, strict=False):
-        for a in sw.arrangements:
-            g = pm[pm["arrangement"] == a]
-            x = g[f.name]
-            if f.kind in ("choice", "bool"):
-                cats = sorted(x.astype(str).unique())
-                x = x.astype(str).map({c: i for i, c in enumerate(cats)})
-                ax.set_xticks(range(len(cats)), cats, fontsize=7)
-            ax.scatter(x, g[outcome], s=6, alpha=0.5, label=arrangement_label(a, lang))
-        ax.set_xlabel(f.name, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(factors) :]:
-        ax.set_visible(False)
-    if len(sw.arrangements) > 1:
-        axes.flat[0].legend(fontsize=7, markerscale=2)
-    fig.suptitle(f"{label(outcome, lang)} ({t('mean_point', lang)})", fontsize=11)
-    return _save(fig, path)
-
-
-def fig_sobol(
-    tab: pd.DataFrame, outcome: str, arrangements: list[str], lang: str, path: Path
-) -> str:
-    plt = _plt()
-    n = len(arrangements)
-    d = tab["parameter"].nunique()
-    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 0.45 * d + 1.8), squeeze=False)
-    for ax, a in zip(axes.flat, arrangements, strict=True):
-        g = tab[(tab["arrangement"] == a) & (tab["outcome"] == outcome)]
-        g = g.sort_values("ST")
-        y = np.arange(len(g))
-        ax.barh(y - 0.2, g["S1"], 0.4, xerr=g["S1_conf"], capsize=2, label=t("first_order", lang))
-        ax.barh(y + 0.2, g["ST"], 0.4, xerr=g["ST_conf"], capsize=2, label=t("total", lang))
-        ax.set_yticks(y, g["parameter"], fontsize=8)
-        ax.axvline(0, color="black", lw=0.6)
-        ax.set_title(arrangement_label(a, lang), fontsize=10)
-        ax.grid(alpha=0.3, axis="x")
-        ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle(f"{t('sobol', lang)}: {label(outcome, lang)}", fontsize=11)
-    return _save(fig, path)
-
-
-def fig_morris(
-    tab: pd.DataFrame, outcome: str, arrangements: list[str], lang: str, path: Path
-) -> str:
-    plt = _plt()
-    n = len(arrangements)
-    fig, axes = plt.subplots(1, n, figsize=(7.5 * n, 5.5), squeeze=False)
-    for ax, a in zip(axes.flat, arrangements, strict=True):
-        g = tab[(tab["arrangement"] == a) & (tab["outcome"] == outcome)]
-        ax.errorbar(g["mu_star"], g["sigma"], xerr=g["mu_star_conf"], fmt="o", capsize=2)
-        for _, r in g.nlargest(10, "mu_star").iterrows():  # the ten most influential
-            ax.annotate(
-                r["parameter"],
-                (r["mu_star"], r["sigma"]),
-                xytext=(4, 4),
-                textcoords="offset points",
-                fontsize=7,
-            )
-        ax.set_xlabel("mu*", fontsize=9)
-        ax.set_ylabel("sigma", fontsize=9)
-        ax.set_title(arrangement_label(a, lang), fontsize=10)
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"{t('morris', lang)}: {label(outcome, lang)}", fontsize=11)
-    return _save(fig, path)
-
-
-def fig_prim(box: discovery.Box, x: pd.DataFrame, y: np.ndarray, lang: str, path: Path) -> str:
-    plt = _plt()
-    traj = box.extra["trajectory"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    ax = axes[0]
-    sc = ax.scatter(traj["coverage"], traj["density"], c=traj["res dim"], cmap="viridis", s=14)
-    ch = traj.iloc[box.extra["chosen"]]
-    ax.scatter(
-        [ch["coverage"]],
-        [ch["density"]],
-        s=120,
-        facecolors="none",
-        edgecolors="red",
-        label=t("chosen", lang),
-    )
-    ax.set_xlabel(t("coverage_axis", lang))
-    ax.set_ylabel(t("density_axis", lang))
-    ax.legend(fontsize=8)
-    fig.colorbar(sc, ax=ax, label="res. dim.")
-    ax.grid(alpha=0.3)
-    ax = axes[1]
-    numeric = [n for n in box.limits if discovery._is_interval(box.limits[n])]
-    others = [c for c in x.columns if c not in numeric and x[c].dtype != object]
-    dims = (numeric + others)[:2]
-    if len(dims) == 2:
-        ax.scatter(
-            x.loc[~y, dims[0]], x.loc[~y, dims[1]], s=8, c="lightgray", label=t("not_in_box", lang)
-        )
-        ax.scatter(x.loc[y, dims[0]], x.loc[y, dims[1]], s=8, c="tab:red", label=t("in_box", lang))
-        lo = [box.limits.get(d, (x[d].min(), x[d].max())) for d in dims]
-        ax.add_patch(
-            plt.Rectangle(
-                (lo[0][0], lo[1][0]),
-                lo[0][1] - lo[0][0],
-                lo[1][1] - lo[1][0],
-                fill=False,
-                ec="black",
-                lw=1.5,
-            )
-        )
-        ax.set_xlabel(dims[0])
-        ax.set_ylabel(dims[1])
-        ax.legend(fontsize=8)
-    elif len(dims) == 1:
-        ax.hist(
-            [x.loc[~y, dims[0]], x.loc[y, dims[0]]],
-            bins=15,
-            stacked=True,
-            label=[t("not_in_box", lang), t("in_box", lang)],
-            color=["lightgray", "tab:red"],
-        )
-        ax.set_xlabel(dims[0])
-        ax.legend(fontsize=8)
-    else:
-        ax.set_visible(False)
-    fig.suptitle(f"PRIM: {box.describe(lang)}", fontsize=9)
-    return _save(fig, path)
-
-
-def fig_cart(tree: Any, features: list[str], lang: str, path: Path) -> str:
-    from sklearn.tree import plot_tree
-
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(12, 6))
-    plot_tree(
-        tree,
-        feature_names=features,
-        class_names=[t("not_in_box", lang), t("in_box", lang)],
-        filled=True,
-        impurity=False,
-        proportion=False,
-        fontsize=7,
-        ax=ax,
-    )
-    return _save(fig, path)
-
-
-def fig_series(sw: Sweep, outcome: str, lang: str, path: Path) -> str:
-    plt = _plt()
-    s = sw.series
-    assert s is not None
-    s = s.merge(sw.design[["sample_id", *sw.names]], on="sample_id", how="left")
-    n = len(sw.arrangements)
-    fig, axes = plt.subplots(1, n, figsize=(5 * n, 3.8), squeeze=False, sharey=True)
-    few = sw.method == "factorial" and 1 < len(sw.design) <= 12 and sw.names
-    for ax, a in zip(axes.flat, sw.arrangements, strict=True):
-        g = s[s["arrangement"] == a]
-        if few:
-            for sid, gg in g.groupby("sample_id"):
-                m = gg.groupby("month")[outcome].mean()
-                pt = sw.design.set_index("sample_id").loc[sid, sw.names]
-                name = ", ".join(f"{k}={_short(v)}" for k, v in pt.items())
-                ax.plot(m.index, m.to_numpy(), label=name, lw=1.2)
-            ax.legend(fontsize=6)
-        else:
-            q = g.groupby("month")[outcome].quantile([0.1, 0.5, 0.9]).unstack()
-            ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.3)
-            ax.plot(q.index, q[0.5], lw=1.2)
-        ax.set_title(arrangement_label(a, lang), fontsize=10)
-        ax.set_xlabel(t("month", lang))
-        ax.grid(alpha=0.3)
-    fig.suptitle(label(outcome, lang), fontsize=11)
-    return _save(fig, path)
-
-
-def _short(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
 # --- the analysis ------------------------------------------------------------------------------
 
 
-def _outcomes(sw: Sweep, outcome: str | list[str] | None) -> list[str]:
-    chosen = (
-        list(sw.meta["experiment"]["outcomes"])
-        if outcome is None
-        else ([outcome] if isinstance(outcome, str) else list(outcome))
-    )
-    if not chosen:
-        raise InputError("give at least one outcome", key="--outcome")
-    for o in chosen:
-        if o not in sw.results.columns:
-            have = [c for c in sw.results.columns if c in ALL_OUTCOMES]
-            raise InputError(
-                f"'{o}' is not in this sweep's results{_suggest(o, have)}; it has:"
-                f" {', '.join(have)} (list more outcomes in the experiment's outcomes)",
-                key="--outcome",
-            )
-    return list(dict.fromkeys(chosen))
+@dataclass
+class Finding:
+    """One finding of the analysis, in no language (:mod:`hlmsim.reporting.analysis` words it).
+
+    ``kind``: ``"top"`` (the most influential parameters: ``items`` of ``(parameter, index,
+    CI half-width or None)``), ``"skipped"`` (``reason``: ``"error"`` with ``error``, or for
+    scenario discovery ``"no_variation"``, ``"few_cases"``, ``"one_sided"``), ``"prim_failed"``
+    (``error``) or ``"box"`` (the first box of a discovery method)."""
+
+    topic: str  # "sobol", "morris" or "discovery"
+    kind: str
+    who: str = ""  # the arrangement
+    outcome: str = ""
+    items: list[tuple[str, float, float | None]] = field(default_factory=list)
+    reason: str = ""
+    error: str = ""
+    cases: int = 0
+    share: float = math.nan
+    box: discovery.Box | None = None
+    condition: Condition | None = None
 
 
-def _check_analysis_dir(d: Path) -> None:
-    if not d.exists():
-        return
-    if not d.is_dir():
-        raise InputError("exists and is not a folder", source=str(d))
-    try:
-        known = set(json.loads((d / "index.json").read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError):
-        known = set()
-    others = sorted(p.name for p in d.iterdir() if p.name not in known | {"index.json"})
-    if others:
-        raise InputError(
-            f"folder holds files the analysis did not write (e.g. {others[0]}); it would be"
-            " replaced: move them away",
-            source=str(d),
-        )
+@dataclass
+class Discovery:
+    """The inputs and fits of scenario discovery for one group of cases (for its figures)."""
+
+    who: str
+    x: pd.DataFrame
+    y: np.ndarray
+    prim: discovery.Box | None = None
+    cart: tuple[Any, list[str]] | None = None  # (tree, feature names)
 
 
-def analyze(
+@dataclass
+class Analysis:
+    """The result of :func:`compute`: the sweep, the analysed outcomes, the point means, the
+    tables by name (``points``, ``arrangements``, ``effects`` or ``correlations``, ``best``,
+    ``sobol``, ``sobol_s2``, ``morris``, ``discovery``: whichever apply), the findings and what
+    scenario discovery fitted."""
+
+    sweep: Sweep
+    outcomes: list[str]
+    point_means: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    findings: list[Finding]
+    discoveries: list[Discovery]
+    condition: Condition | None
+
+
+METHODS = ("prim", "cart", "both")
+
+
+def prepare(
     sweep_dir: str | Path,
     outcome: str | list[str] | None = None,
-    lang: str = "en",
     condition: str | None = None,
     method: str = "both",
-) -> dict[str, pd.DataFrame]:
-    """Analyse a finished sweep; write ``sweep_dir/analysis`` and return the tables by name
-    (``points``, ``arrangements``, ``effects`` or ``correlations``, ``best``, ``sobol``,
-    ``sobol_s2``, ``morris``, ``discovery``, ``findings``: whichever apply)."""
-    if lang not in ("en", "fr"):
-        raise InputError(f"must be en or fr (got {lang!r})", key="--lang")
-    if method not in ("prim", "cart", "both"):
+) -> tuple[Sweep, list[str], Condition | None]:
+    """Check the request and read the sweep: (sweep, outcomes, condition)."""
+    if method not in METHODS:
         raise InputError(f"must be prim, cart or both (got {method!r})", key="--method")
     sw = read_sweep(sweep_dir)
     outcomes = _outcomes(sw, outcome)
     cond = parse_condition(condition, sw, outcomes) if condition else None
-    out = sw.path / "analysis"
-    _check_analysis_dir(out)
-    tmp = Path(tempfile.mkdtemp(prefix=".analysis.", dir=sw.path))
-    try:
-        tables, files, findings = _analyse(sw, outcomes, lang, cond, method, tmp)
-        for name, df in tables.items():
-            df.to_csv(tmp / f"{name}.csv", index=False)
-            files.append(f"{name}.csv")
-        text = summary_markdown(sw, outcomes, tables, findings, files, lang)
-        (tmp / "summary.md").write_text(text, encoding="utf-8")
-        files.append("summary.md")
-        (tmp / "index.json").write_text(json.dumps({"files": sorted(files)}, indent=1))
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=".analysis.old.", dir=sw.path))
-            os.replace(out, old / "analysis")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    tables["findings"] = pd.DataFrame(findings, columns=["topic", "en", "fr"])
-    return tables
+    return sw, outcomes, cond
 
 
-def _analyse(
-    sw: Sweep, outcomes: list[str], lang: str, cond: Condition | None, method: str, d: Path
-) -> tuple[dict[str, pd.DataFrame], list[str], list[tuple[str, str, str]]]:
+def compute(
+    sw: Sweep, outcomes: list[str], cond: Condition | None = None, method: str = "both"
+) -> Analysis:
+    """Every table and finding of the analysis of a finished sweep (nothing written)."""
     tables: dict[str, pd.DataFrame] = {}
-    files: list[str] = []
-    findings: list[tuple[str, str, str]] = []
+    findings: list[Finding] = []
+    found: list[Discovery] = []
     pm = point_means(sw, outcomes)
     pts = summarise(
         sw.results[sw.results["status"] == "ok"], ["sample_id", "arrangement"], outcomes
@@ -739,37 +384,23 @@ def _analyse(
             tables["best"] = best
     if sw.factors:
         if sw.method == "factorial":
-            eff = main_effects(sw, outcomes)
-            tables["effects"] = eff
-            for f in sw.factors:
-                files.append(fig_effect(eff, f, outcomes, lang, d / f"effect_{f.name}.png"))
-            if len(sw.factors) >= 2:
-                for o in outcomes:
-                    files.append(fig_heatmap(pm, sw, o, lang, d / f"heatmap_{o}.png"))
+            tables["effects"] = main_effects(sw, outcomes)
         else:
             tables["correlations"] = correlations(pm, sw, outcomes)
-            for o in outcomes:
-                files.append(fig_scatter(pm, sw, o, lang, d / f"scatter_{o}.png"))
     if sw.method == "sobol":
-        _sobol(sw, pm, outcomes, lang, d, tables, files, findings)
+        _sobol(sw, pm, outcomes, tables, findings)
     elif sw.method == "morris":
-        _morris(sw, pm, outcomes, lang, d, tables, files, findings)
-    if sw.series is not None and len(sw.series):
-        for o in [c for c in sw.series.columns if c in ALL_OUTCOMES]:
-            files.append(fig_series(sw, o, lang, d / f"series_{o}.png"))
-    _discover(sw, pm, outcomes, cond, method, lang, d, tables, files, findings)
-    return tables, files, findings
+        _morris(sw, pm, outcomes, tables, findings)
+    used = _discover(sw, pm, outcomes, cond, method, tables, findings, found)
+    return Analysis(sw, outcomes, pm, tables, findings, found, used)
 
 
 def _sobol(
     sw: Sweep,
     pm: pd.DataFrame,
     outcomes: list[str],
-    lang: str,
-    d: Path,
     tables: dict[str, pd.DataFrame],
-    files: list[str],
-    findings: list[tuple[str, str, str]],
+    findings: list[Finding],
 ) -> None:
     second = bool(sw.meta["sampler"].get("second_order"))
     seed = int(sw.meta["sampler"]["seed"])
@@ -780,7 +411,7 @@ def _sobol(
             try:
                 s1, s2 = sensitivity.sobol_indices(sw.names, g[o].to_numpy(), second, seed)
             except ValueError as err:
-                findings.append(_skipped("sobol", a, o, str(err)))
+                findings.append(Finding("sobol", "skipped", a, o, reason="error", error=str(err)))
                 continue
             s1.insert(0, "outcome", o)
             s1.insert(0, "arrangement", a)
@@ -790,18 +421,10 @@ def _sobol(
                 s2.insert(0, "arrangement", a)
                 pairs.append(s2)
             top = s1.sort_values("ST", ascending=False).head(3)
-            en = ", ".join(
-                f"{r.parameter} (ST {r.ST:.2f} ± {r.ST_conf:.2f})" for r in top.itertuples()
-            )
-            findings.append(_finding("Sobol", o, a, "top", en))
+            items = [(r.parameter, float(r.ST), float(r.ST_conf)) for r in top.itertuples()]
+            findings.append(Finding("sobol", "top", a, o, items=items))
     if firsts:
-        tab = pd.concat(firsts, ignore_index=True)
-        tables["sobol"] = tab
-        for o in tab["outcome"].unique():
-            arrs = [
-                a for a in sw.arrangements if ((tab.arrangement == a) & (tab.outcome == o)).any()
-            ]
-            files.append(fig_sobol(tab, o, arrs, lang, d / f"sobol_{o}.png"))
+        tables["sobol"] = pd.concat(firsts, ignore_index=True)
     if pairs:
         tables["sobol_s2"] = pd.concat(pairs, ignore_index=True)
 
@@ -810,11 +433,8 @@ def _morris(
     sw: Sweep,
     pm: pd.DataFrame,
     outcomes: list[str],
-    lang: str,
-    d: Path,
     tables: dict[str, pd.DataFrame],
-    files: list[str],
-    findings: list[tuple[str, str, str]],
+    findings: list[Finding],
 ) -> None:
     levels = int(sw.meta["sampler"].get("levels") or 4)
     seed = int(sw.meta["sampler"]["seed"])
@@ -826,42 +446,16 @@ def _morris(
             try:
                 m = sensitivity.morris_indices(sw.names, unit, g[o].to_numpy(), levels, seed)
             except ValueError as err:
-                findings.append(_skipped("morris", a, o, str(err)))
+                findings.append(Finding("morris", "skipped", a, o, reason="error", error=str(err)))
                 continue
             m.insert(0, "outcome", o)
             m.insert(0, "arrangement", a)
             frames.append(m)
             top = m.sort_values("mu_star", ascending=False).head(3)
-            en = ", ".join(f"{r.parameter} (mu* {r.mu_star:.3g})" for r in top.itertuples())
-            findings.append(_finding("Morris", o, a, "top", en))
+            items = [(r.parameter, float(r.mu_star), None) for r in top.itertuples()]
+            findings.append(Finding("morris", "top", a, o, items=items))
     if frames:
-        tab = pd.concat(frames, ignore_index=True)
-        tables["morris"] = tab
-        for o in tab["outcome"].unique():
-            arrs = [
-                a for a in sw.arrangements if ((tab.arrangement == a) & (tab.outcome == o)).any()
-            ]
-            files.append(fig_morris(tab, o, arrs, lang, d / f"morris_{o}.png"))
-
-
-def _finding(topic: str, o: str, a: str, key: str, text: str) -> tuple[str, str, str]:
-    return (
-        topic.lower(),
-        f"{topic}, {label(o, 'en')}, {arrangement_label(a, 'en')}: {t(key, 'en')}: {text}",
-        f"{topic}, {label(o, 'fr')}, {arrangement_label(a, 'fr')} : {t(key, 'fr')} : {text}",
-    )
-
-
-def _skipped(topic: str, a: str, o: str, why: str) -> tuple[str, str, str]:
-    return (
-        topic,
-        f"{topic}, {label(o, 'en')}, {arrangement_label(a, 'en')}: {t('skipped', 'en')}: {why}",
-        f"{topic}, {label(o, 'fr')}, {arrangement_label(a, 'fr')} : {t('skipped', 'fr')} : {why}",
-    )
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+        tables["morris"] = pd.concat(frames, ignore_index=True)
 
 
 def _discover(
@@ -870,41 +464,35 @@ def _discover(
     outcomes: list[str],
     cond: Condition | None,
     method: str,
-    lang: str,
-    d: Path,
     tables: dict[str, pd.DataFrame],
-    files: list[str],
-    findings: list[tuple[str, str, str]],
-) -> None:
+    findings: list[Finding],
+    found_by_group: list[Discovery],
+) -> Condition | None:
     kinds = {f.name: f.kind for f in sw.factors}
     if not kinds:
-        return
+        return None
     cond = cond or default_condition(sw, outcomes[0])
     rows: list[dict[str, Any]] = []
     for who, vals, y in discovery_cases(cond, pm, sw):
         x = discovery.inputs(vals.reset_index(drop=True), kinds)
-        head_en = f"{t('discovery', 'en')} ({cond.describe('en')}; {arrangement_label(who, 'en')})"
-        head_fr = f"{t('discovery', 'fr')} ({cond.describe('fr')} ; {arrangement_label(who, 'fr')})"
         share = float(y.mean()) if len(y) else math.nan
-        why = None
+        reason = ""
         if x.shape[1] == 0:
-            why = ("no varied parameter takes two values", "aucun paramètre ne prend deux valeurs")
+            reason = "no_variation"
         elif len(y) < 10:
-            why = (f"too few cases ({len(y)})", f"trop peu de cas ({len(y)})")
+            reason = "few_cases"
         elif y.all() or not y.any():
-            why = (
-                f"the condition holds in {_pct(share)} of the cases",
-                f"la condition est vraie dans {_pct(share)} des cas",
-            )
-        if why:
+            reason = "one_sided"
+        if reason:
             findings.append(
-                (
-                    "discovery",
-                    f"{head_en}: {t('skipped', 'en')}: {why[0]}",
-                    f"{head_fr} : {t('skipped', 'fr')} : {why[1]}",
+                Finding(
+                    "discovery", "skipped", who, reason=reason, cases=len(y), share=share,
+                    condition=cond,
                 )
-            )
+            )  # fmt: skip
             continue
+        group = Discovery(who, x, y)
+        found_by_group.append(group)
         base = {"condition": cond.text, "who": who, "cases": len(y), "share_true": share}
         found = []
         if method in ("prim", "both"):
@@ -912,19 +500,15 @@ def _discover(
                 box = discovery.prim_box(x, y)
             except Exception as err:  # noqa: BLE001 - PRIM failing must not stop the analysis
                 findings.append(
-                    (
-                        "discovery",
-                        f"{head_en}: PRIM {t('skipped', 'en')}: {err}",
-                        f"{head_fr} : PRIM {t('skipped', 'fr')} : {err}",
-                    )
+                    Finding("discovery", "prim_failed", who, error=str(err), condition=cond)
                 )
             else:
                 found.append((box, 1))
-                files.append(fig_prim(box, x, y, lang, d / f"discovery_prim_{who}.png"))
+                group.prim = box
         if method in ("cart", "both"):
             boxes, tree, features = discovery.cart_boxes(x, y)
             found.extend((b, i + 1) for i, b in enumerate(boxes))
-            files.append(fig_cart(tree, features, lang, d / f"discovery_cart_{who}.png"))
+            group.cart = (tree, features)
         for box, k in found:
             lims = box.limits or {"": None}
             for name, lim in lims.items():
@@ -951,99 +535,30 @@ def _discover(
                 )
             if k == 1:
                 findings.append(
-                    (
-                        "discovery",
-                        f"{head_en}: {t('holds', 'en')} {_pct(share)} {t('of_cases', 'en')}; "
-                        + _box_text(box, "en"),
-                        f"{head_fr} : {t('holds', 'fr')} {_pct(share)} {t('of_cases', 'fr')} ; "
-                        + _box_text(box, "fr"),
+                    Finding(
+                        "discovery", "box", who, cases=len(y), share=share, box=box,
+                        condition=cond,
                     )
-                )
+                )  # fmt: skip
     if rows:
         tables["discovery"] = pd.DataFrame(rows)
+    return cond
 
 
-def _box_text(box: discovery.Box, lang: str) -> str:
-    return (
-        f"{box.method.upper()} {t('box', lang)}: {box.describe(lang)};"
-        f" {t('coverage', lang)} {_pct(box.coverage)}, {t('density', lang)} {_pct(box.density)}"
+def _outcomes(sw: Sweep, outcome: str | list[str] | None) -> list[str]:
+    chosen = (
+        list(sw.meta["experiment"]["outcomes"])
+        if outcome is None
+        else ([outcome] if isinstance(outcome, str) else list(outcome))
     )
-
-
-def _fmt(x: float) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
-def summary_markdown(
-    sw: Sweep,
-    outcomes: list[str],
-    tables: dict[str, pd.DataFrame],
-    findings: list[tuple[str, str, str]],
-    files: list[str],
-    lang: str,
-) -> str:
-    """A short bilingual summary (the chosen language first)."""
-    meta = sw.meta
-    s = meta.get("summary", {})
-    sections = []
-    for L in ["fr", "en"] if lang == "fr" else ["en", "fr"]:
-        c = " :" if L == "fr" else ":"
-        desc = meta["experiment"].get("description") or ""
-        lines = [f"## {'Français' if L == 'fr' else 'English'}", ""]
-        lines.append(
-            f"- {t('experiment', L)}{c} `{meta['experiment_name']}`"
-            + (f" ({desc})" if desc else "")
-        )
-        semi = " ;" if L == "fr" else ";"
-        lines.append(
-            f"- {s.get('runs', len(sw.results))} {t('runs', L)}, {s.get('failed', 0)}"
-            f" {t('failed', L)}{semi} {t('sampler', L)} {METHOD_NAMES[sw.method][L == 'fr']},"
-            f" {t('seed', L)} {meta['sampler']['seed']}"
-        )
-        lines.append(
-            f"- {t('arrangements', L)}{c} "
-            + ", ".join(arrangement_label(a, L) for a in sw.arrangements)
-        )
-        if sw.factors:
-            lines.append(
-                f"- {t('parameters', L)}{c} "
-                + "; ".join(f"`{f.name}` {f.describe()}" for f in sw.factors)
+    if not chosen:
+        raise InputError("give at least one outcome", key="--outcome")
+    for o in chosen:
+        if o not in sw.results.columns:
+            have = [c for c in sw.results.columns if c in ALL_OUTCOMES]
+            raise InputError(
+                f"'{o}' is not in this sweep's results{_suggest(o, have)}; it has:"
+                f" {', '.join(have)} (list more outcomes in the experiment's outcomes)",
+                key="--outcome",
             )
-        lines += ["", f"### {t('means', L)}", ""]
-        head = (
-            f"| {t('outcome', L)} | "
-            + " | ".join(arrangement_label(a, L) for a in sw.arrangements)
-            + " |"
-        )
-        lines += [head, "|" + " --- |" * (len(sw.arrangements) + 1)]
-        arr = tables["arrangements"]
-        for o in outcomes:
-            cells = []
-            for a in sw.arrangements:
-                r = arr[(arr["arrangement"] == a) & (arr["outcome"] == o)]
-                if len(r):
-                    r0 = r.iloc[0]
-                    cells.append(
-                        f"{_fmt(r0['mean'])} [{_fmt(r0['ci_low'])}, {_fmt(r0['ci_high'])}]"
-                    )
-                else:
-                    cells.append("n/a")
-            lines.append(f"| {label(o, L)} | " + " | ".join(cells) + " |")
-        if "best" in tables:
-            lines += ["", f"### {t('best', L)}", ""]
-            for o, g in tables["best"].groupby("outcome", sort=False):
-                parts = ", ".join(
-                    f"{arrangement_label(r.arrangement, L)} {_pct(r.share_best)}"
-                    for r in g.itertuples()
-                )
-                lines.append(f"- {label(o, L)}{c} {parts}")
-        if findings:
-            lines += [""]
-            lines += [f"- {f[2] if L == 'fr' else f[1]}" for f in findings]
-        lines += ["", f"_{t('caveat', L)}_", ""]
-        sections.append("\n".join(lines))
-    title = f"# {t('title', lang)}: {meta['experiment_name']}\n"
-    listing = f"\n## {t('files', lang)}\n\n" + "\n".join(f"- `{f}`" for f in sorted(files)) + "\n"
-    return title + "\n" + "\n".join(sections) + listing
+    return list(dict.fromkeys(chosen))

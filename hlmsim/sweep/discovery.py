@@ -22,8 +22,9 @@ MIN_DENSITY = 0.5
 
 @dataclass
 class Box:
-    """One box: limits by parameter (``(low, high)`` or a set of categories), coverage,
-    density, mass (share of all cases inside) and counts."""
+    """One box: limits by parameter (``(low, high)`` or a set of categories; none: everywhere),
+    coverage, density, mass (share of all cases inside) and counts
+    (:func:`hlmsim.reporting.analysis.describe_box` words it)."""
 
     method: str
     limits: dict[str, Any]
@@ -34,20 +35,6 @@ class Box:
     n_true: int
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def describe(self, lang: str = "en") -> str:
-        """``a in [0.1, 0.4], b in {x, y}`` (or "everywhere")."""
-        if not self.limits:
-            return "partout" if lang == "fr" else "everywhere"
-        parts = []
-        for name, lim in self.limits.items():
-            if isinstance(lim, (set, frozenset, list, tuple)) and not _is_interval(lim):
-                parts.append(f"{name} ∈ {{{', '.join(sorted(map(str, lim)))}}}")
-            else:
-                lo, hi = lim
-                same = lo == hi
-                parts.append(f"{name} = {_g(lo)}" if same else f"{_g(lo)} ≤ {name} ≤ {_g(hi)}")
-        return ", ".join(parts)
-
 
 def _is_interval(lim: Any) -> bool:
     return (
@@ -55,10 +42,6 @@ def _is_interval(lim: Any) -> bool:
         and len(lim) == 2
         and all(isinstance(v, (int, float, np.number)) for v in lim)
     )
-
-
-def _g(v: Any) -> str:
-    return f"{float(v):.3g}"
 
 
 def inputs(values: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
