@@ -12,7 +12,8 @@ import pytest
 
 import hlmsim
 from hlmsim.arrangements import ARRANGEMENTS
-from hlmsim.cli import format_indicator, main
+from hlmsim.cli import main
+from hlmsim.cli.run import format_indicator
 from hlmsim.scenario import SCENARIO_DIR
 
 RUN_FILES = {"timeseries.parquet", "timeseries.csv", "summary.json", "metadata.json"}
@@ -158,9 +159,11 @@ def test_run_refuses_to_replace_a_folder_with_other_files(
 
 def test_format_indicator() -> None:
     assert format_indicator(0.1234, "share of households") == "12.3%"
-    assert format_indicator(0.1234, "share of households", "fr") == "12,3 %"
+    # French: narrow no-break space before % and $ (the catalogue's [formats])
+    assert format_indicator(0.1234, "share of households", "fr") == "12,3\u202f%"
     assert format_indicator(0.456, "index 0-1") == "0.46"
     assert format_indicator(12345.6, "$ / month") == "$12,346"
+    assert format_indicator(12345.6, "$ / month", "fr") == "12\u202f346\u202f$"
     assert format_indicator(float("nan"), "$ / need") == "–"
 
 

@@ -19,7 +19,6 @@ NOT_YET_MIGRATED: set[str] = {
     "app/i18n.py",
     "app/page.py",
     "app/svg.py",
-    "cli.py",
     "compare.py",
     "outcomes.py",
     "patterns_report.py",
