@@ -16,7 +16,7 @@ from ..arrangements import ARRANGEMENTS, LABELS
 from ..cliutil import whole_number
 from ..errors import InputError
 from ..i18n import pick, t
-from ..i18n.formats import fmt_money, fmt_num, fmt_range, round_sig
+from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..scenario import load_scenario
 from .common import add_report_lang, check_lang_option, console, safe_name, with_progress
 
@@ -117,7 +117,7 @@ def main_compare(args: argparse.Namespace) -> int:
             scenario=scen.name,
             plan=plan,
             seed=opts["seed"],
-            workers=workers,
+            workers=count(workers, "cli.workers", lang),
         ),
         file=sys.stderr,
     )

@@ -15,7 +15,7 @@ from rich.table import Table
 from ..cliutil import whole_number
 from ..errors import InputError
 from ..i18n import t
-from ..i18n.formats import DASH, fmt_pct
+from ..i18n.formats import DASH, count, fmt_num, fmt_pct
 from ..patterns import (
     PATTERN_DIR,
     QUICK_REPLICATIONS,
@@ -108,12 +108,12 @@ def main_patterns(args: argparse.Namespace) -> int:
         t(
             "cli.patterns_plan",
             lang,
-            n=len(files),
+            patterns=count(len(files), "cli.patterns_count", lang),
             folder=directory or PATTERN_DIR,
-            reps=replications,
-            points=robustness,
+            reps=count(replications, "cli.paired_replications", lang),
+            points=count(robustness, "cli.robustness_points", lang),
             seed=seed,
-            workers=workers,
+            workers=count(workers, "cli.workers", lang),
         ),
         file=sys.stderr,
     )
@@ -143,8 +143,9 @@ def main_patterns(args: argparse.Namespace) -> int:
         t(
             "cli.patterns_seconds",
             lang,
-            s=result.metadata["seconds"],
+            s=fmt_num(result.metadata["seconds"], 1, lang),
             tasks=result.metadata["tasks"],
+            count=result.metadata["tasks"],
         )
     )
     failed = result.failed()
@@ -153,7 +154,16 @@ def main_patterns(args: argparse.Namespace) -> int:
             t("cli.patterns_failed_item", lang, pattern=pid, finding=result.specs[pid].finding)
             for pid in failed
         )
-        print(t("cli.patterns_failed", lang, k=len(failed), n=len(result.specs), list=names))
+        print(
+            t(
+                "cli.patterns_failed",
+                lang,
+                k=len(failed),
+                n=len(result.specs),
+                list=names,
+                count=len(failed),
+            )
+        )
         return 1
     print(t("cli.patterns_all", lang, n=len(result.specs)))
     return 0
