@@ -175,6 +175,40 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"hlmsim {hlmsim.__version__}"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["compare"],
+        ["patterns"],
+        ["scenarios"],
+        ["scenarios", "list"],
+        ["scenarios", "show"],
+        ["scenarios", "check"],
+        ["sweep"],
+        ["analyze"],
+        ["app"],
+    ],
+)
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(" ".join(["usage: hlmsim", *command]))
+
+
+def test_python_m_hlmsim_help() -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "hlmsim", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert res.returncode == 0 and res.stderr == ""
+    for command in ("run", "compare", "patterns", "scenarios", "sweep", "analyze", "app"):
+        assert command in res.stdout
+
+
 def test_scenarios_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios", "list"]) == 0
     out = capsys.readouterr().out
