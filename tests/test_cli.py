@@ -12,7 +12,8 @@ import pytest
 
 import hlmsim
 from hlmsim.arrangements import ARRANGEMENTS
-from hlmsim.cli import format_indicator, main
+from hlmsim.cli import main
+from hlmsim.cli.run import format_indicator
 from hlmsim.scenario import SCENARIO_DIR
 
 RUN_FILES = {"timeseries.parquet", "timeseries.csv", "summary.json", "metadata.json"}
@@ -158,9 +159,11 @@ def test_run_refuses_to_replace_a_folder_with_other_files(
 
 def test_format_indicator() -> None:
     assert format_indicator(0.1234, "share of households") == "12.3%"
-    assert format_indicator(0.1234, "share of households", "fr") == "12,3 %"
+    # French: narrow no-break space before % and $ (the catalogue's [formats])
+    assert format_indicator(0.1234, "share of households", "fr") == "12,3\u202f%"
     assert format_indicator(0.456, "index 0-1") == "0.46"
     assert format_indicator(12345.6, "$ / month") == "$12,346"
+    assert format_indicator(12345.6, "$ / month", "fr") == "12\u202f346\u202f$"
     assert format_indicator(float("nan"), "$ / need") == "–"
 
 
@@ -170,6 +173,40 @@ def test_format_indicator() -> None:
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"hlmsim {hlmsim.__version__}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["compare"],
+        ["patterns"],
+        ["scenarios"],
+        ["scenarios", "list"],
+        ["scenarios", "show"],
+        ["scenarios", "check"],
+        ["sweep"],
+        ["analyze"],
+        ["app"],
+    ],
+)
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(" ".join(["usage: hlmsim", *command]))
+
+
+def test_python_m_hlmsim_help() -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "hlmsim", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert res.returncode == 0 and res.stderr == ""
+    for command in ("run", "compare", "patterns", "scenarios", "sweep", "analyze", "app"):
+        assert command in res.stdout
 
 
 def test_scenarios_list(capsys: pytest.CaptureFixture[str]) -> None:

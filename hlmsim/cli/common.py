@@ -1,0 +1,88 @@
+"""Helpers shared by the command groups of :mod:`hlmsim.cli`: the console, the ``--lang`` option,
+the progress bar, name suggestions and safe folder names.
+
+One-line errors and whole numbers given on the command line are in :mod:`hlmsim.cliutil`, shared
+with :mod:`hlmsim.sweep.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+
+from ..errors import InputError
+from ..i18n import LANGS
+
+
+def console() -> Console:
+    """A console on the current stdout, wide enough for tables when not a terminal."""
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(
+        file=sys.stdout, width=160 if wide else None, markup=False, highlight=False, emoji=False
+    )
+
+
+def add_lang(p: argparse.ArgumentParser) -> None:
+    """``--lang`` for commands that print labels (argparse checks the value)."""
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of labels (default: en)")
+
+
+def add_report_lang(p: argparse.ArgumentParser) -> None:
+    """``--lang`` for commands that write a report (checked by :func:`check_lang_option`, so that
+    a bad value gives the one-line error of every other input)."""
+    p.add_argument(
+        "--lang", default="en", metavar="{en,fr}", help="language of the report (default: en)"
+    )
+
+
+def check_lang_option(lang: str) -> str:
+    """``--lang``'s value if it is a catalogue language; an :class:`InputError` otherwise."""
+    if lang not in LANGS:
+        raise InputError(f"must be {' or '.join(LANGS)} (got {lang!r})", key="--lang")
+    return lang
+
+
+def suggest(word: str, valid: Sequence[str]) -> str:
+    """`` (did you mean: a, b?)`` for the valid names close to ``word``, or nothing."""
+    close = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.6)
+    return f" (did you mean: {', '.join(close)}?)" if close else ""
+
+
+def safe_name(name: str) -> str:
+    """A scenario name made safe for a folder name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scenario"
+
+
+def with_progress(run: Callable[[Callable[[int, int], None]], Any], label: str) -> Any:
+    """Call ``run(progress)`` with a progress bar on stderr (when it is a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    err = Console(stderr=True, markup=False, highlight=False, emoji=False)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(progress)

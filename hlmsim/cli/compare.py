@@ -1,0 +1,207 @@
+"""``hlmsim compare``: paired replications of arrangements on one scenario under common random
+numbers, a report and its data files, and a summary table on the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from ..arrangements import ARRANGEMENTS, LABELS
+from ..cliutil import whole_number
+from ..compare import MAX_REPLICATIONS, _check_arrangements, compare, parse_precision
+from ..errors import InputError
+from ..i18n import pick, t
+from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
+from ..replication import BATCH
+from ..reporting import check_compare_dir, summary_text, write_compare
+from ..scenario import load_scenario
+from .common import add_report_lang, check_lang_option, console, safe_name, with_progress
+
+#: Paired replications when neither --replications nor --precision is given.
+DEFAULT_REPLICATIONS = 100
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``compare`` on the ``hlmsim`` command's subparsers."""
+    p = subparsers.add_parser(
+        "compare",
+        help="compare arrangements with paired replications and write a report",
+        description="Run every arrangement on the same scenario with the same seeds (common"
+        " random numbers), in batches of 10 replications, and write report.html, figures,"
+        " runs.parquet, summary.csv, differences.csv, finals.csv and metadata.json.",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default="default",
+        metavar="SCENARIO",
+        help="a shipped scenario's name or a path to a .toml file (default: default)",
+    )
+    p.add_argument(
+        "--arrangements",
+        default=None,
+        metavar="A,B,...",
+        help=f"arrangements to compare, comma-separated (default: all: {', '.join(ARRANGEMENTS)})",
+    )
+    p.add_argument(
+        "--reference",
+        default="services_as_usual",
+        metavar="NAME",
+        help="arrangement the others are compared with (default: services_as_usual)",
+    )
+    p.add_argument(
+        "--replications",
+        default=None,
+        metavar="N",
+        help="paired replications per arrangement, >= 2 (default: 100)",
+    )
+    p.add_argument(
+        "--precision",
+        default=None,
+        metavar="X",
+        help="instead of --replications: add batches until the 95%% CI half-width of every key"
+        " paired difference (time to maturity excepted) is at most X (in each outcome's unit;"
+        " 5%% for relative), at most"
+        f" {MAX_REPLICATIONS} replications",
+    )
+    p.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
+    p.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: results/compare-<scenario>)",
+    )
+    add_report_lang(p)
+
+
+def main_compare(args: argparse.Namespace) -> int:
+    """``hlmsim compare``: paired replications of arrangements, a report and its data files."""
+    opts = _check_compare_args(args)
+    lang = args.lang
+    scen = load_scenario(args.scenario)
+    default_out = Path("results") / f"compare-{safe_name(scen.name)}"
+    out = Path(args.out) if args.out else default_out
+    check_compare_dir(out.resolve())
+    workers = opts["workers"] or os.cpu_count() or 1
+    if opts["target"] is None:
+        n = opts["replications"] or DEFAULT_REPLICATIONS
+        plan = t("cli.plan_fixed", lang, n=n, batch=BATCH)
+    else:
+        plan = t("cli.plan_precision", lang, target=opts["precision"], cap=MAX_REPLICATIONS)
+    print(
+        t(
+            "cli.comparing",
+            lang,
+            n=len(opts["arrangements"]),
+            scenario=scen.name,
+            plan=plan,
+            seed=opts["seed"],
+            workers=count(workers, "cli.workers", lang),
+        ),
+        file=sys.stderr,
+    )
+    result = with_progress(
+        lambda progress: compare(
+            scen,
+            arrangements=opts["arrangements"],
+            reference=opts["reference"],
+            replications=opts["replications"],
+            precision=opts["precision"],
+            seed=opts["seed"],
+            workers=workers,
+            progress=progress,
+        ),
+        t("cli.batches", lang),
+    )
+    result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
+    result.metadata["scenario_source"] = args.scenario
+    try:
+        written = write_compare(result, out.resolve(), lang)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
+    _print_compare_summary(result, lang)
+    files = ", ".join(sorted(p.name for p in written.iterdir()))
+    print(t("cli.wrote", lang, folder=out, files=files))
+    print(t("cli.report", lang, path=out / "report.html"))
+    return 0
+
+
+def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Validate ``hlmsim compare``'s options before anything is loaded, run or written."""
+    names = None
+    if args.arrangements is not None:
+        names = [a.strip() for a in args.arrangements.split(",") if a.strip()]
+        if not names:
+            raise InputError("give at least one arrangement name", key="--arrangements")
+    check_lang_option(args.lang)
+    chosen = _check_arrangements(names, args.reference)
+    replications = whole_number(args.replications, "--replications", 2)
+    target = parse_precision(args.precision)
+    if replications is not None and target is not None:
+        raise InputError("give either --replications or --precision, not both", key="--precision")
+    return {
+        "arrangements": chosen,
+        "reference": args.reference,
+        "replications": replications,
+        "precision": args.precision,
+        "target": target,
+        "seed": whole_number(args.seed, "--seed", 0),
+        "workers": whole_number(args.workers, "--workers", 1),
+    }
+
+
+def arrangement_label(name: str, lang: str) -> str:
+    """An arrangement's label (its name when it is not a preset)."""
+    return pick(LABELS[name], lang) if name in LABELS else name
+
+
+def _print_compare_summary(result: Any, lang: str) -> None:
+    """Final-year needs met and cost per arrangement, the plain-language summary, precision."""
+    s = result.summary.set_index(["arrangement", "outcome"])
+    d = result.differences.set_index(["arrangement", "outcome"])
+    table = Table(
+        title=t(
+            "cli.compare_title",
+            lang,
+            scenario=result.metadata["scenario_name"],
+            n=result.replications,
+        ),
+        title_justify="left",
+    )
+    for key in ("arrangement", "needs_met_year", "vs_reference", "cost_year", "cost_per_need"):
+        table.add_column(t(f"cli.{key}", lang), justify="left" if key == "arrangement" else "right")
+    for a in result.arrangements:
+        m = s.loc[(a, "needs_met")]
+        ci = fmt_range(fmt_num(m["ci_low"], 0, lang), fmt_num(m["ci_high"], 0, lang), lang)
+        needs = f"{fmt_num(m['mean'], 0, lang)} ({ci})"
+        if a == result.reference:
+            diff = t("cli.reference", lang)
+        else:
+            r = d.loc[(a, "needs_met")]
+            lo, hi = fmt_num(r["ci_low"], 0, lang, True), fmt_num(r["ci_high"], 0, lang, True)
+            diff = f"{fmt_num(r['mean_diff'], 0, lang, True)} ({fmt_range(lo, hi, lang)})"
+        table.add_row(
+            arrangement_label(a, lang),
+            needs,
+            diff,
+            fmt_money(round_sig(s.loc[(a, "cost"), "mean"]), lang),
+            fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang),
+        )
+    console().print(table)
+    print(summary_text(result, lang))
+    p = result.metadata.get("precision")
+    if p:
+        key = "cli.precision_met" if p["met"] else "cli.precision_not_met"
+        print(t(key, lang, target=p["text"], n=result.replications, cap=p["max_replications"]))
