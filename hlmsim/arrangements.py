@@ -1,4 +1,5 @@
-"""The five intervention arrangements of MODEL.md, as presets: bundles of parameter settings.
+"""The five intervention arrangements of the study (docs/findings.md), as presets: bundles of
+parameter settings.
 
 An arrangement is nothing but these settings: no mechanism tests which arrangement is running.
 Every setting can be overridden in a scenario file.
@@ -7,6 +8,8 @@ Every setting can be overridden in a scenario file.
 from __future__ import annotations
 
 from typing import Any
+
+from .i18n import pick
 
 _NO_NETWORK: dict[str, Any] = {
     "network_present": False,
@@ -87,7 +90,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     ),
     "services_as_usual": (
         "No worker, no network: residents find services on their own.",
-        "Ni intervenant·e ni réseau : les résident·e·s trouvent les services par eux-mêmes.",
+        "Ni intervenant·e ni réseau : les résident·e·s trouvent les services par eux-mêmes.",
     ),
 }
 
@@ -95,3 +98,15 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
 def preset(name: str) -> dict[str, Any]:
     """The parameter settings of an arrangement (a copy)."""
     return dict(ARRANGEMENTS[name])
+
+
+def arrangement_label(name: str, lang: str) -> str:
+    """An arrangement's label in ``lang`` (its name when it is not a preset)."""
+    pair = LABELS.get(name)
+    return pick(pair, lang) if pair else name
+
+
+def arrangement_description(name: str, lang: str) -> str:
+    """A preset's one-sentence description in ``lang`` ("" for other arrangements)."""
+    pair = DESCRIPTIONS.get(name)
+    return pick(pair, lang) if pair else ""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .i18n import has, pick, t
+from .i18n import pick
 from .params import CONTROVERSY_THEMES, NEED_CATEGORIES, NEED_LABELS
 
 if TYPE_CHECKING:
@@ -132,15 +132,6 @@ def outcome_unit(name: str) -> str:
     """The unit of an outcome's final-year value (a flow per month is a flow per year)."""
     o = ALL_OUTCOMES[name]
     return o.unit.replace("/ month", "/ year") if o.final == "sum" else o.unit
-
-
-def unit_label(unit: str, lang: str = "en") -> str:
-    """A unit in ``lang``: each word of ``"<thing> / <period>"`` from the catalogue's
-    ``[units]`` (a word it lacks, such as ``$``, is kept)."""
-    return " / ".join(
-        t(f"units.{part}", lang) if has(f"units.{part}", lang) else part
-        for part in unit.split(" / ")
-    )
 
 
 # --- final-year values ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .i18n import unit_label
+
 #: Need categories, in a fixed order (arrays are indexed by it).
 NEED_CATEGORIES: tuple[str, ...] = (
     "socialising",
@@ -71,51 +73,6 @@ CONTROVERSY_THEMES: tuple[str, ...] = (
 )
 COMMITTEES: tuple[str, ...] = ("vivre_ensemble", "terrain", "coordination")
 
-#: French of every parameter unit (a test checks that none is missing).
-UNITS_FR: dict[str, str] = {
-    "$ / FTE-month": "$ / mois-ETP",
-    "$ / activity": "$ / activité",
-    "$ / meeting": "$ / rencontre",
-    "FTE": "ETP",
-    "activities / month": "activités / mois",
-    "category": "catégorie",
-    "consultations / year": "consultations / an",
-    "contacts / FTE-month": "contacts / mois-ETP",
-    "controversies / year": "controverses / an",
-    "dose (smaller = stronger)": "dose (plus petite = plus forte)",
-    "index": "indice",
-    "index 0-1": "indice 0-1",
-    "index per open need": "indice par besoin ouvert",
-    "log-odds": "log-cote",
-    "log-odds / month": "log-cote / mois",
-    "log-odds per distance step": "log-cote par palier de distance",
-    "log-odds per ln(1+activities per 100 hh)": "log-cote par ln(1+activités par 100 ménages)",
-    "log-odds per ln(1+contacts)": "log-cote par ln(1+contacts)",
-    "log-odds per unit": "log-cote par unité",
-    "log-odds per unit image": "log-cote par unité d'image",
-    "log-odds per unit knowledge": "log-cote par unité de connaissance",
-    "log-odds per unit mediation": "log-cote par unité de médiation",
-    "log-odds per unit trust": "log-cote par unité de confiance",
-    "meetings / year": "rencontres / an",
-    "months": "mois",
-    "needs / household-year": "besoins / ménage-année",
-    "organisations": "organismes",
-    "probability": "probabilité",
-    "probability / month": "probabilité / mois",
-    "probability / year": "probabilité / an",
-    "projects / year": "projets / an",
-    "ratio": "rapport",
-    "ratio per unit share": "rapport par unité de part",
-    "requests / month per 100 households": "demandes / mois par 100 ménages",
-    "share": "part",
-    "share / month": "part / mois",
-    "share of gap": "part de l'écart",
-    "share of gap / month": "part de l'écart / mois",
-    "share of time": "part du temps",
-    "strength": "intensité",
-    "yes/no": "oui/non",
-}
-
 ASSUMPTION = "assumption"
 
 
@@ -167,7 +124,7 @@ class Params(Strict):
     arrangement presets (``hlmsim.arrangements``) override a bundle of them."""
 
     # --- arrangement: the milieu worker -------------------------------------------------------
-    worker_fte: float = par(1.0, 0, 3, "FTE", "Milieu worker positions in full-time equivalents (0: no worker)", "Postes d'intervenant·e de milieu en équivalents temps plein (0 : aucun)", lever=True, plausible=(0.5, 2))
+    worker_fte: float = par(1.0, 0, 3, "FTE", "Milieu worker positions in full-time equivalents (0: no worker)", "Postes d'intervenant·e de milieu en équivalents temps plein (0 : aucun)", lever=True, plausible=(0.5, 2))
     worker_employer: Literal["none", "ciusss", "community", "omh"] = par("ciusss", None, None, "category", "Employer of the milieu worker; gives direct access to that employer's own services", "Employeur de l'intervenant·e de milieu ; donne un accès direct aux services de cet employeur", "study (Parent & Reiser 2022)", lever=True)
     worker_time_on_site: float = par(0.8, 0.1, 1, "share of time", "Share of the worker's time spent on site in the milieu", "Part du temps de l'intervenant·e passée sur place", lever=True, plausible=(0.5, 1))
     worker_contacts_per_fte_month: float = par(60, 5, 200, "contacts / FTE-month", "Outreach and follow-up contacts a full-time worker can make in a month", "Contacts d'approche et de suivi possibles par mois pour un temps plein", "assumption; order of magnitude from FROHME (~5.5 interventions per unit per year)", plausible=(30, 120))
@@ -186,7 +143,7 @@ class Params(Strict):
 
     # --- arrangement: concertation and partnership --------------------------------------------
     network_present: bool = par(True, None, None, "yes/no", "A local concertation network (round table of partners) exists", "Une concertation locale (table des partenaires) existe", lever=True)
-    network_origin: Literal["crisis", "vision"] = par("vision", None, None, "category", "Origin of the network: reaction to a crisis, or a collective vision", "Origine du réseau : réaction à une crise ou vision collective", "study finding 1", lever=True)
+    network_origin: Literal["crisis", "vision"] = par("vision", None, None, "category", "Origin of the network: reaction to a crisis, or a collective vision", "Origine du réseau : réaction à une crise ou vision collective", "study finding 1", lever=True)
     n_partners: int = par(6, 0, 8, "organisations", "Partner organisations taking part in the network (of the 8 kinds)", "Organisations partenaires membres du réseau (parmi 8 types)", "study: several organisations from the start; 5 partner types at a coalition's first meeting (press 2023)", lever=True, plausible=(4, 8))
     partners_colocated_share: float = par(0.3, 0, 1, "share", "Share of network partners with an office on site (co-location)", "Part des partenaires du réseau ayant un bureau sur place", lever=True, plausible=(0, 0.6))
     committee_vivre_ensemble: bool = par(True, None, None, "yes/no", "A 'vivre ensemble' committee (residents and workers) exists", "Un comité « vivre ensemble » (résident·e·s et intervenant·e·s) existe", "study remedy", lever=True)
@@ -243,12 +200,12 @@ class Params(Strict):
     senior_isolation_factor: float = par(1.5, 0.5, 3, "ratio", "Socialising needs of seniors and persons alone relative to families", "Besoins de socialiser des aîné·e·s et personnes seules par rapport aux familles", plausible=(1, 2.5))
     prevention_trust_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with full trust in the worker (prevention)", "Part des besoins naissants évités par un ménage en pleine confiance avec l'intervenant·e (prévention)", "assumption; the study names the mechanism (finding 6: accompaniment acts in prevention)", plausible=(0.2, 0.6))
     prevention_mutual_aid_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household in a mutual-aid network averts", "Part des besoins naissants évités par un ménage d'un réseau d'entraide", "assumption; the study names the mechanism (finding 7: mutual aid)", plausible=(0.2, 0.6))
-    agency_gain_help: float = par(0.2, 0, 1, "share of gap", "Share of the gap to a full power to act a household gains with each need met with help (worker, service, mutual aid)", "Part de l'écart à un plein pouvoir d'agir gagnée par un ménage à chaque besoin répondu avec de l'aide (intervenant·e, service, entraide)", "assumption; the study names the mechanism (finding 7: power to act)", plausible=(0.1, 0.4))
+    agency_gain_help: float = par(0.2, 0, 1, "share of gap", "Share of the gap to a full power to act a household gains with each need met with help (worker, service, mutual aid)", "Part de l'écart à un plein pouvoir d'agir gagnée par un ménage à chaque besoin comblé avec de l'aide (intervenant·e, service, entraide)", "assumption; the study names the mechanism (finding 7: power to act)", plausible=(0.1, 0.4))
     agency_half_life_months: float = par(120, 6, 600, "months", "Half-life of a household's power to act without new help", "Demi-vie du pouvoir d'agir d'un ménage sans nouvelle aide", "assumption", plausible=(60, 240))
     prevention_agency_effect: float = par(0.4, 0, 1, "share", "Share of arising needs a household averts with a full power to act", "Part des besoins naissants évités par un ménage au plein pouvoir d'agir", "assumption; the study names the mechanism (finding 7: power to act)", plausible=(0.2, 0.6))
     self_resolve_agency_ratio: float = par(2.0, 1, 10, "ratio", "How many times more often open needs resolve on their own with a full power to act", "Combien de fois plus souvent les besoins ouverts se règlent seuls avec un plein pouvoir d'agir", "assumption", plausible=(1.5, 3))
     need_self_resolve_monthly: float = par(0.03, 0, 0.5, "probability / month", "Monthly probability that an open need resolves on its own", "Probabilité mensuelle qu'un besoin se règle de lui-même", plausible=(0.015, 0.06))
-    need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non répondu est abandonné", plausible=(12, 48))
+    need_give_up_months: float = par(24, 3, 120, "months", "Months after which an unmet need is given up (counted as abandoned)", "Mois après lesquels un besoin non comblé est abandonné", plausible=(12, 48))
 
     # --- outreach and trust in the worker --------------------------------------------------------
     outreach_base_logodds: float = par(-0.2, -5, 5, "log-odds", "Log-odds that a first contact becomes a conversation (average resident)", "Log-cote qu'un premier contact devienne un échange", "ACCESS: ~46% of first outreach contacts enrolled (Lam & Rosenheck 1999)", plausible=(-0.7, 0.3))
@@ -300,7 +257,7 @@ class Params(Strict):
 
     # --- network governance ---------------------------------------------------------------------
     initial_network_trust: float = par(0.15, 0, 1, "index 0-1", "Initial trust between the network's organisations", "Confiance initiale entre les organisations du réseau", "assumption, calibrated to pattern 15 (slow build-up)", plausible=(0.075, 0.3))
-    initial_understanding: float = par(0.3, 0, 1, "index 0-1", "Initial shared understanding of the problem (vision origin)", "Compréhension commune initiale du problème (origine : vision)", plausible=(0.15, 0.45))
+    initial_understanding: float = par(0.3, 0, 1, "index 0-1", "Initial shared understanding of the problem (vision origin)", "Compréhension commune initiale du problème (origine : vision)", plausible=(0.15, 0.45))
     crisis_origin_understanding_gap: float = par(0.15, 0, 1, "index 0-1", "Shared understanding missing at the start of a network born of a crisis", "Compréhension commune manquante au départ d'un réseau né d'une crise", "study finding 1", plausible=(0.05, 0.3))
     crisis_attendance_effect: float = par(1.0, 0, 5, "log-odds", "Extra log-odds of attending meetings while a crisis is active", "Log-cote supplémentaire de présence aux rencontres pendant une crise", "study finding 1", plausible=(0.5, 2))
     representative_turnover_annual: float = par(0.2, 0, 0.9, "probability / year", "Annual probability that a partner's representative leaves", "Probabilité annuelle de départ d'un·e représentant·e partenaire", "community staff tenure 3-6 years (CSMO-ÉSAC 2019)", lever=True, plausible=(0.15, 0.35))
@@ -378,7 +335,7 @@ class Params(Strict):
     security_adjust_rate: float = par(0.05, 0, 1, "share / month", "Monthly speed at which the sense of security moves toward its current level", "Vitesse mensuelle d'ajustement du sentiment de sécurité", plausible=(0.025, 0.1))
     security_worker_weight: float = par(0.2, 0, 1, "index", "Weight of a trusted worker in the sense of security", "Poids d'un·e intervenant·e de confiance dans le sentiment de sécurité", "study finding 6", plausible=(0.1, 0.4))
     security_ties_weight: float = par(0.2, 0, 1, "index", "Weight of social ties in the sense of security", "Poids des liens sociaux dans le sentiment de sécurité", plausible=(0.1, 0.4))
-    security_unmet_weight: float = par(0.08, 0, 1, "index per open need", "Loss of security per open need", "Perte de sécurité par besoin non répondu", plausible=(0.04, 0.16))
+    security_unmet_weight: float = par(0.08, 0, 1, "index per open need", "Loss of security per open need", "Perte de sécurité par besoin non comblé", plausible=(0.04, 0.16))
     image_gain_service: float = par(0.1, 0, 1, "share of gap", "Image of the health network (or trust in the landlord) gained when its services meet a need", "Gain d'image du réseau de la santé (ou de confiance envers le propriétaire) quand ses services répondent", plausible=(0.05, 0.2))
     image_loss_drop: float = par(0.15, 0, 1, "share", "Image of the health network (or trust in the landlord) lost when a request to it is dropped", "Perte d'image (ou de confiance envers le propriétaire) quand une demande est abandonnée", plausible=(0.075, 0.3))
     image_transfer: float = par(0.3, 0, 1, "share", "Share of trust gained in a worker that also goes to the employer's institution (the health network, or the landlord)", "Part de la confiance gagnée transférée à l'institution employeuse", "study finding 14 (hypothesis)", plausible=(0.1, 0.5))
@@ -465,7 +422,7 @@ def field_meta(name: str) -> dict[str, Any]:
         "label_en": f.description,
         "label_fr": extra.get("label_fr", ""),
         "unit": extra.get("unit", ""),
-        "unit_fr": UNITS_FR.get(extra.get("unit", ""), extra.get("unit", "")),
+        "unit_fr": unit_label(extra.get("unit", ""), "fr"),
         "source": extra.get("source", ASSUMPTION),
         "lever": extra.get("lever", False),
         "default": f.default,

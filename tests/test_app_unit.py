@@ -27,11 +27,11 @@ from hlmsim.app.session import (
     coerce,
 )
 from hlmsim.errors import InputError
-from hlmsim.i18n import LANGS, catalogue, t
+from hlmsim.i18n import LANGS, catalogue, has, t
 from hlmsim.i18n.formats import fmt_num
 from hlmsim.mechanisms.events import EVENT_KINDS
 from hlmsim.outcomes import OUTCOMES
-from hlmsim.params import HOUSEHOLD_TYPES, PARTNER_KINDS, UNITS_FR, Params, field_meta
+from hlmsim.params import HOUSEHOLD_TYPES, PARTNER_KINDS, Params, field_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,7 +203,7 @@ def test_controls_come_from_the_schema() -> None:
         for lang in ("en", "fr"):
             assert labels.param_unit(name, lang)
             assert labels.param_help(name, lang)
-        assert meta["unit"] in UNITS_FR, (name, meta["unit"])  # every unit has its French
+        assert has(f"units.{meta['unit']}", "fr"), (name, meta["unit"])  # every unit has its French
     assert "source\u202f: hypothèse" in labels.param_help("worker_fte", "fr")
     assert "source: assumption" in labels.param_help("worker_fte", "en")
     for key in TABLE_OUTCOMES:

@@ -10,7 +10,8 @@ import pytest
 
 import hlmsim.mechanisms
 from hlmsim import docs_gen
-from hlmsim.params import UNITS_FR, field_meta, param_fields
+from hlmsim.i18n import has
+from hlmsim.params import field_meta, param_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
@@ -97,7 +98,8 @@ def test_parameter_metadata_is_complete(name: str) -> None:
     assert (meta["label_en"] or "").strip(), f"{name}: no English meaning"
     assert meta["label_fr"].strip(), f"{name}: no French meaning (sens)"
     assert meta["unit"].strip(), f"{name}: no unit"
-    assert meta["unit"] in UNITS_FR, f"{name}: unit {meta['unit']!r} has no French (UNITS_FR)"
+    unit = meta["unit"]
+    assert has(f"units.{unit}", "fr"), f"{name}: unit {unit!r} has no French ([units])"
     assert meta["source"].strip(), f"{name}: no source (or the word 'assumption')"
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..arrangements import DESCRIPTIONS, LABELS
-from ..i18n import catalogue, localized, pick, t
+from ..arrangements import LABELS, arrangement_description, arrangement_label
+from ..i18n import catalogue, localized, pick, t, unit_label
 from ..i18n.formats import fmt_num, fmt_range, label_value
 from ..mechanisms.events import EVENT_KINDS
-from ..outcomes import OUTCOMES, unit_label
+from ..outcomes import OUTCOMES, outcome_label
 from ..params import ASSUMPTION, NEED_LABELS
 from ..params import field_meta as _field_meta
 
@@ -79,22 +79,8 @@ def param_help(name: str, lang: str) -> str:
     return " · ".join(parts)
 
 
-def outcome_label(key: str, lang: str) -> str:
-    return localized(OUTCOMES[key], lang)
-
-
 def outcome_unit(key: str, lang: str) -> str:
     return unit_label(OUTCOMES[key].unit, lang)
-
-
-def arrangement_label(name: str, lang: str) -> str:
-    pair = LABELS.get(name)
-    return pick(pair, lang) if pair else name
-
-
-def arrangement_description(name: str, lang: str) -> str:
-    pair = DESCRIPTIONS.get(name)
-    return pick(pair, lang) if pair else ""
 
 
 def need_label(category: str, lang: str) -> str:

@@ -12,11 +12,11 @@ from typing import Any
 
 from rich.table import Table
 
-from ..arrangements import ARRANGEMENTS, LABELS
+from ..arrangements import ARRANGEMENTS, arrangement_label
 from ..cliutil import whole_number
 from ..compare import MAX_REPLICATIONS, _check_arrangements, compare, parse_precision
 from ..errors import InputError
-from ..i18n import pick, t
+from ..i18n import t
 from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
 from ..reporting import check_compare_dir, summary_text, write_compare
@@ -160,11 +160,6 @@ def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
         "seed": whole_number(args.seed, "--seed", 0),
         "workers": whole_number(args.workers, "--workers", 1),
     }
-
-
-def arrangement_label(name: str, lang: str) -> str:
-    """An arrangement's label (its name when it is not a preset)."""
-    return pick(LABELS[name], lang) if name in LABELS else name
 
 
 def _print_compare_summary(result: Any, lang: str) -> None:

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from ..arrangements import ARRANGEMENTS
 from ..errors import InputError
-from ..i18n import localized, t
+from ..i18n import localized, t, unit_label
 from ..i18n.formats import DASH, finite, fmt_money, fmt_num, fmt_pct
-from ..outcomes import DERIVED, OUTCOMES, Outcome, unit_label
+from ..outcomes import DERIVED, OUTCOMES, Outcome
 from ..params import Scenario
 from ..run import check_out_dir, run
 from ..scenario import load_scenario

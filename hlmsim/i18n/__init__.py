@@ -99,6 +99,17 @@ def t(key: str, lang: str, **values: Any) -> str:
     return entry.format(**values) if values else entry
 
 
+def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A unit in ``lang``: the whole unit from the catalogue's ``[units]`` if it is there, else
+    each word of ``"<thing> / <period>"`` (a word it lacks, such as ``$``, is kept)."""
+    if has(f"units.{unit}", lang):
+        return t(f"units.{unit}", lang)
+    return " / ".join(
+        t(f"units.{part}", lang) if has(f"units.{part}", lang) else part
+        for part in unit.split(" / ")
+    )
+
+
 def pick(pair: Sequence[str], lang: str) -> str:
     """The member of an ``(English, French)`` pair (a label beside its declaration) in ``lang``."""
     return pair[LANGS.index(check_lang(lang))]
@@ -134,4 +145,5 @@ __all__ = [
     "placeholders",
     "plural_form",
     "t",
+    "unit_label",
 ]

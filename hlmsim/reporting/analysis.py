@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..arrangements import LABELS
+from ..arrangements import arrangement_label
 from ..errors import InputError
-from ..i18n import LANGS, catalogue, pick, t
+from ..i18n import LANGS, catalogue, t
 from ..i18n.formats import MINUS, colon, fmt_pct
 from ..outcomes import outcome_label
 from ..sweep import discovery
@@ -34,10 +34,6 @@ from ..sweep.sampling import Factor
 from . import style
 
 # -- words --------------------------------------------------------------------------------------
-
-
-def arrangement_label(name: str, lang: str) -> str:
-    return pick(LABELS[name], lang) if name in LABELS else name
 
 
 def label(outcome: str, lang: str) -> str:

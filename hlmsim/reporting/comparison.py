@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..arrangements import arrangement_description, arrangement_label
 from ..compare import CompareResult, arrangement_scenarios
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, check_lang, pick, t
@@ -48,8 +49,6 @@ from .html import esc as _e
 from .html import img, page, swatch
 from .style import MARKERS, axis_formatter, colour, new_figure, png, rc, style_axes
 from .values import (
-    arrangement_description,
-    arrangement_label,
     display_unit,
     fmt_value,
     is_assumption,

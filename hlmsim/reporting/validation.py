@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..arrangements import arrangement_label
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, check_lang, has, pick, t
 from ..i18n.formats import DASH, colon, fmt_num, fmt_pct, fmt_range
@@ -33,7 +34,6 @@ from .html import esc as _e
 from .html import img, page
 from .style import axis_formatter, new_figure, png, rc, style_axes
 from .values import (
-    arrangement_label,
     display_unit,
     param_label,
     param_unit,

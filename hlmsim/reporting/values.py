@@ -7,22 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..arrangements import DESCRIPTIONS, LABELS
-from ..i18n import pick, t
+from ..i18n import pick, t, unit_label
 from ..i18n.formats import DASH, finite, fmt_num
-from ..outcomes import OUTCOMES, outcome_unit, unit_label
+from ..outcomes import OUTCOMES, outcome_unit
 from ..params import ASSUMPTION
-
-
-def arrangement_label(name: str, lang: str) -> str:
-    """An arrangement's label (its name when it is not a preset)."""
-    pair = LABELS.get(name)
-    return pick(pair, lang) if pair else name
-
-
-def arrangement_description(name: str, lang: str) -> str:
-    pair = DESCRIPTIONS.get(name)
-    return pick(pair, lang) if pair else ""
 
 
 def is_share(name: str) -> bool:
