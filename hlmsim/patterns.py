@@ -1,6 +1,6 @@
 """Pattern-oriented validation: the study's findings as experiments with negative controls.
 
-Each file in ``experiments/patterns/`` names one of the study's fifteen findings (Parent and
+Each file in ``hlmsim/experiments/patterns/`` names one of the study's fifteen findings (Parent and
 Reiser 2022), a lever (two settings of one
 or more parameters, or an arrangement), an outcome and the expected direction, and a mechanism
 switch (parameters that turn the mechanism off). The experiment runs both settings of the lever

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "patterns",
         help="run the pattern-oriented validation and write its report",
-        description="Run every pattern experiment of experiments/patterns/ (lever, outcome,"
+        description="Run every pattern experiment of hlmsim/experiments/patterns/ (lever, outcome,"
         " expected direction, negative control) with paired replications under common random"
         " numbers, check each pattern's robustness over a Latin hypercube of assumed parameters,"
         " and write report.html, patterns.csv, robustness.csv, figures/ and metadata.json."
@@ -78,7 +78,7 @@ def add_parser(subparsers: Any) -> None:
         "--dir",
         default=None,
         metavar="DIR",
-        help="folder of pattern files (default: experiments/patterns)",
+        help="folder of pattern files (default: the shipped hlmsim/experiments/patterns)",
     )
     p.add_argument(
         "--out", default=None, metavar="DIR", help="output folder (default: results/patterns)"

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from ..errors import InputError
 from ..i18n import LANGS, catalogue, t
 from ..i18n.formats import MINUS, colon, fmt_pct
 from ..outcomes import outcome_label
+from ..outdir import write_atomically
 from ..sweep import discovery
 from ..sweep.analysis import Analysis, Condition, Finding, Sweep, compute, prepare
 from ..sweep.experiment import ALL_OUTCOMES
@@ -618,8 +616,8 @@ def write(res: Analysis, lang: str) -> dict[str, pd.DataFrame]:
     out = sw.path / "analysis"
     _check_analysis_dir(out)
     tables = dict(res.tables)
-    tmp = Path(tempfile.mkdtemp(prefix=".analysis.", dir=sw.path))
-    try:
+
+    def fill(tmp: Path) -> None:
         files = figures(res, lang, tmp)
         for name, df in tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False)
@@ -628,17 +626,8 @@ def write(res: Analysis, lang: str) -> dict[str, pd.DataFrame]:
         (tmp / "summary.md").write_text(text, encoding="utf-8")
         files.append("summary.md")
         (tmp / "index.json").write_text(json.dumps({"files": sorted(files)}, indent=1))
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=".analysis.old.", dir=sw.path))
-            os.replace(out, old / "analysis")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_atomically(out, fill)
     tables["findings"] = findings_table(res.findings)
     return tables
 

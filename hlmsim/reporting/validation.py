@@ -582,7 +582,7 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
         f"<dt>{_e(pt('switch', lang))}</dt><dd>{switch}</dd>"
         f"<dt>{_e(pt('horizon', lang))}</dt><dd>{_e(pt('months_n', lang, n=r['months']))}</dd>"
         f"<dt>{_e(pt('file', lang))}</dt>"
-        f"<dd><code>experiments/patterns/{_e(result.files[pid])}</code></dd></dl>"
+        f"<dd><code>hlmsim/experiments/patterns/{_e(result.files[pid])}</code></dd></dl>"
     )
     parts = [dl]
     if spec.kind == "event":

@@ -23,7 +23,7 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "experiment",
         metavar="EXPERIMENT",
-        help="an experiment file (.toml), or the name of one in experiments/",
+        help="an experiment file (.toml), or the name of a shipped one (hlmsim/experiments/)",
     )
     p.add_argument(
         "--out",
