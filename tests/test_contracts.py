@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
 import inspect
+import pkgutil
 import re
 import textwrap
 from collections import defaultdict
@@ -27,45 +29,21 @@ import numpy as np
 import pytest
 
 from hlmsim import constants, docs_gen
+from hlmsim import mechanisms as mechanisms_pkg
 from hlmsim import model as model_mod
 from hlmsim.mechanisms import (
     agency,
     crises,
-    demography,
-    events,
-    funding,
-    governance,
-    information,
-    needs,
-    outreach,
-    participation,
-    referral,
-    services,
-    staff,
-    wellbeing,
 )
 from hlmsim.model import HLMModel
 from hlmsim.params import Params
 from hlmsim.state import Households, Milieux
 
+#: Every mechanism module, found rather than listed, so that a new one is checked too.
 MODULES: dict[str, ModuleType] = {
-    m.__name__.rsplit(".", 1)[1]: m
-    for m in (
-        agency,
-        crises,
-        demography,
-        events,
-        funding,
-        governance,
-        information,
-        needs,
-        outreach,
-        participation,
-        referral,
-        services,
-        staff,
-        wellbeing,
-    )
+    info.name: importlib.import_module(f"hlmsim.mechanisms.{info.name}")
+    for info in pkgutil.iter_modules(mechanisms_pkg.__path__)
+    if not info.name.startswith("_")
 }
 HH_FIELDS = tuple(f.name for f in dataclasses.fields(Households))
 MS_FIELDS = tuple(f.name for f in dataclasses.fields(Milieux) if f.name != "tally")

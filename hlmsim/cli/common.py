@@ -86,3 +86,15 @@ def with_progress(run: Callable[[Callable[[int, int], None]], Any], label: str) 
             bar.update(task, completed=done, total=total)
 
         return run(progress)
+
+
+def add_seed_workers(p: Any) -> None:
+    """The ``--seed`` and ``--workers`` options of the commands that replicate runs (checked later,
+    so that a bad value gives the one-line error of every other input)."""
+    p.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
+    p.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores); results do not depend on it",
+    )

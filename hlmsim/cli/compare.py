@@ -21,7 +21,14 @@ from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
 from ..reporting import check_compare_dir, summary_text, write_compare
 from ..scenario import load_scenario
-from .common import add_report_lang, check_lang_option, console, safe_name, with_progress
+from .common import (
+    add_report_lang,
+    add_seed_workers,
+    check_lang_option,
+    console,
+    safe_name,
+    with_progress,
+)
 
 #: Paired replications when neither --replications nor --precision is given.
 DEFAULT_REPLICATIONS = 100
@@ -70,13 +77,7 @@ def add_parser(subparsers: Any) -> None:
         " 5%% for relative), at most"
         f" {MAX_REPLICATIONS} replications",
     )
-    p.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
-    p.add_argument(
-        "--workers",
-        default=None,
-        metavar="N",
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_seed_workers(p)
     p.add_argument(
         "--out",
         default=None,

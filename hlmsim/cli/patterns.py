@@ -29,7 +29,7 @@ from ..reporting.validation import check_patterns_dir, write_patterns
 from ..reporting.validation import effect_text as _effect_text
 from ..reporting.validation import pt as report_text
 from ..reporting.validation import verdict_text as _verdict
-from .common import add_report_lang, check_lang_option, console, with_progress
+from .common import add_report_lang, add_seed_workers, check_lang_option, console, with_progress
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,13 +61,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="Latin-hypercube points of the robustness check, 0 to skip (default: 20; --quick: 6)",
     )
-    p.add_argument("--seed", default="0", metavar="S", help="random seed, >= 0 (default: 0)")
-    p.add_argument(
-        "--workers",
-        default=None,
-        metavar="N",
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_seed_workers(p)
     p.add_argument(
         "--only",
         default=None,
