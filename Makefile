@@ -33,12 +33,15 @@ $(CHROMIUM):
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium fonts-liberation fonts-dejavu-core
 
 # Everything, the slow tests (browser, full pattern runs, process pools, Dask) included: CI's run.
+# pytest-xdist spreads the test files over the cores (one file per worker, so that a file's
+# module fixtures run once); `pytest FILE` alone runs in one process.
+PYTEST_PAR := -n auto --dist loadfile
 test: $(DEV_STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PAR)
 
 # The edit loop: skips the tests marked `slow` (and so needs no browser).
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_PAR) -m "not slow"
 
 # What CI checks before the tests: lint, formatting, and the types of the model core (mypy's
 # files and settings are in pyproject.toml's [tool.mypy]).
