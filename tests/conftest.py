@@ -87,9 +87,9 @@ def sim() -> type[Sim]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _terminal_width_unset() -> Iterator[None]:
-    """The CLI prints wide tables when stdout is not a terminal and ``COLUMNS`` is unset; pytest-xdist
-    workers set ``COLUMNS=80``: unset it (before any other fixture) so that every test sees a user's
-    piped output."""
+    """The CLI prints wide tables when stdout is not a terminal and ``COLUMNS`` is unset;
+    pytest-xdist workers set ``COLUMNS=80``: unset it (before any other fixture) so that every test
+    sees a user's piped output."""
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("COLUMNS", raising=False)
         mp.delenv("LINES", raising=False)
