@@ -22,6 +22,7 @@ from .mechanisms import (
     staff,
     wellbeing,
 )
+from .observables import OBS_TALLIES, OBS_TALLIES_BY_PARTNER, track
 from .outcomes import OUTCOMES, TALLIES, record
 from .params import NEED_CATEGORIES, Scenario
 from .rng import Streams
@@ -66,6 +67,7 @@ class HLMModel(mesa.Model):
         self.schedule = self._build_schedule(scenario)
         needs.initial_needs(self)
         self.records: list[dict[str, np.ndarray]] = []
+        self.obs_records: list[dict[str, np.ndarray]] = []
         self.tally: dict[str, np.ndarray] = {}
         if agents:
             self._create_agents()
@@ -113,7 +115,7 @@ class HLMModel(mesa.Model):
         11. participation: activities, projects, consultations, association, mutual aid
         12. information: word of mouth about resources between neighbours
         13. well-being: trust and knowledge fade, images, sense of security
-        14. outcomes: this month's record
+        14. outcomes: this month's record, and its observation record (hlmsim.observables)
         """
         self._reset_tally()
         events.step(self)
@@ -131,14 +133,18 @@ class HLMModel(mesa.Model):
         information.step(self)
         wellbeing.step(self)
         self.records.append(record(self))
+        self.obs_records.append(track(self))
         self.t += 1
         if self.t >= self.months:
             self.running = False
 
     def _reset_tally(self) -> None:
         M = self.ms.n
-        self.tally = {name: np.zeros(M) for name in TALLIES}
+        self.tally = {name: np.zeros(M) for name in (*TALLIES, *OBS_TALLIES)}
         self.tally["needs_met_by_category"] = np.zeros((M, K))
+        P = self.ms.member.shape[1]
+        for name in OBS_TALLIES_BY_PARTNER:
+            self.tally[name] = np.zeros((M, P))
 
     def run(self, months: int | None = None) -> HLMModel:
         """Run to the horizon (or ``months`` more steps). Returns self."""

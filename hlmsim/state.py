@@ -108,6 +108,14 @@ class Households:
     need_queue: np.ndarray  # (N, K) global partner index, -1 when not queued
     need_wait: np.ndarray  # (N, K) months waiting in the queue
     need_priority: np.ndarray  # (N, K) bool: direct access
+    # observation (hlmsim.observables): written by the mechanisms, read by no mechanism
+    need_origin: np.ndarray  # (N, K) int8: who made the queued request (0, worker, partner, self)
+    first_attempt: np.ndarray  # month of the worker's first contact attempt (NEVER: none)
+    first_success: np.ndarray  # month of the first successful contact (NEVER: none)
+    last_part: np.ndarray  # month of the last participation in an activity (NEVER: none)
+    part_year: np.ndarray  # bool: took part in this year of the run
+    part_prev: np.ndarray  # bool: took part in the previous year of the run
+    last_project: np.ndarray  # serial of the last collective project taken part in (-1: none)
     next_hid: int = 0
 
     @property
@@ -145,6 +153,7 @@ class Milieux:
     project_left: np.ndarray
     association: np.ndarray
     crisis_left: np.ndarray
+    project_serial: np.ndarray  # collective projects started so far (observation)
     # this month's tallies, reset each step
     tally: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -263,6 +272,13 @@ def init_state(
         need_queue=np.full((N, K), -1, dtype=np.int64),
         need_wait=np.zeros((N, K), dtype=np.int64),
         need_priority=np.zeros((N, K), dtype=bool),
+        need_origin=np.zeros((N, K), dtype=np.int8),
+        first_attempt=np.full(N, NEVER, dtype=np.int64),
+        first_success=np.full(N, NEVER, dtype=np.int64),
+        last_part=np.full(N, NEVER, dtype=np.int64),
+        part_year=np.zeros(N, dtype=bool),
+        part_prev=np.zeros(N, dtype=bool),
+        last_project=np.full(N, -1, dtype=np.int64),
         next_hid=N,
         **attrs,
     )
@@ -310,6 +326,7 @@ def init_state(
         project_left=np.zeros(M),
         association=mp.initial_association.copy(),
         crisis_left=np.zeros(M),
+        project_serial=np.zeros(M, dtype=np.int64),
     )
     return layout, mp, hh, ms, mix
 

@@ -245,7 +245,7 @@ def rare_branches_model(sim: Any) -> HLMModel:
         ]
     ]
     scen = sim.scenario(
-        months=18,
+        months=24,
         milieux=3,
         units=[80, 60, 40],
         params={
@@ -288,7 +288,7 @@ def rare_branches_model(sim: Any) -> HLMModel:
 @pytest.fixture(scope="module")
 def observed(sim: Any) -> Observed:
     with pytest.MonkeyPatch.context() as mp:
-        return run_recorded(rare_branches_model(sim), 18, mp)
+        return run_recorded(rare_branches_model(sim), 24, mp)
 
 
 # --- the contracts ---------------------------------------------------------------------------
@@ -305,6 +305,7 @@ def test_every_mechanism_module_declares_its_contract(name: str) -> None:
         | {f"ms.{f}" for f in MS_FIELDS}
         | {f"model.{f}" for f in MODEL_STATE}
         | {f"tally.{t}" for t in model_mod.TALLIES}
+        | {f"tally.{t}" for t in (*model_mod.OBS_TALLIES, *model_mod.OBS_TALLIES_BY_PARTNER)}
         | {"tally.needs_met_by_category"}
     )
     unknown = (reads | writes) - known
@@ -332,7 +333,7 @@ def test_every_phase_ran_every_month(observed: Observed) -> None:
     per_month = defaultdict(list)
     for t, mod, fn in observed.calls:
         per_month[t].append((mod, fn))
-    assert len(per_month) == 18
+    assert len(per_month) == 24
     for calls in per_month.values():
         assert calls == phases_of_step()
 

@@ -29,6 +29,13 @@ WRITES: frozenset[str] = frozenset(
         "hh.arrived",
         "hh.contacts",
         "hh.engagement",
+        "hh.first_attempt",
+        "hh.first_success",
+        "hh.last_part",
+        "hh.last_project",
+        "hh.need_origin",
+        "hh.part_prev",
+        "hh.part_year",
         "hh.hard_to_reach",
         "hh.hid",
         "hh.htype",
@@ -49,6 +56,7 @@ WRITES: frozenset[str] = frozenset(
         "hh.trust_worker",
         "tally.move_outs",
         "tally.needs_left_open",
+        "tally.stay_months_out",
     }
 )
 
@@ -62,6 +70,9 @@ def step(model: HLMModel) -> None:
     model.tally["move_outs"] += np.bincount(hh.milieu[idx], minlength=model.ms.n)
     if len(idx) == 0:
         return
+    model.tally["stay_months_out"] += np.bincount(
+        hh.milieu[idx], weights=model.t - hh.arrived[idx], minlength=model.ms.n
+    )
     # needs still open leave with the household (counted, not as met)
     model.tally["needs_left_open"] += np.bincount(
         hh.milieu[idx], weights=hh.need_open[idx].sum(axis=1), minlength=model.ms.n
@@ -90,3 +101,10 @@ def step(model: HLMModel) -> None:
     hh.need_queue[idx] = -1
     hh.need_wait[idx] = 0
     hh.need_priority[idx] = False
+    hh.need_origin[idx] = 0
+    hh.first_attempt[idx] = NEVER
+    hh.first_success[idx] = NEVER
+    hh.last_part[idx] = NEVER
+    hh.part_year[idx] = False
+    hh.part_prev[idx] = False
+    hh.last_project[idx] = -1

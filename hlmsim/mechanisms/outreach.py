@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import DOSE_FLOOR, OUTREACH_SCORE_SPAN
+from ..constants import DOSE_FLOOR, NEVER, OUTREACH_SCORE_SPAN
+from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._util import rank_in_group_by_key, sigmoid
@@ -44,8 +45,11 @@ WRITES: frozenset[str] = frozenset(
         "hh.agency",
         "hh.contacts",
         "hh.engagement",
+        "hh.first_attempt",
+        "hh.first_success",
         "hh.image",
         "hh.knowledge",
+        "hh.need_origin",
         "hh.landlord",
         "hh.last_contact",
         "hh.need_open",
@@ -55,12 +59,20 @@ WRITES: frozenset[str] = frozenset(
         "hh.trust_worker",
         "ms.trust",
         "tally.contacts",
+        "tally.engage_months_hard",
+        "tally.engage_months_other",
+        "tally.engage_n_hard",
+        "tally.engage_n_other",
+        "tally.engaged_at_first",
+        "tally.first_attempts",
+        "tally.first_engaged",
         "tally.met_by_worker",
         "tally.needs_disclosed",
         "tally.needs_met",
         "tally.needs_met_by_category",
         "tally.referrals_completed",
         "tally.referrals_made",
+        "tally.referrals_worker",
         "tally.successful_contacts",
         "tally.time_to_meet_sum",
     }
@@ -86,6 +98,28 @@ def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
     """CommunityRx information dose: beta <- beta^(d (1 - beta) + beta)."""
     b = np.clip(beta, DOSE_FLOOR, 1.0)
     return np.power(b, dose * (1 - b) + b)
+
+
+def observe_contacts(model: HLMModel, attempted: np.ndarray, succeeded: np.ndarray) -> None:
+    """Observation: first contact attempts, and engagement (a first successful contact) with
+    the months it took, hard-to-reach households apart (``hlmsim.observables``)."""
+    hh, M, t = model.hh, model.ms.n, model.t
+    first = attempted[hh.first_attempt[attempted] == NEVER]
+    hh.first_attempt[first] = t
+    model.tally["first_attempts"] += np.bincount(hh.milieu[first], minlength=M)
+    new = succeeded[hh.first_success[succeeded] == NEVER]
+    hh.first_success[new] = t
+    m = hh.milieu[new]
+    model.tally["first_engaged"] += np.bincount(m, minlength=M)
+    model.tally["engaged_at_first"] += np.bincount(
+        m, weights=hh.first_attempt[new] == t, minlength=M
+    )
+    months = t - hh.first_attempt[new] + 1.0
+    hard = hh.hard_to_reach[new] >= HARD_TO_REACH
+    model.tally["engage_months_hard"] += np.bincount(m, weights=months * hard, minlength=M)
+    model.tally["engage_n_hard"] += np.bincount(m, weights=hard, minlength=M)
+    model.tally["engage_months_other"] += np.bincount(m, weights=months * ~hard, minlength=M)
+    model.tally["engage_n_other"] += np.bincount(m, weights=~hard, minlength=M)
 
 
 def step(model: HLMModel) -> None:
@@ -126,6 +160,7 @@ def step(model: HLMModel) -> None:
     ok = u_succ[chosen] < sigmoid(logit)
     who = chosen[ok]
     mw = hh.milieu[who]
+    observe_contacts(model, chosen, who)
     gain = mp.trust_gain_per_contact[mw] * (1 - mp.worker_landlord_wariness[mw])
     delta = gain * (1 - hh.trust_worker[who])
     hh.trust_worker[who] += delta

@@ -48,12 +48,17 @@ WRITES: frozenset[str] = frozenset(
         "hh.agency",
         "hh.engagement",
         "hh.knowledge",
+        "hh.last_part",
+        "hh.last_project",
         "hh.mutual_aid",
         "hh.need_open",
+        "hh.part_prev",
+        "hh.part_year",
         "hh.ties",
         "ms.alignment",
         "ms.association",
         "ms.project_left",
+        "ms.project_serial",
         "tally.activities",
         "tally.consultations",
         "tally.consulted",
@@ -63,6 +68,10 @@ WRITES: frozenset[str] = frozenset(
         "tally.needs_met",
         "tally.needs_met_by_category",
         "tally.participants",
+        "tally.project_participants",
+        "tally.year_participants",
+        "tally.year_prev_present",
+        "tally.year_returning",
         "tally.projects_started",
         "tally.time_to_meet_sum",
     }
@@ -93,6 +102,26 @@ def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
     return funded + mp.association_activities_per_month * ms.association, funded
 
 
+def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray) -> None:
+    """Observation: each household's last participation; year-to-year returns (at the end of
+    each year of the run, this year's participants and how many of last year's, still living
+    there, came back); distinct participants of each collective project (``hlmsim.observables``).
+    """
+    hh, ms, t = model.hh, model.ms, model.t
+    m = hh.milieu
+    hh.last_part = np.where(part, t, hh.last_part)
+    hh.part_year |= part
+    new = part & project & (hh.last_project != ms.project_serial[m])
+    hh.last_project = np.where(new, ms.project_serial[m], hh.last_project)
+    model.tally["project_participants"] += per_milieu(m, new, ms.n)
+    if (t + 1) % 12 == 0:  # the end of a year of the run (no previous year at the first one)
+        model.tally["year_prev_present"] += per_milieu(m, hh.part_prev, ms.n)
+        model.tally["year_returning"] += per_milieu(m, hh.part_prev & hh.part_year, ms.n)
+        model.tally["year_participants"] += per_milieu(m, hh.part_year, ms.n)
+        hh.part_prev = hh.part_year.copy()
+        hh.part_year[:] = False
+
+
 def step(model: HLMModel) -> None:
     """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms = model.hh, model.mp, model.ms
@@ -113,6 +142,7 @@ def step(model: HLMModel) -> None:
         start, np.maximum(ms.project_left, mp.collective_project_months), ms.project_left
     )
     model.tally["projects_started"] += start
+    ms.project_serial += start
 
     # engagement, ties and alignment fade
     hh.engagement *= half_life_factor(mp.engagement_half_life_months)[m]
@@ -161,6 +191,7 @@ def step(model: HLMModel) -> None:
     who = np.flatnonzero(part)
     hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_activity[m[who]])
     model.tally["participants"] += per_milieu(m, part, ms.n)
+    observe_participation(model, part, project)
     soc = NEED["socialising"]
     met = (
         part

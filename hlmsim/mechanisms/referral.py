@@ -37,10 +37,12 @@ READS: frozenset[str] = frozenset(
 )
 WRITES: frozenset[str] = frozenset(
     {
+        "hh.need_origin",
         "hh.need_queue",
         "model.best_onward",
         "model.best_self",
         "model.best_warm",
+        "tally.referrals_self",
         "tally.self_referrals",
     }
 )
@@ -100,15 +102,26 @@ def completion_logit(
     )
 
 
+#: Codes of ``hh.need_origin``: who made a queued request (0: no request).
+ORIGIN = {"worker": 1, "partner": 2, "self": 3}
+
+
 def enqueue(
-    model: HLMModel, rows: np.ndarray, cols: np.ndarray, partner: np.ndarray, priority: np.ndarray
+    model: HLMModel,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    partner: np.ndarray,
+    priority: np.ndarray,
+    origin: str,
 ) -> None:
-    """Put needs (rows, cols) in the queue of ``partner`` (kind index) of their milieu."""
+    """Put needs (rows, cols) in the queue of ``partner`` (kind index) of their milieu; the
+    request's ``origin`` (worker, partner, self) is kept for observation."""
     hh = model.hh
     P = model.ms.member.shape[1]
     hh.need_queue[rows, cols] = hh.milieu[rows] * P + partner
     hh.need_wait[rows, cols] = 0
     hh.need_priority[rows, cols] = priority
+    hh.need_origin[rows, cols] = ORIGIN[origin]
 
 
 def warm_referral(
@@ -128,7 +141,8 @@ def warm_referral(
     done = u < sigmoid(completion_logit(model, m, p, trust_res, tie[m, p]))
     own = p == employer_partner(model)[m]
     priority = own & model.mp.direct_access_priority[m] & by_worker
-    enqueue(model, rows[done], cols[done], p[done], priority[done])
+    origin = "worker" if by_worker else "partner"
+    enqueue(model, rows[done], cols[done], p[done], priority[done], origin)
     # working together builds trust between the organisations involved (network members)
     ms = model.ms
     dm, dp = m[done], p[done]
@@ -138,6 +152,7 @@ def warm_referral(
     ms.trust = np.where(ms.member, 1 - (1 - ms.trust) * keep, ms.trust)
     M = model.ms.n
     model.tally["referrals_made"] += np.bincount(m, minlength=M)
+    model.tally[f"referrals_{origin}"] += np.bincount(m, minlength=M)
     model.tally["referrals_completed"] += np.bincount(m[done], minlength=M)
 
 
@@ -160,5 +175,6 @@ def self_referral(model: HLMModel) -> None:
         + mp.self_referral_hard_to_reach_effect[m] * hh.hard_to_reach[rows]
     )
     go = u[rows, cols] < sigmoid(logit)
-    enqueue(model, rows[go], cols[go], p[go], np.zeros(go.sum(), dtype=bool))
+    enqueue(model, rows[go], cols[go], p[go], np.zeros(go.sum(), dtype=bool), "self")
     model.tally["self_referrals"] += np.bincount(m[go], minlength=model.ms.n)
+    model.tally["referrals_self"] += np.bincount(m[go], minlength=model.ms.n)

@@ -41,18 +41,29 @@ WRITES: frozenset[str] = frozenset(
         "hh.landlord",
         "hh.last_served",
         "hh.need_open",
+        "hh.need_origin",
         "hh.need_priority",
         "hh.need_queue",
         "hh.need_wait",
         "ms.trust",
         "tally.cross_referrals",
+        "tally.given_up_partner",
+        "tally.given_up_self",
+        "tally.given_up_worker",
         "tally.met_by_service",
         "tally.needs_met",
         "tally.needs_met_by_category",
         "tally.pooled_services",
         "tally.referrals_completed",
         "tally.referrals_made",
+        "tally.referrals_partner",
         "tally.requests_dropped",
+        "tally.served_partner",
+        "tally.served_self",
+        "tally.served_worker",
+        "tally.service_first",
+        "tally.service_given_up",
+        "tally.service_wait_months",
         "tally.services",
         "tally.time_to_meet_sum",
     }
@@ -68,6 +79,28 @@ def capacity(model: HLMModel) -> np.ndarray:
         / 100
         * ms.funding
     )
+
+
+def observe_exits(
+    model: HLMModel, rows: np.ndarray, cols: np.ndarray, g: np.ndarray, wait: np.ndarray, how: str
+) -> None:
+    """Observation: requests leaving the queues this month, served (``how="service"``, a first
+    service whatever its result, with the months waited) or given up (``"given_up"``), by
+    partner and by the origin of the request (``hlmsim.observables``)."""
+    hh, M = model.hh, model.ms.n
+    P = model.ms.member.shape[1]
+    first = "service_first" if how == "service" else "service_given_up"
+    model.tally[first] += np.bincount(g, minlength=M * P).reshape(M, P)
+    if how == "service":
+        model.tally["service_wait_months"] += np.bincount(g, weights=wait, minlength=M * P).reshape(
+            M, P
+        )
+    origin = hh.need_origin[rows, cols]
+    prefix = "served" if how == "service" else "given_up"
+    for name, code in referral.ORIGIN.items():
+        sel = origin == code
+        model.tally[f"{prefix}_{name}"] += np.bincount(g[sel] // P, minlength=M)
+    hh.need_origin[rows, cols] = 0
 
 
 def step(model: HLMModel) -> None:
@@ -109,6 +142,7 @@ def step(model: HLMModel) -> None:
     sm, sp = sg // P, sg % P
     ok = u_ok[sr, sc] < mp.service_success[sm]
     model.tally["services"] += np.bincount(sm, minlength=M)
+    observe_exits(model, sr, sc, sg, hh.need_wait[sr, sc], "service")
     hh.last_served[sr] = model.t
     health = HEALTH_NETWORK[sp] & ok
     hh.image[sr[health]] = gap_gain(hh.image[sr[health]], mp.image_gain_service[sm[health]])
@@ -149,6 +183,7 @@ def step(model: HLMModel) -> None:
     hh.need_wait[wr, wc] += 1
     drop = hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]
     dr, dc, dg = wr[drop], wc[drop], wg[drop]
+    observe_exits(model, dr, dc, dg, hh.need_wait[dr, dc] - 1, "given_up")
     hh.need_queue[dr, dc] = -1
     hh.need_wait[dr, dc] = 0
     hh.need_priority[dr, dc] = False
