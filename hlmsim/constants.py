@@ -43,6 +43,8 @@ SELF_REFERRAL_CENTRE = 0.5
 COORDINATION_MEETING_RATIO = 0.5
 #: Households start with the needs accumulated over this many past years (random ages).
 INITIAL_NEEDS_YEARS = 0.75
+#: Initial time lived in the unit: the distribution is cut where the survival S falls below this.
+STAY_TAIL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ CONSTANTS: tuple[Constant, ...] = (
         "state",
         "means of beta draws are kept in [ε, 1 − ε]",
         _NUMERICS + " (both shape parameters stay positive)",
+    ),
+    Constant(
+        "STAY_TAIL",
+        "demography",
+        "the initial time lived in the unit is drawn up to the stay whose survival falls below this",
+        _NUMERICS + " (a longer tail holds no household in any ensemble)",
     ),
     Constant(
         "LOG_GUARD", "staff", "exponential vacancy delays never take the logarithm of 0", _NUMERICS

@@ -65,6 +65,7 @@ class HLMModel(mesa.Model):
         self.triggered: list[tuple[str, np.ndarray]] = []
         self.events_now: dict[str, np.ndarray] = {}
         self.schedule = self._build_schedule(scenario)
+        demography.initial_stays(self)
         needs.initial_needs(self)
         self.records: list[dict[str, np.ndarray]] = []
         self.obs_records: list[dict[str, np.ndarray]] = []

@@ -17,6 +17,7 @@ import numpy as np
 STREAMS: tuple[str, ...] = (
     "population",  # initial households
     "newcomers",  # households moving in
+    "tenure",  # time lived in their unit by the households present at the start
     "demography",  # move-outs
     "needs",  # needs arising and resolving on their own
     "staff",  # departures and vacancies of workers, representatives, organisers

@@ -1,14 +1,22 @@
-"""Demography: households move out (annual probability, independent of the arrangement, so that
-arrangements compared on one seed keep the same households) and newcomers move into the unit."""
+"""Demography: households move out and newcomers move into the unit. Move-outs do not depend on the
+arrangement, so that arrangements compared on one seed keep the same households.
+
+Lengths of stay follow a Weibull distribution (``stay_shape``; 1 is a constant move-out hazard),
+of mean ``1 / -ln(1 - move_out_annual)`` years: a household that has lived ``d`` months in its
+unit moves out this month with probability ``1 - S(d + 1) / S(d)``. The households present at
+the start have lived there for a while: their time lived is drawn from the stationary
+distribution of time lived so far, proportional to ``S`` (what a survey of the residents of a
+long-settled ensemble would find), so that the model starts with the mix of long and recent
+residents the sources describe instead of everyone moving in at month 1."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import gammaln
 
-from ..constants import NEVER
-from ..params import monthly_hazard
+from ..constants import NEVER, STAY_TAIL
 from ..state import draw_households
 
 if TYPE_CHECKING:
@@ -61,11 +69,42 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
+def stay_scale_months(move_out_annual: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Weibull scale, in months, of stays of mean ``1 / -ln(1 - move_out_annual)`` years."""
+    mean_months = 12.0 / -np.log1p(-np.asarray(move_out_annual, dtype=float))
+    return mean_months / np.exp(gammaln(1.0 + 1.0 / np.asarray(shape, dtype=float)))
+
+
+def move_out_hazard(lived: np.ndarray, scale: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Probability of moving out this month after ``lived`` months: 1 - S(d + 1) / S(d)."""
+    d = np.maximum(np.asarray(lived, dtype=float), 0.0)
+    return -np.expm1(-(((d + 1) / scale) ** shape - (d / scale) ** shape))
+
+
+def initial_stays(model: HLMModel) -> None:
+    """Time lived in their unit by the households present at the start (``hh.arrived`` <= 0),
+    drawn from the stationary distribution of time lived so far: P(d months) proportional to S(d).
+    """
+    hh, mp = model.hh, model.mp
+    u = model.rs["tenure"].random(hh.n)
+    scale = stay_scale_months(mp.move_out_annual, mp.stay_shape)
+    lived = np.zeros(hh.n, dtype=np.int64)
+    pairs = np.stack([scale, mp.stay_shape], axis=1)
+    for sc, k in np.unique(pairs, axis=0):
+        sel = np.flatnonzero(((scale == sc) & (mp.stay_shape == k))[hh.milieu])
+        months = np.arange(int(np.ceil(sc * (-np.log(STAY_TAIL)) ** (1 / k))) + 1)
+        cdf = np.cumsum(np.exp(-((months / sc) ** k)))
+        lived[sel] = np.searchsorted(cdf / cdf[-1], u[sel], side="right")
+    hh.arrived = np.minimum(-lived, 0)
+
+
 def step(model: HLMModel) -> None:
     """Households move out; newcomers move into their units with fresh attributes."""
     hh, mp = model.hh, model.mp
     u = model.rs["demography"].random(hh.n)
-    leaving = u < monthly_hazard(mp.move_out_annual)[hh.milieu]
+    m = hh.milieu
+    scale = stay_scale_months(mp.move_out_annual, mp.stay_shape)
+    leaving = u < move_out_hazard(model.t - hh.arrived, scale[m], mp.stay_shape[m])
     idx = np.flatnonzero(leaving)
     model.tally["move_outs"] += np.bincount(hh.milieu[idx], minlength=model.ms.n)
     if len(idx) == 0:

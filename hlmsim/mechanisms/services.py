@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..constants import REUSED_DRAW_FLOOR
-from ..state import HEALTH_NETWORK, LANDLORD
+from ..state import HEALTH_NETWORK, LANDLORD, SERVES
 from . import referral
 from ._util import gap_gain, rank_in_group, sigmoid
 from .needs import close
@@ -70,15 +70,20 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
+#: Kinds of need each partner kind serves (its unused capacity is shared among them).
+SERVES_COUNT = SERVES.sum(axis=1)[None, :].astype(float)
+
+
 def capacity(model: HLMModel) -> np.ndarray:
-    """Monthly capacity of every partner for this milieu's residents, (M, P)."""
+    """Monthly capacity of every partner for this milieu's residents, (M, P): the CIUSSS's
+    front-line services have their own (strained) capacity."""
     mp, ms = model.mp, model.ms
-    return (
-        mp.service_capacity_per_100_households[:, None]
-        * ms.n_households[:, None]
-        / 100
-        * ms.funding
+    per_100 = np.where(
+        HEALTH_NETWORK[None, :],
+        mp.ciusss_capacity_per_100_households[:, None],
+        mp.service_capacity_per_100_households[:, None],
     )
+    return per_100 * ms.n_households[:, None] / 100 * ms.funding
 
 
 def observe_exits(
@@ -111,6 +116,7 @@ def step(model: HLMModel) -> None:
     M, P = ms.member.shape
     u_tie, u_ok, u_cross = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
     u_cap = rng.random((M, P))
+    u_give = rng.random((N, K))
     rows, cols = np.nonzero(hh.need_queue >= 0)
     if len(rows) == 0:
         return
@@ -123,17 +129,19 @@ def step(model: HLMModel) -> None:
     served = np.zeros(len(rows), dtype=bool)
     served[order] = rank < cap_int[g[order]]
 
-    # pooling: members lend unused capacity to other members' queues in the same milieu
+    # pooling: members lend unused capacity to other members' queues in the same milieu, for
+    # the needs they can serve themselves (a library does not take a psychosocial request); a
+    # member serving several kinds of need shares its unused capacity among them
     used = np.bincount(g[served], minlength=M * P)
     member = ms.member.ravel()
-    unused = np.where(member, np.maximum(cap_int - used, 0), 0).reshape(M, P).sum(axis=1)
-    pool = np.floor(mp.resource_pooling * unused)
+    unused = np.where(member, np.maximum(cap_int - used, 0), 0).reshape(M, P)
+    pool = np.floor(mp.resource_pooling[:, None] * ((unused / SERVES_COUNT) @ SERVES))  # (M, K)
     waiting_member = ~served & member[g]
     if (pool > 0).any() and waiting_member.any():
         idx = np.flatnonzero(waiting_member)
-        mi = g[idx] // P
-        o2, r2 = rank_in_group(mi, u_tie[rows[idx], cols[idx]], -wait[idx], ~prio[idx])
-        lent = idx[o2[r2 < pool[mi[o2]]]]
+        mk = (g[idx] // P) * K + cols[idx]
+        o2, r2 = rank_in_group(mk, u_tie[rows[idx], cols[idx]], -wait[idx], ~prio[idx])
+        lent = idx[o2[r2 < pool.ravel()[mk[o2]]]]
         served[lent] = True
         model.tally["pooled_services"] += np.bincount(g[lent] // P, minlength=M)
 
@@ -178,10 +186,12 @@ def step(model: HLMModel) -> None:
             )
             model.tally["cross_referrals"] += np.bincount(lm[go], minlength=M)
 
-    # the others wait; too long a wait drops the request
+    # the others wait; some give up while waiting, and too long a wait drops the request
     wr, wc, wg = rows[~served], cols[~served], g[~served]
     hh.need_wait[wr, wc] += 1
-    drop = hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]
+    drop = (hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]) | (
+        u_give[wr, wc] < mp.wait_give_up_monthly[wg // P]
+    )
     dr, dc, dg = wr[drop], wc[drop], wg[drop]
     observe_exits(model, dr, dc, dg, hh.need_wait[dr, dc] - 1, "given_up")
     hh.need_queue[dr, dc] = -1
