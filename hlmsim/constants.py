@@ -88,7 +88,7 @@ CONSTANTS: tuple[Constant, ...] = (
     Constant(
         "STAY_TAIL",
         "demography",
-        "the initial time lived in the unit is drawn up to the stay whose survival falls below this",
+        "initial time lived in the unit: drawn up to the stay whose survival falls below this",
         _NUMERICS + " (a longer tail holds no household in any ensemble)",
     ),
     Constant(

@@ -73,6 +73,10 @@ class HLMModel(mesa.Model):
         if agents:
             self._create_agents()
         self.running = True
+        # a mature start: months before month 1, the arrangement in place, nothing recorded
+        self.t = -scenario.spin_up_months
+        while self.t < 0:
+            self.step()
 
     # -- construction --------------------------------------------------------------------------
     def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
@@ -133,8 +137,9 @@ class HLMModel(mesa.Model):
         participation.step(self)
         information.step(self)
         wellbeing.step(self)
-        self.records.append(record(self))
-        self.obs_records.append(track(self))
+        if self.t >= 0:  # not in the spin-up before month 1
+            self.records.append(record(self))
+            self.obs_records.append(track(self))
         self.t += 1
         if self.t >= self.months:
             self.running = False

@@ -1,7 +1,8 @@
 """Scenario files: loading TOML, resolving bases and arrangements, validating against the schema.
 
 A scenario file holds a name, a description, an optional ``base`` (another scenario's name or
-path), an arrangement, the horizon in months, parameter overrides (``[params]``), milieux
+path), an arrangement, the horizon in months, an optional spin-up (``spin_up_months``: months run
+before month 1 so that the milieux start mature), parameter overrides (``[params]``), milieux
 (``[[milieux]]`` with their ensembles and optional own arrangement and ``params``) and scheduled
 events (``[[events]]``). Every problem is raised as :class:`~hlmsim.errors.InputError` naming the
 file and the key.
@@ -23,7 +24,17 @@ from .errors import InputError
 from .params import EventSpec, MilieuSpec, Params, Scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
-_TOP_KEYS = {"name", "description", "base", "arrangement", "months", "params", "milieux", "events"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "base",
+    "arrangement",
+    "months",
+    "spin_up_months",
+    "params",
+    "milieux",
+    "events",
+}
 
 
 def shipped_scenarios() -> list[str]:
@@ -230,19 +241,19 @@ def milieu_params(scen: Scenario, index: int, source: str | None = None) -> Para
 def load_scenario(name_or_path: str | Path = "default", **overrides: Any) -> Scenario:
     """Load a shipped scenario by name or a TOML file by path, apply overrides and validate.
 
-    Overrides are scenario fields (``months``, ``arrangement``, ``name``, ``description``,
-    ``events``) or parameter names (applied to every milieu), e.g.
+    Overrides are scenario fields (``months``, ``spin_up_months``, ``arrangement``, ``name``,
+    ``description``, ``events``) or parameter names (applied to every milieu), e.g.
     ``load_scenario("default", arrangement="omh_worker", worker_fte=0.5)``.
     """
     data, src = _raw(name_or_path)
     top, params = {}, {}
     for k, v in overrides.items():
-        if k in ("months", "arrangement", "name", "description", "events"):
+        if k in ("months", "spin_up_months", "arrangement", "name", "description", "events"):
             top[k] = v
         elif k in Params.model_fields:
             params[k] = v
         else:
-            valid = [*Params.model_fields, "months", "arrangement", "name", "description"]
+            valid = [*Params.model_fields, "months", "spin_up_months", "arrangement", "name"]
             raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
     if top or params:
         data = _merge(data, {**top, **({"params": params} if params else {})})

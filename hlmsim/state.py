@@ -103,6 +103,7 @@ class Households:
     last_served: np.ndarray
     mutual_aid: np.ndarray
     agency: np.ndarray  # power to act gained through help, 0-1
+    propensity: np.ndarray  # own propensity to take part, log-odds (a lasting trait)
     need_open: np.ndarray  # (N, K) bool
     need_age: np.ndarray  # (N, K) months open
     need_queue: np.ndarray  # (N, K) global partner index, -1 when not queued
@@ -225,6 +226,7 @@ def draw_households(
             rng, mp.initial_knowledge[milieu] * know_scale, n, mp.knowledge_concentration[milieu]
         ),
         "security": _beta(rng, mp.initial_security[milieu], n, mp.security_concentration[milieu]),
+        "propensity": rng.normal(0.0, 1.0, n) * mp.participation_propensity_sd[milieu],
     }
 
 

@@ -17,7 +17,7 @@ from hlmsim.cli.run import format_indicator
 from hlmsim.scenario import SCENARIO_DIR
 
 RUN_FILES = {"timeseries.parquet", "timeseries.csv", "summary.json", "metadata.json"}
-DEFAULT_MILIEUX = {"mtl-famille", "mtl-nord", "qc-aines", "qc-basse-ville"}
+DEFAULT_MILIEUX = {"mtl-famille", "mtl-nord", "qc-personnes-seules", "qc-basse-ville"}
 
 
 def _error_line(capsys: pytest.CaptureFixture[str]) -> str:

@@ -313,10 +313,13 @@ def test_colocated_partners_complete_more_referrals(sim):
     assert completion(b) > completion(a)
 
 
-def _fresh_queue(sim, units=100, **params):
-    """A model whose only needs are 10 psychosocial needs queued at the CIUSSS (partner kind 0)."""
+def _fresh_queue(sim, units=100, need=PSY, **params):
+    """A model whose only needs are 10 needs (psychosocial by default) queued at the CIUSSS
+    (partner kind 0), with a capacity of 3 a month at every partner and no giving up."""
     p = {
         "service_capacity_per_100_households": 3.0,
+        "ciusss_capacity_per_100_households": 3.0,
+        "wait_give_up_monthly": 0.0,
         "resource_pooling": 0.0,
         "service_success": 1.0,
         "max_wait_months": 12,
@@ -336,8 +339,8 @@ def _fresh_queue(sim, units=100, **params):
     ):
         arr[:] = value
     rows = np.arange(10)
-    hh.need_open[rows, PSY] = True
-    hh.need_queue[rows, PSY] = 0
+    hh.need_open[rows, need] = True
+    hh.need_queue[rows, need] = 0
     model._reset_tally()
     model.events_now = sim.no_events(model)
     return model, rows
@@ -371,7 +374,7 @@ def test_longest_waits_are_served_first(sim):
 
 
 def test_requests_waiting_too_long_are_dropped(sim):
-    model, rows = _fresh_queue(sim, max_wait_months=2, service_capacity_per_100_households=1.0)
+    model, rows = _fresh_queue(sim, max_wait_months=2, ciusss_capacity_per_100_households=1.0)
     hh = model.hh
     services.step(model)  # 1 served, 9 wait 1 month
     assert model.tally["requests_dropped"][0] == 0
@@ -383,14 +386,37 @@ def test_requests_waiting_too_long_are_dropped(sim):
     assert (hh.need_wait == 0).all() and not hh.need_priority.any()
 
 
-def test_pooling_lends_unused_capacity_of_other_members(sim):
-    alone, rows = _fresh_queue(sim, resource_pooling=0.0)
+def test_pooling_lends_unused_capacity_of_members_serving_the_need(sim):
+    # parenting requests at the CIUSSS: the family and youth organisations (members, 3 a month
+    # each, idle) serve parenting too, and share their unused capacity between their two kinds
+    # of need: 1.5 + 1.5 lent
+    parenting = NEED["parenting"]
+    alone, rows = _fresh_queue(sim, need=parenting, resource_pooling=0.0)
     services.step(alone)
-    pooled, _ = _fresh_queue(sim, resource_pooling=1.0)
+    pooled, _ = _fresh_queue(sim, need=parenting, resource_pooling=1.0)
     services.step(pooled)
-    assert (~alone.hh.need_open[rows, PSY]).sum() == 3
-    assert (~pooled.hh.need_open[rows, PSY]).sum() == 10
-    assert pooled.tally["pooled_services"][0] == 7
+    assert (~alone.hh.need_open[rows, parenting]).sum() == 3
+    assert (~pooled.hh.need_open[rows, parenting]).sum() == 6
+    assert pooled.tally["pooled_services"][0] == 3
+
+
+def test_pooling_lends_nothing_to_a_need_no_other_member_serves(sim):
+    # psychosocial requests: only the CIUSSS serves them, whatever the others' spare capacity
+    pooled, rows = _fresh_queue(sim, resource_pooling=1.0)
+    services.step(pooled)
+    assert (~pooled.hh.need_open[rows, PSY]).sum() == 3
+    assert pooled.tally["pooled_services"][0] == 0
+
+
+def test_residents_give_up_waiting_requests_at_their_monthly_rate(sim):
+    model, rows = _fresh_queue(sim, units=2000, ciusss_capacity_per_100_households=0.05)
+    hh = model.hh
+    many = np.arange(1000)
+    hh.need_open[many, PSY], hh.need_queue[many, PSY] = True, 0
+    model.mp.wait_give_up_monthly[:] = 0.3
+    services.step(model)
+    dropped = model.tally["requests_dropped"][0]
+    assert 0.25 * 999 < dropped < 0.35 * 999  # one served, the others give up at 30% a month
 
 
 @pytest.mark.parametrize("priority", [True, False])

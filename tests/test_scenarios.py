@@ -112,7 +112,7 @@ def test_study_mix_keeps_milieu_level_arrangements():
     assert employer == {
         "mtl-famille": "ciusss",
         "mtl-nord": "community",
-        "qc-aines": "community",
+        "qc-personnes-seules": "community",
         "qc-basse-ville": "none",
     }
     # a parameter override reaches every milieu, milieu arrangements are still kept

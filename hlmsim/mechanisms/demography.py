@@ -11,10 +11,10 @@ residents the sources describe instead of everyone moving in at month 1."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import gammaln
 
 from ..constants import NEVER, STAY_TAIL
 from ..state import draw_households
@@ -59,6 +59,7 @@ WRITES: frozenset[str] = frozenset(
         "hh.need_queue",
         "hh.need_wait",
         "hh.next_hid",
+        "hh.propensity",
         "hh.security",
         "hh.ties",
         "hh.trust_worker",
@@ -71,8 +72,10 @@ WRITES: frozenset[str] = frozenset(
 
 def stay_scale_months(move_out_annual: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """Weibull scale, in months, of stays of mean ``1 / -ln(1 - move_out_annual)`` years."""
-    mean_months = 12.0 / -np.log1p(-np.asarray(move_out_annual, dtype=float))
-    return mean_months / np.exp(gammaln(1.0 + 1.0 / np.asarray(shape, dtype=float)))
+    with np.errstate(divide="ignore"):  # no move-outs: stays without end
+        mean_months = 12.0 / -np.log1p(-np.asarray(move_out_annual, dtype=float))
+    gamma = np.array([math.gamma(1.0 + 1.0 / k) for k in np.atleast_1d(shape)])
+    return mean_months / gamma.reshape(np.shape(shape))
 
 
 def move_out_hazard(lived: np.ndarray, scale: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -84,13 +87,14 @@ def move_out_hazard(lived: np.ndarray, scale: np.ndarray, shape: np.ndarray) -> 
 def initial_stays(model: HLMModel) -> None:
     """Time lived in their unit by the households present at the start (``hh.arrived`` <= 0),
     drawn from the stationary distribution of time lived so far: P(d months) proportional to S(d).
+    Without move-outs there is no such distribution: households have lived there since month 0.
     """
     hh, mp = model.hh, model.mp
     u = model.rs["tenure"].random(hh.n)
     scale = stay_scale_months(mp.move_out_annual, mp.stay_shape)
     lived = np.zeros(hh.n, dtype=np.int64)
     pairs = np.stack([scale, mp.stay_shape], axis=1)
-    for sc, k in np.unique(pairs, axis=0):
+    for sc, k in np.unique(pairs[np.isfinite(scale)], axis=0):
         sel = np.flatnonzero(((scale == sc) & (mp.stay_shape == k))[hh.milieu])
         months = np.arange(int(np.ceil(sc * (-np.log(STAY_TAIL)) ** (1 / k))) + 1)
         cdf = np.cumsum(np.exp(-((months / sc) ** k)))

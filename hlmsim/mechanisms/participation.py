@@ -32,6 +32,7 @@ READS: frozenset[str] = frozenset(
         "hh.need_priority",
         "hh.need_queue",
         "hh.need_wait",
+        "hh.propensity",
         "hh.trust_worker",
         "model.events_now",
         "model.t",
@@ -184,6 +185,7 @@ def step(model: HLMModel) -> None:
         * ((model.t - hh.last_contact) < mp.invitation_window_months[m])
         + mp.participation_ties_effect[m] * hh.ties
         + mp.participation_hard_to_reach_effect[m] * hh.hard_to_reach
+        + hh.propensity
     )
     part = (acts[m] > 0) & (u_part < sigmoid(logit))
     hh.engagement = gap_gain(hh.engagement, mp.engagement_gain_participation[m], part)
