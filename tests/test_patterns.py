@@ -269,8 +269,11 @@ def test_where_it_breaks_points_at_the_parameter_that_separates_failures() -> No
 
 
 def test_calibration_honesty_lists_lever_and_control_sources() -> None:
+    rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p12"))}
+    assert rows[("lever", "tools_guides")]["assumption"] is False  # "study remedy"
+    assert rows[("lever", "oc_mediation")]["assumption"] is True  # "assumption, informed by ..."
     rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p07"))}
-    assert rows[("lever", "association_support")]["assumption"] is False
+    assert rows[("lever", "association_support")]["assumption"] is True  # the study gives no size
     assert rows[("control", "mutual_aid_formation")]["assumption"] is True
     # an arrangement lever: every parameter its presets set differently
     levers = lever_parameters(_spec("p03"))
