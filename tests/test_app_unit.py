@@ -183,10 +183,10 @@ def test_sources_in_french() -> None:
         source = field_meta(name)["source"]
         assert f"app.sources.{source}" in catalogue("fr"), source
         assert labels.source_text(source, "en") == source
-    fr = labels.source_text("study finding 7", "fr")
-    assert fr == "constat 7 de l'étude"
+    fr = labels.source_text("study finding 1", "fr")
+    assert fr == "constat 1 de l'étude"
     assert "Lindau et al. 2021" in labels.source_text(
-        "CommunityRx clinician dose 0.05-0.25 (Lindau et al. 2021)", "fr"
+        "CommunityRx nurse dose 0.15, within clinicians' 0.05-0.25 (Lindau et al. 2021)", "fr"
     )
     assert labels.source_text("assumption; not in the catalogue", "fr").startswith("hypothèse;")
 

@@ -224,11 +224,13 @@ def test_robustness_factors_are_the_assumed_parameters_on_their_plausible_ranges
         assert name not in names  # levers
     for name in ("worker_monthly_cost", "oc_monthly_cost", "meeting_cost", "activity_cost"):
         assert name not in names  # costs (assumptions, but in $)
-    for name in ("move_out_annual", "outreach_base_logodds", "knowledge_dose_worker"):
+    for name in ("outreach_base_logodds", "knowledge_dose_worker"):
         assert name not in names  # cited sources
     assert "worker_landlord_wariness" not in names  # an arrangement preset's setting
     for name in ("trust_half_life_months", "meeting_trust_gain", "need_rate_parenting"):
         assert name in names  # "assumption, calibrated to ..." and bare assumptions
+    for name in ("move_out_annual", "crisis_annual", "engagement_half_life_months"):
+        assert name in names  # "assumption, informed by ...": the source does not give the value
     # a log-uniform factor spends half its points below the geometric mean of its range
     th = next(f for f in factors if f.name == "trust_half_life_months")
     assert th.scale == "log" and th.value(0.5) == pytest.approx(36.0)
@@ -267,8 +269,11 @@ def test_where_it_breaks_points_at_the_parameter_that_separates_failures() -> No
 
 
 def test_calibration_honesty_lists_lever_and_control_sources() -> None:
+    rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p12"))}
+    assert rows[("lever", "tools_guides")]["assumption"] is False  # "study remedy"
+    assert rows[("lever", "oc_mediation")]["assumption"] is True  # "assumption, informed by ..."
     rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p07"))}
-    assert rows[("lever", "association_support")]["assumption"] is False
+    assert rows[("lever", "association_support")]["assumption"] is True  # the study gives no size
     assert rows[("control", "mutual_aid_formation")]["assumption"] is True
     # an arrangement lever: every parameter its presets set differently
     levers = lever_parameters(_spec("p03"))

@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hlmsim.params import field_meta
+from hlmsim.patterns import LOG_RATIO
 from hlmsim.sweep.cli import main as sweep_main
 from hlmsim.sweep.engine import model_runner, sweep
 from hlmsim.sweep.experiment import EXPERIMENT_DIRS, load_experiment
@@ -389,10 +391,41 @@ def test_shipped_experiments_validate_at_full_size() -> None:
         quick = load_experiment(path, quick=True)
         assert quick.n_runs <= 60, path  # CI sizes
     sobol = load_experiment(SHIPPED / "sobol_uncertain.toml")
-    assert sobol.method == "sobol" and len(sobol.factors) == 10
+    assert sobol.method == "sobol" and len(sobol.factors) == 14
     assert sobol.spec.outcomes == ["needs_met", "cost_per_need_met"]
     cut = load_experiment(SHIPPED / "funding_cut.toml")
     assert [(e.month, e.kind) for e in cut.base.events] == [(37, "funding_cut")]
+
+
+#: Parameters that swing the headline difference (CIUSSS social worker against services as
+#: usual) across their plausible ranges (issue 11): every sensitivity experiment varies them.
+HEADLINE_DRIVERS = (
+    "need_give_up_months",
+    "mutual_aid_formation",
+    "mutual_aid_contagion",
+    "engagement_half_life_months",
+    "need_self_resolve_monthly",
+)
+
+
+@pytest.mark.parametrize("name", ["morris_screening", "sobol_uncertain"])
+def test_sensitivity_experiments_run_ten_years_on_the_plausible_ranges(name: str) -> None:
+    for quick in (False, True):
+        exp = load_experiment(SHIPPED / f"{name}.toml", quick=quick)
+        assert exp.base.months == (12 if quick else 120), (name, quick)  # a ten-year answer
+        names = [f.name for f in exp.factors]
+        assert set(HEADLINE_DRIVERS) <= set(names), name
+        assert "ciusss_social_worker" in exp.arrangements
+        for f in exp.factors:  # one source for each range: the schema's plausible range
+            meta = field_meta(f.name)
+            assert (f.low, f.high) == meta["plausible"], f
+            lo, hi = meta["plausible"]
+            if f.dist in ("uniform", "loguniform"):  # as the robustness check samples it
+                log = lo > 0 and hi / lo >= LOG_RATIO - 1e-9
+                assert f.dist == ("loguniform" if log else "uniform"), f
+    if name == "morris_screening":  # both sides of the headline comparison, at full size
+        full = load_experiment(SHIPPED / f"{name}.toml")
+        assert full.arrangements == ["ciusss_social_worker", "services_as_usual"]
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
