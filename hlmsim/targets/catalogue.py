@@ -99,10 +99,17 @@ class Target(BaseModel):
 
 @dataclass(frozen=True)
 class Catalogue:
-    """A checked catalogue: its targets in file order and where it was read from."""
+    """A checked catalogue: its targets in file order, where it was read from (``source``, as
+    messages name it) and its file (``path``; None when built from data)."""
 
     targets: tuple[Target, ...]
     source: str
+    path: Path | None = None
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder scenario paths are relative to."""
+        return self.path.parent if self.path is not None else None
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -124,7 +131,8 @@ class Catalogue:
         role = check_role(role)
         if role == "all":
             return self
-        return Catalogue(tuple(t for t in self.targets if t.role == role), self.source)
+        kept = tuple(t for t in self.targets if t.role == role)
+        return Catalogue(kept, self.source, self.path)
 
     def validation_share(self) -> float:
         """Share of the targets held out for validation."""
@@ -252,9 +260,10 @@ def _check_target(t: Target, base: Path | None) -> tuple[str, str] | None:
     return None
 
 
-def parse_catalogue(data: Any, source: str, base: Path | None = None) -> Catalogue:
-    """Check a catalogue's parsed TOML (``{"target": [...]}``); ``base``: the folder scenario
-    paths are relative to."""
+def parse_catalogue(data: Any, source: str, path: Path | None = None) -> Catalogue:
+    """Check a catalogue's parsed TOML (``{"target": [...]}``) read from ``path`` (scenario paths
+    are relative to its folder)."""
+    base = path.parent if path is not None else None
     if not isinstance(data, dict):
         raise InputError("must be a TOML document of [[target]] tables", source=source)
     for k in data:
@@ -288,7 +297,7 @@ def parse_catalogue(data: Any, source: str, base: Path | None = None) -> Catalog
             )
         seen.add(target.id)
         targets.append(target)
-    return Catalogue(tuple(targets), source)
+    return Catalogue(tuple(targets), source, path)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -304,7 +313,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         raise InputError(f"malformed TOML: {err}", source=source) from None
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror}", source=source) from None
-    return parse_catalogue(data, source, p.parent)
+    return parse_catalogue(data, source, p)
 
 
 def _shipped_source() -> str:
