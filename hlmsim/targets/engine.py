@@ -53,7 +53,14 @@ from ..replication import (
     pool_map,
 )
 from ..scenario import load_scenario, scenario_hash, set_arrangement, validate
-from .catalogue import Catalogue, Target, check_role, load_catalogue, scenario_path
+from .catalogue import (
+    Catalogue,
+    Target,
+    check_role,
+    load_catalogue,
+    scenario_path,
+    shipped_catalogue_path,
+)
 
 #: Replications per run by default, and with ``quick``.
 REPLICATIONS = 30
@@ -376,6 +383,9 @@ def _metadata(
         "git_commit": git_commit(),
         "catalogue": catalogue.source,
         "catalogue_sha256": _file_hash(catalogue.path),
+        "catalogue_path": None
+        if catalogue.path is None or catalogue.path == shipped_catalogue_path()
+        else str(catalogue.path),
         "targets": len(chosen),
         "role": role,
         "scenario": scenario.name
