@@ -286,7 +286,8 @@ def _arrangement_text(r: dict[str, Any], lang: str) -> str:
 
 def _observable_cell(tg: Target, r: dict[str, Any], lang: str) -> str:
     parts = [_e(observable_label(tg.observable, lang))]
-    parts.append(f'<span class="sub">{_e(unit_text(tg, lang))}</span>')
+    if _kind(tg) != "ratio":  # a ratio's name is in the contrast's line
+        parts.append(f'<span class="sub">{_e(unit_text(tg, lang))}</span>')
     if tg.contrast and tg.versus:
         line = tt(
             "contrast_line",
@@ -406,6 +407,8 @@ def reproduce_command(result: TargetsResult, lang: str) -> str:
         args.append(str(meta["scenario"]))
     if meta.get("catalogue_path"):
         args += ["--catalogue", str(meta["catalogue_path"])]
+    if meta.get("quick"):
+        args.append("--quick")
     args += ["--replications", str(meta.get("replications")), "--seed", str(meta.get("seed", 0))]
     if meta.get("role", "all") != "all":
         args += ["--role", str(meta["role"])]
