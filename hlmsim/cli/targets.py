@@ -96,7 +96,7 @@ def main_targets(args: argparse.Namespace) -> int:
     lang = check_lang_option(args.lang)
     role = check_role(args.role)
     replications = whole_number(args.replications, "--replications", 2)
-    seed = whole_number(args.seed, "--seed", 0)
+    seed = whole_number(args.seed, "--seed", 0) or 0
     workers = whole_number(args.workers, "--workers", 1) or os.cpu_count() or 1
     if replications is None:
         replications = QUICK_REPLICATIONS if args.quick else REPLICATIONS
