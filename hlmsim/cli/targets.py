@@ -45,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
         help="set the model's figures against published figures (the targets catalogue)",
         description="Measure every target of the catalogue (published figures with their"
         " uncertainty, a citation and a role: calibration or validation) on the model: the"
-        " model's mean and 95%% CI over the replications, the target's range, a standardised"
+        " model's mean and 95% CI over the replications, the target's range, a standardised"
         " distance and a verdict (inside, outside); write report.html, targets.csv and"
         " metadata.json. Runs are replicated in batches of 10 under common random numbers.",
     )
