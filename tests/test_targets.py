@@ -403,6 +403,7 @@ def test_the_report_lists_every_target_by_role_with_its_verdict(tmp_path: Path) 
     assert '<tr id="target-far_out" data-verdict="outside">' in html
     assert '<tr id="target-no_value" data-verdict="undefined">' in html
     assert "1 of 1 calibration target is inside its range" in html
+    assert "– to –" not in html  # an undefined target has no interval
     rows = pd.read_csv(out / "targets.csv")
     assert list(rows["id"]) == ["inside_one", "far_out", "no_value"]
     assert list(rows.columns[: len(COLUMNS)]) == list(COLUMNS)

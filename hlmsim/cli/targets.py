@@ -19,6 +19,7 @@ from ..i18n import t
 from ..i18n.formats import count, fmt_num, fmt_range
 from ..reporting.targets import (
     check_targets_dir,
+    ci_text,
     distance_text,
     fmt_target,
     verdict_text,
@@ -163,7 +164,7 @@ def _print_summary(result: Any, lang: str) -> None:
     ordered = [r for role in ("calibration", "validation") for r in rows if r["role"] == role]
     for i, r in enumerate(ordered, start=1):
         tg = result.target(r["id"])
-        ci = fmt_range(fmt_target(tg, r["ci_low"], lang), fmt_target(tg, r["ci_high"], lang), lang)
+        ci = ci_text(tg, r["ci_low"], r["ci_high"], lang)
         rng = fmt_range(fmt_target(tg, r["low"], lang), fmt_target(tg, r["high"], lang), lang)
         table.add_row(
             str(i),

@@ -120,6 +120,13 @@ def unit_text(target: Target, lang: str) -> str:
     return tt(f"units.{OBSERVABLES[target.observable].unit}", lang)
 
 
+def ci_text(target: Target, lo: Any, hi: Any, lang: str) -> str:
+    """A 95% CI in the target's unit ("–" when there is none)."""
+    if not (finite(lo) and finite(hi)):
+        return DASH
+    return fmt_range(fmt_target(target, lo, lang), fmt_target(target, hi, lang), lang)
+
+
 def distance_text(x: Any, lang: str) -> str:
     return fmt_num(x, 2 if finite(x) and abs(float(x)) < 10 else 1, lang, sign=True)
 
@@ -332,7 +339,7 @@ def role_table(result: TargetsResult, role: str, lang: str) -> str:
     body = []
     for i, r in rows:
         tg = result.target(r["id"])
-        ci = fmt_range(fmt_target(tg, r["ci_low"], lang), fmt_target(tg, r["ci_high"], lang), lang)
+        ci = ci_text(tg, r["ci_low"], r["ci_high"], lang)
         rng = tt(
             "range",
             lang,
@@ -546,6 +553,7 @@ def write_targets(result: TargetsResult, out: Path, lang: str = DEFAULT_LANG) ->
 __all__ = [
     "TARGET_FILES",
     "check_targets_dir",
+    "ci_text",
     "figure_targets",
     "render_html",
     "targets_table",
