@@ -1,6 +1,6 @@
 """The targets catalogue: published (or derived) figures the model's own observables are set
 against, each with its uncertainty, setting, citation, applicability and role (calibration or
-validation). The file format is described in ``docs/targets.md``; the shipped catalogue is
+validation). The file format is described in :mod:`hlmsim.targets`; the shipped catalogue is
 ``hlmsim/targets/catalogue.toml`` (package data).
 
 :func:`load_catalogue` reads and checks a catalogue file: every bad entry is an
@@ -44,7 +44,7 @@ _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 class Target(BaseModel):
-    """One target as written in the catalogue (see ``docs/targets.md`` for each key)."""
+    """One target as written in the catalogue (see :mod:`hlmsim.targets` for each key)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
