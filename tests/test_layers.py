@@ -1,5 +1,5 @@
-"""One-way layers: the engines (run, compare, patterns, sweep) return result objects and import
-no reporting code; the reporting package imports them."""
+"""One-way layers: the engines (run, compare, patterns, sweep, targets) return result objects and
+import no reporting code; the reporting package imports them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import json
 import subprocess
 import sys
 
-ENGINES = ("hlmsim.compare", "hlmsim.patterns", "hlmsim.sweep", "hlmsim.run", "hlmsim.replication")
+ENGINES = (
+    "hlmsim.compare",
+    "hlmsim.patterns",
+    "hlmsim.sweep",
+    "hlmsim.run",
+    "hlmsim.replication",
+    "hlmsim.targets.engine",
+)
 #: Reporting modules: the package, and the old report modules it replaced.
 REPORTING = ("hlmsim.reporting", "hlmsim.report", "hlmsim.patterns_report")
 

@@ -3,6 +3,7 @@
 - :mod:`hlmsim.cli.run`: ``hlmsim run``, one scenario with one seed;
 - :mod:`hlmsim.cli.compare`: ``hlmsim compare``, paired replications of arrangements;
 - :mod:`hlmsim.cli.patterns`: ``hlmsim patterns``, the pattern-oriented validation;
+- :mod:`hlmsim.cli.targets`: ``hlmsim targets``, the model against the targets catalogue;
 - :mod:`hlmsim.cli.scenarios`: ``hlmsim scenarios list|show|check``;
 - :mod:`hlmsim.sweep.cli`: ``hlmsim sweep`` and ``hlmsim analyze``;
 - :mod:`hlmsim.app.cli`: ``hlmsim app``, the workshop app (started in a separate process, never
@@ -32,13 +33,14 @@ from ..cliutil import report_error
 from ..errors import InputError
 from ..sweep.cli import add_parsers as add_sweep_parsers
 from ..sweep.cli import main_analyze, main_sweep
-from . import compare, patterns, run, scenarios
+from . import compare, patterns, run, scenarios, targets
 
 #: Each command's handler: it takes the parsed arguments and returns the exit code.
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run.main_run,
     "compare": compare.main_compare,
     "patterns": patterns.main_patterns,
+    "targets": targets.main_targets,
     "scenarios": scenarios.main_scenarios,
     "sweep": main_sweep,
     "analyze": main_analyze,
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(sub)
     compare.add_parser(sub)
     patterns.add_parser(sub)
+    targets.add_parser(sub)
     scenarios.add_parser(sub)
     add_sweep_parsers(sub)
     add_app_parser(sub)
