@@ -115,6 +115,17 @@ class PatternSpec(Strict):
     min_left_year1: float = Field(0.25, ge=0, le=1)
     lever_en: str
     lever_fr: str
+    #: How the pattern arises in the model (issue 11): ``emergent`` when it needs several
+    #: mechanisms to interact, ``built_in`` when the lever feeds the outcome in one or two lines
+    #: of a mechanism (the experiment then checks the code does what it says, no more); the
+    #: reason names the mechanisms, in both languages.
+    emergence: Literal["emergent", "built_in"]
+    emergence_reason_en: str = Field(min_length=1)
+    emergence_reason_fr: str = Field(min_length=1)
+
+
+#: The two classes of :attr:`PatternSpec.emergence`, in report order.
+EMERGENCE = ("emergent", "built_in")
 
 
 def load_pattern(path: str | Path) -> PatternSpec:
@@ -928,6 +939,7 @@ def validate_patterns(
             "file": f.name,
             "finding": spec.finding,
             "kind": spec.kind,
+            "emergence": spec.emergence,
             "outcome": spec.outcome,
             "direction": spec.direction,
             "months": r["months"],
@@ -1066,6 +1078,9 @@ def run_patterns(
                 "title_fr": spec.title_fr,
                 "lever_en": spec.lever_en,
                 "lever_fr": spec.lever_fr,
+                "emergence": spec.emergence,
+                "emergence_reason_en": spec.emergence_reason_en,
+                "emergence_reason_fr": spec.emergence_reason_fr,
                 **{k: v for k, v in r.items() if k not in ("curves", "control_curves")},
             }
         )

@@ -4,6 +4,7 @@ negative control on common random numbers, breaking a mechanism breaks its patte
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,23 @@ def test_every_shipped_pattern_file_loads() -> None:
     assert findings >= set(range(3, 16)), sorted(findings)
 
 
+def test_every_shipped_pattern_says_whether_it_is_emergent_or_built_in() -> None:
+    """Issue 11: each pattern is classified honestly, with the mechanisms named in both
+    languages; most are built in, and a control never deletes the outcome's own source."""
+    specs = {pattern_id(f): load_pattern(f) for f in pattern_files()}
+    kinds = [s.emergence for s in specs.values()]
+    assert set(kinds) <= {"emergent", "built_in"}
+    assert kinds.count("built_in") > len(kinds) / 2
+    for pid, spec in specs.items():
+        for text in (spec.emergence_reason_en, spec.emergence_reason_fr):
+            assert ".py" in text, pid  # it names the mechanisms' files
+        # the switch that deletes every controversy (or every mutual-aid tie) is no control
+        outcome_sources = {"controversy_rate_annual": 0.0, "mutual_aid_formation": 0.0}
+        assert not any(spec.control.get(k) == v for k, v in outcome_sources.items()), pid
+
+
 def test_bad_pattern_files_fail_on_one_line(tmp_path: Path) -> None:
-    good = pattern_files()[0].read_text(encoding="utf-8")
+    good = _spec_text("p07")  # a file with no secondary outcome (`also`) of its own
     bad = tmp_path / "bad.toml"
     bad.write_text(good + "\nlevr = 1\n", encoding="utf-8")
     with pytest.raises(InputError, match="bad.toml: levr: unknown key"):
@@ -68,6 +84,19 @@ def test_bad_pattern_files_fail_on_one_line(tmp_path: Path) -> None:
     bad.write_text(event.replace("month = 36", "month = 80"), encoding="utf-8")
     with pytest.raises(InputError, match="24 months before the horizon"):
         load_pattern(bad)
+    # the emergent / built-in class is required, checked, and given a reason in both languages
+    lines = good.splitlines()
+    for drop, key in (("emergence =", "emergence"), ("emergence_reason_fr", "emergence_reason_fr")):
+        bad.write_text("\n".join(ln for ln in lines if not ln.startswith(drop)), encoding="utf-8")
+        with pytest.raises(InputError, match=f"bad.toml: {key}: Field required") as err:
+            load_pattern(bad)
+        assert "\n" not in str(err.value)
+    bad.write_text(re.sub(r'emergence = "\w+"', 'emergence = "emerging"', good), encoding="utf-8")
+    with pytest.raises(InputError, match="bad.toml: emergence: .*'emergent' or 'built_in'"):
+        load_pattern(bad)
+    bad.write_text(re.sub(r"emergence_reason_en = .*", 'emergence_reason_en = ""', good), "utf-8")
+    with pytest.raises(InputError, match="emergence_reason_en"):
+        load_pattern(bad)
     low_event = 'low = { events = [{ month = 12, kind = "crisis" }] }'
     bad.write_text(
         "\n".join(low_event if ln.startswith("low = ") else ln for ln in event.splitlines()),
@@ -86,7 +115,12 @@ def test_a_pattern_and_its_negative_control() -> None:
     r = run_pattern(spec, replications=10, quick=True)
     assert r["effect_ci_low"] > 0, r  # association support raises mutual aid
     assert r["reproduced"] and r["control_removes"]
-    assert r["control"] == 0.0  # no mutual aid can form with the mechanism switched off
+    # support no longer moves the association: the arms are the same, exactly...
+    assert r["control"] == 0.0
+    # ...and the control leaves the outcome alive: mutual aid still forms in both arms (a
+    # control that deleted the outcome itself could never fail)
+    for arm in ("low", "high"):
+        assert r["control_curves"][arm][-12:].mean() > 0.01, arm
 
 
 # --- breaking a mechanism breaks its pattern ----------------------------------------------------
@@ -274,7 +308,7 @@ def test_calibration_honesty_lists_lever_and_control_sources() -> None:
     assert rows[("lever", "oc_mediation")]["assumption"] is True  # "assumption, informed by ..."
     rows = {(h["role"], h["parameter"]): h for h in honesty(_spec("p07"))}
     assert rows[("lever", "association_support")]["assumption"] is True  # the study gives no size
-    assert rows[("control", "mutual_aid_formation")]["assumption"] is True
+    assert rows[("control", "association_gain")]["assumption"] is True
     # an arrangement lever: every parameter its presets set differently
     levers = lever_parameters(_spec("p03"))
     assert {"network_present", "n_partners", "resource_pooling"} <= set(levers)
@@ -351,7 +385,12 @@ def test_cli_writes_a_report_and_one_csv_row_per_pattern_file(
     assert '<html lang="en">' in html and "Pattern-oriented validation" in html
     assert "http://" not in html and "https://" not in html  # self-contained, offline
     assert html.count('<section class="pattern"') == 2
-    assert "mutual_aid_formation" in html  # the assumed control parameter of p07 is listed
+    assert "association_gain" in html  # the assumed control parameter of p07 is listed
+    # the emergent / built-in class: a CSV column with its reason, a badge and a summary line
+    assert list(rows["emergence"]) == ["built_in", "built_in"]
+    assert rows["emergence_reason"].str.contains(r"\.py").all()
+    assert html.count('<span class="kind built_in"') == 4  # results table and pattern sections
+    assert "0 of the 2 patterns emerge from interacting mechanisms; 2 are built in" in html
 
 
 def test_cli_results_do_not_depend_on_the_number_of_workers(cli_runs: dict[str, Any]) -> None:
@@ -375,6 +414,14 @@ def test_cli_in_french_exits_1_and_names_the_pattern_not_reproduced(
     assert '<html lang="fr">' in html and "Validation orientée patrons" in html
     assert "Non reproduits" in html and "p99" in html
     assert not (out / "figures" / "robustness.png").exists()
+    # the class and its reason are in French, with no English text of the classification left
+    assert set(rows["emergence"]) == {"built_in"}  # the CSV code stays a code
+    assert rows["emergence_reason"].str.contains("entraide|compréhension commune").all()
+    assert "intégrés au modèle" in html and "intégré</span>" in html
+    text = re.sub(r"<[^>]+>", " ", html.split("</style>", 1)[1])  # what a reader sees
+    english = [load_pattern(f).emergence_reason_en for f in pattern_files(rev)]
+    for words in [*english, "built in", "emergent", "How it arises", "interacting mechanisms"]:
+        assert words not in text, words
 
 
 def test_cli_bad_arguments_exit_2_with_one_line(

@@ -25,7 +25,7 @@ from ..patterns import (
     select_patterns,
     validate_patterns,
 )
-from ..reporting.validation import check_patterns_dir, write_patterns
+from ..reporting.validation import check_patterns_dir, emergence_summary, write_patterns
 from ..reporting.validation import effect_text as _effect_text
 from ..reporting.validation import pt as report_text
 from ..reporting.validation import verdict_text as _verdict
@@ -172,6 +172,7 @@ def _print_patterns_summary(result: Any, lang: str) -> None:
         table.add_column(
             report_text(key, lang), justify="right" if key in ("finding", "effect") else "left"
         )
+    table.add_column(t("validation_kinds.column", lang))
     for r in result.table.to_dict("records"):
         m, ci = _effect_text(
             r["outcome"], r["effect"], r["effect_ci_low"], r["effect_ci_high"], lang
@@ -187,5 +188,7 @@ def _print_patterns_summary(result: Any, lang: str) -> None:
             _verdict(bool(r["reproduced"]), lang),
             report_text("yes" if r["control_removes"] else "no", lang),
             robust,
+            t(f"validation_kinds.{r['emergence']}", lang),
         )
     console().print(table)
+    print(emergence_summary(result, lang))

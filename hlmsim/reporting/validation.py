@@ -84,6 +84,10 @@ ul.honesty li { break-inside: avoid; }
 .tag { display: inline-block; font-size: 0.8em; padding: 0 0.4em; border-radius: 3px;
   background: #fbe9dc; color: #8a3a00; margin-left: 0.3em; }
 .tag.circular { background: #b84a00; color: #fff; }
+.kind { display: inline-block; font-size: 0.8em; padding: 0 0.45em; border-radius: 3px;
+  white-space: nowrap; }
+.kind.emergent { background: #dcefe3; color: #1d5e35; }
+.kind.built_in { background: #ececec; color: #444; }
 .flag { color: #b84a00; }
 @media print { section.pattern { break-inside: avoid; page-break-inside: avoid; } }
 """
@@ -102,6 +106,33 @@ def _title(spec: PatternSpec, lang: str) -> str:
 
 def _lever(spec: PatternSpec, lang: str) -> str:
     return pick((spec.lever_en, spec.lever_fr), lang)
+
+
+def kt(key: str, lang: str, **values: Any) -> str:
+    """A text of the emergent / built-in classification (``[validation_kinds]``)."""
+    return t(f"validation_kinds.{key}", lang, **values)
+
+
+def emergence_reason(spec: PatternSpec, lang: str) -> str:
+    """Why a pattern is emergent or built in, in ``lang``."""
+    return pick((spec.emergence_reason_en, spec.emergence_reason_fr), lang)
+
+
+def emergence_badge(spec: PatternSpec, lang: str, with_reason: bool = False) -> str:
+    """The class of a pattern as a badge (its reason as a tooltip, or after it)."""
+    reason = _e(emergence_reason(spec, lang))
+    badge = (
+        f'<span class="kind {_e(spec.emergence)}" title="{reason}">'
+        f"{_e(kt(spec.emergence, lang))}</span>"
+    )
+    return f"{badge} {reason}" if with_reason else badge
+
+
+def emergence_summary(result: PatternsResult, lang: str) -> str:
+    """ "N of M patterns emerge from interacting mechanisms; K are built in" (plain text)."""
+    kinds = [spec.emergence for spec in result.specs.values()]
+    n, k = kinds.count("emergent"), kinds.count("built_in")
+    return kt("summary_emergent", lang, n=n, m=len(kinds)) + " " + kt("summary_built_in", lang, n=k)
 
 
 def verdict_text(ok: bool, lang: str) -> str:
@@ -138,6 +169,8 @@ def patterns_table(result: PatternsResult, lang: str = "en") -> pd.DataFrame:
                 "outcome_label": outcome_label(r["outcome"], lang),
                 "unit": outcome_unit(r["outcome"]),
                 "kind": r["kind"],
+                "emergence": r["emergence"],
+                "emergence_reason": emergence_reason(spec, lang),
                 "direction": r["direction"],
                 "months": r["months"],
                 "replications": r["replications"],
@@ -430,7 +463,9 @@ def results_table(result: PatternsResult, lang: str) -> str:
         "robust",
         "assumed",
     )
-    head = "".join(f"<th>{_e(pt(c, lang))}</th>" for c in cols)
+    names = [pt(c, lang) for c in cols]
+    names.insert(cols.index("pattern") + 1, kt("column", lang))  # emergent or built in
+    head = "".join(f"<th>{_e(c)}</th>" for c in names)
     rows = []
     for r in result.table.to_dict("records"):
         pid = r["pattern"]
@@ -466,6 +501,7 @@ def results_table(result: PatternsResult, lang: str) -> str:
             f'<td class="num">{spec.finding}</td>'
             f'<td class="title"><a href="#{_e(pid)}">{_e(_title(spec, lang))}</a>'
             f'<span class="pid">{_e(r["file"])}</span></td>'
+            f"<td>{emergence_badge(spec, lang)}</td>"
             f"<td>{_e(_lever(spec, lang))}</td>"
             f'<td>{_e(outcome_label(name, lang))}&nbsp;<span class="dir">{arrow}</span>'
             f'<span class="unit">{_e(display_unit(name, lang, True))}</span></td>'
@@ -579,6 +615,7 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
         f"<dt>{_e(pt('outcome', lang))}</dt><dd>{_e(outcome_label(name, lang))}"
         f" <code>{_e(name)}</code>, {_e(pt('expected', lang).lower())}{colon(lang)}"
         f"{_e(pt(spec.direction, lang))} {arrow}</dd>"
+        f"<dt>{_e(kt('reason', lang))}</dt><dd>{emergence_badge(spec, lang, True)}</dd>"
         f"<dt>{_e(pt('switch', lang))}</dt><dd>{switch}</dd>"
         f"<dt>{_e(pt('horizon', lang))}</dt><dd>{_e(pt('months_n', lang, n=r['months']))}</dd>"
         f"<dt>{_e(pt('file', lang))}</dt>"
@@ -900,7 +937,7 @@ def summary_html(result: PatternsResult, lang: str) -> str:
     tab = result.table
     n = len(tab)
     k = int(tab["reproduced"].sum())
-    out = [pt("sum_reproduced", lang, k=k, n=n)]
+    out = [pt("sum_reproduced", lang, k=k, n=n), _e(emergence_summary(result, lang))]
     failed = result.failed()
     if failed:
         out.append(_e(pt("sum_failed", lang, list=_pid_list(result, failed, lang))))
@@ -958,6 +995,8 @@ def render_html(result: PatternsResult, lang: str, figures: dict[str, bytes]) ->
         f"<p>{pt('method_1', lang)}</p><p>{pt('method_2', lang, a=_e(window), reps=reps)}</p>"
         + (f'<p class="note">{pt("method_quick", lang)}</p>' if meta.get("quick") else "")
         + f'<p class="note">{_e(pt("method_limits", lang))}</p>'
+        + f'<p id="emergence">{kt("explain", lang)}</p>'
+        + f'<p class="note">{_e(kt("controls", lang))}</p>'
     )
     results = (
         f'{results_table(result, lang)}<p class="caption">{_e(pt("results_caption", lang))}</p>'
