@@ -377,7 +377,7 @@ def test_subprocess_bad_file_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in res.stderr
     assert res.stderr.strip().splitlines() == [
         f"hlmsim: error: {bad}: monts: unknown key (did you mean: months?); allowed: arrangement,"
-        " base, description, events, milieux, months, name, params"
+        " base, description, events, milieux, months, name, params, spin_up_months"
     ]
     assert res.stdout == ""
     assert not out.exists()
