@@ -144,7 +144,15 @@ def test_batch_seeds_are_a_stable_prefix() -> None:
 
 @pytest.fixture(scope="module")
 def crn(short: hlmsim.Scenario) -> tuple[CompareResult, CompareResult]:
-    """40 paired replications with seed 0, and the same with seed 1 (independent worlds)."""
+    """40 paired replications with seed 0, and the same with seed 1 (independent worlds).
+
+    The worker makes 60 contacts a month (not the calibrated 140): the more the worker does,
+    the more of the difference comes from the worker's own random choices, which the arm
+    without a worker cannot share; at 140 contacts pairing cuts the variance of differences in
+    unmet needs by about a third instead of two thirds."""
+    short = short.model_copy(
+        update={"params": {**short.params, "worker_contacts_per_fte_month": 60}}
+    )
     a = compare(short, [CIUSSS], reference=SAU, replications=40, seed=0, workers=2)
     b = compare(short, [CIUSSS], reference=SAU, replications=40, seed=1, workers=2)
     return a, b
@@ -205,22 +213,24 @@ def test_identical_results_with_one_and_two_workers(short: hlmsim.Scenario) -> N
 
 
 def test_precision_stops_when_and_only_when_the_target_is_met(short: hlmsim.Scenario) -> None:
-    target = "4%"
+    target = "6%"
     r = compare(short, [CIUSSS], precision=target, seed=0, workers=1, max_replications=100)
     n = r.replications
     assert n % BATCH == 0 and 2 * BATCH < n < 100, n
     parsed = parse_precision(target)
-    assert parsed == (0.04, True)
+    assert parsed == (0.06, True)
     assert precision_met(r.differences, parsed)
     effects = r.differences[r.differences["outcome"] != "time_to_maturity"]
-    assert effects["relative_half_width"].max() <= 0.04
-    # the descriptive time to maturity does not hold the stop rule back
-    assert r.differences.set_index("outcome").loc["time_to_maturity", "relative_half_width"] > 0.04
+    assert effects["relative_half_width"].max() <= 0.06
+    # the descriptive time to maturity does not hold the stop rule back, however imprecise
+    vague = r.differences.copy()
+    vague.loc[vague["outcome"] == "time_to_maturity", "relative_half_width"] = 10.0
+    assert precision_met(vague, parsed)
     _, before = summarise_finals(r.finals[r.finals["replication"] < n - BATCH], SAU)
     assert not precision_met(before, parsed)
     assert r.metadata["precision"] == {
-        "text": "4%",
-        "value": 0.04,
+        "text": "6%",
+        "value": 0.06,
         "relative": True,
         "met": True,
         "max_replications": 100,
