@@ -159,6 +159,11 @@ def main_patterns(args: argparse.Namespace) -> int:
         )
         return 1
     print(t("cli.patterns_all", lang, n=len(result.specs)))
+    rows = result.table
+    controls = zip(rows["pattern"], rows["control_removes"], strict=True)
+    kept = [str(p) for p, ok in controls if not ok]
+    if kept:
+        print(t("cli.patterns_control_kept", lang, list=", ".join(kept), count=len(kept)))
     return 0
 
 
