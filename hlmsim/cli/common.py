@@ -13,12 +13,13 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from ..errors import InputError
-from ..i18n import LANGS
+from ..i18n import LANGS, t
 
 
 def console() -> Console:
@@ -98,3 +99,24 @@ def add_seed_workers(p: Any) -> None:
         metavar="N",
         help="worker processes (default: all cores); results do not depend on it",
     )
+
+
+def write_report(
+    write: Callable[[], Path],
+    out: Path,
+    lang: str,
+    summarise: Callable[[], None],
+    report: bool = True,
+) -> None:
+    """Write a job's outputs (``write()`` returns the folder written), print its summary, then
+    the files written and the report's path. A write that fails is a one-line input error
+    naming the folder."""
+    try:
+        written = write()
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
+    summarise()
+    files = ", ".join(sorted(p.name for p in written.iterdir()))
+    print(t("cli.wrote", lang, folder=out, files=files))
+    if report:
+        print(t("cli.report", lang, path=out / "report.html"))

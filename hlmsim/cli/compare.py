@@ -28,6 +28,7 @@ from .common import (
     console,
     safe_name,
     with_progress,
+    write_report,
 )
 
 #: Paired replications when neither --replications nor --precision is given.
@@ -128,14 +129,12 @@ def main_compare(args: argparse.Namespace) -> int:
     )
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
     result.metadata["scenario_source"] = args.scenario
-    try:
-        written = write_compare(result, out.resolve(), lang)
-    except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
-    _print_compare_summary(result, lang)
-    files = ", ".join(sorted(p.name for p in written.iterdir()))
-    print(t("cli.wrote", lang, folder=out, files=files))
-    print(t("cli.report", lang, path=out / "report.html"))
+    write_report(
+        lambda: write_compare(result, out.resolve(), lang),
+        out,
+        lang,
+        lambda: _print_compare_summary(result, lang),
+    )
     return 0
 
 

@@ -29,7 +29,14 @@ from ..reporting.validation import check_patterns_dir, emergence_summary, write_
 from ..reporting.validation import effect_text as _effect_text
 from ..reporting.validation import pt as report_text
 from ..reporting.validation import verdict_text as _verdict
-from .common import add_report_lang, add_seed_workers, check_lang_option, console, with_progress
+from .common import (
+    add_report_lang,
+    add_seed_workers,
+    check_lang_option,
+    console,
+    with_progress,
+    write_report,
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -124,14 +131,12 @@ def main_patterns(args: argparse.Namespace) -> int:
         t("cli.patterns_runs", lang),
     )
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
-    try:
-        written = write_patterns(result, out.resolve(), lang)
-    except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
-    _print_patterns_summary(result, lang)
-    files_written = ", ".join(sorted(p.name for p in written.iterdir()))
-    print(t("cli.wrote", lang, folder=out, files=files_written))
-    print(t("cli.report", lang, path=out / "report.html"))
+    write_report(
+        lambda: write_patterns(result, out.resolve(), lang),
+        out,
+        lang,
+        lambda: _print_patterns_summary(result, lang),
+    )
     print(
         t(
             "cli.patterns_seconds",

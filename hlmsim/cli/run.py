@@ -18,7 +18,7 @@ from ..outcomes import DERIVED, OUTCOMES, Outcome
 from ..params import Scenario
 from ..run import check_out_dir, run
 from ..scenario import load_scenario
-from .common import add_lang, console, safe_name, suggest
+from .common import add_lang, console, safe_name, suggest, write_report
 
 #: Final-year indicators shown after a run, in this order.
 SUMMARY_INDICATORS: tuple[str, ...] = (
@@ -85,13 +85,13 @@ def main_run(args: argparse.Namespace) -> int:
         out = Path("results") / "runs" / f"{safe_name(scen.name)}-seed{args.seed}"
     check_out_dir(out.resolve())
     result = run(scen, seed=args.seed)
-    try:
-        written = result.write(out.resolve())
-    except OSError as err:
-        raise InputError(f"cannot write: {err.strerror or err}", source=str(out)) from None
-    _print_run_summary(result.summary, result.timeseries, scen, args.seed, args.lang)
-    files = ", ".join(sorted(p.name for p in written.iterdir()))
-    print(t("cli.wrote", args.lang, folder=out, files=files))
+    write_report(
+        lambda: result.write(out.resolve()),
+        out,
+        args.lang,
+        lambda: _print_run_summary(result.summary, result.timeseries, scen, args.seed, args.lang),
+        report=False,
+    )
     return 0
 
 

@@ -35,6 +35,7 @@ from .common import (
     console,
     safe_name,
     with_progress,
+    write_report,
 )
 
 
@@ -142,14 +143,12 @@ def main_targets(args: argparse.Namespace) -> int:
     result.metadata["role"] = role
     if args.scenario is not None:
         result.metadata["scenario"] = args.scenario
-    try:
-        written = write_targets(result, out.resolve(), lang)
-    except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}", source=str(out)) from None
-    _print_summary(result, lang)
-    files = ", ".join(sorted(p.name for p in written.iterdir()))
-    print(t("cli.wrote", lang, folder=out, files=files))
-    print(t("cli.report", lang, path=out / "report.html"))
+    write_report(
+        lambda: write_targets(result, out.resolve(), lang),
+        out,
+        lang,
+        lambda: _print_summary(result, lang),
+    )
     return 0
 
 
