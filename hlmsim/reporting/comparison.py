@@ -46,7 +46,7 @@ from ..replication import mean_ci
 from ..run import write_json
 from ..scenario import milieu_params, validate
 from .html import esc as _e
-from .html import img, page, swatch
+from .html import img, page, summary_box, swatch
 from .style import MARKERS, axis_formatter, colour, new_figure, png, rc, style_axes
 from .values import (
     display_unit,
@@ -850,8 +850,7 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         sections,
         rt("contents", lang),
         footer=rt("footer", lang),
-        before_nav=f'<div class="summary" id="summary"><h2>{_e(rt("key_message", lang))}</h2>'
-        f"<p>{summary}</p></div>",
+        before_nav=summary_box(rt("key_message", lang), summary),
     )
 
 

@@ -25,7 +25,7 @@ from ..observables import OBSERVABLES, observable_label
 from ..outdir import check_out_dir, write_atomically
 from ..run import write_json
 from .html import esc as _e
-from .html import img, page
+from .html import img, page, summary_box
 from .style import axis_formatter, new_figure, png, rc, style_axes
 
 if TYPE_CHECKING:
@@ -504,10 +504,7 @@ def render_html(result: TargetsResult, lang: str, figure: bytes) -> str:
         ("method", tt("s_method", lang), method_html(result, lang)),
         ("reproduce", tt("s_reproduce", lang), reproduce_section(result, lang)),
     ]
-    summary = (
-        f'<div class="summary" id="summary"><h2>{_e(tt("key_message", lang))}</h2>'
-        f"<p>{summary_html(result, lang)}</p></div>"
-    )
+    summary = summary_box(tt("key_message", lang), summary_html(result, lang))
     return page(
         lang,
         title,

@@ -31,7 +31,7 @@ from ..params import field_meta
 from ..replication import BATCH
 from ..run import write_json
 from .html import esc as _e
-from .html import img, page
+from .html import img, page, summary_box
 from .style import axis_formatter, new_figure, png, rc, style_axes
 from .values import (
     display_unit,
@@ -1014,10 +1014,7 @@ def render_html(result: PatternsResult, lang: str, figures: dict[str, bytes]) ->
         ("honesty", pt("s_honesty", lang), honesty_section(result, lang)),
         ("reproduce", pt("s_reproduce", lang), reproduce_section(result, lang)),
     ]
-    summary = (
-        f'<div class="summary" id="summary"><h2>{_e(pt("key_message", lang))}</h2>'
-        f"<p>{summary_html(result, lang)}</p></div>"
-    )
+    summary = summary_box(pt("key_message", lang), summary_html(result, lang))
     return page(
         lang,
         title,
