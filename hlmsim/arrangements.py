@@ -43,7 +43,7 @@ ARRANGEMENTS: dict[str, dict[str, Any]] = {
         "worker_fte": 1.0,
         "worker_employer": "community",
         "worker_monthly_cost": 5000.0,
-        "worker_turnover_annual": 0.26,
+        "worker_turnover_annual": 0.21,
         "worker_vacancy_months": 6.0,
         "worker_grant_funded": True,
         "worker_landlord_wariness": 0.0,

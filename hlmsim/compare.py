@@ -50,7 +50,8 @@ class CompareResult:
     """A comparison: ``runs`` (every run's monthly overall series), ``finals`` (one row per run:
     final-year value of each key outcome), ``summary`` (mean and 95% CI per arrangement and
     outcome), ``differences`` (paired differences to the reference, with 95% CI), ``metadata``
-    (what reproduces it) and ``scenario`` (the base scenario, not written). Write it with
+    (what reproduces it), ``scenario`` (the base scenario, not written) and, when measured,
+    ``targets`` (the targets catalogue on the same scenario). Write it with
     :func:`hlmsim.reporting.write_compare`."""
 
     runs: pd.DataFrame
@@ -59,6 +60,9 @@ class CompareResult:
     differences: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario | None = field(default=None, repr=False)
+    #: The model against the facts on the same scenario (a
+    #: :class:`hlmsim.targets.engine.TargetsResult`, from ``hlmsim compare``), or None.
+    targets: Any = field(default=None, repr=False)
 
     @property
     def replications(self) -> int:

@@ -50,7 +50,7 @@ from .arrangements import ARRANGEMENTS
 from .errors import InputError
 from .model import HLMModel
 from .outcomes import OUTCOMES, final_values
-from .params import ASSUMPTION, EventSpec, Params, Scenario, Strict, field_meta
+from .params import EventSpec, Params, Scenario, Strict, field_meta, is_assumption
 from .replication import (
     BATCH,
     FORK_WARNING,
@@ -122,6 +122,10 @@ class PatternSpec(Strict):
     emergence: Literal["emergent", "built_in"]
     emergence_reason_en: str = Field(min_length=1)
     emergence_reason_fr: str = Field(min_length=1)
+    #: Where a target has won over the pattern (issue 11): why it no longer holds at the default
+    #: values, in both languages (shown by the report when the pattern is not reproduced).
+    no_longer_holds_en: str | None = Field(None, min_length=1)
+    no_longer_holds_fr: str | None = Field(None, min_length=1)
 
 
 #: The two classes of :attr:`PatternSpec.emergence`, in report order.
@@ -153,6 +157,9 @@ def load_pattern(path: str | Path) -> PatternSpec:
                 close = difflib.get_close_matches(k, list(Params.model_fields), 1)
                 hint = f" (did you mean: {close[0]}?)" if close else ""
                 raise InputError(f"unknown parameter{hint}", source=str(p), key=f"{where}.{k}")
+    if (spec.no_longer_holds_en is None) != (spec.no_longer_holds_fr is None):
+        key = "no_longer_holds_fr" if spec.no_longer_holds_fr is None else "no_longer_holds_en"
+        raise InputError("give the reason in both languages", source=str(p), key=key)
     if spec.outcome not in OUTCOMES:
         raise InputError("unknown outcome", source=str(p), key="outcome")
     for name in spec.also:
@@ -773,11 +780,6 @@ def where_it_breaks(
 # --- calibration honesty ------------------------------------------------------------------------
 
 
-def is_assumption(source: str) -> bool:
-    """A parameter source that is an assumption (including "assumption, calibrated to ...")."""
-    return str(source).strip().lower().startswith(ASSUMPTION)
-
-
 def lever_parameters(spec: PatternSpec) -> list[str]:
     """Parameters whose resolved value differs between a pattern's arms (in any milieu): the
     settings of its lever(s), arrangement presets included."""
@@ -1081,6 +1083,8 @@ def run_patterns(
                 "emergence": spec.emergence,
                 "emergence_reason_en": spec.emergence_reason_en,
                 "emergence_reason_fr": spec.emergence_reason_fr,
+                "no_longer_holds_en": spec.no_longer_holds_en or "",
+                "no_longer_holds_fr": spec.no_longer_holds_fr or "",
                 **{k: v for k, v in r.items() if k not in ("curves", "control_curves")},
             }
         )

@@ -96,14 +96,17 @@ class Households:
     landlord: np.ndarray
     engagement: np.ndarray
     ties: np.ndarray
+    ties_base: np.ndarray  # social ties outside the milieu's life, toward which ties relax
     knowledge: np.ndarray
     security: np.ndarray
     contacts: np.ndarray
+    refusals: np.ndarray  # times the household, found by the worker, declined (before any contact)
     last_contact: np.ndarray
     last_served: np.ndarray
     mutual_aid: np.ndarray
     agency: np.ndarray  # power to act gained through help, 0-1
     propensity: np.ndarray  # own propensity to take part, log-odds (a lasting trait)
+    openness: np.ndarray  # openness to the worker's approach, log-odds (a lasting trait)
     need_open: np.ndarray  # (N, K) bool
     need_age: np.ndarray  # (N, K) months open
     need_queue: np.ndarray  # (N, K) global partner index, -1 when not queued
@@ -221,12 +224,15 @@ def draw_households(
         "engagement": _beta(
             rng, mp.initial_engagement[milieu] * eng_scale, n, mp.engagement_concentration[milieu]
         ),
-        "ties": _beta(rng, mp.initial_ties[milieu] * ties_scale, n, mp.ties_concentration[milieu]),
+        "ties_base": _beta(
+            rng, mp.initial_ties[milieu] * ties_scale, n, mp.ties_concentration[milieu]
+        ),
         "knowledge": _beta(
             rng, mp.initial_knowledge[milieu] * know_scale, n, mp.knowledge_concentration[milieu]
         ),
         "security": _beta(rng, mp.initial_security[milieu], n, mp.security_concentration[milieu]),
         "propensity": rng.normal(0.0, 1.0, n) * mp.participation_propensity_sd[milieu],
+        "openness": rng.normal(0.0, 1.0, n) * mp.outreach_openness_sd[milieu],
     }
 
 
@@ -265,6 +271,7 @@ def init_state(
         arrived=np.zeros(N, dtype=np.int64),
         trust_worker=np.zeros(N),
         contacts=np.zeros(N, dtype=np.int64),
+        refusals=np.zeros(N, dtype=np.int64),
         last_contact=np.full(N, NEVER, dtype=np.int64),
         last_served=np.full(N, NEVER, dtype=np.int64),
         mutual_aid=np.zeros(N, dtype=bool),
@@ -282,6 +289,7 @@ def init_state(
         part_prev=np.zeros(N, dtype=bool),
         last_project=np.full(N, -1, dtype=np.int64),
         next_hid=N,
+        ties=attrs["ties_base"].copy(),
         **attrs,
     )
     n_hh = np.bincount(milieu, minlength=M).astype(float)

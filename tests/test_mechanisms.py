@@ -777,3 +777,78 @@ def test_mutual_aid_spreads_from_neighbour_to_neighbour(sim):
         return hh.mutual_aid.sum() - before
 
     assert joined(30.0) > joined(0.0) > 0
+
+
+# -- outreach: finding residents, their openness, refusals (issue 11) ---------------------------
+def test_a_household_that_declined_enough_times_is_no_longer_approached(sim):
+    """Closed households (openness far below zero) decline every time they are found; after
+    outreach_max_refusals refusals the worker stops approaching them and never reaches them."""
+    scen = sim.scenario(
+        units=60, months=6, arrangement="ciusss_social_worker",
+        params={"outreach_find_logodds": 6.0, "outreach_hard_to_reach_effect": 0.0,
+                "outreach_max_refusals": 2, "worker_contacts_per_fte_month": 200,
+                "move_out_annual": 0.0},
+    )  # fmt: skip
+    model = sim.model(scen)
+    model.hh.openness[:] = -30.0  # every household declines once found
+    model.hh.openness[:10] = 30.0  # but ten accept at once
+    model.run()
+    hh = model.hh
+    assert (hh.contacts[:10] > 0).all() and (hh.contacts[10:] == 0).all()
+    assert (hh.refusals[10:] == 2).all()  # found each month, declined twice, then left alone
+    assert (hh.refusals[:10] == 0).all()
+
+
+def test_disaffiliated_residents_are_found_less_often(sim):
+    """The attempt must first find the resident: with every resident willing, the share of
+    attempts that succeed falls with disaffiliation, through the finding stage alone."""
+    scen = sim.scenario(
+        units=200, months=1, arrangement="ciusss_social_worker",
+        params={"outreach_openness_sd": 0.0, "outreach_base_logodds": 5.0,
+                "outreach_hard_to_reach_effect": -6.0, "worker_contacts_per_fte_month": 300,
+                "move_out_annual": 0.0},
+    )  # fmt: skip
+    model = sim.model(scen)
+    hh = model.hh
+    hh.openness[:] = 30.0  # everyone found accepts
+    hh.hard_to_reach[:100], hh.hard_to_reach[100:] = 0.0, 1.0
+    model.run()  # capacity 300 x 0.8 on site: every household is attempted once
+    easy, hard = (hh.contacts[:100] > 0).mean(), (hh.contacts[100:] > 0).mean()
+    assert easy > 0.5 > hard and hh.refusals.sum() == 0  # not found is not a refusal
+
+
+# -- referral: residents' own requests can fail (issue 11) --------------------------------------
+def test_own_requests_can_fail_and_are_counted_when_made(sim):
+    """A resident who asks is counted (referrals_self); the request joins a queue only if it is
+    completed, so a very low completion effect leaves the asked needs open and unqueued."""
+    base = {"self_referral_base_logodds": 2.0, "need_give_up_months": 120}
+    fail = sim.scenario(units=200, months=3, arrangement="services_as_usual",
+                        params={**base, "self_request_completion_effect": -2.0,
+                                "referral_base_logodds": -5.0})  # fmt: skip
+    ok = sim.scenario(units=200, months=3, arrangement="services_as_usual",
+                      params={**base, "self_request_completion_effect": 4.0,
+                              "referral_base_logodds": 5.0})  # fmt: skip
+    a, b = sim.model(fail), sim.model(ok)
+    ta, tb = sim.run_with_tallies(a), sim.run_with_tallies(b)
+    made_a = sum(t["referrals_self"].sum() for t in ta)
+    made_b = sum(t["referrals_self"].sum() for t in tb)
+    assert made_a > 0 and made_b > 0
+
+    def queued(model, tallies):  # still waiting, served, or given up while waiting
+        left = sum(t["served_self"].sum() + t["given_up_self"].sum() for t in tallies)
+        return (model.hh.need_origin == 3).sum() + left
+
+    queued_a, queued_b = queued(a, ta), queued(b, tb)
+    assert queued_a < 0.05 * made_a and queued_b > 0.9 * made_b
+
+
+# -- participation: ties fade toward each household's own (issue 11) ----------------------------
+def test_ties_fade_toward_the_households_ties_outside_the_milieu(sim):
+    scen = sim.scenario(units=100, months=24, arrangement="services_as_usual",
+                        params={**NO_RENEWAL, "ties_half_life_months": 1.0})  # fmt: skip
+    model = sim.model(scen)
+    hh = model.hh
+    hh.ties_base[:] = 0.3
+    hh.ties[:50], hh.ties[50:] = 1.0, 0.3
+    model.run()
+    assert np.allclose(hh.ties[50:], 0.3) and np.allclose(hh.ties[:50], 0.3, atol=1e-3)

@@ -120,7 +120,7 @@ def test_a_pattern_and_its_negative_control() -> None:
     # ...and the control leaves the outcome alive: mutual aid still forms in both arms (a
     # control that deleted the outcome itself could never fail)
     for arm in ("low", "high"):
-        assert r["control_curves"][arm][-12:].mean() > 0.01, arm
+        assert r["control_curves"][arm][-12:].mean() > 0.005, arm
 
 
 # --- breaking a mechanism breaks its pattern ----------------------------------------------------
@@ -263,7 +263,7 @@ def test_robustness_factors_are_the_assumed_parameters_on_their_plausible_ranges
     assert "worker_landlord_wariness" not in names  # an arrangement preset's setting
     for name in ("trust_half_life_months", "meeting_trust_gain", "need_rate_parenting"):
         assert name in names  # "assumption, calibrated to ..." and bare assumptions
-    for name in ("wait_give_up_monthly", "crisis_annual", "engagement_half_life_months"):
+    for name in ("wait_give_up_monthly", "crisis_annual", "outreach_max_refusals"):
         assert name in names  # "assumption, informed by ...": the source does not give the value
     # a log-uniform factor spends half its points below the geometric mean of its range
     th = next(f for f in factors if f.name == "trust_half_life_months")

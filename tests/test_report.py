@@ -279,3 +279,33 @@ def test_parameter_sources_in_the_readers_language() -> None:
     assert source_text({"source": "study finding 8"}, "fr") == "étude de cas, constat 8"
     own = {"source": "study remedy", "source_fr": "piste de solution de l'étude"}
     assert source_text(own, "fr") == own["source_fr"]
+
+
+def test_the_report_states_which_targets_the_model_meets(
+    result: CompareResult, tmp_path: Path
+) -> None:
+    """With the targets measured on the same scenario (``hlmsim compare`` does so by default),
+    the summary counts the targets inside their range and a section lists each verdict, in both
+    languages; without them, neither appears."""
+    import dataclasses
+
+    from hlmsim.targets.engine import run_targets
+
+    targets = run_targets(scenario=load_scenario("default", months=24), replications=2)
+    with_targets = dataclasses.replace(result, targets=targets)
+    tab = targets.table
+    for lang in ("en", "fr"):
+        html = (write_compare(with_targets, tmp_path / lang, lang) / "report.html").read_text(
+            encoding="utf-8"
+        )
+        assert 'id="facts"' in html
+        for verdict in ("inside", "outside"):
+            shown = html.count(f'<tr data-verdict="{verdict}">')
+            assert shown == (tab["verdict"] == verdict).sum(), (lang, verdict)
+        cal = tab[tab["role"] == "calibration"]
+        k, n = int((cal["verdict"] == "inside").sum()), len(cal)
+        words = {"en": f"{k} of {n} calibration targets", "fr": f"{k} cibles de calibrage sur {n}"}
+        assert words[lang] in summary_text(with_targets, lang)
+        written_csv = pd.read_csv(tmp_path / lang / "targets.csv")
+        assert list(written_csv["id"]) == list(tab["id"])
+    assert "facts" not in summary_text(result, "en") and result.targets is None

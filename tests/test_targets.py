@@ -214,6 +214,12 @@ BAD_ENTRIES = {
         "isolation_level.contrast",
         "share",
     ),
+    "spin-up too long": (
+        [entry(spin_up_months=300)],
+        "isolation_level.spin_up_months",
+        "0 to 240",
+    ),
+    "spin-up not whole": ([entry(spin_up_months=1.5)], "isolation_level.spin_up_months", "int"),
     "bad id": ([entry(id="Stay-Mean")], "Stay-Mean.id", "lowercase"),
     "number as text": ([entry(value="0.1")], "isolation_level.value", "number"),
 }
@@ -470,3 +476,22 @@ def test_hlmsim_targets_quick_on_the_shipped_catalogue(
     assert '<html lang="en">' in html and html.count("<img ") == 1
     printed = capsys.readouterr().out
     assert "wrote:" in printed and "report.html" in printed
+
+
+def test_a_target_with_a_spin_up_runs_on_a_mature_start_of_its_own(tmp_path: Path) -> None:
+    """A spin-up target gets its own run (the scenario with ``spin_up_months``), while a target
+    without one shares the scenario's run; the report says after how long it is measured."""
+    from hlmsim.targets.engine import plan_runs
+
+    path = write_catalogue(
+        tmp_path,
+        [entry(), entry(id="mature", spin_up_months=24), entry(id="again", spin_up_months=24)],
+    )
+    runs, arms = plan_runs(load_catalogue(path))
+    assert len(runs) == 2 and arms["mature"] == arms["again"] != arms["isolation_level"]
+    assert runs[arms["mature"][0]].spin_up_months == 24
+    assert runs[arms["isolation_level"][0]].spin_up_months == 0
+    result = run_targets(path, replications=2)
+    assert list(result.table["spin_up_months"]) == [0, 24, 24]
+    html = (write_targets(result, tmp_path / "out", "en") / "report.html").read_text("utf-8")
+    assert html.count("after a spin-up of 24 months") == 2

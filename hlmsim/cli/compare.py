@@ -21,6 +21,7 @@ from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
 from ..reporting import check_compare_dir, summary_text, write_compare
 from ..scenario import load_scenario
+from ..targets.engine import QUICK_REPLICATIONS, run_targets
 from .common import (
     add_report_lang,
     add_seed_workers,
@@ -78,6 +79,13 @@ def add_parser(subparsers: Any) -> None:
         " 5%% for relative), at most"
         f" {MAX_REPLICATIONS} replications",
     )
+    p.add_argument(
+        "--targets",
+        default=None,
+        metavar="N",
+        help="replications of the check against the targets catalogue on the same scenario,"
+        f" reported with the comparison (default: {QUICK_REPLICATIONS}; 0: no check)",
+    )
     add_seed_workers(p)
     p.add_argument(
         "--out",
@@ -127,6 +135,23 @@ def main_compare(args: argparse.Namespace) -> int:
         ),
         t("cli.batches", lang),
     )
+    if opts["targets"]:
+        result.targets = with_progress(
+            lambda progress: run_targets(
+                scenario=scen,
+                replications=opts["targets"],
+                seed=opts["seed"],
+                workers=workers,
+                progress=progress,
+            ),
+            t("cli.targets_batches", lang),
+        )
+        result.metadata["targets"] = {
+            "replications": opts["targets"],
+            "catalogue": result.targets.metadata["catalogue"],
+            "catalogue_sha256": result.targets.metadata["catalogue_sha256"],
+            **{role: result.targets.counts(role) for role in ("calibration", "validation")},
+        }
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
     result.metadata["scenario_source"] = args.scenario
     write_report(
@@ -157,9 +182,21 @@ def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
         "replications": replications,
         "precision": args.precision,
         "target": target,
+        "targets": QUICK_REPLICATIONS
+        if args.targets is None
+        else _targets_replications(args.targets),
         "seed": whole_number(args.seed, "--seed", 0),
         "workers": whole_number(args.workers, "--workers", 1),
     }
+
+
+def _targets_replications(text: str) -> int:
+    """``--targets``: 0 (no check) or at least 2 replications."""
+    n = whole_number(text, "--targets", 0)
+    assert n is not None
+    if n == 1:
+        raise InputError("must be 0 (no check) or at least 2 (got 1)", key="--targets")
+    return n
 
 
 def _print_compare_summary(result: Any, lang: str) -> None:

@@ -35,6 +35,7 @@ WRITES: frozenset[str] = frozenset(
     {
         "hh.agency",
         "hh.arrived",
+        "hh.refusals",
         "hh.contacts",
         "hh.engagement",
         "hh.first_attempt",
@@ -59,9 +60,11 @@ WRITES: frozenset[str] = frozenset(
         "hh.need_queue",
         "hh.need_wait",
         "hh.next_hid",
+        "hh.openness",
         "hh.propensity",
         "hh.security",
         "hh.ties",
+        "hh.ties_base",
         "hh.trust_worker",
         "tally.move_outs",
         "tally.needs_left_open",
@@ -130,11 +133,13 @@ def step(model: HLMModel) -> None:
     )
     for name, values in new.items():
         getattr(hh, name)[idx] = values
+    hh.ties[idx] = new["ties_base"]
     hh.hid[idx] = hh.next_hid + np.arange(len(idx))
     hh.next_hid += len(idx)
     hh.arrived[idx] = model.t
     hh.trust_worker[idx] = 0.0
     hh.contacts[idx] = 0
+    hh.refusals[idx] = 0
     hh.last_contact[idx] = NEVER
     hh.last_served[idx] = NEVER
     hh.mutual_aid[idx] = False

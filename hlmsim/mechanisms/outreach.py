@@ -31,6 +31,7 @@ READS: frozenset[str] = frozenset(
         "hh.milieu",
         "hh.need_age",
         "hh.need_wait",
+        "hh.openness",
         "model.best_warm",
         "model.t",
         "ms.colocated",
@@ -43,6 +44,7 @@ READS: frozenset[str] = frozenset(
 WRITES: frozenset[str] = frozenset(
     {
         "hh.agency",
+        "hh.refusals",
         "hh.contacts",
         "hh.engagement",
         "hh.first_attempt",
@@ -127,37 +129,47 @@ def step(model: HLMModel) -> None:
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["outreach"]
     N, K = hh.need_open.shape
-    u_pick, u_succ = rng.random((N,)), rng.random((N,))
+    u_pick, u_succ, u_find = rng.random((N,)), rng.random((N,)), rng.random((N,))
     u_disc, u_help, u_ref = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
     u_cap = rng.random(ms.n)
     cap = capacity(model)
     cap_int = np.floor(cap) + (u_cap < cap - np.floor(cap))
     if not (cap_int > 0).any():
         return
-    cand = np.flatnonzero(cap_int[hh.milieu] > 0)
+    # a household that declined outreach_max_refusals times is no longer approached
+    declined = (hh.contacts == 0) & (hh.refusals >= mp.outreach_max_refusals[hh.milieu])
+    cand = np.flatnonzero((cap_int[hh.milieu] > 0) & ~declined)
     m = hh.milieu[cand]
     free_any = (hh.need_open & (hh.need_queue < 0)).view(np.uint8) @ np.ones(K, np.uint8) > 0
     follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= mp.follow_up_window_months[m])
     score = (
         u_pick[cand]
         + mp.follow_up_priority[m] * follow_up
-        + mp.new_contact_priority[m] * (hh.contacts[cand] == 0)
+        + mp.new_contact_priority[m] * ((hh.contacts[cand] == 0) & (hh.refusals[cand] == 0))
     )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
     order, rank = rank_in_group_by_key(m, -score, span=OUTREACH_SCORE_SPAN)
     chosen = cand[order[rank < cap_int[m[order]]]]
     mc = hh.milieu[chosen]
     model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
 
-    # contact success and trust
-    logit = (
-        mp.outreach_base_logodds[mc]
+    # an attempt first has to find the resident (disaffiliated ones are seldom found, less so
+    # by a worker on site); a resident found accepts or declines the conversation
+    find_logit = (
+        mp.outreach_find_logodds[mc]
         + mp.outreach_hard_to_reach_effect[mc]
         * (1 - mp.on_site_reach_effect[mc] * mp.worker_time_on_site[mc])
         * hh.hard_to_reach[chosen]
+    )
+    found = u_find[chosen] < sigmoid(find_logit)
+    logit = (
+        mp.outreach_base_logodds[mc]
         + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
         + mp.outreach_trust_effect[mc] * hh.trust_worker[chosen]
+        + hh.openness[chosen]
     )
-    ok = u_succ[chosen] < sigmoid(logit)
+    ok = found & (u_succ[chosen] < sigmoid(logit))
+    refused = chosen[found & ~ok]
+    hh.refusals[refused[hh.contacts[refused] == 0]] += 1
     who = chosen[ok]
     mw = hh.milieu[who]
     observe_contacts(model, chosen, who)

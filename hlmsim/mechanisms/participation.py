@@ -33,6 +33,7 @@ READS: frozenset[str] = frozenset(
         "hh.need_queue",
         "hh.need_wait",
         "hh.propensity",
+        "hh.ties_base",
         "hh.trust_worker",
         "model.events_now",
         "model.t",
@@ -147,7 +148,10 @@ def step(model: HLMModel) -> None:
 
     # engagement, ties and alignment fade
     hh.engagement *= half_life_factor(mp.engagement_half_life_months)[m]
-    hh.ties *= half_life_factor(mp.ties_half_life_months)[m]
+    # ties gained in the milieu fade toward the household's ties outside it (family, friends)
+    hh.ties = (
+        hh.ties_base + (hh.ties - hh.ties_base) * half_life_factor(mp.ties_half_life_months)[m]
+    )
     ms.alignment *= half_life_factor(mp.alignment_half_life_months)
 
     # consultations renew engagement and the fit of actions to needs

@@ -160,6 +160,7 @@ def self_referral(model: HLMModel) -> None:
     """Residents seek a service on their own for open needs nobody is handling."""
     hh, mp = model.hh, model.mp
     u = model.rs["referral"].random(hh.need_open.shape)
+    u_done = model.rs["referral"].random(hh.need_open.shape)
     rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
     if len(rows) == 0:
         return
@@ -175,6 +176,13 @@ def self_referral(model: HLMModel) -> None:
         + mp.self_referral_hard_to_reach_effect[m] * hh.hard_to_reach[rows]
     )
     go = u[rows, cols] < sigmoid(logit)
-    enqueue(model, rows[go], cols[go], p[go], np.zeros(go.sum(), dtype=bool), "self")
-    model.tally["self_referrals"] += np.bincount(m[go], minlength=model.ms.n)
-    model.tally["referrals_self"] += np.bincount(m[go], minlength=model.ms.n)
+    M = model.ms.n
+    model.tally["self_referrals"] += np.bincount(m[go], minlength=M)
+    model.tally["referrals_self"] += np.bincount(m[go], minlength=M)
+    # an own request can fail like a referral (no first appointment), without the worker's
+    # trust or ties between organisations, but made by a resident who chose to ask
+    rows, cols, m, p = rows[go], cols[go], m[go], p[go]
+    zero = np.zeros(len(rows))
+    logit_done = completion_logit(model, m, p, zero, zero) + mp.self_request_completion_effect[m]
+    done = u_done[rows, cols] < sigmoid(logit_done)
+    enqueue(model, rows[done], cols[done], p[done], np.zeros(done.sum(), dtype=bool), "self")

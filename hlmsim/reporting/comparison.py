@@ -48,6 +48,9 @@ from ..scenario import milieu_params, validate
 from .html import esc as _e
 from .html import img, page, summary_box, swatch
 from .style import MARKERS, axis_formatter, colour, new_figure, png, rc, style_axes
+from .targets import EXTRA_CSS as TARGETS_CSS
+from .targets import compact_table, targets_table
+from .targets import summary_html as targets_summary_html
 from .values import (
     display_unit,
     fmt_value,
@@ -458,6 +461,19 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
                 hi=fmt_num(uhi, 0, lang),
             )
         )
+    if result.targets is not None:
+        c = {role: result.targets.counts(role) for role in ("calibration", "validation")}
+        out.append(
+            rt(
+                "p_targets",
+                lang,
+                k=c["calibration"]["inside"],
+                n=sum(c["calibration"].values()),
+                kv=c["validation"]["inside"],
+                nv=sum(c["validation"].values()),
+                reps=result.targets.replications,
+            )
+        )
     out.append(rt("p_caveat", lang, n=n))
     return out
 
@@ -654,6 +670,16 @@ def assumptions_section(result: CompareResult, lang: str) -> str:
     return "".join(parts)
 
 
+def facts_section(result: CompareResult, lang: str) -> str:
+    """Which targets the model meets on this scenario (``hlmsim targets``' verdicts)."""
+    tr = result.targets
+    return (
+        f"<p>{targets_summary_html(tr, lang)}</p>"
+        f'<p class="note">{_e(rt("facts_note", lang, scenario=tr.metadata.get("scenario") or ""))}'
+        f"</p>{compact_table(tr, lang)}"
+    )
+
+
 def reproduce_command(result: CompareResult, lang: str) -> str | None:
     """The command that reproduces the comparison (None when the scenario was an object)."""
     meta = result.metadata
@@ -839,6 +865,8 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
             f'{cost_table(result, lang)}<p class="caption">{_e(rt("icer_note", lang))}</p>',
         )
     )
+    if result.targets is not None:
+        sections.append(("facts", rt("s_facts", lang), facts_section(result, lang)))
     sections.append(("assumptions", rt("s_assumptions", lang), assumptions_section(result, lang)))
     sections.append(("reproduce", rt("s_reproduce", lang), reproduce_section(result, lang)))
 
@@ -851,6 +879,7 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         rt("contents", lang),
         footer=rt("footer", lang),
         before_nav=summary_box(rt("key_message", lang), summary),
+        extra_css=TARGETS_CSS if result.targets is not None else "",
     )
 
 
@@ -878,6 +907,7 @@ COMPARE_FILES = frozenset(
         "differences.csv",
         "finals.csv",
         "metadata.json",
+        "targets.csv",
     }
 )
 
@@ -890,7 +920,8 @@ def check_compare_dir(out: Path) -> None:
 
 def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> Path:
     """Write a comparison's files (report.html, figures/, runs.parquet, summary.csv,
-    differences.csv, finals.csv, metadata.json) into ``out``: into a temporary sibling folder
+    differences.csv, finals.csv, metadata.json; targets.csv when the targets were measured) into
+    ``out``: into a temporary sibling folder
     first, which replaces ``out`` only when complete. A folder holding other files is never
     replaced."""
     try:
@@ -906,6 +937,8 @@ def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> P
         result.differences.to_csv(tmp / "differences.csv", index=False)
         result.finals.to_csv(tmp / "finals.csv", index=False)
         write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
+        if result.targets is not None:
+            targets_table(result.targets, lang).to_csv(tmp / "targets.csv", index=False)
         write_report(result, tmp, lang)
 
     write_atomically(out, fill)

@@ -309,6 +309,8 @@ def _observable_cell(tg: Target, r: dict[str, Any], lang: str) -> str:
     else:
         arrangement = _arrangement_text(r, lang)
         where = tt("measured_on", lang, scenario=r["scenario"], arrangement=arrangement)
+    if tg.spin_up_months:
+        where += ", " + tt("measured_after_spin_up", lang, months=tg.spin_up_months)
     parts.append(f'<span class="sub">{_e(where)}</span>')
     return "".join(parts)
 
@@ -376,6 +378,37 @@ def role_table(result: TargetsResult, role: str, lang: str) -> str:
     return (
         f"<p>{_e(tt('intro_' + role, lang))}</p>"
         f'<table class="targets" id="table-{role}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def compact_table(result: TargetsResult, lang: str) -> str:
+    """Every target in one short table (for another report: the comparison's): the target, its
+    role, the model's mean with its 95% CI, the target's value and range, the verdict."""
+    cols = ("col_no", "col_target", "col_role", "col_model", "col_value", "col_verdict")
+    head = "".join(f"<th>{_e(tt(c, lang))}</th>" for c in cols)
+    body = []
+    for i, r in _ordered(result):
+        tg = result.target(r["id"])
+        ci = ci_text(tg, r["ci_low"], r["ci_high"], lang)
+        rng = tt(
+            "range", lang, lo=fmt_target(tg, r["low"], lang), hi=fmt_target(tg, r["high"], lang)
+        )
+        verdict = r["verdict"]
+        body.append(
+            f'<tr data-verdict="{_e(verdict)}"><td class="num">{i}</td>'
+            f'<td class="target">{_e(localized(tg, lang, "description"))}'
+            f'<span class="sub"><code>{_e(tg.id)}</code></span></td>'
+            f"<td>{_e(tt(f'role_{tg.role}', lang))}</td>"
+            f'<td class="num">{_e(fmt_target(tg, r["mean"], lang))}'
+            f'<span class="ci">{_e(ci)}</span></td>'
+            f'<td class="value">{_e(fmt_target(tg, r["value"], lang))}'
+            f'<span class="ci">{_e(rng)}</span></td>'
+            f'<td><span class="verdict-{_e(verdict)}">{_e(verdict_text(verdict, lang))}</span></td>'
+            "</tr>"
+        )
+    return (
+        f'<table class="targets compact" id="table-targets"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 

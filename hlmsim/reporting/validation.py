@@ -118,6 +118,13 @@ def emergence_reason(spec: PatternSpec, lang: str) -> str:
     return pick((spec.emergence_reason_en, spec.emergence_reason_fr), lang)
 
 
+def no_longer_holds(spec: PatternSpec, lang: str) -> str:
+    """Why a pattern no longer holds at the default values (a target won over it), or ""."""
+    if spec.no_longer_holds_en is None or spec.no_longer_holds_fr is None:
+        return ""
+    return pick((spec.no_longer_holds_en, spec.no_longer_holds_fr), lang)
+
+
 def emergence_badge(spec: PatternSpec, lang: str, with_reason: bool = False) -> str:
     """The class of a pattern as a badge (its reason as a tooltip, or after it)."""
     reason = _e(emergence_reason(spec, lang))
@@ -171,6 +178,7 @@ def patterns_table(result: PatternsResult, lang: str = "en") -> pd.DataFrame:
                 "kind": r["kind"],
                 "emergence": r["emergence"],
                 "emergence_reason": emergence_reason(spec, lang),
+                "no_longer_holds": no_longer_holds(spec, lang),
                 "direction": r["direction"],
                 "months": r["months"],
                 "replications": r["replications"],
@@ -616,7 +624,13 @@ def pattern_section(result: PatternsResult, pid: str, lang: str, png: bytes) -> 
         f" <code>{_e(name)}</code>, {_e(pt('expected', lang).lower())}{colon(lang)}"
         f"{_e(pt(spec.direction, lang))} {arrow}</dd>"
         f"<dt>{_e(kt('reason', lang))}</dt><dd>{emergence_badge(spec, lang, True)}</dd>"
-        f"<dt>{_e(pt('switch', lang))}</dt><dd>{switch}</dd>"
+        + (
+            f"<dt>{_e(kt('no_longer_holds', lang))}</dt>"
+            f'<dd class="flag">{_e(no_longer_holds(spec, lang))}</dd>'
+            if no_longer_holds(spec, lang) and not ok
+            else ""
+        )
+        + f"<dt>{_e(pt('switch', lang))}</dt><dd>{switch}</dd>"
         f"<dt>{_e(pt('horizon', lang))}</dt><dd>{_e(pt('months_n', lang, n=r['months']))}</dd>"
         f"<dt>{_e(pt('file', lang))}</dt>"
         f"<dd><code>hlmsim/experiments/patterns/{_e(result.files[pid])}</code></dd></dl>"
@@ -941,6 +955,9 @@ def summary_html(result: PatternsResult, lang: str) -> str:
     failed = result.failed()
     if failed:
         out.append(_e(pt("sum_failed", lang, list=_pid_list(result, failed, lang))))
+        lost = [p for p in failed if no_longer_holds(result.specs[p], lang)]
+        if lost:
+            out.append(_e(kt("sum_no_longer_holds", lang, list=_pid_list(result, lost, lang))))
     kc = int(tab["control_removes"].sum())
     out.append(_e(pt("sum_controls", lang, k=kc, n=n)))
     not_removed = [

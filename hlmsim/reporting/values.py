@@ -10,7 +10,7 @@ from typing import Any
 from ..i18n import pick, t, unit_label
 from ..i18n.formats import DASH, finite, fmt_num
 from ..outcomes import OUTCOMES, outcome_unit
-from ..params import ASSUMPTION
+from ..params import is_assumption
 
 
 def is_share(name: str) -> bool:
@@ -91,11 +91,6 @@ def param_unit(meta: dict[str, Any], lang: str) -> str:
 
 def param_label(meta: dict[str, Any], lang: str) -> str:
     return pick((meta["label_en"], meta.get("label_fr") or meta["label_en"]), lang)
-
-
-def is_assumption(source: str) -> bool:
-    """A parameter source that is an assumption (including "assumption, calibrated to ...")."""
-    return str(source).strip().lower().startswith(ASSUMPTION)
 
 
 #: A source that says nothing but its kind (and the references it cites).

@@ -13,6 +13,8 @@ Catalogue format: one ``[[target]]`` table per target, with the keys ``id`` (low
 digits, underscores; unique), ``observable`` (a key of :data:`hlmsim.observables.OBSERVABLES`),
 ``role`` (``calibration`` or ``validation``), ``scenario`` (a shipped scenario, or a ``.toml``
 path relative to the catalogue), optional ``arrangement`` (default: the scenario's), optional
+``spin_up_months`` (0-240: the months run before measuring, for a figure taken on a mature
+system such as a cross-section of staffing; default: the scenario's), optional
 ``versus`` with ``contrast`` (``ratio``, ``odds_ratio`` of shares or ``difference``: the
 arrangement against ``versus`` on the same seeds, replicate by replicate), ``value`` and either
 ``low`` and ``high`` (``low <= value <= high``, ``low < high``) or ``sd`` (> 0: the range is

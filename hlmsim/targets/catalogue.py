@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +30,9 @@ from ..scenario import SCENARIO_DIR, shipped_scenarios
 ROLES = ("calibration", "validation")
 #: How directly a target applies to the model's setting, from the closest.
 APPLICABILITY = ("this_setting", "quebec", "other_setting", "analogue")
+#: The longest spin-up a target may ask for (as a scenario's ``spin_up_months``).
+MAX_SPIN_UP = 240
+
 #: Contrasts of an arrangement with a ``versus`` arrangement, replicate by replicate.
 CONTRASTS = ("ratio", "odds_ratio", "difference")
 #: A standard deviation gives the range value ± Z_RANGE sd (a 95% normal interval).
@@ -53,6 +56,7 @@ class Target(BaseModel):
     role: Literal["calibration", "validation"]
     scenario: str
     arrangement: str | None = None
+    spin_up_months: int | None = None
     versus: str | None = None
     contrast: Literal["ratio", "odds_ratio", "difference"] | None = None
     value: float
@@ -218,6 +222,8 @@ def _check_target(t: Target, base: Path | None) -> tuple[str, str] | None:
                 f"unknown arrangement {name!r}{_suggest(name, ARRANGEMENTS)};"
                 f" allowed: {', '.join(ARRANGEMENTS)}"
             )
+    if t.spin_up_months is not None and not 0 <= t.spin_up_months <= MAX_SPIN_UP:
+        return "spin_up_months", f"must be a whole number of months from 0 to {MAX_SPIN_UP}"
     if (t.versus is None) != (t.contrast is None):
         key = "contrast" if t.versus is not None else "versus"
         return key, "versus and contrast go together: give both or neither"
@@ -318,14 +324,3 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 
 def _shipped_source() -> str:
     return f"hlmsim/targets/{CATALOGUE_FILE}"
-
-
-def runs_of(targets: Sequence[Target]) -> list[tuple[str, str | None]]:
-    """The (scenario, arrangement) runs a list of targets needs, in first-use order (``None``:
-    the scenario's own arrangement); a contrast needs both arms."""
-    out: dict[tuple[str, str | None], None] = {}
-    for t in targets:
-        out[(t.scenario, t.arrangement)] = None
-        if t.versus is not None:
-            out[(t.scenario, t.versus)] = None
-    return list(out)

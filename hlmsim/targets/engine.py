@@ -76,6 +76,7 @@ COLUMNS = (
     "unit",
     "scenario",
     "arrangement",
+    "spin_up_months",
     "versus",
     "contrast",
     "value",
@@ -235,10 +236,15 @@ def plan_runs(
     runs: dict[str, Scenario] = {}
     by_hash: dict[str, str] = {}
 
-    def run_of(base: Scenario, arrangement: str | None) -> str:
+    def run_of(base: Scenario, arrangement: str | None, spin_up: int | None) -> str:
         scen = base
-        if arrangement is not None:
-            scen = validate(set_arrangement(base.model_dump(), arrangement))
+        if arrangement is not None or spin_up is not None:
+            data = base.model_dump()
+            if arrangement is not None:
+                data = set_arrangement(data, arrangement)
+            if spin_up is not None:
+                data["spin_up_months"] = spin_up
+            scen = validate(data)
         h = scenario_hash(scen)
         if h not in by_hash:
             by_hash[h] = f"r{len(runs) + 1}"
@@ -249,8 +255,8 @@ def plan_runs(
     for t in targets:
         base = bases[t.scenario]
         arms[t.id] = (
-            run_of(base, t.arrangement),
-            run_of(base, t.versus) if t.versus is not None else None,
+            run_of(base, t.arrangement, t.spin_up_months),
+            run_of(base, t.versus, t.spin_up_months) if t.versus is not None else None,
         )
     return runs, arms
 
@@ -342,6 +348,7 @@ def run_targets(
             {
                 "scenario": runs[main].name,
                 "arrangement": arrangement_of(runs[main]),
+                "spin_up_months": runs[main].spin_up_months,
                 "run": main,
                 "versus_run": versus or "",
             }
@@ -398,6 +405,7 @@ def _metadata(
                 "scenario": s.name,
                 "arrangement": arrangement_of(s),
                 "months": s.months,
+                "spin_up_months": s.spin_up_months,
                 "scenario_hash": scenario_hash(s),
                 "targets": used[r],
             }
