@@ -24,6 +24,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from .arrangements import ARRANGEMENTS
 from .compare import CompareResult, compare
+from .ensemble import EnsembleResult, run_ensemble
 from .errors import InputError
 from .model import HLMModel
 from .params import Params, Scenario
@@ -46,6 +47,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ARRANGEMENTS",
     "CompareResult",
+    "EnsembleResult",
     "HLMModel",
     "InputError",
     "Params",
@@ -56,6 +58,7 @@ __all__ = [
     "compare",
     "load_scenario",
     "run",
+    "run_ensemble",
     "shipped_scenarios",
     "sweep",
     "write_compare",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -36,6 +39,11 @@ class HLMModel(mesa.Model):
     (``self.hh``: households, ``self.ms``: milieux, ``self.mp``: parameters per milieu), so each
     month is one vectorised pass whatever the number of milieux. ``agents=False`` skips creating
     the thin agent views (faster set-up for large sweeps; results are identical).
+    ``replicates`` independent worlds run together in one model (one pass a month for all);
+    ``param_sets``, one mapping of parameter values per replicate, gives each its own parameters
+    (applied like ``load_scenario``'s overrides), so that calibration and comparisons over
+    parameter ensembles get the batch's speed. A replicate's history depends on the batch's seed
+    and on its place in the batch, never on the process that runs it.
 
     Each mechanism module declares the state it reads and writes (``READS``, ``WRITES``);
     ``tests/test_contracts.py`` runs every phase on recording state and checks them.
@@ -47,7 +55,12 @@ class HLMModel(mesa.Model):
     best_self: np.ndarray
 
     def __init__(
-        self, scenario: Scenario, seed: int = 0, agents: bool = True, replicates: int = 1
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        agents: bool = True,
+        replicates: int = 1,
+        param_sets: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(rng=int(seed))
         self.scenario_spec = scenario
@@ -57,8 +70,9 @@ class HLMModel(mesa.Model):
         if replicates < 1:
             raise ValueError("replicates must be at least 1")
         self.replicates = int(replicates)
+        self.param_sets = None if param_sets is None else [dict(p) for p in param_sets]
         self.layout, self.mp, self.hh, self.ms, self.mix = init_state(
-            scenario, self.rs, self.replicates
+            scenario, self.rs, self.replicates, self.param_sets
         )
         self.milieu_names = self.layout.names
         self.t = 0  # months completed

@@ -8,12 +8,14 @@ partner organisations in ``(milieu, kind)`` arrays. Each parameter becomes an ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .constants import BETA_MEAN_CLIP, NEVER
+from .errors import InputError
 from .params import (
     CONTROVERSY_THEMES,
     EMPLOYER_KIND,
@@ -177,11 +179,47 @@ class Layout:
     replicate: np.ndarray  # replicate each milieu belongs to (0 when the model runs one world)
 
 
-def expand_milieux(scen: Scenario, replicates: int = 1) -> Layout:
-    """Expand ``copies`` (and ``replicates`` independent worlds) into one entry per milieu."""
+def replicate_params(
+    scen: Scenario, replicates: int, param_sets: Sequence[Mapping[str, Any]] | None = None
+) -> list[list[Params]]:
+    """Each replicate's resolved parameters, milieu by milieu: the scenario's, or with replicate
+    r's parameter set applied as the scenario's own parameters (like ``load_scenario``'s
+    overrides: above the arrangement's preset, below a milieu's own settings). A bad set raises
+    a one-line :class:`InputError` naming it (``param_sets[r]``) and the parameter."""
+    n = len(scen.milieux)
+    if param_sets is None:
+        shared = [milieu_params(scen, i) for i in range(n)]
+        return [shared] * replicates
+    if len(param_sets) != replicates:
+        raise InputError(
+            f"one parameter set per replicate: {len(param_sets)} sets for {replicates} replicates",
+            key="param_sets",
+        )
+    out = []
+    for r, ps in enumerate(param_sets):
+        unknown = [k for k in ps if k not in Params.model_fields]
+        if unknown:
+            raise InputError(
+                f"unknown parameter {unknown[0]!r}", key=f"param_sets[{r}].{unknown[0]}"
+            )
+        scen_r = scen.model_copy(update={"params": {**scen.params, **ps}})
+        try:
+            out.append([milieu_params(scen_r, i) for i in range(n)])
+        except InputError as err:
+            name = (err.key or "").split(".", 1)[-1]
+            raise InputError(err.detail, key=f"param_sets[{r}].{name}") from None
+    return out
+
+
+def expand_milieux(
+    scen: Scenario, replicates: int = 1, param_sets: Sequence[Mapping[str, Any]] | None = None
+) -> Layout:
+    """Expand ``copies`` (and ``replicates`` independent worlds, each with its own parameter set
+    when ``param_sets`` is given) into one entry per milieu."""
     names, params, ensembles, spec, rep = [], [], [], [], []
-    resolved = [milieu_params(scen, i) for i in range(len(scen.milieux))]
+    per_replicate = replicate_params(scen, replicates, param_sets)
     for r in range(replicates):
+        resolved = per_replicate[r]
         for i, m in enumerate(scen.milieux):
             for c in range(m.copies):
                 names.append(m.name if m.copies == 1 else f"{m.name}-{c + 1}")
@@ -237,10 +275,13 @@ def draw_households(
 
 
 def init_state(
-    scen: Scenario, streams: Streams, replicates: int = 1
+    scen: Scenario,
+    streams: Streams,
+    replicates: int = 1,
+    param_sets: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[Layout, MilieuParams, Households, Milieux, dict[str, np.ndarray]]:
     """Build the initial state: milieux, partners, network and households."""
-    layout = expand_milieux(scen, replicates)
+    layout = expand_milieux(scen, replicates, param_sets)
     ensembles = layout.ensembles
     mp = MilieuParams(layout.params)
     M = len(layout.names)
