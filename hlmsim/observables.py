@@ -64,7 +64,6 @@ OBS_TALLIES = (
     "engage_n_other",
     "stay_months_out",
     "project_participants",
-    "year_participants",
     "year_returning",
     "year_prev_present",
     *(f"referrals_{o}" for o in ORIGINS),
@@ -109,6 +108,7 @@ OBSERVABLES: dict[str, Observable] = {
     "stay_elapsed_mean": _ob("Time lived in the dwelling: mean (families)", "Durée de résidence : moyenne (familles)", "years", "Mean years since moving in of the family households present at the end (a survey's cross-section).", "Nombre moyen d'années depuis l'emménagement des ménages familiaux présents à la fin (coupe transversale, comme une enquête)."),
     "stay_elapsed_median": _ob("Time lived in the dwelling: median (families)", "Durée de résidence : médiane (familles)", "years", "Median years since moving in of the family households present at the end.", "Médiane des années depuis l'emménagement des ménages familiaux présents à la fin."),
     "move_out_annual": _ob("Households moving out each year", "Ménages qui déménagent chaque année", "share / year", "Moves out per household per year, over the run.", "Déménagements par ménage et par année, sur toute la simulation."),
+    "stay_completed_mean": _ob("Length of completed stays: mean", "Durée des séjours terminés : moyenne", "years", "Mean years lived in the unit by the households that moved out during the run (completed stays, every household type).", "Nombre moyen d'années vécues dans le logement par les ménages qui ont déménagé pendant la simulation (séjours terminés, tous les types de ménages)."),
     "participation_year_share": _ob("Households taking part in a year", "Ménages qui participent dans l'année", "share", "Share of households present at the end who took part in an activity at least once in the final year.", "Part des ménages présents à la fin qui ont participé au moins une fois à une activité au cours de la dernière année."),
     "participation_month_share": _ob("Households taking part in a month", "Ménages qui participent dans le mois", "share", "Mean monthly share of households taking part in an activity, final year.", "Part mensuelle moyenne des ménages qui participent à une activité, dernière année."),
     "participant_dropout": _ob("Participants who stop within a year", "Participant·e·s qui cessent dans l'année", "share", "Share of one year's participants, still living there, who do not take part at all the next year (final two years).", "Part des participant·e·s d'une année, toujours sur place, qui ne participent plus du tout l'année suivante (deux dernières années)."),
@@ -124,6 +124,9 @@ OBSERVABLES: dict[str, Observable] = {
     "referral_completion_partner": _ob("Referrals completed: between partners", "Références abouties : entre partenaires", "share", "Share of partners' onward referrals that reach a first service, over the run.", "Part des références entre partenaires qui mènent à un premier service, sur toute la simulation."),
     "referral_completion_self": _ob("Requests completed: residents on their own", "Demandes abouties : résident·e·s par eux-mêmes", "share", "Share of residents' own requests to a service that reach a first service, over the run.", "Part des demandes faites par les résident·e·s eux-mêmes qui mènent à un premier service, sur toute la simulation."),
     "referral_warm_self_ratio": _ob("Completion, warm referrals against residents' own requests", "Aboutissement, références accompagnées sur demandes autonomes", "ratio", "Completion of the worker's referrals over completion of residents' own requests.", "Aboutissement des références de l'intervenant·e divisé par celui des demandes autonomes."),
+    "given_up_share_worker": _ob("Requests given up while waiting: the worker's referrals", "Demandes abandonnées en attente : références de l'intervenant·e", "share", "Share of the worker's referrals leaving a queue that were given up rather than served, over the run.", "Part des références de l'intervenant·e sorties d'une file d'attente qui ont été abandonnées plutôt que servies, sur toute la simulation."),
+    "given_up_share_partner": _ob("Requests given up while waiting: partners' referrals", "Demandes abandonnées en attente : références entre partenaires", "share", "Share of partners' onward referrals leaving a queue that were given up rather than served, over the run.", "Part des références entre partenaires sorties d'une file d'attente qui ont été abandonnées plutôt que servies, sur toute la simulation."),
+    "given_up_share_self": _ob("Requests given up while waiting: residents on their own", "Demandes abandonnées en attente : résident·e·s par eux-mêmes", "share", "Share of residents' own requests leaving a queue that were given up rather than served, over the run.", "Part des demandes autonomes sorties d'une file d'attente qui ont été abandonnées plutôt que servies, sur toute la simulation."),
     "wait_days_ciusss": _ob("Wait for CIUSSS services", "Attente pour les services du CIUSSS", "days", "Mean wait in days before a first CIUSSS service, final year.", "Attente moyenne en jours avant un premier service du CIUSSS, dernière année."),
     "wait_days_services": _ob("Wait for a service", "Attente pour un service", "days", "Mean wait in days before a first service, every partner, final year.", "Attente moyenne en jours avant un premier service, tous les partenaires, dernière année."),
     "requests_given_up_share": _ob("Requests given up while waiting", "Demandes abandonnées en attente", "share", "Share of requests leaving a queue that were given up (dropped) rather than served, final year.", "Part des demandes sorties d'une file d'attente qui ont été abandonnées plutôt que servies, dernière année."),
@@ -248,6 +251,9 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     rules["move_out_annual"] = lambda: _div(
         run_sum("move_outs") * 12, run_sum("units")
     )
+    rules["stay_completed_mean"] = lambda: _div(
+        run_sum("stay_months_out") / 12.0, run_sum("move_outs")
+    )
 
     # participation
     rules["participation_year_share"] = lambda: _div(
@@ -292,6 +298,10 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     for o in ORIGINS:
         rules[f"referral_completion_{o}"] = lambda o=o: _div(
             run_sum(f"served_{o}"), run_sum(f"referrals_{o}")
+        )
+    for o in ORIGINS:
+        rules[f"given_up_share_{o}"] = lambda o=o: _div(
+            run_sum(f"given_up_{o}"), run_sum(f"given_up_{o}") + run_sum(f"served_{o}")
         )
     rules["referral_warm_self_ratio"] = lambda: _div(
         _div(run_sum("served_worker"), run_sum("referrals_worker")),

@@ -172,7 +172,6 @@ def test_participation_years_and_projects_are_recorded(sim):
     participation.observe_participation(model, np.array([True, True, True, False]), project)
     assert list(hh.last_part) == [11, 11, 11, NEVER]
     assert model.tally["project_participants"].sum() == 2
-    assert model.tally["year_participants"].sum() == 3
     assert model.tally["year_prev_present"].sum() == 0  # no previous year
     assert list(hh.part_prev) == [True, True, True, False] and not hh.part_year.any()
     # the same project: households 0 and 1 are not counted twice
@@ -250,6 +249,26 @@ def test_referral_completion_by_origin(sim):
     assert value(m, "referral_completion_self") == pytest.approx(0.5)
     assert value(m, "referral_completion_partner") == pytest.approx(0.25)
     assert value(m, "referral_warm_self_ratio") == pytest.approx(1.7)
+
+
+def test_requests_given_up_by_origin(sim):
+    m = blank(sim)
+    put(m, "served_worker", 2, [8, 9])
+    put(m, "given_up_worker", 5, [2, 1])
+    put(m, "served_self", 2, [3, 0])
+    put(m, "given_up_self", 7, [1, 0])
+    assert value(m, "given_up_share_worker") == pytest.approx(3 / 20)
+    assert value(m, "given_up_share_self") == pytest.approx(1 / 4)
+    assert math.isnan(value(m, "given_up_share_partner"))  # no partner's referral left a queue
+
+
+def test_length_of_completed_stays(sim):
+    m = blank(sim, months=24, milieux=2, units=10)
+    put(m, "move_outs", 3, [1, 2])
+    put(m, "stay_months_out", 3, [60, 120])  # 5 years, and 4 + 6 years
+    put(m, "move_outs", 20, [1, 0])
+    put(m, "stay_months_out", 20, [24, 0])  # 2 years
+    assert value(m, "stay_completed_mean") == pytest.approx((5 + 10 + 2) / 4)
 
 
 def test_waits_in_days_and_requests_given_up(sim):

@@ -71,7 +71,6 @@ WRITES: frozenset[str] = frozenset(
         "tally.needs_met_by_category",
         "tally.participants",
         "tally.project_participants",
-        "tally.year_participants",
         "tally.year_prev_present",
         "tally.year_returning",
         "tally.projects_started",
@@ -119,7 +118,6 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
     if (t + 1) % 12 == 0:  # the end of a year of the run (no previous year at the first one)
         model.tally["year_prev_present"] += per_milieu(m, hh.part_prev, ms.n)
         model.tally["year_returning"] += per_milieu(m, hh.part_prev & hh.part_year, ms.n)
-        model.tally["year_participants"] += per_milieu(m, hh.part_year, ms.n)
         hh.part_prev = hh.part_year.copy()
         hh.part_year[:] = False
 
