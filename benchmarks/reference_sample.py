@@ -13,7 +13,7 @@ in the CHANGELOG), never to make the test pass after a change that should not ha
 
 Usage::
 
-    .venv/bin/python benchmarks/reference_sample.py               # 400 replications, ~3 min on 2 cores
+    .venv/bin/python benchmarks/reference_sample.py      # 400 replications, ~3 min on 2 cores
     .venv/bin/python benchmarks/reference_sample.py --replications 200 --out /tmp/sample.parquet
 """
 
