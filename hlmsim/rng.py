@@ -51,3 +51,48 @@ class Streams:
 
     def __getitem__(self, name: str) -> np.random.Generator:
         return self._gens[name]
+
+    def at(self, name: str, t: int) -> CounterDraws:
+        """Counter-based uniforms of stream ``name`` for month ``t`` (see :class:`CounterDraws`)."""
+        return CounterDraws(self.seed, _KEYS[name], t)
+
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+#: Months are offset so that spin-up months (t < 0) stay distinct and non-negative.
+_T_OFFSET = 1 << 20
+
+
+def _mix_int(z: int) -> int:
+    """SplitMix64's finaliser on a Python int (64-bit, wrapping)."""
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
+
+
+class CounterDraws:
+    """Uniforms in [0, 1) addressed by entry rather than drawn in sequence: the number of entry
+    ``i`` (e.g. household row * categories + need category) for use ``slot`` of stream ``key`` in
+    month ``t`` is a hash of (run seed, stream, month, slot, i) (SplitMix64's finaliser, as in
+    counter-based generators such as Philox or Random123). A mechanism draws only the entries it
+    needs, and each entry's number never depends on which other entries are drawn or how many:
+    arrangements compared on one seed see the same numbers for the same households and needs
+    (common random numbers) without drawing fixed-size arrays of mostly unused numbers."""
+
+    __slots__ = ("_base",)
+
+    def __init__(self, seed: int, key: int, t: int) -> None:
+        z = _mix_int((int(seed) * _GOLDEN + key) & _MASK)
+        self._base = _mix_int((z + (int(t) + _T_OFFSET) * _M2) & _MASK)
+
+    def __call__(self, index: np.ndarray, slot: int = 0) -> np.ndarray:
+        """Uniforms for the flat entries ``index`` (non-negative integers), use ``slot``."""
+        base = np.uint64(_mix_int((self._base + slot * _GOLDEN) & _MASK))
+        z = np.asarray(index, dtype=np.uint64) * np.uint64(_GOLDEN) + base
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(_M1)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(_M2)
+        z ^= z >> np.uint64(31)
+        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

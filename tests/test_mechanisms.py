@@ -851,4 +851,8 @@ def test_ties_fade_toward_the_households_ties_outside_the_milieu(sim):
     hh.ties_base[:] = 0.3
     hh.ties[:50], hh.ties[50:] = 1.0, 0.3
     model.run()
-    assert np.allclose(hh.ties[50:], 0.3) and np.allclose(hh.ties[:50], 0.3, atol=1e-3)
+    # ties fell back to the household's own level, not below it (a rare participation or
+    # mutual aid may still lift a few above it)
+    assert (hh.ties >= 0.3 - 1e-9).all()
+    assert np.median(hh.ties[:50]) == pytest.approx(0.3, abs=1e-3)
+    assert np.median(hh.ties[50:]) == pytest.approx(0.3, abs=1e-3)

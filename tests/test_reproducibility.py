@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import hlmsim
 from hlmsim import load_scenario
@@ -211,3 +212,26 @@ def test_copies_expand_into_independent_milieux_sharing_events(sim):
     np.testing.assert_array_equal(model.records[1]["worker_departures"], [1, 1, 1, 0])
     # copies start alike in parameters, not in households
     assert not np.array_equal(model.hh.hard_to_reach[:40], model.hh.hard_to_reach[40:80])
+
+
+def test_counter_based_numbers_depend_on_the_entry_alone() -> None:
+    """Counter-based draws (hlmsim.rng.CounterDraws): an entry's number is the same whichever
+    other entries are drawn, in whatever order; it changes with the seed, stream, month and use;
+    the numbers are uniform."""
+    draw = Streams(5).at("services", 7)
+    every = draw(np.arange(100_000), 2)
+    some = np.array([99_999, 3, 50_000, 3])
+    assert (draw(some, 2) == every[some]).all()
+    for other in (
+        Streams(6).at("services", 7)(some, 2),
+        Streams(5).at("needs", 7)(some, 2),
+        Streams(5).at("services", 8)(some, 2),
+        Streams(5).at("services", -8)(some, 2),
+        draw(some, 3),
+    ):
+        assert not np.isin(other, every[some]).any()
+    assert (every >= 0).all() and (every < 1).all()
+    assert abs(every.mean() - 0.5) < 0.005 and abs(every.var() - 1 / 12) < 0.002
+    counts = np.histogram(every, bins=20, range=(0, 1))[0]
+    assert stats.chisquare(counts).pvalue > 0.001
+    assert abs(np.corrcoef(every[:-1], every[1:])[0, 1]) < 0.02

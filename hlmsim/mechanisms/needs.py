@@ -5,6 +5,7 @@ unmet too long."""
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 #: (Includes :func:`close` (also called by the phases that meet needs).)
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "hh.agency",
         "hh.htype",
         "hh.milieu",
@@ -49,6 +51,12 @@ WRITES: frozenset[str] = frozenset(
 )
 
 CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
+
+
+#: Uses of the counter-based numbers (``CounterDraws`` slots): resolving alone, prevention.
+class Draw(IntEnum):
+    SELF_RESOLVE = auto()
+    PREVENT = auto()
 
 
 def need_rates(model: HLMModel) -> np.ndarray:
@@ -104,14 +112,17 @@ def step(model: HLMModel) -> None:
     """Open needs age, resolve alone or are given up; new needs arise, some averted."""
     hh, mp = model.hh, model.mp
     rng = model.rs["needs"]
-    u_new = rng.random((hh.n, len(NEED_CATEGORIES)))
-    u_self = rng.random((hh.n, len(NEED_CATEGORIES)))
-    u_prevent = rng.random((hh.n, len(NEED_CATEGORIES)))
+    K = len(NEED_CATEGORIES)
+    u_new = rng.random((hh.n, K))  # every household and category, every month
+    # the rest only where needed (common random numbers by household, need and month)
+    draw = model.rs.at("needs", model.t)
     # open needs age; some resolve on their own (not while being served), some are given up
     hh.need_age += hh.need_open
     p_self = mp.need_self_resolve_monthly[hh.milieu] * agency.self_resolve_ratio(model)
     p_self = np.minimum(p_self, 1.0)[:, None]
-    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0) & (u_self < p_self))
+    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
+    resolve = draw(rows * K + cols, Draw.SELF_RESOLVE) < p_self[rows, 0]
+    rows, cols = rows[resolve], cols[resolve]
     close(model, rows, cols, True, "self")
     rows, cols = np.nonzero(
         hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None])
@@ -127,8 +138,12 @@ def step(model: HLMModel) -> None:
         * (1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid)
         * agency.keep_share(model)
     )
-    prevented = arrive & ~hh.need_open & (u_prevent >= keep[:, None])
-    new = arrive & ~hh.need_open & ~prevented
+    fresh = arrive & ~hh.need_open
+    ar, ac = np.nonzero(fresh)
+    averted = draw(ar * K + ac, Draw.PREVENT) >= keep[ar]
+    prevented = np.zeros_like(fresh)
+    prevented[ar[averted], ac[averted]] = True
+    new = fresh & ~prevented
     hh.need_open |= new
     hh.need_age[new] = 0
     m = model.ms.n

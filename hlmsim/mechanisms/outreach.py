@@ -8,6 +8,7 @@ some directly and refers the others warmly."""
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,6 +85,16 @@ DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
 
 
+#: Uses of the counter-based numbers (``CounterDraws`` slots): finding the resident, the
+#: resident accepting, disclosing a need, the worker's direct help, a warm referral's completion.
+class Draw(IntEnum):
+    FIND = auto()
+    ACCEPT = auto()
+    DISCLOSE = auto()
+    HELP = auto()
+    REFER = auto()
+
+
 def capacity(model: HLMModel) -> np.ndarray:
     """Contacts the milieu's worker can make this month (expected)."""
     mp, ms = model.mp, model.ms
@@ -129,9 +140,11 @@ def step(model: HLMModel) -> None:
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["outreach"]
     N, K = hh.need_open.shape
-    u_pick, u_succ, u_find = rng.random((N,)), rng.random((N,)), rng.random((N,))
-    u_disc, u_help, u_ref = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
+    u_pick = rng.random((N,))
     u_cap = rng.random(ms.n)
+    # numbers of the households and needs the worker reaches, drawn for them alone (common
+    # random numbers by household, need and month: hlmsim.rng.CounterDraws)
+    draw = model.rs.at("outreach", model.t)
     cap = capacity(model)
     cap_int = np.floor(cap) + (u_cap < cap - np.floor(cap))
     if not (cap_int > 0).any():
@@ -160,14 +173,14 @@ def step(model: HLMModel) -> None:
         * (1 - mp.on_site_reach_effect[mc] * mp.worker_time_on_site[mc])
         * hh.hard_to_reach[chosen]
     )
-    found = u_find[chosen] < sigmoid(find_logit)
+    found = draw(chosen, Draw.FIND) < sigmoid(find_logit)
     logit = (
         mp.outreach_base_logodds[mc]
         + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
         + mp.outreach_trust_effect[mc] * hh.trust_worker[chosen]
         + hh.openness[chosen]
     )
-    ok = found & (u_succ[chosen] < sigmoid(logit))
+    ok = found & (draw(chosen, Draw.ACCEPT) < sigmoid(logit))
     refused = chosen[found & ~ok]
     hh.refusals[refused[hh.contacts[refused] == 0]] += 1
     who = chosen[ok]
@@ -195,12 +208,13 @@ def step(model: HLMModel) -> None:
     p_disc = sigmoid(
         mp.disclosure_base_logodds[mw] + mp.disclosure_trust_effect[mw] * hh.trust_worker[who]
     )
-    disclosed = free & (u_disc[who] < p_disc[:, None])
+    u_disc = draw(who[:, None] * K + np.arange(K)[None, :], Draw.DISCLOSE)
+    disclosed = free & (u_disc < p_disc[:, None])
     r, c = np.nonzero(disclosed)
     rows = who[r]
     model.tally["needs_disclosed"] += np.bincount(hh.milieu[rows], minlength=ms.n)
     helped = DIRECT_HELP[c] & (
-        u_help[rows, c]
+        draw(rows * K + c, Draw.HELP)
         < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
     )
     close(model, rows[helped], c[helped], True, "worker")
@@ -208,4 +222,4 @@ def step(model: HLMModel) -> None:
     hh.engagement[soc] += mp.disclosure_engagement_gain[hh.milieu[soc]] * (1 - hh.engagement[soc])
     rr, cc = rows[~helped], c[~helped]
     tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
-    referral.warm_referral(model, rr, cc, u_ref[rr, cc], tie, by_worker=True)
+    referral.warm_referral(model, rr, cc, draw(rr * K + cc, Draw.REFER), tie, by_worker=True)

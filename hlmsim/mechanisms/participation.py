@@ -128,7 +128,6 @@ def step(model: HLMModel) -> None:
     rng = model.rs["participation"]
     N, K = hh.need_open.shape
     u_part, u_cons, u_mut = rng.random(N), rng.random(N), rng.random(N)
-    u_help = rng.random((N, K))
     u_soc = rng.random(N)
     u_proj = rng.random(ms.n)
     m = hh.milieu
@@ -226,6 +225,9 @@ def step(model: HLMModel) -> None:
     hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves
     hh.ties = gap_gain(hh.ties, mp.ties_gain_mutual_aid[m], hh.mutual_aid)
     free = hh.need_open[:, EVERYDAY] & (hh.need_queue[:, EVERYDAY] < 0)
-    helped = free & hh.mutual_aid[:, None] & (u_help[:, EVERYDAY] < mp.mutual_aid_help[m][:, None])
-    r, c = np.nonzero(helped)
+    r, c = np.nonzero(free & hh.mutual_aid[:, None])
+    # numbers of the members' open needs alone (common random numbers by household, need, month)
+    u_help = model.rs.at("participation", model.t)(r * K + np.asarray(EVERYDAY)[c])
+    keep = u_help < mp.mutual_aid_help[m[r]]
+    r, c = r[keep], c[keep]
     close(model, r, np.asarray(EVERYDAY)[c], True, "mutual_aid")

@@ -5,6 +5,7 @@ residents seeking services on their own (knowledge of resources, image of the he
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 #: writes on behalf of outreach and services.)
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "hh.hard_to_reach",
         "hh.image",
         "hh.knowledge",
@@ -46,6 +48,13 @@ WRITES: frozenset[str] = frozenset(
         "tally.self_referrals",
     }
 )
+
+
+#: Uses of the counter-based numbers in self-referral (``CounterDraws`` slots): asking for a
+#: service, the request reaching a first service.
+class Draw(IntEnum):
+    ASK = auto()
+    COMPLETE = auto()
 
 
 def employer_partner(model: HLMModel) -> np.ndarray:
@@ -159,11 +168,13 @@ def warm_referral(
 def self_referral(model: HLMModel) -> None:
     """Residents seek a service on their own for open needs nobody is handling."""
     hh, mp = model.hh, model.mp
-    u = model.rs["referral"].random(hh.need_open.shape)
-    u_done = model.rs["referral"].random(hh.need_open.shape)
     rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
     if len(rows) == 0:
         return
+    # numbers of the open needs alone (common random numbers by household, need and month)
+    draw = model.rs.at("referral", model.t)
+    K = hh.need_open.shape[1]
+    entry = rows * K + cols
     m = hh.milieu[rows]
     p = model.best_self[m, cols]
     logit = (
@@ -175,7 +186,7 @@ def self_referral(model: HLMModel) -> None:
         + mp.referral_distance_effect[m] * model.ms.distance[m, p]
         + mp.self_referral_hard_to_reach_effect[m] * hh.hard_to_reach[rows]
     )
-    go = u[rows, cols] < sigmoid(logit)
+    go = draw(entry, Draw.ASK) < sigmoid(logit)
     M = model.ms.n
     model.tally["self_referrals"] += np.bincount(m[go], minlength=M)
     model.tally["referrals_self"] += np.bincount(m[go], minlength=M)
@@ -184,5 +195,5 @@ def self_referral(model: HLMModel) -> None:
     rows, cols, m, p = rows[go], cols[go], m[go], p[go]
     zero = np.zeros(len(rows))
     logit_done = completion_logit(model, m, p, zero, zero) + mp.self_request_completion_effect[m]
-    done = u_done[rows, cols] < sigmoid(logit_done)
+    done = draw(entry[go], Draw.COMPLETE) < sigmoid(logit_done)
     enqueue(model, rows[done], cols[done], p[done], np.zeros(done.sum(), dtype=bool), "self")

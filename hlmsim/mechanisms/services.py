@@ -5,6 +5,7 @@ requests that wait too long are dropped (EMOD's CHW coordinator form)."""
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,15 +109,25 @@ def observe_exits(
     hh.need_origin[rows, cols] = 0
 
 
+#: Uses of the per-request numbers (``CounterDraws`` slots): tie-breaks in a queue, the
+#: service's success, onward referral, giving up while waiting.
+class Draw(IntEnum):
+    TIE = auto()
+    OK = auto()
+    CROSS = auto()
+    GIVE_UP = auto()
+
+
 def step(model: HLMModel) -> None:
     """Partners serve their queues within capacity, pool, refer onward; long waits are dropped."""
     hh, mp, ms = model.hh, model.mp, model.ms
     rng = model.rs["services"]
     N, K = hh.need_open.shape
     M, P = ms.member.shape
-    u_tie, u_ok, u_cross = rng.random((N, K)), rng.random((N, K)), rng.random((N, K))
     u_cap = rng.random((M, P))
-    u_give = rng.random((N, K))
+    # per-request numbers, drawn for the requests that need them (common random numbers by
+    # household, need and month: see hlmsim.rng.CounterDraws)
+    draw = model.rs.at("services", model.t)
     rows, cols = np.nonzero(hh.need_queue >= 0)
     if len(rows) == 0:
         return
@@ -125,7 +136,8 @@ def step(model: HLMModel) -> None:
     cap_int = (np.floor(cap) + (u_cap < cap - np.floor(cap))).ravel()
     wait = hh.need_wait[rows, cols]
     prio = hh.need_priority[rows, cols]
-    order, rank = rank_in_group(g, u_tie[rows, cols], -wait, ~prio)
+    u_tie = draw(rows * K + cols, Draw.TIE)
+    order, rank = rank_in_group(g, u_tie, -wait, ~prio)
     served = np.zeros(len(rows), dtype=bool)
     served[order] = rank < cap_int[g[order]]
 
@@ -140,7 +152,7 @@ def step(model: HLMModel) -> None:
     if (pool > 0).any() and waiting_member.any():
         idx = np.flatnonzero(waiting_member)
         mk = (g[idx] // P) * K + cols[idx]
-        o2, r2 = rank_in_group(mk, u_tie[rows[idx], cols[idx]], -wait[idx], ~prio[idx])
+        o2, r2 = rank_in_group(mk, u_tie[idx], -wait[idx], ~prio[idx])
         lent = idx[o2[r2 < pool.ravel()[mk[o2]]]]
         served[lent] = True
         model.tally["pooled_services"] += np.bincount(g[lent] // P, minlength=M)
@@ -148,7 +160,7 @@ def step(model: HLMModel) -> None:
     # served: met or not; health-network services shape its image
     sr, sc, sg = rows[served], cols[served], g[served]
     sm, sp = sg // P, sg % P
-    ok = u_ok[sr, sc] < mp.service_success[sm]
+    ok = draw(sr * K + sc, Draw.OK) < mp.service_success[sm]
     model.tally["services"] += np.bincount(sm, minlength=M)
     observe_exits(model, sr, sc, sg, hh.need_wait[sr, sc], "service")
     hh.last_served[sr] = model.t
@@ -175,12 +187,13 @@ def step(model: HLMModel) -> None:
             p_cross = sigmoid(
                 mp.cross_referral_logodds[lm] + mp.referral_tie_effect[lm] * ms.trust[lm, lp]
             )
-            go = u_cross[cr, cand_c] < p_cross
+            u_cross = draw(cr * K + cand_c, Draw.CROSS)
+            go = u_cross < p_cross
             referral.warm_referral(
                 model,
                 cr[go],
                 cand_c[go],
-                u_cross[cr[go], cand_c[go]] / np.maximum(p_cross[go], REUSED_DRAW_FLOOR),
+                u_cross[go] / np.maximum(p_cross[go], REUSED_DRAW_FLOOR),
                 ms.trust,
                 by_worker=False,
             )
@@ -190,7 +203,7 @@ def step(model: HLMModel) -> None:
     wr, wc, wg = rows[~served], cols[~served], g[~served]
     hh.need_wait[wr, wc] += 1
     drop = (hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]) | (
-        u_give[wr, wc] < mp.wait_give_up_monthly[wg // P]
+        draw(wr * K + wc, Draw.GIVE_UP) < mp.wait_give_up_monthly[wg // P]
     )
     dr, dc, dg = wr[drop], wc[drop], wg[drop]
     observe_exits(model, dr, dc, dg, hh.need_wait[dr, dc] - 1, "given_up")
