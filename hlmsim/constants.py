@@ -45,6 +45,8 @@ COORDINATION_MEETING_RATIO = 0.5
 INITIAL_NEEDS_YEARS = 0.75
 #: Initial time lived in the unit: the distribution is cut where the survival S falls below this.
 STAY_TAIL = 1e-9
+#: ... and at a century at most (near-zero move-out rates give stays without end).
+MAX_LIVED_MONTHS = 1200
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,12 @@ CONSTANTS: tuple[Constant, ...] = (
         "demography",
         "initial time lived in the unit: drawn up to the stay whose survival falls below this",
         _NUMERICS + " (a longer tail holds no household in any ensemble)",
+    ),
+    Constant(
+        "MAX_LIVED_MONTHS",
+        "demography",
+        "initial time lived in the unit: at most a century",
+        _NUMERICS + " (only near-zero move-out rates reach it; it keeps their draw finite)",
     ),
     Constant(
         "LOG_GUARD", "staff", "exponential vacancy delays never take the logarithm of 0", _NUMERICS

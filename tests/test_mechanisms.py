@@ -856,3 +856,15 @@ def test_ties_fade_toward_the_households_ties_outside_the_milieu(sim):
     assert (hh.ties >= 0.3 - 1e-9).all()
     assert np.median(hh.ties[:50]) == pytest.approx(0.3, abs=1e-3)
     assert np.median(hh.ties[50:]) == pytest.approx(0.3, abs=1e-3)
+
+
+@pytest.mark.parametrize("rate", [1e-9, 1e-6])
+def test_near_zero_move_outs_draw_a_finite_time_lived(sim, rate):
+    """Hypothesis found it: a near-zero move-out rate made the initial time lived's distribution
+    astronomically long (210 GiB); it is cut at a century (MAX_LIVED_MONTHS)."""
+    from hlmsim.constants import MAX_LIVED_MONTHS
+
+    model = sim.model(sim.scenario(units=200, months=1, params={"move_out_annual": rate}))
+    lived = -model.hh.arrived
+    assert lived.min() >= 0 and lived.max() <= MAX_LIVED_MONTHS
+    assert lived.mean() > MAX_LIVED_MONTHS / 4  # nearly uniform up to the cut

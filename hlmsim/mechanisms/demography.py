@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import NEVER, STAY_TAIL
+from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
 from ..state import draw_households
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ def initial_stays(model: HLMModel) -> None:
     pairs = np.stack([scale, mp.stay_shape], axis=1)
     for sc, k in np.unique(pairs[np.isfinite(scale)], axis=0):
         sel = np.flatnonzero(((scale == sc) & (mp.stay_shape == k))[hh.milieu])
-        months = np.arange(int(np.ceil(sc * (-np.log(STAY_TAIL)) ** (1 / k))) + 1)
+        tail = sc * (-np.log(STAY_TAIL)) ** (1 / k)
+        months = np.arange(int(np.ceil(min(tail, MAX_LIVED_MONTHS))) + 1)
         cdf = np.cumsum(np.exp(-((months / sc) ** k)))
         lived[sel] = np.searchsorted(cdf / cdf[-1], u[sel], side="right")
     hh.arrived = np.minimum(-lived, 0)
