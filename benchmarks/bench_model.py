@@ -36,7 +36,7 @@ Figures are also written as JSON to ``results/bench_model.json`` (``--scaling``:
 Usage::
 
     .venv/bin/python benchmarks/bench_model.py           # 1,000, default, 10,000, 74,339; 3 repeats
-    .venv/bin/python benchmarks/bench_model.py --quick   # 1,000, default, 10,000; 1 repeat
+    .venv/bin/python benchmarks/bench_model.py --quick   # 1,000, default, 10,000; 1 run; no memory
     .venv/bin/python benchmarks/bench_model.py --sizes 74339 --repeats 5
     .venv/bin/python benchmarks/bench_model.py --scaling --scaling-months 24
 """
