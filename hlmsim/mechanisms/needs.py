@@ -138,17 +138,13 @@ def step(model: HLMModel) -> None:
         * (1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid)
         * agency.keep_share(model)
     )
-    fresh = arrive & ~hh.need_open
-    ar, ac = np.nonzero(fresh)
+    new = arrive & ~hh.need_open
+    ar, ac = np.nonzero(new)
     averted = draw(ar * K + ac, Draw.PREVENT) >= keep[ar]
-    prevented = np.zeros_like(fresh)
-    prevented[ar[averted], ac[averted]] = True
-    new = fresh & ~prevented
+    new[ar[averted], ac[averted]] = False
     hh.need_open |= new
     hh.need_age[new] = 0
     m = model.ms.n
     model.tally["needs_new"] += np.bincount(hh.milieu, weights=arrive.sum(axis=1), minlength=m)
     model.tally["needs_opened"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=m)
-    model.tally["needs_prevented"] += np.bincount(
-        hh.milieu, weights=prevented.sum(axis=1), minlength=m
-    )
+    model.tally["needs_prevented"] += np.bincount(hh.milieu[ar[averted]], minlength=m).astype(float)
