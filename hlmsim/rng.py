@@ -86,9 +86,14 @@ class CounterDraws:
         z = _mix_int((int(seed) * _GOLDEN + key) & _MASK)
         self._base = _mix_int((z + (int(t) + _T_OFFSET) * _M2) & _MASK)
 
+    def base(self, slot: int = 0) -> np.uint64:
+        """The key of use ``slot`` this month, for compiled kernels
+        (``hlmsim.mechanisms._jit.uniform(base, index)`` equals ``self(index, slot)``)."""
+        return np.uint64(_mix_int((self._base + slot * _GOLDEN) & _MASK))
+
     def __call__(self, index: np.ndarray, slot: int = 0) -> np.ndarray:
         """Uniforms for the flat entries ``index`` (non-negative integers), use ``slot``."""
-        base = np.uint64(_mix_int((self._base + slot * _GOLDEN) & _MASK))
+        base = self.base(slot)
         z = np.asarray(index, dtype=np.uint64) * np.uint64(_GOLDEN) + base
         z ^= z >> np.uint64(30)
         z *= np.uint64(_M1)
