@@ -3,7 +3,12 @@ help (from the worker, a service or mutual aid). Each such need closes a share o
 full power to act; it fades slowly and leaves with the household. A household with power to act
 averts part of its needs and resolves more of its open needs on its own (finding 7). Because
 it accumulates need after need, household after household, it is the model's slowest route from
-an arrangement to residents' needs (finding 15)."""
+an arrangement to residents' needs (finding 15).
+
+Learning runs in a compiled kernel (:func:`learn_kernel`, also called by the kernel that closes
+needs); the scalar :func:`keep_share_of` and :func:`self_resolve_ratio_of` serve the needs
+kernel, and :func:`keep_share` / :func:`self_resolve_ratio` give the same values for every
+household at once."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import half_life_factor
+from ._jit import kernel
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -41,15 +47,43 @@ def learn(model: HLMModel, rows: np.ndarray, source: str) -> None:
     if source not in LEARNING_SOURCES or len(rows) == 0:
         return
     hh = model.hh
-    who, times = np.unique(rows, return_counts=True)
-    keep = (1 - model.mp.agency_gain_help[hh.milieu[who]]) ** times
-    hh.agency[who] = 1 - (1 - hh.agency[who]) * keep
+    learn_kernel(rows, hh.milieu, model.mp.agency_gain_help, hh.agency)
+
+
+@kernel
+def learn_kernel(
+    rows: np.ndarray, milieu: np.ndarray, gain_help: np.ndarray, agency: np.ndarray
+) -> None:
+    """Each household of ``rows`` closes a share ``gain_help`` of its gap to a full power to act
+    per need met with help: ``times`` needs at once keep ``(1 - gain) ** times`` of the gap."""
+    if len(rows) == 0:
+        return
+    who = np.sort(rows)  # a household's needs together (the order of np.unique)
+    start = 0
+    for j in range(1, len(who) + 1):
+        if j == len(who) or who[j] != who[start]:
+            i = who[start]
+            keep = (1.0 - gain_help[milieu[i]]) ** float(j - start)
+            agency[i] = 1.0 - (1.0 - agency[i]) * keep
+            start = j
 
 
 def fade(model: HLMModel) -> None:
     """The power to act fades slowly without new help."""
     hh = model.hh
     hh.agency *= half_life_factor(model.mp.agency_half_life_months)[hh.milieu]
+
+
+@kernel
+def keep_share_of(prevention_agency_effect: float, agency: float) -> float:
+    """Share of arising needs one household does not avert thanks to its power to act."""
+    return 1.0 - prevention_agency_effect * agency
+
+
+@kernel
+def self_resolve_ratio_of(self_resolve_agency_ratio: float, agency: float) -> float:
+    """How much more often one household's open needs resolve on their own."""
+    return 1.0 + (self_resolve_agency_ratio - 1.0) * agency
 
 
 def keep_share(model: HLMModel) -> np.ndarray:

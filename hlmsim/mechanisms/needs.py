@@ -1,10 +1,15 @@
 """Needs: arise by category (annual rates, by household type, raised in crises), are partly
 averted by prevention (a trusted worker, a mutual-aid network, the household's power to act), age,
 resolve on their own now and then (more often with power to act), and are given up when left
-unmet too long."""
+unmet too long.
+
+:func:`step` draws this month's numbers and runs one compiled kernel over households and
+categories; :func:`close` (also called by the phases that meet needs) counts and closes needs in
+another."""
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
@@ -14,6 +19,7 @@ from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
 from . import agency
+from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -51,6 +57,7 @@ WRITES: frozenset[str] = frozenset(
 )
 
 CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
+_PARENTING, _SOCIALISING = NEED["parenting"], NEED["socialising"]
 
 
 #: Uses of the counter-based numbers (``CounterDraws`` slots): resolving alone, prevention.
@@ -59,17 +66,46 @@ class Draw(IntEnum):
     PREVENT = auto()
 
 
+#: The per-milieu parameters of each category's annual rate, in category order.
+_RATE_FIELDS = tuple(f"need_rate_{c}" for c in NEED_CATEGORIES)
+
+
 def need_rates(model: HLMModel) -> np.ndarray:
     """Monthly probability of a new need, (N, K): a (milieu, household type) table, indexed."""
-    hh, mp = model.hh, model.mp
-    annual = np.stack([getattr(mp, f"need_rate_{c}") for c in NEED_CATEGORIES], axis=1)
-    table = np.repeat(annual[:, None, :], 3, axis=1)  # (M, type, K) needs per household-year
-    table[:, 1:, NEED["parenting"]] = 0.0  # parenting needs: families only
-    table[:, 1:, NEED["socialising"]] *= mp.senior_isolation_factor[:, None]
-    crisis = model.ms.crisis_left > 0
-    for k in CRISIS_CATEGORIES:
-        table[:, :, k] *= np.where(crisis, mp.crisis_need_multiplier, 1.0)[:, None]
-    return (1 - np.exp(-table / 12.0))[hh.milieu, hh.htype]
+    hh = model.hh
+    return _rate_table(*_rate_inputs(model))[hh.milieu, hh.htype]
+
+
+def _rate_inputs(model: HLMModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the rate table depends on: annual rates (M, K), senior isolation, crises."""
+    mp = model.mp
+    annual = np.stack([getattr(mp, name) for name in _RATE_FIELDS], axis=1)
+    return annual, mp.senior_isolation_factor, model.ms.crisis_left, mp.crisis_need_multiplier
+
+
+@kernel
+def _rate_table(
+    annual: np.ndarray,
+    senior_isolation_factor: np.ndarray,
+    crisis_left: np.ndarray,
+    crisis_need_multiplier: np.ndarray,
+) -> np.ndarray:
+    """Monthly probability of a new need by (milieu, household type, category): (M, 3, K)."""
+    M, K = annual.shape
+    table = np.empty((M, 3, K))
+    for m in range(M):
+        crisis = crisis_left[m] > 0
+        for h in range(3):
+            for k in range(K):
+                rate = annual[m, k]  # needs per household-year
+                if h > 0 and k == _PARENTING:
+                    rate = 0.0  # parenting needs: families only
+                if h > 0 and k == _SOCIALISING:
+                    rate *= senior_isolation_factor[m]
+                if crisis and k in CRISIS_CATEGORIES:
+                    rate *= crisis_need_multiplier[m]
+                table[m, h, k] = 1 - math.exp(-rate / 12.0)
+    return table
 
 
 def initial_needs(model: HLMModel, years: float = INITIAL_NEEDS_YEARS) -> None:
@@ -87,64 +123,217 @@ def initial_needs(model: HLMModel, years: float = INITIAL_NEEDS_YEARS) -> None:
 
 def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source: str) -> None:
     """Close needs (rows, cols): met (counted with their time to be met) or given up."""
-    hh, M = model.hh, model.ms.n
     if len(rows) == 0:
         return
-    m = hh.milieu[rows]
+    hh, tally = model.hh, model.tally
+    queue = (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority)
     if met:
-        model.tally["needs_met"] += np.bincount(m, minlength=M)
-        model.tally["time_to_meet_sum"] += np.bincount(
-            m, weights=hh.need_age[rows, cols] + 1, minlength=M
+        _close_met(
+            rows,
+            cols,
+            hh.milieu,
+            hh.need_age,
+            *queue,
+            tally["needs_met"],
+            tally["time_to_meet_sum"],
+            tally[f"met_by_{source}"],
+            tally["needs_met_by_category"],
         )
-        model.tally[f"met_by_{source}"] += np.bincount(m, minlength=M)
         agency.learn(model, rows, source)
-        cat = model.tally["needs_met_by_category"]
-        np.add.at(cat, (m, cols), 1)
     else:
-        model.tally["needs_abandoned"] += np.bincount(m, minlength=M)
-    hh.need_open[rows, cols] = False
-    hh.need_queue[rows, cols] = -1
-    hh.need_wait[rows, cols] = 0
-    hh.need_priority[rows, cols] = False
+        _close_given_up(rows, cols, hh.milieu, *queue, tally["needs_abandoned"])
+
+
+@kernel
+def _clear(
+    i: int,
+    k: int,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+) -> None:
+    """Need (i, k) is closed: no longer open, out of any queue."""
+    need_open[i, k] = False
+    need_queue[i, k] = -1
+    need_wait[i, k] = 0
+    need_priority[i, k] = False
+
+
+@kernel
+def _met(
+    i: int,
+    k: int,
+    m: int,
+    need_age: np.ndarray,
+    needs_met: np.ndarray,
+    time_to_meet_sum: np.ndarray,
+    met_by_source: np.ndarray,
+    needs_met_by_category: np.ndarray,
+) -> None:
+    """Count need (i, k) of milieu m as met, with its time to be met."""
+    needs_met[m] += 1
+    time_to_meet_sum[m] += need_age[i, k] + 1
+    met_by_source[m] += 1
+    needs_met_by_category[m, k] += 1
+
+
+@kernel
+def _close_met(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    milieu: np.ndarray,
+    need_age: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    needs_met: np.ndarray,
+    time_to_meet_sum: np.ndarray,
+    met_by_source: np.ndarray,
+    needs_met_by_category: np.ndarray,
+) -> None:
+    """Needs (rows, cols) are met: counted, then closed."""
+    for j in range(len(rows)):
+        i, k = rows[j], cols[j]
+        m = milieu[i]
+        _met(i, k, m, need_age, needs_met, time_to_meet_sum, met_by_source, needs_met_by_category)
+        _clear(i, k, need_open, need_queue, need_wait, need_priority)
+
+
+@kernel
+def _close_given_up(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    milieu: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    needs_abandoned: np.ndarray,
+) -> None:
+    """Needs (rows, cols) are given up: counted, then closed."""
+    for j in range(len(rows)):
+        i, k = rows[j], cols[j]
+        needs_abandoned[milieu[i]] += 1
+        _clear(i, k, need_open, need_queue, need_wait, need_priority)
 
 
 def step(model: HLMModel) -> None:
     """Open needs age, resolve alone or are given up; new needs arise, some averted."""
-    hh, mp = model.hh, model.mp
+    hh, mp, tally = model.hh, model.mp, model.tally
     rng = model.rs["needs"]
     K = len(NEED_CATEGORIES)
     u_new = rng.random((hh.n, K))  # every household and category, every month
     # the rest only where needed (common random numbers by household, need and month)
     draw = model.rs.at("needs", model.t)
-    # open needs age; some resolve on their own (not while being served), some are given up
-    hh.need_age += hh.need_open
-    p_self = mp.need_self_resolve_monthly[hh.milieu] * agency.self_resolve_ratio(model)
-    p_self = np.minimum(p_self, 1.0)[:, None]
-    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
-    resolve = draw(rows * K + cols, Draw.SELF_RESOLVE) < p_self[rows, 0]
-    rows, cols = rows[resolve], cols[resolve]
-    close(model, rows, cols, True, "self")
-    rows, cols = np.nonzero(
-        hh.need_open & (hh.need_age >= mp.need_give_up_months[hh.milieu][:, None])
+    _step_kernel(
+        u_new,
+        draw.base(Draw.SELF_RESOLVE),
+        draw.base(Draw.PREVENT),
+        _rate_table(*_rate_inputs(model)),
+        hh.milieu,
+        hh.htype,
+        hh.agency,
+        hh.trust_worker,
+        hh.mutual_aid,
+        mp.need_self_resolve_monthly,
+        mp.self_resolve_agency_ratio,
+        mp.need_give_up_months,
+        mp.prevention_trust_effect,
+        mp.prevention_mutual_aid_effect,
+        mp.prevention_agency_effect,
+        hh.need_open,
+        hh.need_age,
+        hh.need_queue,
+        hh.need_wait,
+        hh.need_priority,
+        tally["needs_met"],
+        tally["time_to_meet_sum"],
+        tally["met_by_self"],
+        tally["needs_met_by_category"],
+        tally["needs_abandoned"],
+        tally["needs_new"],
+        tally["needs_opened"],
+        tally["needs_prevented"],
     )
-    close(model, rows, cols, False, "none")
-    # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
-    # arrangement on one seed); one arriving while a need of its category is open joins it
-    arrive = u_new < need_rates(model)
-    # prevention: a trusted worker, a mutual-aid network and the household's power to act avert
-    # part of the needs that arise
-    keep = (
-        (1 - mp.prevention_trust_effect[hh.milieu] * hh.trust_worker)
-        * (1 - mp.prevention_mutual_aid_effect[hh.milieu] * hh.mutual_aid)
-        * agency.keep_share(model)
-    )
-    new = arrive & ~hh.need_open
-    ar, ac = np.nonzero(new)
-    averted = draw(ar * K + ac, Draw.PREVENT) >= keep[ar]
-    new[ar[averted], ac[averted]] = False
-    hh.need_open |= new
-    hh.need_age[new] = 0
-    m = model.ms.n
-    model.tally["needs_new"] += np.bincount(hh.milieu, weights=arrive.sum(axis=1), minlength=m)
-    model.tally["needs_opened"] += np.bincount(hh.milieu, weights=new.sum(axis=1), minlength=m)
-    model.tally["needs_prevented"] += np.bincount(hh.milieu[ar[averted]], minlength=m).astype(float)
+
+
+@kernel
+def _step_kernel(
+    u_new: np.ndarray,
+    base_self_resolve: np.uint64,
+    base_prevent: np.uint64,
+    rates: np.ndarray,
+    milieu: np.ndarray,
+    htype: np.ndarray,
+    agency_: np.ndarray,
+    trust_worker: np.ndarray,
+    mutual_aid: np.ndarray,
+    need_self_resolve_monthly: np.ndarray,
+    self_resolve_agency_ratio: np.ndarray,
+    need_give_up_months: np.ndarray,
+    prevention_trust_effect: np.ndarray,
+    prevention_mutual_aid_effect: np.ndarray,
+    prevention_agency_effect: np.ndarray,
+    need_open: np.ndarray,
+    need_age: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    needs_met: np.ndarray,
+    time_to_meet_sum: np.ndarray,
+    met_by_self: np.ndarray,
+    needs_met_by_category: np.ndarray,
+    needs_abandoned: np.ndarray,
+    needs_new: np.ndarray,
+    needs_opened: np.ndarray,
+    needs_prevented: np.ndarray,
+) -> None:
+    """The month of needs, household by household, category by category (each need's fate
+    depends only on its own state and numbers, so one pass does every phase)."""
+    N, K = need_open.shape
+    for i in range(N):
+        m = milieu[i]
+        ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
+        p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
+        # prevention: a trusted worker, a mutual-aid network and the household's power to act
+        # avert part of the needs that arise
+        keep = (
+            (1 - prevention_trust_effect[m] * trust_worker[i])
+            * (1 - prevention_mutual_aid_effect[m] * mutual_aid[i])
+            * agency.keep_share_of(prevention_agency_effect[m], agency_[i])
+        )
+        for k in range(K):
+            entry = i * K + k
+            if need_open[i, k]:
+                # open needs age; some resolve on their own (not while being served)
+                need_age[i, k] += 1
+                if need_queue[i, k] < 0 and uniform(base_self_resolve, entry) < p_self:
+                    _met(
+                        i,
+                        k,
+                        m,
+                        need_age,
+                        needs_met,
+                        time_to_meet_sum,
+                        met_by_self,
+                        needs_met_by_category,
+                    )
+                    _clear(i, k, need_open, need_queue, need_wait, need_priority)
+                # some are given up when left unmet too long
+                elif need_age[i, k] >= need_give_up_months[m]:
+                    needs_abandoned[m] += 1
+                    _clear(i, k, need_open, need_queue, need_wait, need_priority)
+            # needs arrive whatever the arrangement (common random numbers: the same arrivals
+            # in every arrangement on one seed); one arriving while a need of its category is
+            # open joins it
+            if u_new[i, k] < rates[m, htype[i], k]:
+                needs_new[m] += 1
+                if not need_open[i, k]:
+                    if uniform(base_prevent, entry) >= keep:
+                        needs_prevented[m] += 1
+                    else:
+                        need_open[i, k] = True
+                        need_age[i, k] = 0
+                        needs_opened[m] += 1
