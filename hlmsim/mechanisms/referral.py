@@ -1,7 +1,10 @@
 """Referrals: choosing a partner for a need, warm referrals by the worker or by a partner (their
 completion depends on the resident's trust, the tie between organisations, distance and
 co-location, on the log-odds scale), direct access to the worker's employer's services, and
-residents seeking services on their own (knowledge of resources, image of the health network)."""
+residents seeking services on their own (knowledge of resources, image of the health network).
+
+Each phase and each referral call runs one compiled kernel; :func:`completion_logit` is the
+log-odds that a referral is completed, shared by warm and own requests."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import numpy as np
 
 from ..constants import MEMBER_TIE_BREAK, SELF_REFERRAL_CENTRE
 from ..state import EMPLOYER_PARTNER, HEALTH_NETWORK, SERVES
-from ._util import sigmoid
+from ._jit import kernel, sigmoid, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -64,9 +67,17 @@ def employer_partner(model: HLMModel) -> np.ndarray:
 
 def tie_strength(model: HLMModel) -> np.ndarray:
     """Trust between the worker and each partner (M, P): the employer's own services are close."""
-    ms = model.ms
-    own = np.arange(ms.member.shape[1])[None, :] == employer_partner(model)[:, None]
-    return np.where(own, np.maximum(ms.trust, model.mp.employer_tie[:, None]), ms.trust)
+    return _tie_strength(model.ms.trust, employer_partner(model), model.mp.employer_tie)
+
+
+@kernel
+def _tie_strength(trust: np.ndarray, employer: np.ndarray, employer_tie: np.ndarray) -> np.ndarray:
+    tie = trust.copy()
+    for m in range(trust.shape[0]):
+        own = employer[m]
+        if own >= 0:
+            tie[m, own] = max(trust[m, own], employer_tie[m])
+    return tie
 
 
 def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
@@ -78,41 +89,137 @@ def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
     """
     ms, mp = model.ms, model.mp
     if referrer == "self":
-        score = -ms.distance + MEMBER_TIE_BREAK * ms.member
-    else:
-        tie = tie_strength(model) if referrer == "worker" else ms.trust
-        score = (
-            tie
-            + mp.referral_choice_colocation[:, None] * ms.colocated
-            - mp.referral_choice_distance[:, None] * ms.distance
-        )
-    score = np.where(SERVES.T[None, :, :], score[:, None, :], -np.inf)  # (M, K, P)
-    return np.argmax(score, axis=2)
+        return _nearest(ms.distance, ms.member)
+    tie = tie_strength(model) if referrer == "worker" else ms.trust
+    return _most_trusted(
+        tie, ms.colocated, ms.distance, mp.referral_choice_colocation, mp.referral_choice_distance
+    )
 
 
 def choose_partners(model: HLMModel) -> None:
     """Choose this month's partner for each need category: worker's, partners' and own referrals."""
-    model.best_warm = best_partner(model, "worker")
-    model.best_onward = best_partner(model, "partner")
-    model.best_self = best_partner(model, "self")
+    ms, mp = model.ms, model.mp
+    model.best_warm, model.best_onward, model.best_self = _choose_partners(
+        ms.trust,
+        employer_partner(model),
+        mp.employer_tie,
+        ms.colocated,
+        ms.distance,
+        ms.member,
+        mp.referral_choice_colocation,
+        mp.referral_choice_distance,
+    )
 
 
-def completion_logit(
-    model: HLMModel, m: np.ndarray, p: np.ndarray, trust_res: np.ndarray, tie: np.ndarray
+@kernel
+def _choose_partners(
+    trust: np.ndarray,
+    employer: np.ndarray,
+    employer_tie: np.ndarray,
+    colocated: np.ndarray,
+    distance: np.ndarray,
+    member: np.ndarray,
+    choice_colocation: np.ndarray,
+    choice_distance: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The worker's, the partners' and residents' own choices (:func:`best_partner`)."""
+    tie = _tie_strength(trust, employer, employer_tie)
+    warm = _most_trusted(tie, colocated, distance, choice_colocation, choice_distance)
+    onward = _most_trusted(trust, colocated, distance, choice_colocation, choice_distance)
+    return warm, onward, _nearest(distance, member)
+
+
+@kernel
+def _most_trusted(
+    tie: np.ndarray,
+    colocated: np.ndarray,
+    distance: np.ndarray,
+    choice_colocation: np.ndarray,
+    choice_distance: np.ndarray,
 ) -> np.ndarray:
-    """Log-odds that a warm referral of residents (milieux m) to partners p is completed."""
+    """Best partner by tie, on site and near preferred (M, K)."""
+    score = np.empty(tie.shape)
+    for m in range(tie.shape[0]):
+        for p in range(tie.shape[1]):
+            score[m, p] = (
+                tie[m, p]
+                + choice_colocation[m] * colocated[m, p]
+                - choice_distance[m] * distance[m, p]
+            )
+    return _best_serving(score)
+
+
+@kernel
+def _nearest(distance: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Nearest partner, network members first among equals (M, K)."""
+    score = np.empty(distance.shape)
+    for m in range(distance.shape[0]):
+        for p in range(distance.shape[1]):
+            score[m, p] = -distance[m, p] + MEMBER_TIE_BREAK * member[m, p]
+    return _best_serving(score)
+
+
+@kernel
+def _best_serving(score: np.ndarray) -> np.ndarray:
+    """For each (milieu, need category), the first partner of highest score among those serving
+    the category (as ``np.argmax``; partner 0 when none serves it)."""
+    M, P = score.shape
+    K = SERVES.shape[1]
+    best = np.zeros((M, K), dtype=np.int64)
+    for m in range(M):
+        for k in range(K):
+            top = -np.inf
+            for p in range(P):
+                if SERVES[p, k] and score[m, p] > top:
+                    top = score[m, p]
+                    best[m, k] = p
+    return best
+
+
+@kernel
+def completion_logit(
+    m: int,
+    p: int,
+    trust_res: float,
+    tie: float,
+    base_logodds: np.ndarray,
+    trust_effect: np.ndarray,
+    tie_effect: np.ndarray,
+    distance_effect: np.ndarray,
+    colocation_effect: np.ndarray,
+    distance: np.ndarray,
+    colocated: np.ndarray,
+) -> float:
+    """Log-odds that a warm referral of a resident (milieu m, trust ``trust_res`` in the worker)
+    to partner p (tie ``tie`` between referrer and partner) is completed."""
+    return (
+        base_logodds[m]
+        + trust_effect[m] * trust_res
+        + tie_effect[m] * tie
+        + distance_effect[m] * distance[m, p]
+        + colocation_effect[m] * colocated[m, p]
+    )
+
+
+def _completion_inputs(model: HLMModel) -> tuple[np.ndarray, ...]:
+    """The arguments of :func:`completion_logit` after (m, p, trust_res, tie)."""
     mp, ms = model.mp, model.ms
     return (
-        mp.referral_base_logodds[m]
-        + mp.referral_trust_effect[m] * trust_res
-        + mp.referral_tie_effect[m] * tie
-        + mp.referral_distance_effect[m] * ms.distance[m, p]
-        + mp.colocation_collaboration_effect[m] * ms.colocated[m, p]
+        mp.referral_base_logodds,
+        mp.referral_trust_effect,
+        mp.referral_tie_effect,
+        mp.referral_distance_effect,
+        mp.colocation_collaboration_effect,
+        ms.distance,
+        ms.colocated,
     )
 
 
 #: Codes of ``hh.need_origin``: who made a queued request (0: no request).
 ORIGIN = {"worker": 1, "partner": 2, "self": 3}
+_SELF = ORIGIN["self"]
+#: Stands for the residents' trust in the worker when a partner refers (not used).
+_NOBODY = np.zeros(0)
 
 
 def enqueue(
@@ -127,10 +234,43 @@ def enqueue(
     request's ``origin`` (worker, partner, self) is kept for observation."""
     hh = model.hh
     P = model.ms.member.shape[1]
-    hh.need_queue[rows, cols] = hh.milieu[rows] * P + partner
-    hh.need_wait[rows, cols] = 0
-    hh.need_priority[rows, cols] = priority
-    hh.need_origin[rows, cols] = ORIGIN[origin]
+    queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
+    _enqueue(rows, cols, partner, priority, ORIGIN[origin], P, hh.milieu, queue)
+
+
+@kernel
+def _enqueue(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    partner: np.ndarray,
+    priority: np.ndarray,
+    origin: int,
+    P: int,
+    milieu: np.ndarray,
+    queue: tuple,
+) -> None:
+    """Needs (rows, cols) join the queues of their milieu's ``partner``."""
+    for j in range(len(rows)):
+        i = rows[j]
+        _enqueue_one(i, cols[j], milieu[i] * P + partner[j], priority[j], origin, queue)
+
+
+@kernel
+def _enqueue_one(
+    i: int,
+    k: int,
+    g: int,
+    priority: bool,
+    origin: int,
+    queue: tuple,
+) -> None:
+    """Need (i, k) joins queue ``g`` (global partner index), by ``origin``'s request; ``queue``
+    holds the households' need_queue, need_wait, need_priority and need_origin."""
+    need_queue, need_wait, need_priority, need_origin = queue
+    need_queue[i, k] = g
+    need_wait[i, k] = 0
+    need_priority[i, k] = priority
+    need_origin[i, k] = origin
 
 
 def warm_referral(
@@ -144,56 +284,156 @@ def warm_referral(
     """Refer needs (rows, cols) to the best partner; completed ones join its queue."""
     if len(rows) == 0:
         return
-    m = model.hh.milieu[rows]
-    p = (model.best_warm if by_worker else model.best_onward)[m, cols]
-    trust_res = model.hh.trust_worker[rows] if by_worker else np.zeros(len(rows))
-    done = u < sigmoid(completion_logit(model, m, p, trust_res, tie[m, p]))
-    own = p == employer_partner(model)[m]
-    priority = own & model.mp.direct_access_priority[m] & by_worker
+    hh, ms, mp, tally = model.hh, model.ms, model.mp, model.tally
     origin = "worker" if by_worker else "partner"
-    enqueue(model, rows[done], cols[done], p[done], priority[done], origin)
+    best = model.best_warm if by_worker else model.best_onward
+    trust_res = hh.trust_worker if by_worker else _NOBODY
+    queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
+    ms.trust = _warm_referral(
+        rows,
+        cols,
+        u,
+        tie,
+        by_worker,
+        ORIGIN[origin],
+        best,
+        hh.milieu,
+        trust_res,
+        employer_partner(model),
+        mp.direct_access_priority,
+        _completion_inputs(model),
+        ms.member,
+        ms.trust,
+        mp.referral_trust_gain,
+        queue,
+        tally["referrals_made"],
+        tally[f"referrals_{origin}"],
+        tally["referrals_completed"],
+    )
+
+
+@kernel
+def _warm_referral(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    u: np.ndarray,
+    tie: np.ndarray,
+    by_worker: bool,
+    origin: int,
+    best: np.ndarray,
+    milieu: np.ndarray,
+    trust_worker: np.ndarray,
+    employer: np.ndarray,
+    direct_access_priority: np.ndarray,
+    completion: tuple,
+    member: np.ndarray,
+    trust: np.ndarray,
+    referral_trust_gain: np.ndarray,
+    queue: tuple,
+    referrals_made: np.ndarray,
+    referrals_by_origin: np.ndarray,
+    referrals_completed: np.ndarray,
+) -> np.ndarray:
+    """The referrals, then the network's new trust (M, P), returned."""
+    M, P = trust.shape
+    together = np.zeros((M, P))  # completed referrals by (milieu, partner)
+    for j in range(len(rows)):
+        i, k = rows[j], cols[j]
+        m = milieu[i]
+        p = best[m, k]
+        trust_res = trust_worker[i] if by_worker else 0.0
+        referrals_made[m] += 1
+        referrals_by_origin[m] += 1
+        if u[j] < sigmoid(completion_logit(m, p, trust_res, tie[m, p], *completion)):
+            # the worker's employer's own services give direct access
+            priority = p == employer[m] and direct_access_priority[m] and by_worker
+            _enqueue_one(i, k, m * P + p, priority, origin, queue)
+            together[m, p] += 1.0
+            referrals_completed[m] += 1
     # working together builds trust between the organisations involved (network members)
-    ms = model.ms
-    dm, dp = m[done], p[done]
-    gain = np.zeros(ms.member.shape)
-    np.add.at(gain, (dm, dp), 1.0)
-    keep = (1 - model.mp.referral_trust_gain[:, None]) ** gain
-    ms.trust = np.where(ms.member, 1 - (1 - ms.trust) * keep, ms.trust)
-    M = model.ms.n
-    model.tally["referrals_made"] += np.bincount(m, minlength=M)
-    model.tally[f"referrals_{origin}"] += np.bincount(m, minlength=M)
-    model.tally["referrals_completed"] += np.bincount(m[done], minlength=M)
+    new_trust = trust.copy()
+    for m in range(M):
+        for p in range(P):
+            if member[m, p]:
+                keep = (1 - referral_trust_gain[m]) ** together[m, p]
+                new_trust[m, p] = 1 - (1 - trust[m, p]) * keep
+    return new_trust
 
 
 def self_referral(model: HLMModel) -> None:
     """Residents seek a service on their own for open needs nobody is handling."""
-    hh, mp = model.hh, model.mp
-    rows, cols = np.nonzero(hh.need_open & (hh.need_queue < 0))
-    if len(rows) == 0:
-        return
+    hh, mp, tally = model.hh, model.mp, model.tally
     # numbers of the open needs alone (common random numbers by household, need and month)
     draw = model.rs.at("referral", model.t)
-    K = hh.need_open.shape[1]
-    entry = rows * K + cols
-    m = hh.milieu[rows]
-    p = model.best_self[m, cols]
-    logit = (
-        mp.self_referral_base_logodds[m]
-        + mp.self_referral_knowledge_effect[m] * (hh.knowledge[rows] - SELF_REFERRAL_CENTRE)
-        + mp.self_referral_image_effect[m]
-        * (hh.image[rows] - SELF_REFERRAL_CENTRE)
-        * HEALTH_NETWORK[p]
-        + mp.referral_distance_effect[m] * model.ms.distance[m, p]
-        + mp.self_referral_hard_to_reach_effect[m] * hh.hard_to_reach[rows]
+    queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
+    _self_referral(
+        draw.base(Draw.ASK),
+        draw.base(Draw.COMPLETE),
+        model.best_self,
+        hh.milieu,
+        hh.knowledge,
+        hh.image,
+        hh.hard_to_reach,
+        hh.need_open,
+        queue,
+        mp.self_referral_base_logodds,
+        mp.self_referral_knowledge_effect,
+        mp.self_referral_image_effect,
+        mp.self_referral_hard_to_reach_effect,
+        mp.self_request_completion_effect,
+        _completion_inputs(model),
+        tally["self_referrals"],
+        tally["referrals_self"],
     )
-    go = draw(entry, Draw.ASK) < sigmoid(logit)
-    M = model.ms.n
-    model.tally["self_referrals"] += np.bincount(m[go], minlength=M)
-    model.tally["referrals_self"] += np.bincount(m[go], minlength=M)
-    # an own request can fail like a referral (no first appointment), without the worker's
-    # trust or ties between organisations, but made by a resident who chose to ask
-    rows, cols, m, p = rows[go], cols[go], m[go], p[go]
-    zero = np.zeros(len(rows))
-    logit_done = completion_logit(model, m, p, zero, zero) + mp.self_request_completion_effect[m]
-    done = draw(entry[go], Draw.COMPLETE) < sigmoid(logit_done)
-    enqueue(model, rows[done], cols[done], p[done], np.zeros(done.sum(), dtype=bool), "self")
+
+
+@kernel
+def _self_referral(
+    base_ask: np.uint64,
+    base_complete: np.uint64,
+    best_self: np.ndarray,
+    milieu: np.ndarray,
+    knowledge: np.ndarray,
+    image: np.ndarray,
+    hard_to_reach: np.ndarray,
+    need_open: np.ndarray,
+    queue: tuple,
+    base_logodds: np.ndarray,
+    knowledge_effect: np.ndarray,
+    image_effect: np.ndarray,
+    hard_to_reach_effect: np.ndarray,
+    request_completion_effect: np.ndarray,
+    completion: tuple,
+    self_referrals: np.ndarray,
+    referrals_self: np.ndarray,
+) -> None:
+    """Each open need nobody handles: the resident asks, and the request may reach a service."""
+    N, K = need_open.shape
+    need_queue = queue[0]
+    _, _, _, distance_effect, _, distance, _ = completion  # (see _completion_inputs)
+    P = distance.shape[1]
+    for i in range(N):
+        m = milieu[i]
+        for k in range(K):
+            if not need_open[i, k] or need_queue[i, k] >= 0:
+                continue
+            entry = i * K + k
+            p = best_self[m, k]
+            logit = (
+                base_logodds[m]
+                + knowledge_effect[m] * (knowledge[i] - SELF_REFERRAL_CENTRE)
+                + image_effect[m] * (image[i] - SELF_REFERRAL_CENTRE) * HEALTH_NETWORK[p]
+                + distance_effect[m] * distance[m, p]
+                + hard_to_reach_effect[m] * hard_to_reach[i]
+            )
+            if uniform(base_ask, entry) >= sigmoid(logit):
+                continue
+            self_referrals[m] += 1
+            referrals_self[m] += 1
+            # an own request can fail like a referral (no first appointment), without the
+            # worker's trust or ties between organisations, but made by a resident who chose
+            # to ask
+            logit_done = completion_logit(m, p, 0.0, 0.0, *completion)
+            logit_done += request_completion_effect[m]
+            if uniform(base_complete, entry) < sigmoid(logit_done):
+                _enqueue_one(i, k, m * P + p, False, _SELF, queue)
