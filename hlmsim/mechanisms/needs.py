@@ -76,28 +76,31 @@ def need_rates(model: HLMModel) -> np.ndarray:
     return _rate_table(*_rate_inputs(model))[hh.milieu, hh.htype]
 
 
-def _rate_inputs(model: HLMModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """What the rate table depends on: annual rates (M, K), senior isolation, crises."""
+def _rate_inputs(
+    model: HLMModel,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """What the rate table depends on: annual rates (one (M,) array per category), senior
+    isolation, crises."""
     mp = model.mp
-    annual = np.stack([getattr(mp, name) for name in _RATE_FIELDS], axis=1)
+    annual = tuple([getattr(mp, name) for name in _RATE_FIELDS])
     return annual, mp.senior_isolation_factor, model.ms.crisis_left, mp.crisis_need_multiplier
 
 
 @kernel
 def _rate_table(
-    annual: np.ndarray,
+    annual: tuple,
     senior_isolation_factor: np.ndarray,
     crisis_left: np.ndarray,
     crisis_need_multiplier: np.ndarray,
 ) -> np.ndarray:
     """Monthly probability of a new need by (milieu, household type, category): (M, 3, K)."""
-    M, K = annual.shape
+    M, K = len(crisis_left), len(annual)
     table = np.empty((M, 3, K))
     for m in range(M):
         crisis = crisis_left[m] > 0
         for h in range(3):
             for k in range(K):
-                rate = annual[m, k]  # needs per household-year
+                rate = annual[k][m]  # needs per household-year
                 if h > 0 and k == _PARENTING:
                     rate = 0.0  # parenting needs: families only
                 if h > 0 and k == _SOCIALISING:
@@ -126,34 +129,37 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
     if len(rows) == 0:
         return
     hh, tally = model.hh, model.tally
-    queue = (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority)
+    state = (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority)
     if met:
+        # help teaches the household (power to act): its state only then
+        teach = source in agency.LEARNING_SOURCES
+        power = (model.mp.agency_gain_help, hh.agency) if teach else (_NONE, _NONE)
         _close_met(
             rows,
             cols,
             hh.milieu,
             hh.need_age,
-            *queue,
+            state,
             tally["needs_met"],
             tally["time_to_meet_sum"],
             tally[f"met_by_{source}"],
             tally["needs_met_by_category"],
+            teach,
+            *power,
         )
-        agency.learn(model, rows, source)
     else:
-        _close_given_up(rows, cols, hh.milieu, *queue, tally["needs_abandoned"])
+        _close_given_up(rows, cols, hh.milieu, state, tally["needs_abandoned"])
+
+
+#: Stands for the power to act when a need is met without help (not used).
+_NONE = np.zeros(0)
 
 
 @kernel
-def _clear(
-    i: int,
-    k: int,
-    need_open: np.ndarray,
-    need_queue: np.ndarray,
-    need_wait: np.ndarray,
-    need_priority: np.ndarray,
-) -> None:
-    """Need (i, k) is closed: no longer open, out of any queue."""
+def _clear(i: int, k: int, state: tuple) -> None:
+    """Need (i, k) is closed: no longer open, out of any queue (``state``: the households'
+    need_open, need_queue, need_wait and need_priority)."""
+    need_open, need_queue, need_wait, need_priority = state
     need_open[i, k] = False
     need_queue[i, k] = -1
     need_wait[i, k] = 0
@@ -184,21 +190,23 @@ def _close_met(
     cols: np.ndarray,
     milieu: np.ndarray,
     need_age: np.ndarray,
-    need_open: np.ndarray,
-    need_queue: np.ndarray,
-    need_wait: np.ndarray,
-    need_priority: np.ndarray,
+    state: tuple,
     needs_met: np.ndarray,
     time_to_meet_sum: np.ndarray,
     met_by_source: np.ndarray,
     needs_met_by_category: np.ndarray,
+    teach: bool,
+    agency_gain_help: np.ndarray,
+    agency_: np.ndarray,
 ) -> None:
-    """Needs (rows, cols) are met: counted, then closed."""
+    """Needs (rows, cols) are met: counted, then closed; met with help, they teach."""
     for j in range(len(rows)):
         i, k = rows[j], cols[j]
         m = milieu[i]
         _met(i, k, m, need_age, needs_met, time_to_meet_sum, met_by_source, needs_met_by_category)
-        _clear(i, k, need_open, need_queue, need_wait, need_priority)
+        _clear(i, k, state)
+    if teach:
+        agency.learn_kernel(rows, milieu, agency_gain_help, agency_)
 
 
 @kernel
@@ -206,17 +214,14 @@ def _close_given_up(
     rows: np.ndarray,
     cols: np.ndarray,
     milieu: np.ndarray,
-    need_open: np.ndarray,
-    need_queue: np.ndarray,
-    need_wait: np.ndarray,
-    need_priority: np.ndarray,
+    state: tuple,
     needs_abandoned: np.ndarray,
 ) -> None:
     """Needs (rows, cols) are given up: counted, then closed."""
     for j in range(len(rows)):
         i, k = rows[j], cols[j]
         needs_abandoned[milieu[i]] += 1
-        _clear(i, k, need_open, need_queue, need_wait, need_priority)
+        _clear(i, k, state)
 
 
 def step(model: HLMModel) -> None:
@@ -231,7 +236,7 @@ def step(model: HLMModel) -> None:
         u_new,
         draw.base(Draw.SELF_RESOLVE),
         draw.base(Draw.PREVENT),
-        _rate_table(*_rate_inputs(model)),
+        _rate_inputs(model),
         hh.milieu,
         hh.htype,
         hh.agency,
@@ -264,7 +269,7 @@ def _step_kernel(
     u_new: np.ndarray,
     base_self_resolve: np.uint64,
     base_prevent: np.uint64,
-    rates: np.ndarray,
+    rate_inputs: tuple,
     milieu: np.ndarray,
     htype: np.ndarray,
     agency_: np.ndarray,
@@ -293,6 +298,8 @@ def _step_kernel(
     """The month of needs, household by household, category by category (each need's fate
     depends only on its own state and numbers, so one pass does every phase)."""
     N, K = need_open.shape
+    state = (need_open, need_queue, need_wait, need_priority)
+    rates = _rate_table(*rate_inputs)
     for i in range(N):
         m = milieu[i]
         ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
@@ -320,11 +327,11 @@ def _step_kernel(
                         met_by_self,
                         needs_met_by_category,
                     )
-                    _clear(i, k, need_open, need_queue, need_wait, need_priority)
+                    _clear(i, k, state)
                 # some are given up when left unmet too long
                 elif need_age[i, k] >= need_give_up_months[m]:
                     needs_abandoned[m] += 1
-                    _clear(i, k, need_open, need_queue, need_wait, need_priority)
+                    _clear(i, k, state)
             # needs arrive whatever the arrangement (common random numbers: the same arrivals
             # in every arrangement on one seed); one arriving while a need of its category is
             # open joins it
