@@ -140,10 +140,12 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
             hh.milieu,
             hh.need_age,
             state,
-            tally["needs_met"],
-            tally["time_to_meet_sum"],
-            tally[f"met_by_{source}"],
-            tally["needs_met_by_category"],
+            (
+                tally["needs_met"],
+                tally["time_to_meet_sum"],
+                tally[f"met_by_{source}"],
+                tally["needs_met_by_category"],
+            ),
             teach,
             *power,
         )
@@ -172,12 +174,11 @@ def _met(
     k: int,
     m: int,
     need_age: np.ndarray,
-    needs_met: np.ndarray,
-    time_to_meet_sum: np.ndarray,
-    met_by_source: np.ndarray,
-    needs_met_by_category: np.ndarray,
+    counts: tuple,
 ) -> None:
-    """Count need (i, k) of milieu m as met, with its time to be met."""
+    """Count need (i, k) of milieu m as met, with its time to be met (``counts``: the tallies
+    needs_met, time_to_meet_sum, met_by_<source>, needs_met_by_category)."""
+    needs_met, time_to_meet_sum, met_by_source, needs_met_by_category = counts
     needs_met[m] += 1
     time_to_meet_sum[m] += need_age[i, k] + 1
     met_by_source[m] += 1
@@ -191,10 +192,7 @@ def _close_met(
     milieu: np.ndarray,
     need_age: np.ndarray,
     state: tuple,
-    needs_met: np.ndarray,
-    time_to_meet_sum: np.ndarray,
-    met_by_source: np.ndarray,
-    needs_met_by_category: np.ndarray,
+    counts: tuple,
     teach: bool,
     agency_gain_help: np.ndarray,
     agency_: np.ndarray,
@@ -203,7 +201,7 @@ def _close_met(
     for j in range(len(rows)):
         i, k = rows[j], cols[j]
         m = milieu[i]
-        _met(i, k, m, need_age, needs_met, time_to_meet_sum, met_by_source, needs_met_by_category)
+        _met(i, k, m, need_age, counts)
         _clear(i, k, state)
     if teach:
         agency.learn_kernel(rows, milieu, agency_gain_help, agency_)
@@ -248,15 +246,14 @@ def step(model: HLMModel) -> None:
         mp.prevention_trust_effect,
         mp.prevention_mutual_aid_effect,
         mp.prevention_agency_effect,
-        hh.need_open,
         hh.need_age,
-        hh.need_queue,
-        hh.need_wait,
-        hh.need_priority,
-        tally["needs_met"],
-        tally["time_to_meet_sum"],
-        tally["met_by_self"],
-        tally["needs_met_by_category"],
+        (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority),
+        (
+            tally["needs_met"],
+            tally["time_to_meet_sum"],
+            tally["met_by_self"],
+            tally["needs_met_by_category"],
+        ),
         tally["needs_abandoned"],
         tally["needs_new"],
         tally["needs_opened"],
@@ -281,15 +278,9 @@ def _step_kernel(
     prevention_trust_effect: np.ndarray,
     prevention_mutual_aid_effect: np.ndarray,
     prevention_agency_effect: np.ndarray,
-    need_open: np.ndarray,
     need_age: np.ndarray,
-    need_queue: np.ndarray,
-    need_wait: np.ndarray,
-    need_priority: np.ndarray,
-    needs_met: np.ndarray,
-    time_to_meet_sum: np.ndarray,
-    met_by_self: np.ndarray,
-    needs_met_by_category: np.ndarray,
+    state: tuple,
+    met_alone: tuple,  # the tallies of needs met (resolved alone), as in close
     needs_abandoned: np.ndarray,
     needs_new: np.ndarray,
     needs_opened: np.ndarray,
@@ -297,8 +288,8 @@ def _step_kernel(
 ) -> None:
     """The month of needs, household by household, category by category (each need's fate
     depends only on its own state and numbers, so one pass does every phase)."""
+    need_open, need_queue = state[0], state[1]
     N, K = need_open.shape
-    state = (need_open, need_queue, need_wait, need_priority)
     rates = _rate_table(*rate_inputs)
     for i in range(N):
         m = milieu[i]
@@ -317,16 +308,7 @@ def _step_kernel(
                 # open needs age; some resolve on their own (not while being served)
                 need_age[i, k] += 1
                 if need_queue[i, k] < 0 and uniform(base_self_resolve, entry) < p_self:
-                    _met(
-                        i,
-                        k,
-                        m,
-                        need_age,
-                        needs_met,
-                        time_to_meet_sum,
-                        met_by_self,
-                        needs_met_by_category,
-                    )
+                    _met(i, k, m, need_age, met_alone)
                     _clear(i, k, state)
                 # some are given up when left unmet too long
                 elif need_age[i, k] >= need_give_up_months[m]:
