@@ -74,6 +74,25 @@ def test_worker_chooses_the_residents_the_array_code_chose(seed):
     np.testing.assert_array_equal(outreach._choose(*args, *mp), _choose_with_numpy(*args, mp))
 
 
+def test_worker_chooses_as_the_array_code_where_rounding_makes_milieux_keys_meet():
+    # a score rounding to OUTREACH_SCORE_SPAN in milieu 1 gives the key of a zero score in
+    # milieu 0: one sort of all the keys decides between them (household order)
+    N, K, M, t = 6, 6, 2, 30
+    milieu = np.array([1, 0, 1, 0, 0, 1])
+    u_pick = np.array([np.nextafter(1.0, 0.0), 0.0, 0.5, 0.0, 0.3, 0.0])
+    cap_int = np.array([2.0, 2.0])
+    contacts, refusals = np.zeros(N, dtype=np.int64), np.zeros(N, dtype=np.int64)
+    last = np.full(N, t - 1)
+    open_ = np.ones((N, K), dtype=bool)
+    queue = np.full((N, K), -1)
+    new_prio = np.array([0.0, 1.5])  # milieu 1: never reached and followed up, 1 + 1.5 + 1.5
+    mp = (np.full(M, 2.0), np.full(M, 6.0), np.array([0.0, 1.5]), new_prio)
+    args = (t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue)
+    expected = _choose_with_numpy(*args, mp)
+    assert (OUTREACH_SCORE_SPAN - (u_pick[0] + 1.5 + 1.5)) == 0.0  # the keys meet
+    np.testing.assert_array_equal(outreach._choose(*args, *mp), expected)
+
+
 def test_knowledge_dose_one_equals_the_array_dose():
     beta = np.r_[np.linspace(0.0, 1.0, 2001), 1e-9, 0.999999999]
     for dose in (0.01, 0.15, 0.5, 1.0):

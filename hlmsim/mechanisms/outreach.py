@@ -343,7 +343,7 @@ def _choose(
         n_cand += 1
     # each milieu's worker contacts the first cap_int of its candidates (a stable sort: ties
     # keep household order)
-    order = np.argsort(key[:n_cand], kind="mergesort")
+    order = _stable_key_order(key[:n_cand], milieu[cand[:n_cand]], len(cap_int))
     chosen = np.empty(n_cand, np.int64)
     n_chosen = 0
     start = 0
@@ -355,6 +355,35 @@ def _choose(
             chosen[n_chosen] = i
             n_chosen += 1
     return chosen[:n_chosen]
+
+
+@kernel
+def _stable_key_order(key: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` where each group's keys lie below the next group's
+    (as ``milieu * OUTREACH_SCORE_SPAN - score``): sorted group by group, in many small sorts,
+    or in one sort of all the keys if rounding made two groups' keys meet."""
+    n = len(key)
+    start = np.zeros(n_groups + 1, np.int64)
+    for j in range(n):
+        start[group[j] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    order = np.empty(n, np.int64)
+    for j in range(n):  # by group, in the order given
+        order[fill[group[j]]] = j
+        fill[group[j]] += 1
+    highest = -np.inf
+    for g in range(n_groups):
+        a, b = start[g], start[g + 1]
+        if a == b:
+            continue
+        members = order[a:b].copy()
+        order[a:b] = members[np.argsort(key[members], kind="mergesort")]
+        if not key[order[a]] > highest:  # keys meet: the groups' order is not the keys' order
+            return np.argsort(key, kind="mergesort")
+        highest = key[order[b - 1]]
+    return order
 
 
 @kernel
