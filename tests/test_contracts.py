@@ -231,7 +231,8 @@ def run_recorded(model: HLMModel, months: int, monkeypatch: pytest.MonkeyPatch) 
 def rare_branches_model(sim: Any) -> HLMModel:
     """A small world that reaches the rare branches: three milieux (a grant-funded CIUSSS worker
     whose grant lapses, a landlord-employed worker, no worker), crises, funding cuts, every kind
-    of departure, projects, consultations, move-outs, scarce services and long waits."""
+    of departure, projects, consultations, move-outs, scarce services and long waits, onward
+    referrals served."""
     events_ = [
         {"month": m, "kind": k}
         for m, k in [
@@ -268,6 +269,7 @@ def rare_branches_model(sim: Any) -> HLMModel:
             "trust_gain_per_contact": 0.3,
             "disclosure_base_logodds": 0.0,
             "worker_direct_help": 0.8,
+            "cross_referral_logodds": 0.0,  # onward referrals, some served within the run
         },
         milieu_params=[
             {

@@ -4,10 +4,15 @@ reached. A contact succeeds with a probability that falls with disaffiliation an
 previous contacts (Aguilera et al. 2025); success builds trust by a fraction of the remaining gap
 (less if the employer is the landlord), spreads knowledge of resources, and part of the trust goes
 to the employer's institution. Residents disclose needs as they trust the worker; the worker meets
-some directly and refers the others warmly."""
+some directly and refers the others warmly.
+
+``step`` draws the month's numbers and calls one compiled kernel (``_step_kernel``) that chooses
+the residents contacted and plays the contacts and disclosures out; the needs the worker meets
+and the warm referrals are then handed to :func:`needs.close` and :func:`referral.warm_referral`."""
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
@@ -17,7 +22,7 @@ from ..constants import DOSE_FLOOR, NEVER, OUTREACH_SCORE_SPAN
 from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
-from ._util import rank_in_group_by_key, sigmoid
+from ._jit import kernel, sigmoid, uniform
 from .needs import close
 
 if TYPE_CHECKING:
@@ -83,6 +88,7 @@ WRITES: frozenset[str] = frozenset(
 
 DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
+_SOCIALISING = NEED["socialising"]
 
 
 #: Uses of the counter-based numbers (``CounterDraws`` slots): finding the resident, the
@@ -98,13 +104,36 @@ class Draw(IntEnum):
 def capacity(model: HLMModel) -> np.ndarray:
     """Contacts the milieu's worker can make this month (expected)."""
     mp, ms = model.mp, model.ms
-    return (
-        mp.worker_fte
-        * mp.worker_contacts_per_fte_month
-        * mp.worker_time_on_site
-        * (mp.worker_capacity_floor + (1 - mp.worker_capacity_floor) * ms.worker_knowledge)
-        * ms.worker_filled
+    return _capacity(
+        mp.worker_fte,
+        mp.worker_contacts_per_fte_month,
+        mp.worker_time_on_site,
+        mp.worker_capacity_floor,
+        ms.worker_knowledge,
+        ms.worker_filled,
     )
+
+
+@kernel
+def _capacity(
+    fte: np.ndarray,
+    per_fte: np.ndarray,
+    on_site: np.ndarray,
+    floor: np.ndarray,
+    knowledge: np.ndarray,
+    filled: np.ndarray,
+) -> np.ndarray:
+    """:func:`capacity`, by milieu: FTE, time on site, ramp-up (the worker's knowledge)."""
+    cap = np.empty(len(fte))
+    for m in range(len(fte)):
+        cap[m] = (
+            fte[m]
+            * per_fte[m]
+            * on_site[m]
+            * (floor[m] + (1 - floor[m]) * knowledge[m])
+            * (1.0 if filled[m] else 0.0)
+        )
+    return cap
 
 
 def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
@@ -113,113 +142,444 @@ def knowledge_dose(beta: np.ndarray, dose: np.ndarray) -> np.ndarray:
     return np.power(b, dose * (1 - b) + b)
 
 
+@kernel
+def knowledge_dose_one(beta: float, dose: float) -> float:
+    """:func:`knowledge_dose` of one household (bit for bit), for compiled kernels."""
+    b = min(max(beta, DOSE_FLOOR), 1.0)
+    return b ** (dose * (1 - b) + b)
+
+
 def observe_contacts(model: HLMModel, attempted: np.ndarray, succeeded: np.ndarray) -> None:
     """Observation: first contact attempts, and engagement (a first successful contact) with
-    the months it took, hard-to-reach households apart (``hlmsim.observables``)."""
-    hh, M, t = model.hh, model.ms.n, model.t
-    first = attempted[hh.first_attempt[attempted] == NEVER]
-    hh.first_attempt[first] = t
-    model.tally["first_attempts"] += np.bincount(hh.milieu[first], minlength=M)
-    new = succeeded[hh.first_success[succeeded] == NEVER]
-    hh.first_success[new] = t
-    m = hh.milieu[new]
-    model.tally["first_engaged"] += np.bincount(m, minlength=M)
-    model.tally["engaged_at_first"] += np.bincount(
-        m, weights=hh.first_attempt[new] == t, minlength=M
+    the months it took, hard-to-reach households apart (``hlmsim.observables``).
+    ``attempted`` and ``succeeded`` list distinct households (int64 rows)."""
+    hh, tally = model.hh, model.tally
+    _observe_contacts(
+        int(model.t),
+        attempted,
+        succeeded,
+        hh.milieu,
+        hh.hard_to_reach,
+        hh.first_attempt,
+        hh.first_success,
+        tally["first_attempts"],
+        tally["first_engaged"],
+        tally["engaged_at_first"],
+        tally["engage_months_hard"],
+        tally["engage_n_hard"],
+        tally["engage_months_other"],
+        tally["engage_n_other"],
     )
-    months = t - hh.first_attempt[new] + 1.0
-    hard = hh.hard_to_reach[new] >= HARD_TO_REACH
-    model.tally["engage_months_hard"] += np.bincount(m, weights=months * hard, minlength=M)
-    model.tally["engage_n_hard"] += np.bincount(m, weights=hard, minlength=M)
-    model.tally["engage_months_other"] += np.bincount(m, weights=months * ~hard, minlength=M)
-    model.tally["engage_n_other"] += np.bincount(m, weights=~hard, minlength=M)
+
+
+@kernel
+def _observe_contacts(
+    t: int,
+    attempted: np.ndarray,
+    succeeded: np.ndarray,
+    milieu: np.ndarray,
+    hard_to_reach: np.ndarray,
+    first_attempt: np.ndarray,
+    first_success: np.ndarray,
+    first_attempts: np.ndarray,
+    first_engaged: np.ndarray,
+    engaged_at_first: np.ndarray,
+    engage_months_hard: np.ndarray,
+    engage_n_hard: np.ndarray,
+    engage_months_other: np.ndarray,
+    engage_n_other: np.ndarray,
+) -> None:
+    """:func:`observe_contacts` on the arrays (tallies by milieu, added to)."""
+    for i in attempted:
+        if first_attempt[i] == NEVER:
+            first_attempt[i] = t
+            first_attempts[milieu[i]] += 1
+    for i in succeeded:
+        if first_success[i] != NEVER:
+            continue
+        first_success[i] = t
+        m = milieu[i]
+        first_engaged[m] += 1
+        engaged_at_first[m] += first_attempt[i] == t
+        months = t - first_attempt[i] + 1.0
+        if hard_to_reach[i] >= HARD_TO_REACH:
+            engage_months_hard[m] += months
+            engage_n_hard[m] += 1
+        else:
+            engage_months_other[m] += months
+            engage_n_other[m] += 1
 
 
 def step(model: HLMModel) -> None:
     """The worker contacts residents; trust, disclosure, direct help and warm referrals."""
-    hh, mp, ms = model.hh, model.mp, model.ms
+    hh, mp, ms, tally = model.hh, model.mp, model.ms, model.tally
     rng = model.rs["outreach"]
-    N, K = hh.need_open.shape
-    u_pick = rng.random((N,))
+    u_pick = rng.random((hh.n,))
     u_cap = rng.random(ms.n)
     # numbers of the households and needs the worker reaches, drawn for them alone (common
     # random numbers by household, need and month: hlmsim.rng.CounterDraws)
     draw = model.rs.at("outreach", model.t)
-    cap = capacity(model)
-    cap_int = np.floor(cap) + (u_cap < cap - np.floor(cap))
-    if not (cap_int > 0).any():
-        return
-    # a household that declined outreach_max_refusals times is no longer approached
-    declined = (hh.contacts == 0) & (hh.refusals >= mp.outreach_max_refusals[hh.milieu])
-    cand = np.flatnonzero((cap_int[hh.milieu] > 0) & ~declined)
-    m = hh.milieu[cand]
-    free_any = (hh.need_open & (hh.need_queue < 0)).view(np.uint8) @ np.ones(K, np.uint8) > 0
-    follow_up = free_any[cand] & (model.t - hh.last_contact[cand] <= mp.follow_up_window_months[m])
-    score = (
-        u_pick[cand]
-        + mp.follow_up_priority[m] * follow_up
-        + mp.new_contact_priority[m] * ((hh.contacts[cand] == 0) & (hh.refusals[cand] == 0))
-    )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
-    order, rank = rank_in_group_by_key(m, -score, span=OUTREACH_SCORE_SPAN)
-    chosen = cand[order[rank < cap_int[m[order]]]]
-    mc = hh.milieu[chosen]
-    model.tally["contacts"] += np.bincount(mc, minlength=ms.n)
+    helped_rows, helped_cols, refer_rows, refer_cols, refer_u = _step_kernel(
+        int(model.t),
+        u_pick,
+        u_cap,
+        draw.base(Draw.FIND),
+        draw.base(Draw.ACCEPT),
+        draw.base(Draw.DISCLOSE),
+        draw.base(Draw.HELP),
+        draw.base(Draw.REFER),
+        # households
+        hh.milieu,
+        hh.hard_to_reach,
+        hh.openness,
+        hh.contacts,
+        hh.refusals,
+        hh.last_contact,
+        hh.trust_worker,
+        hh.image,
+        hh.landlord,
+        hh.ties,
+        hh.knowledge,
+        hh.engagement,
+        hh.first_attempt,
+        hh.first_success,
+        hh.need_open,
+        hh.need_queue,
+        # milieux and their worker's employer
+        ms.worker_knowledge,
+        ms.worker_filled,
+        referral.employer_partner(model),
+        HEALTH_NETWORK,
+        LANDLORD,
+        DIRECT_HELP,
+        # parameters: capacity, choice of the residents contacted
+        mp.worker_fte,
+        mp.worker_contacts_per_fte_month,
+        mp.worker_time_on_site,
+        mp.worker_capacity_floor,
+        mp.outreach_max_refusals,
+        mp.follow_up_window_months,
+        mp.follow_up_priority,
+        mp.new_contact_priority,
+        # finding the resident, the resident accepting
+        mp.outreach_find_logodds,
+        mp.outreach_hard_to_reach_effect,
+        mp.on_site_reach_effect,
+        mp.outreach_base_logodds,
+        mp.outreach_previous_contacts_effect,
+        mp.outreach_trust_effect,
+        # a successful contact
+        mp.trust_gain_per_contact,
+        mp.worker_landlord_wariness,
+        mp.image_transfer,
+        mp.ties_gain_contact,
+        mp.knowledge_dose_worker,
+        # disclosure, direct help
+        mp.disclosure_base_logodds,
+        mp.disclosure_trust_effect,
+        mp.worker_direct_help,
+        mp.disclosure_engagement_gain,
+        # tallies
+        tally["contacts"],
+        tally["successful_contacts"],
+        tally["needs_disclosed"],
+        tally["first_attempts"],
+        tally["first_engaged"],
+        tally["engaged_at_first"],
+        tally["engage_months_hard"],
+        tally["engage_n_hard"],
+        tally["engage_months_other"],
+        tally["engage_n_other"],
+    )
+    close(model, helped_rows, helped_cols, True, "worker")
+    if len(refer_rows):
+        tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
+        referral.warm_referral(model, refer_rows, refer_cols, refer_u, tie, by_worker=True)
+
+
+@kernel
+def _choose(
+    t: int,
+    u_pick: np.ndarray,
+    cap_int: np.ndarray,
+    milieu: np.ndarray,
+    contacts: np.ndarray,
+    refusals: np.ndarray,
+    last_contact: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    max_refusals: np.ndarray,
+    follow_up_window: np.ndarray,
+    follow_up_priority: np.ndarray,
+    new_contact_priority: np.ndarray,
+) -> np.ndarray:
+    """The households each milieu's worker contacts this month (``cap_int`` of them at most),
+    by milieu and in order of priority."""
+    N, K = need_open.shape
+    # candidates: residents of milieux with a contact to make; a household that declined
+    # outreach_max_refusals times is no longer approached. The worker follows up residents
+    # with open needs nobody handles (contacted recently) and seeks out those never reached.
+    cand = np.empty(N, np.int64)
+    key = np.empty(N)
+    n_cand = 0
+    for i in range(N):
+        m = milieu[i]
+        if not cap_int[m] > 0 or (contacts[i] == 0 and refusals[i] >= max_refusals[m]):
+            continue
+        free_any = False
+        for k in range(K):
+            if need_open[i, k] and need_queue[i, k] < 0:
+                free_any = True
+                break
+        follow_up = free_any and t - last_contact[i] <= follow_up_window[m]
+        new = contacts[i] == 0 and refusals[i] == 0
+        score = (
+            u_pick[i]
+            + follow_up_priority[m] * (1.0 if follow_up else 0.0)
+            + new_contact_priority[m] * (1.0 if new else 0.0)
+        )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
+        cand[n_cand] = i
+        key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # by milieu, highest score first
+        n_cand += 1
+    # each milieu's worker contacts the first cap_int of its candidates (a stable sort: ties
+    # keep household order)
+    order = _stable_key_order(key[:n_cand], milieu[cand[:n_cand]], len(cap_int))
+    chosen = np.empty(n_cand, np.int64)
+    n_chosen = 0
+    start = 0
+    for j in range(n_cand):
+        i = cand[order[j]]
+        if j > 0 and milieu[i] != milieu[cand[order[j - 1]]]:
+            start = j
+        if j - start < cap_int[milieu[i]]:
+            chosen[n_chosen] = i
+            n_chosen += 1
+    return chosen[:n_chosen]
+
+
+@kernel
+def _stable_key_order(key: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` where each group's keys lie below the next group's
+    (as ``milieu * OUTREACH_SCORE_SPAN - score``): sorted group by group, in many small sorts,
+    or in one sort of all the keys if rounding made two groups' keys meet."""
+    n = len(key)
+    start = np.zeros(n_groups + 1, np.int64)
+    for j in range(n):
+        start[group[j] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    order = np.empty(n, np.int64)
+    for j in range(n):  # by group, in the order given
+        order[fill[group[j]]] = j
+        fill[group[j]] += 1
+    highest = -np.inf
+    for g in range(n_groups):
+        a, b = start[g], start[g + 1]
+        if a == b:
+            continue
+        members = order[a:b].copy()
+        order[a:b] = members[np.argsort(key[members], kind="mergesort")]
+        if not key[order[a]] > highest:  # keys meet: the groups' order is not the keys' order
+            return np.argsort(key, kind="mergesort")
+        highest = key[order[b - 1]]
+    return order
+
+
+@kernel
+def _step_kernel(
+    t: int,
+    u_pick: np.ndarray,
+    u_cap: np.ndarray,
+    base_find: np.uint64,
+    base_accept: np.uint64,
+    base_disclose: np.uint64,
+    base_help: np.uint64,
+    base_refer: np.uint64,
+    milieu: np.ndarray,
+    hard_to_reach: np.ndarray,
+    openness: np.ndarray,
+    contacts: np.ndarray,
+    refusals: np.ndarray,
+    last_contact: np.ndarray,
+    trust_worker: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    ties: np.ndarray,
+    knowledge: np.ndarray,
+    engagement: np.ndarray,
+    first_attempt: np.ndarray,
+    first_success: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    worker_knowledge: np.ndarray,
+    worker_filled: np.ndarray,
+    employer: np.ndarray,
+    health_network: np.ndarray,
+    landlord_kind: np.ndarray,
+    direct_help: np.ndarray,
+    worker_fte: np.ndarray,
+    contacts_per_fte: np.ndarray,
+    time_on_site: np.ndarray,
+    capacity_floor: np.ndarray,
+    max_refusals: np.ndarray,
+    follow_up_window: np.ndarray,
+    follow_up_priority: np.ndarray,
+    new_contact_priority: np.ndarray,
+    find_logodds: np.ndarray,
+    hard_to_reach_effect: np.ndarray,
+    on_site_reach_effect: np.ndarray,
+    base_logodds: np.ndarray,
+    previous_contacts_effect: np.ndarray,
+    trust_effect: np.ndarray,
+    trust_gain: np.ndarray,
+    landlord_wariness: np.ndarray,
+    image_transfer: np.ndarray,
+    ties_gain: np.ndarray,
+    dose_worker: np.ndarray,
+    disclosure_logodds: np.ndarray,
+    disclosure_trust_effect: np.ndarray,
+    worker_direct_help: np.ndarray,
+    disclosure_engagement_gain: np.ndarray,
+    contacts_made: np.ndarray,
+    successful_contacts: np.ndarray,
+    needs_disclosed: np.ndarray,
+    first_attempts: np.ndarray,
+    first_engaged: np.ndarray,
+    engaged_at_first: np.ndarray,
+    engage_months_hard: np.ndarray,
+    engage_n_hard: np.ndarray,
+    engage_months_other: np.ndarray,
+    engage_n_other: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The month's contacts, in place. Returns the needs the worker meets (rows, cols) and the
+    needs to refer warmly (rows, cols, numbers), for :func:`needs.close` and
+    :func:`referral.warm_referral`."""
+    N, K = need_open.shape
+    M = len(u_cap)
+    cap = _capacity(
+        worker_fte, contacts_per_fte, time_on_site, capacity_floor, worker_knowledge, worker_filled
+    )
+    cap_int = np.empty(M)
+    for m in range(M):
+        whole = np.floor(cap[m])
+        cap_int[m] = whole + (1.0 if u_cap[m] < cap[m] - whole else 0.0)
+
+    chosen = _choose(
+        t,
+        u_pick,
+        cap_int,
+        milieu,
+        contacts,
+        refusals,
+        last_contact,
+        need_open,
+        need_queue,
+        max_refusals,
+        follow_up_window,
+        follow_up_priority,
+        new_contact_priority,
+    )
+    n_chosen = len(chosen)
 
     # an attempt first has to find the resident (disaffiliated ones are seldom found, less so
     # by a worker on site); a resident found accepts or declines the conversation
-    find_logit = (
-        mp.outreach_find_logodds[mc]
-        + mp.outreach_hard_to_reach_effect[mc]
-        * (1 - mp.on_site_reach_effect[mc] * mp.worker_time_on_site[mc])
-        * hh.hard_to_reach[chosen]
+    who = np.empty(n_chosen, np.int64)
+    n_who = 0
+    for i in chosen:
+        m = milieu[i]
+        contacts_made[m] += 1
+        find_logit = (
+            find_logodds[m]
+            + hard_to_reach_effect[m]
+            * (1 - on_site_reach_effect[m] * time_on_site[m])
+            * hard_to_reach[i]
+        )
+        if not uniform(base_find, i) < sigmoid(find_logit):
+            continue
+        logit = (
+            base_logodds[m]
+            + previous_contacts_effect[m] * math.log1p(contacts[i])
+            + trust_effect[m] * trust_worker[i]
+            + openness[i]
+        )
+        if uniform(base_accept, i) < sigmoid(logit):
+            who[n_who] = i
+            n_who += 1
+        elif contacts[i] == 0:
+            refusals[i] += 1
+    who = who[:n_who]
+    _observe_contacts(
+        t,
+        chosen,
+        who,
+        milieu,
+        hard_to_reach,
+        first_attempt,
+        first_success,
+        first_attempts,
+        first_engaged,
+        engaged_at_first,
+        engage_months_hard,
+        engage_n_hard,
+        engage_months_other,
+        engage_n_other,
     )
-    found = draw(chosen, Draw.FIND) < sigmoid(find_logit)
-    logit = (
-        mp.outreach_base_logodds[mc]
-        + mp.outreach_previous_contacts_effect[mc] * np.log1p(hh.contacts[chosen])
-        + mp.outreach_trust_effect[mc] * hh.trust_worker[chosen]
-        + hh.openness[chosen]
-    )
-    ok = found & (draw(chosen, Draw.ACCEPT) < sigmoid(logit))
-    refused = chosen[found & ~ok]
-    hh.refusals[refused[hh.contacts[refused] == 0]] += 1
-    who = chosen[ok]
-    mw = hh.milieu[who]
-    observe_contacts(model, chosen, who)
-    gain = mp.trust_gain_per_contact[mw] * (1 - mp.worker_landlord_wariness[mw])
-    delta = gain * (1 - hh.trust_worker[who])
-    hh.trust_worker[who] += delta
-    # part of the trust gained goes to the worker's employer: the health network, or the landlord
-    employer = referral.employer_partner(model)
-    employer_health = HEALTH_NETWORK[np.maximum(employer, 0)] & (employer >= 0)
-    employer_landlord = LANDLORD[np.maximum(employer, 0)] & (employer >= 0)
-    hh.image[who] += mp.image_transfer[mw] * delta * employer_health[mw] * (1 - hh.image[who])
-    hh.landlord[who] += (
-        mp.image_transfer[mw] * delta * employer_landlord[mw] * (1 - hh.landlord[who])
-    )
-    hh.ties[who] += mp.ties_gain_contact[mw] * (1 - hh.ties[who])
-    hh.contacts[who] += 1
-    hh.last_contact[who] = model.t
-    hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_worker[mw])
-    model.tally["successful_contacts"] += np.bincount(mw, minlength=ms.n)
 
-    # disclosure of open needs nobody handles yet
-    free = hh.need_open[who] & (hh.need_queue[who] < 0)
-    p_disc = sigmoid(
-        mp.disclosure_base_logodds[mw] + mp.disclosure_trust_effect[mw] * hh.trust_worker[who]
+    # a successful contact builds trust by a fraction of the remaining gap; part of the trust
+    # gained goes to the worker's employer: the health network, or the landlord
+    for i in who:
+        m = milieu[i]
+        gain = trust_gain[m] * (1 - landlord_wariness[m])
+        delta = gain * (1 - trust_worker[i])
+        trust_worker[i] += delta
+        e = employer[m]
+        to_health = 1.0 if e >= 0 and health_network[e] else 0.0
+        to_landlord = 1.0 if e >= 0 and landlord_kind[e] else 0.0
+        image[i] += image_transfer[m] * delta * to_health * (1 - image[i])
+        landlord[i] += image_transfer[m] * delta * to_landlord * (1 - landlord[i])
+        ties[i] += ties_gain[m] * (1 - ties[i])
+        contacts[i] += 1
+        last_contact[i] = t
+        knowledge[i] = knowledge_dose_one(knowledge[i], dose_worker[m])
+        successful_contacts[m] += 1
+
+    # disclosure of open needs nobody handles yet; the worker meets some directly (local
+    # resources, procedures, socialising) and refers the others warmly
+    helped_rows = np.empty(n_who * K, np.int64)
+    helped_cols = np.empty(n_who * K, np.int64)
+    refer_rows = np.empty(n_who * K, np.int64)
+    refer_cols = np.empty(n_who * K, np.int64)
+    refer_u = np.empty(n_who * K)
+    n_helped = 0
+    n_refer = 0
+    for i in who:
+        m = milieu[i]
+        p_disc = sigmoid(disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i])
+        for k in range(K):
+            entry = i * K + k
+            if not (need_open[i, k] and need_queue[i, k] < 0):
+                continue
+            if not uniform(base_disclose, entry) < p_disc:
+                continue
+            needs_disclosed[m] += 1
+            if direct_help[k] and (
+                uniform(base_help, entry) < worker_direct_help[m] * worker_knowledge[m]
+            ):
+                helped_rows[n_helped] = i
+                helped_cols[n_helped] = k
+                n_helped += 1
+            else:
+                refer_rows[n_refer] = i
+                refer_cols[n_refer] = k
+                refer_u[n_refer] = uniform(base_refer, entry)
+                n_refer += 1
+            if k == _SOCIALISING:  # confiding a socialising need engages the resident
+                engagement[i] += disclosure_engagement_gain[m] * (1 - engagement[i])
+    return (
+        helped_rows[:n_helped],
+        helped_cols[:n_helped],
+        refer_rows[:n_refer],
+        refer_cols[:n_refer],
+        refer_u[:n_refer],
     )
-    u_disc = draw(who[:, None] * K + np.arange(K)[None, :], Draw.DISCLOSE)
-    disclosed = free & (u_disc < p_disc[:, None])
-    r, c = np.nonzero(disclosed)
-    rows = who[r]
-    model.tally["needs_disclosed"] += np.bincount(hh.milieu[rows], minlength=ms.n)
-    helped = DIRECT_HELP[c] & (
-        draw(rows * K + c, Draw.HELP)
-        < mp.worker_direct_help[hh.milieu[rows]] * ms.worker_knowledge[hh.milieu[rows]]
-    )
-    close(model, rows[helped], c[helped], True, "worker")
-    soc = rows[c == NEED["socialising"]]
-    hh.engagement[soc] += mp.disclosure_engagement_gain[hh.milieu[soc]] * (1 - hh.engagement[soc])
-    rr, cc = rows[~helped], c[~helped]
-    tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
-    referral.warm_referral(model, rr, cc, draw(rr * K + cc, Draw.REFER), tie, by_worker=True)

@@ -1,7 +1,12 @@
 """Services: each partner serves its queue within a monthly capacity (priority for direct
 access, then the longest waits); network partners pool their unused capacity; a service meets
 the need with some probability; network partners refer residents' other needs onward (no silo);
-requests that wait too long are dropped (EMOD's CHW coordinator form)."""
+requests that wait too long are dropped (EMOD's CHW coordinator form).
+
+``step`` calls two compiled kernels: ``_serve`` (queues served within capacity, pooling, the
+services' results) and, once the needs met are closed (:func:`needs.close`), ``_refer_and_wait``
+(onward referrals chosen, the others wait, give up or are dropped); the onward referrals then go
+to :func:`referral.warm_referral`."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import numpy as np
 from ..constants import REUSED_DRAW_FLOOR
 from ..state import HEALTH_NETWORK, LANDLORD, SERVES
 from . import referral
-from ._util import gap_gain, rank_in_group, sigmoid
+from ._jit import kernel, sigmoid, uniform
 from .needs import close
 
 if TYPE_CHECKING:
@@ -71,20 +76,39 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
-#: Kinds of need each partner kind serves (its unused capacity is shared among them).
-SERVES_COUNT = SERVES.sum(axis=1)[None, :].astype(float)
-
-
 def capacity(model: HLMModel) -> np.ndarray:
     """Monthly capacity of every partner for this milieu's residents, (M, P): the CIUSSS's
     front-line services have their own (strained) capacity."""
     mp, ms = model.mp, model.ms
-    per_100 = np.where(
-        HEALTH_NETWORK[None, :],
-        mp.ciusss_capacity_per_100_households[:, None],
-        mp.service_capacity_per_100_households[:, None],
+    return _capacity(
+        mp.ciusss_capacity_per_100_households,
+        mp.service_capacity_per_100_households,
+        ms.n_households,
+        ms.funding,
+        HEALTH_NETWORK,
     )
-    return per_100 * ms.n_households[:, None] / 100 * ms.funding
+
+
+@kernel
+def _capacity(
+    ciusss_per_100: np.ndarray,
+    other_per_100: np.ndarray,
+    n_households: np.ndarray,
+    funding: np.ndarray,
+    health_network: np.ndarray,
+) -> np.ndarray:
+    """:func:`capacity` on the arrays."""
+    M, P = funding.shape
+    cap = np.empty((M, P))
+    for m in range(M):
+        for p in range(P):
+            per_100 = ciusss_per_100[m] if health_network[p] else other_per_100[m]
+            cap[m, p] = per_100 * n_households[m] / 100 * funding[m, p]
+    return cap
+
+
+#: Codes of ``hh.need_origin`` (``referral.ORIGIN``), for the kernels.
+_BY_WORKER, _BY_PARTNER, _BY_SELF = (referral.ORIGIN[k] for k in ("worker", "partner", "self"))
 
 
 def observe_exits(
@@ -92,21 +116,57 @@ def observe_exits(
 ) -> None:
     """Observation: requests leaving the queues this month, served (``how="service"``, a first
     service whatever its result, with the months waited) or given up (``"given_up"``), by
-    partner and by the origin of the request (``hlmsim.observables``)."""
-    hh, M = model.hh, model.ms.n
-    P = model.ms.member.shape[1]
-    first = "service_first" if how == "service" else "service_given_up"
-    model.tally[first] += np.bincount(g, minlength=M * P).reshape(M, P)
-    if how == "service":
-        model.tally["service_wait_months"] += np.bincount(g, weights=wait, minlength=M * P).reshape(
-            M, P
-        )
-    origin = hh.need_origin[rows, cols]
-    prefix = "served" if how == "service" else "given_up"
-    for name, code in referral.ORIGIN.items():
-        sel = origin == code
-        model.tally[f"{prefix}_{name}"] += np.bincount(g[sel] // P, minlength=M)
-    hh.need_origin[rows, cols] = 0
+    partner and by the origin of the request (``hlmsim.observables``). The requests (rows,
+    cols) are distinct; ``g`` is their queue (milieu * P + partner), ``wait`` their months
+    waited (int64)."""
+    tally = model.tally
+    served = how == "service"
+    prefix = "served" if served else "given_up"
+    _observe_exits(
+        rows,
+        cols,
+        g,
+        wait,
+        served,
+        model.hh.need_origin,
+        tally["service_first" if served else "service_given_up"],
+        tally["service_wait_months"],
+        tally[f"{prefix}_worker"],
+        tally[f"{prefix}_partner"],
+        tally[f"{prefix}_self"],
+    )
+
+
+@kernel
+def _observe_exits(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    g: np.ndarray,
+    wait: np.ndarray,
+    served: bool,
+    need_origin: np.ndarray,
+    exits: np.ndarray,
+    wait_months: np.ndarray,
+    by_worker: np.ndarray,
+    by_partner: np.ndarray,
+    by_self: np.ndarray,
+) -> None:
+    """:func:`observe_exits` on the arrays: ``exits`` and ``wait_months`` by (milieu, partner),
+    the exits by origin by milieu (tallies, added to)."""
+    P = exits.shape[1]
+    for j in range(len(rows)):
+        m, p = g[j] // P, g[j] % P
+        exits[m, p] += 1
+        if served:
+            wait_months[m, p] += wait[j]
+        origin = need_origin[rows[j], cols[j]]
+        if origin == _BY_WORKER:
+            by_worker[m] += 1
+        elif origin == _BY_PARTNER:
+            by_partner[m] += 1
+        elif origin == _BY_SELF:
+            by_self[m] += 1
+        need_origin[rows[j], cols[j]] = 0
 
 
 #: Uses of the per-request numbers (``CounterDraws`` slots): tie-breaks in a queue, the
@@ -120,98 +180,375 @@ class Draw(IntEnum):
 
 def step(model: HLMModel) -> None:
     """Partners serve their queues within capacity, pool, refer onward; long waits are dropped."""
-    hh, mp, ms = model.hh, model.mp, model.ms
+    hh, mp, ms, tally = model.hh, model.mp, model.ms, model.tally
     rng = model.rs["services"]
-    N, K = hh.need_open.shape
-    M, P = ms.member.shape
-    u_cap = rng.random((M, P))
+    u_cap = rng.random(ms.member.shape)
     # per-request numbers, drawn for the requests that need them (common random numbers by
     # household, need and month: see hlmsim.rng.CounterDraws)
     draw = model.rs.at("services", model.t)
-    rows, cols = np.nonzero(hh.need_queue >= 0)
+    rows, cols, g, served, met_rows, met_cols = _serve(
+        int(model.t),
+        u_cap,
+        draw.base(Draw.TIE),
+        draw.base(Draw.OK),
+        hh.need_queue,
+        hh.need_wait,
+        hh.need_priority,
+        hh.need_origin,
+        hh.last_served,
+        hh.image,
+        hh.landlord,
+        ms.n_households,
+        ms.funding,
+        ms.member,
+        HEALTH_NETWORK,
+        LANDLORD,
+        SERVES,
+        mp.ciusss_capacity_per_100_households,
+        mp.service_capacity_per_100_households,
+        mp.resource_pooling,
+        mp.service_success,
+        mp.image_gain_service,
+        tally["pooled_services"],
+        tally["services"],
+        tally["service_first"],
+        tally["service_wait_months"],
+        tally["served_worker"],
+        tally["served_partner"],
+        tally["served_self"],
+    )
     if len(rows) == 0:
         return
-    g = hh.need_queue[rows, cols]
-    cap = capacity(model)
-    cap_int = (np.floor(cap) + (u_cap < cap - np.floor(cap))).ravel()
-    wait = hh.need_wait[rows, cols]
-    prio = hh.need_priority[rows, cols]
-    u_tie = draw(rows * K + cols, Draw.TIE)
-    order, rank = rank_in_group(g, u_tie, -wait, ~prio)
-    served = np.zeros(len(rows), dtype=bool)
-    served[order] = rank < cap_int[g[order]]
+    close(model, met_rows, met_cols, True, "service")
+    onward_rows, onward_cols, onward_u = _refer_and_wait(
+        draw.base(Draw.CROSS),
+        draw.base(Draw.GIVE_UP),
+        rows,
+        cols,
+        g,
+        served,
+        hh.need_open,
+        hh.need_queue,
+        hh.need_wait,
+        hh.need_priority,
+        hh.need_origin,
+        hh.image,
+        hh.landlord,
+        ms.member,
+        ms.trust,
+        HEALTH_NETWORK,
+        LANDLORD,
+        mp.cross_referral_logodds,
+        mp.referral_tie_effect,
+        mp.max_wait_months,
+        mp.wait_give_up_monthly,
+        mp.image_loss_drop,
+        tally["cross_referrals"],
+        tally["service_given_up"],
+        tally["given_up_worker"],
+        tally["given_up_partner"],
+        tally["given_up_self"],
+        tally["requests_dropped"],
+    )
+    # (the requests left waiting are done with: the onward referrals, other needs, come last)
+    if len(onward_rows):
+        referral.warm_referral(model, onward_rows, onward_cols, onward_u, ms.trust, by_worker=False)
+
+
+@kernel
+def _first_in_queue(
+    group: np.ndarray, priority: np.ndarray, wait: np.ndarray, u: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
+    """Whether each request is among the first ``limit[group]`` of its group's queue: direct
+    access first, then the longest waits, then the tie-break numbers ``u`` (then the order
+    given: the order of a stable ``np.lexsort((u, -wait, ~priority, group))``)."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, np.bool_)
+    low, high = wait.min(), wait.max()
+    key = np.empty(n, np.int64)  # (group, direct access first, longest wait first) in one
+    for j in range(n):
+        key[j] = (group[j] * 2 + (0 if priority[j] else 1)) * (high - low + 1) + (high - wait[j])
+    by_u = np.argsort(u, kind="mergesort")
+    order = by_u[np.argsort(key[by_u], kind="mergesort")]  # stable: ties keep the order by u
+    first = np.zeros(n, np.bool_)
+    start = 0
+    for j in range(n):
+        gj = group[order[j]]
+        if j > 0 and gj != group[order[j - 1]]:
+            start = j
+        first[order[j]] = j - start < limit[gj]
+    return first
+
+
+@kernel
+def _serve(
+    t: int,
+    u_cap: np.ndarray,
+    base_tie: np.uint64,
+    base_ok: np.uint64,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    need_origin: np.ndarray,
+    last_served: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    n_households: np.ndarray,
+    funding: np.ndarray,
+    member: np.ndarray,
+    health_network: np.ndarray,
+    landlord_kind: np.ndarray,
+    serves: np.ndarray,
+    ciusss_per_100: np.ndarray,
+    other_per_100: np.ndarray,
+    resource_pooling: np.ndarray,
+    service_success: np.ndarray,
+    image_gain_service: np.ndarray,
+    pooled_services: np.ndarray,
+    services: np.ndarray,
+    service_first: np.ndarray,
+    service_wait_months: np.ndarray,
+    served_worker: np.ndarray,
+    served_partner: np.ndarray,
+    served_self: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Queues served within capacity and pooling, in place. Returns the queued requests (rows,
+    cols, queue ``g`` = milieu * P + partner, in row order), whether each was served, and the
+    needs met (rows, cols) for :func:`needs.close`."""
+    N, K = need_queue.shape
+    M, P = member.shape
+    # the queued requests, in row order
+    n = 0
+    for r in range(N):
+        for c in range(K):
+            n += need_queue[r, c] >= 0
+    rows = np.empty(n, np.int64)
+    cols = np.empty(n, np.int64)
+    j = 0
+    for r in range(N):
+        for c in range(K):
+            if need_queue[r, c] >= 0:
+                rows[j], cols[j] = r, c
+                j += 1
+    g = np.empty(n, np.int64)
+    wait = np.empty(n, np.int64)
+    priority = np.empty(n, np.bool_)
+    u_tie = np.empty(n)
+    for j in range(n):
+        r, c = rows[j], cols[j]
+        g[j], wait[j], priority[j] = need_queue[r, c], need_wait[r, c], need_priority[r, c]
+        u_tie[j] = uniform(base_tie, r * K + c)
+    cap = _capacity(ciusss_per_100, other_per_100, n_households, funding, health_network)
+    cap_int = np.empty(M * P)
+    for m in range(M):
+        for p in range(P):
+            whole = np.floor(cap[m, p])
+            cap_int[m * P + p] = whole + (1.0 if u_cap[m, p] < cap[m, p] - whole else 0.0)
+    # each partner serves its queue within its capacity: direct access, then the longest waits
+    served = _first_in_queue(g, priority, wait, u_tie, cap_int)
 
     # pooling: members lend unused capacity to other members' queues in the same milieu, for
     # the needs they can serve themselves (a library does not take a psychosocial request); a
     # member serving several kinds of need shares its unused capacity among them
-    used = np.bincount(g[served], minlength=M * P)
-    member = ms.member.ravel()
-    unused = np.where(member, np.maximum(cap_int - used, 0), 0).reshape(M, P)
-    pool = np.floor(mp.resource_pooling[:, None] * ((unused / SERVES_COUNT) @ SERVES))  # (M, K)
-    waiting_member = ~served & member[g]
-    if (pool > 0).any() and waiting_member.any():
-        idx = np.flatnonzero(waiting_member)
-        mk = (g[idx] // P) * K + cols[idx]
-        o2, r2 = rank_in_group(mk, u_tie[idx], -wait[idx], ~prio[idx])
-        lent = idx[o2[r2 < pool.ravel()[mk[o2]]]]
-        served[lent] = True
-        model.tally["pooled_services"] += np.bincount(g[lent] // P, minlength=M)
+    used = np.zeros(M * P)
+    for j in range(n):
+        if served[j]:
+            used[g[j]] += 1
+    pool = np.zeros(M * K)  # (milieu, need category)
+    for m in range(M):
+        for p in range(P):
+            if not member[m, p]:
+                continue
+            n_kinds = 0
+            for k in range(K):
+                n_kinds += serves[p, k]
+            share = max(cap_int[m * P + p] - used[m * P + p], 0.0) / n_kinds
+            for k in range(K):
+                if serves[p, k]:
+                    pool[m * K + k] += share  # halves or whole: the sum is exact
+        for k in range(K):
+            pool[m * K + k] = np.floor(resource_pooling[m] * pool[m * K + k])
+    n_wait = 0
+    for j in range(n):
+        n_wait += not served[j] and member[g[j] // P, g[j] % P]
+    if pool.max() > 0 and n_wait > 0:
+        idx = np.empty(n_wait, np.int64)
+        i = 0
+        for j in range(n):
+            if not served[j] and member[g[j] // P, g[j] % P]:
+                idx[i] = j
+                i += 1
+        mk = (g[idx] // P) * K + cols[idx]  # (milieu, need category)
+        lent_to = _first_in_queue(mk, priority[idx], wait[idx], u_tie[idx], pool)
+        for i in range(n_wait):
+            if lent_to[i]:
+                served[idx[i]] = True
+                pooled_services[g[idx[i]] // P] += 1
 
-    # served: met or not; health-network services shape its image
-    sr, sc, sg = rows[served], cols[served], g[served]
-    sm, sp = sg // P, sg % P
-    ok = draw(sr * K + sc, Draw.OK) < mp.service_success[sm]
-    model.tally["services"] += np.bincount(sm, minlength=M)
-    observe_exits(model, sr, sc, sg, hh.need_wait[sr, sc], "service")
-    hh.last_served[sr] = model.t
-    health = HEALTH_NETWORK[sp] & ok
-    hh.image[sr[health]] = gap_gain(hh.image[sr[health]], mp.image_gain_service[sm[health]])
-    land = LANDLORD[sp] & ok
-    hh.landlord[sr[land]] = gap_gain(hh.landlord[sr[land]], mp.image_gain_service[sm[land]])
-    close(model, sr[ok], sc[ok], True, "service")
-    hh.need_queue[sr[~ok], sc[~ok]] = -1
-    hh.need_wait[sr[~ok], sc[~ok]] = 0
-    hh.need_priority[sr[~ok], sc[~ok]] = False
+    # served: met or not; health-network services shape its image (and the landlord's its
+    # own), once per household
+    n_served = 0
+    for j in range(n):
+        n_served += served[j]
+    sr = np.empty(n_served, np.int64)
+    sc = np.empty(n_served, np.int64)
+    sg = np.empty(n_served, np.int64)
+    s_wait = np.empty(n_served, np.int64)
+    i = 0
+    for j in range(n):
+        if served[j]:
+            sr[i], sc[i], sg[i], s_wait[i] = rows[j], cols[j], g[j], wait[j]
+            i += 1
+    _observe_exits(
+        sr,
+        sc,
+        sg,
+        s_wait,
+        True,
+        need_origin,
+        service_first,
+        service_wait_months,
+        served_worker,
+        served_partner,
+        served_self,
+    )
+    met_rows = np.empty(n_served, np.int64)
+    met_cols = np.empty(n_served, np.int64)
+    n_met = 0
+    last_image = last_landlord = -1  # rows come in order: a household's requests together
+    for i in range(n_served):
+        r, c = sr[i], sc[i]
+        m, p = sg[i] // P, sg[i] % P
+        ok = uniform(base_ok, r * K + c) < service_success[m]
+        services[m] += 1
+        last_served[r] = t
+        if ok and health_network[p] and r != last_image:
+            image[r] = image[r] + image_gain_service[m] * (1.0 - image[r])
+            last_image = r
+        if ok and landlord_kind[p] and r != last_landlord:
+            landlord[r] = landlord[r] + image_gain_service[m] * (1.0 - landlord[r])
+            last_landlord = r
+        if ok:
+            met_rows[n_met], met_cols[n_met] = r, c
+            n_met += 1
+        else:
+            need_queue[r, c] = -1
+            need_wait[r, c] = 0
+            need_priority[r, c] = False
+    return rows, cols, g, served, met_rows[:n_met], met_cols[:n_met]
 
-    # network partners refer residents' other open needs onward (no silo)
-    by_member = ms.member[sm, sp]
-    if by_member.any():
-        hr, hm, hp = sr[by_member], sm[by_member], sp[by_member]
-        link = np.zeros((N,), dtype=np.int64) - 1
-        link[hr] = hm * P + hp  # one onward referrer per household (the last served)
-        hr = np.unique(hr)
-        cand_r, cand_c = np.nonzero(hh.need_open[hr] & (hh.need_queue[hr] < 0))
-        cr = hr[cand_r]
-        if len(cr):
-            lm, lp = link[cr] // P, link[cr] % P
-            p_cross = sigmoid(
-                mp.cross_referral_logodds[lm] + mp.referral_tie_effect[lm] * ms.trust[lm, lp]
-            )
-            u_cross = draw(cr * K + cand_c, Draw.CROSS)
-            go = u_cross < p_cross
-            referral.warm_referral(
-                model,
-                cr[go],
-                cand_c[go],
-                u_cross[go] / np.maximum(p_cross[go], REUSED_DRAW_FLOOR),
-                ms.trust,
-                by_worker=False,
-            )
-            model.tally["cross_referrals"] += np.bincount(lm[go], minlength=M)
+
+@kernel
+def _refer_and_wait(
+    base_cross: np.uint64,
+    base_give_up: np.uint64,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    g: np.ndarray,
+    served: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    need_origin: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    member: np.ndarray,
+    trust: np.ndarray,
+    health_network: np.ndarray,
+    landlord_kind: np.ndarray,
+    cross_referral_logodds: np.ndarray,
+    referral_tie_effect: np.ndarray,
+    max_wait_months: np.ndarray,
+    wait_give_up_monthly: np.ndarray,
+    image_loss_drop: np.ndarray,
+    cross_referrals: np.ndarray,
+    service_given_up: np.ndarray,
+    given_up_worker: np.ndarray,
+    given_up_partner: np.ndarray,
+    given_up_self: np.ndarray,
+    requests_dropped: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """After the needs met are closed: onward referrals chosen, the other requests wait, give
+    up or are dropped, in place. Returns the onward referrals (rows, cols, numbers) for
+    :func:`referral.warm_referral`."""
+    N, K = need_open.shape
+    P = member.shape[1]
+    n = len(rows)
+
+    # network partners refer residents' other open needs onward (no silo): one onward referrer
+    # per household, the last member that served it
+    hr = np.empty(n, np.int64)
+    link = np.empty(n, np.int64)
+    n_hr = 0
+    for j in range(n):
+        if served[j] and member[g[j] // P, g[j] % P]:
+            if n_hr == 0 or hr[n_hr - 1] != rows[j]:  # rows come in order
+                n_hr += 1
+            hr[n_hr - 1], link[n_hr - 1] = rows[j], g[j]
+    onward_rows = np.empty(n_hr * K, np.int64)
+    onward_cols = np.empty(n_hr * K, np.int64)
+    onward_u = np.empty(n_hr * K)
+    n_onward = 0
+    for i in range(n_hr):
+        r = hr[i]
+        lm, lp = link[i] // P, link[i] % P
+        p_cross = sigmoid(cross_referral_logodds[lm] + referral_tie_effect[lm] * trust[lm, lp])
+        for c in range(K):
+            if not (need_open[r, c] and need_queue[r, c] < 0):
+                continue
+            u = uniform(base_cross, r * K + c)
+            if u < p_cross:
+                onward_rows[n_onward], onward_cols[n_onward] = r, c
+                onward_u[n_onward] = u / max(p_cross, REUSED_DRAW_FLOOR)
+                n_onward += 1
+                cross_referrals[lm] += 1
 
     # the others wait; some give up while waiting, and too long a wait drops the request
-    wr, wc, wg = rows[~served], cols[~served], g[~served]
-    hh.need_wait[wr, wc] += 1
-    drop = (hh.need_wait[wr, wc] >= mp.max_wait_months[wg // P]) | (
-        draw(wr * K + wc, Draw.GIVE_UP) < mp.wait_give_up_monthly[wg // P]
+    n_drop = 0
+    drop = np.zeros(n, np.bool_)
+    for j in range(n):
+        if served[j]:
+            continue
+        r, c, m = rows[j], cols[j], g[j] // P
+        need_wait[r, c] += 1
+        drop[j] = (
+            need_wait[r, c] >= max_wait_months[m]
+            or uniform(base_give_up, r * K + c) < wait_give_up_monthly[m]
+        )
+        n_drop += drop[j]
+    dr = rows[drop]
+    dc = cols[drop]
+    dg = g[drop]
+    d_wait = np.empty(n_drop, np.int64)
+    for i in range(n_drop):
+        d_wait[i] = need_wait[dr[i], dc[i]] - 1
+    _observe_exits(
+        dr,
+        dc,
+        dg,
+        d_wait,
+        False,
+        need_origin,
+        service_given_up,
+        service_given_up,  # (unused: no months waited are kept for requests given up)
+        given_up_worker,
+        given_up_partner,
+        given_up_self,
     )
-    dr, dc, dg = wr[drop], wc[drop], wg[drop]
-    observe_exits(model, dr, dc, dg, hh.need_wait[dr, dc] - 1, "given_up")
-    hh.need_queue[dr, dc] = -1
-    hh.need_wait[dr, dc] = 0
-    hh.need_priority[dr, dc] = False
-    dh = HEALTH_NETWORK[dg % P]
-    hh.image[dr[dh]] *= 1 - mp.image_loss_drop[dg[dh] // P]
-    dl = LANDLORD[dg % P]
-    hh.landlord[dr[dl]] *= 1 - mp.image_loss_drop[dg[dl] // P]
-    model.tally["requests_dropped"] += np.bincount(dg // P, minlength=M)
+    last_image = last_landlord = -1  # rows come in order: once per household
+    for i in range(n_drop):
+        r, c = dr[i], dc[i]
+        m, p = dg[i] // P, dg[i] % P
+        need_queue[r, c] = -1
+        need_wait[r, c] = 0
+        need_priority[r, c] = False
+        if health_network[p] and r != last_image:
+            image[r] *= 1 - image_loss_drop[m]
+            last_image = r
+        if landlord_kind[p] and r != last_landlord:
+            landlord[r] *= 1 - image_loss_drop[m]
+            last_landlord = r
+        requests_dropped[m] += 1
+    return onward_rows[:n_onward], onward_cols[:n_onward], onward_u[:n_onward]
