@@ -100,7 +100,7 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
     there, came back); distinct participants of each collective project (``hlmsim.observables``).
     """
     hh, ms, t = model.hh, model.ms, model.t
-    _observe_all(
+    _observe(
         int(t),
         (t + 1) % 12 == 0,
         hh.milieu,
@@ -127,7 +127,12 @@ def step(model: HLMModel) -> None:
     u_proj = rng.random(ms.n)
     # numbers of the members' open needs alone (common random numbers by household, need, month)
     help_base = model.rs.at("participation", t).base()
-    met_rows, aid_rows, aid_cols = _step_kernel(
+    # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday
+    # needs met by mutual aid (rows, categories)
+    met_rows = np.empty(N, dtype=np.int64)
+    aid_rows = np.empty(N * len(EVERYDAY), dtype=np.int64)
+    aid_cols = np.empty(N * len(EVERYDAY), dtype=np.int64)
+    n_met, n_aid = _step_kernel(
         # the month and its numbers
         int(t),
         (t + 1) % 12 == 0,  # the end of a year of the run
@@ -221,9 +226,12 @@ def step(model: HLMModel) -> None:
         mp.ties_gain_mutual_aid,
         mp.mutual_aid_help,
         _EVERYDAY,
+        met_rows,
+        aid_rows,
+        aid_cols,
     )
-    close(model, met_rows, np.full(len(met_rows), SOCIALISING), True, "activities")
-    close(model, aid_rows, aid_cols, True, "mutual_aid")
+    close(model, met_rows[:n_met], np.full(n_met, SOCIALISING), True, "activities")
+    close(model, aid_rows[:n_aid], aid_cols[:n_aid], True, "mutual_aid")
 
 
 # --- the compiled kernel and its helpers ------------------------------------------------------
@@ -245,40 +253,6 @@ def _knowledge_dose(beta: float, dose: float) -> float:
 
 @kernel
 def _observe(
-    i: int,
-    m: int,
-    took_part: bool,
-    in_project: bool,
-    t: int,
-    year_end: bool,
-    project_serial: np.ndarray,
-    last_part: np.ndarray,
-    part_year: np.ndarray,
-    part_prev: np.ndarray,
-    last_project: np.ndarray,
-    project_participants: np.ndarray,
-    year_prev_present: np.ndarray,
-    year_returning: np.ndarray,
-) -> None:
-    """Observation of household ``i`` (milieu ``m``): see :func:`observe_participation`."""
-    if took_part:
-        last_part[i] = t
-        part_year[i] = True
-        # a participant of this project not yet counted
-        if in_project and last_project[i] != project_serial[m]:
-            last_project[i] = project_serial[m]
-            project_participants[m] += 1.0
-    if year_end:  # the end of a year of the run (no previous year at the first one)
-        if part_prev[i]:
-            year_prev_present[m] += 1.0
-            if part_year[i]:
-                year_returning[m] += 1.0
-        part_prev[i] = part_year[i]
-        part_year[i] = False
-
-
-@kernel
-def _observe_all(
     t: int,
     year_end: bool,
     milieu: np.ndarray,
@@ -293,24 +267,23 @@ def _observe_all(
     year_prev_present: np.ndarray,
     year_returning: np.ndarray,
 ) -> None:
-    """:func:`_observe` for every household."""
+    """Observation, in place (see :func:`observe_participation`)."""
     for i in range(len(milieu)):
-        _observe(
-            i,
-            milieu[i],
-            part[i],
-            project[i],
-            t,
-            year_end,
-            project_serial,
-            last_part,
-            part_year,
-            part_prev,
-            last_project,
-            project_participants,
-            year_prev_present,
-            year_returning,
-        )
+        m = milieu[i]
+        if part[i]:
+            last_part[i] = t
+            part_year[i] = True
+            # a participant of this project not yet counted
+            if project[i] and last_project[i] != project_serial[m]:
+                last_project[i] = project_serial[m]
+                project_participants[m] += 1.0
+        if year_end:  # the end of a year of the run (no previous year at the first one)
+            if part_prev[i]:
+                year_prev_present[m] += 1.0
+                if part_year[i]:
+                    year_returning[m] += 1.0
+            part_prev[i] = part_year[i]
+            part_year[i] = False
 
 
 @kernel
@@ -401,11 +374,14 @@ def _step_kernel(
     ties_gain_mutual_aid: np.ndarray,
     mutual_aid_help: np.ndarray,
     everyday: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    met_rows: np.ndarray,
+    aid_rows: np.ndarray,
+    aid_cols: np.ndarray,
+) -> tuple[int, int]:
     """The month's participation, in place on the state and counts (``*_keep``: the monthly
-    retention factors of the half-lives, by milieu). Returns the needs met, for
-    :func:`needs.close`: the rows whose socialising need an activity met, then the rows and
-    categories of the needs mutual aid met."""
+    retention factors of the half-lives, by milieu). The needs met, for :func:`needs.close`:
+    the rows whose socialising need an activity met (``met_rows``), the rows and categories of
+    those mutual aid met (``aid_rows``, ``aid_cols``); returns how many of each."""
     N, M = len(milieu), len(n_households)
     K, P = need_open.shape[1], member.shape[1]
 
@@ -452,6 +428,8 @@ def _step_kernel(
         log_per100[m] = math.log1p(acts[m] / max(n_households[m] / 100, PER_100_FLOOR))
 
     # households: engagement and ties fade; consultations renew engagement; activities
+    part = np.zeros(N, dtype=np.bool_)
+    project = np.zeros(N, dtype=np.bool_)
     met = np.zeros(N, dtype=np.bool_)  # a socialising need met by an activity
     n_met = 0
     engagement_sum = np.zeros(M)
@@ -472,8 +450,7 @@ def _step_kernel(
             if u_cons[i] < p_consult:
                 engagement[i] = _gap_gain(engagement[i], consultation_engagement_gain[m])
                 consulted[m] += 1.0
-        in_project = project_left[m] > 0
-        took_part = False
+        project[i] = project_left[m] > 0
         if acts[m] > 0:
             invited = 1.0 if (t - last_contact[i]) < invitation_window_months[m] else 0.0
             logit = (
@@ -482,14 +459,14 @@ def _step_kernel(
                 + participation_activity_effect[m] * log_per100[m]
                 + project_participation_effect[m]
                 * (1 - engagement[i])
-                * (1.0 if in_project else 0.0)
+                * (1.0 if project[i] else 0.0)
                 + worker_invitation_effect[m] * invited
                 + participation_ties_effect[m] * ties[i]
                 + participation_hard_to_reach_effect[m] * hard_to_reach[i]
                 + propensity[i]
             )
-            took_part = u_part[i] < sigmoid(logit)
-        if took_part:
+            part[i] = u_part[i] < sigmoid(logit)
+        if part[i]:
             engagement[i] = _gap_gain(engagement[i], engagement_gain_participation[m])
             ties[i] = _gap_gain(ties[i], ties_gain_participation[m])
             knowledge[i] = _knowledge_dose(knowledge[i], knowledge_dose_activity[m])
@@ -501,25 +478,25 @@ def _step_kernel(
                 and u_soc[i] < activity_socialising_help[m]
             ):
                 met[i] = True
+                met_rows[n_met] = i
                 n_met += 1
-        _observe(
-            i,
-            m,
-            took_part,
-            in_project,
-            t,
-            year_end,
-            project_serial,
-            last_part,
-            part_year,
-            part_prev,
-            last_project,
-            project_participants,
-            year_prev_present,
-            year_returning,
-        )
         engagement_sum[m] += engagement[i]
         aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
+    _observe(
+        t,
+        year_end,
+        milieu,
+        part,
+        project,
+        project_serial,
+        last_part,
+        part_year,
+        part_prev,
+        last_project,
+        project_participants,
+        year_prev_present,
+        year_returning,
+    )
 
     # the tenants' association fades and grows with support and residents' engagement; mutual
     # aid spreads from neighbour to neighbour: joining is likelier where more households already
@@ -533,15 +510,9 @@ def _step_kernel(
         contagion[m] = 1 + mutual_aid_contagion[m] * (aid_sum[m] / n)
 
     # households join and leave mutual-aid networks; members meet each other's everyday needs
-    met_rows = np.empty(n_met, dtype=np.int64)
-    aid_rows = np.empty(N * len(everyday), dtype=np.int64)
-    aid_cols = np.empty(N * len(everyday), dtype=np.int64)
-    n_met = n_aid = 0
+    n_aid = 0
     for i in range(N):
         m = milieu[i]
-        if met[i]:
-            met_rows[n_met] = i
-            n_met += 1
         u = u_mut[i]
         if mutual_aid[i]:
             if engagement[i] < mutual_aid_exit_engagement[m] and u < mutual_aid_exit_monthly[m]:
@@ -558,4 +529,4 @@ def _step_kernel(
                 aid_rows[n_aid] = i
                 aid_cols[n_aid] = k
                 n_aid += 1
-    return met_rows, aid_rows[:n_aid], aid_cols[:n_aid]
+    return n_met, n_aid
