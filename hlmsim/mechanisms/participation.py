@@ -482,6 +482,7 @@ def _step_kernel(
                 n_met += 1
         engagement_sum[m] += engagement[i]
         aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
+    # observation: last participation, year-to-year returns, projects' participants
     _observe(
         t,
         year_end,
