@@ -12,11 +12,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -LOGIT_CLIP, LOGIT_CLIP)))
 
 
-def per_milieu(milieu: np.ndarray, values: np.ndarray, m: int) -> np.ndarray:
-    """Sum ``values`` (one per household) by milieu."""
-    return np.bincount(milieu, weights=values, minlength=m)
-
-
 def rank_in_group(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order items by group, then by keys (last key most significant, ascending, as lexsort).
 

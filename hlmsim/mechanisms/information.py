@@ -1,7 +1,10 @@
 """Information: word of mouth between neighbours. With a monthly probability that grows with a
 household's social ties, it talks resources with neighbours and closes part of the gap between
 its knowledge and the milieu's mean (those who know less learn; nobody unlearns). Knowledge also
-comes from the worker (outreach) and activities (participation), in the CommunityRx dose form."""
+comes from the worker (outreach) and activities (participation), in the CommunityRx dose form.
+
+:func:`step` draws the month's numbers and hands the work to one compiled kernel
+(:func:`_word_of_mouth`)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._util import per_milieu
+from ._jit import kernel
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -34,10 +37,41 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Word of mouth: households below their milieu's mean knowledge learn from neighbours."""
     hh, mp, ms = model.hh, model.mp, model.ms
-    m = hh.milieu
     u = model.rs["information"].random(hh.n)
-    mean_k = per_milieu(m, hh.knowledge, ms.n) / np.maximum(ms.n_households, 1)
-    talk = u < mp.peer_information_monthly[m] * hh.ties
-    gap = np.maximum(mean_k[m] - hh.knowledge, 0.0)
-    hh.knowledge = np.where(talk, hh.knowledge + mp.peer_learning[m] * gap, hh.knowledge)
-    model.tally["peer_exchanges"] += per_milieu(m, talk, ms.n)
+    _word_of_mouth(
+        u,
+        hh.milieu,
+        hh.ties,
+        hh.knowledge,
+        ms.n_households,
+        mp.peer_information_monthly,
+        mp.peer_learning,
+        model.tally["peer_exchanges"],
+    )
+
+
+@kernel
+def _word_of_mouth(
+    u: np.ndarray,
+    milieu: np.ndarray,
+    ties: np.ndarray,
+    knowledge: np.ndarray,
+    n_households: np.ndarray,
+    peer_information_monthly: np.ndarray,
+    peer_learning: np.ndarray,
+    exchanges: np.ndarray,
+) -> None:
+    """Word of mouth, in place on ``knowledge``; exchanges counted by milieu in ``exchanges``."""
+    # the milieu's mean knowledge, before anyone learns this month
+    mean_k = np.zeros(len(n_households))
+    for i in range(len(milieu)):
+        mean_k[milieu[i]] += knowledge[i]
+    for m in range(len(n_households)):
+        mean_k[m] /= max(n_households[m], 1.0)
+    for i in range(len(milieu)):
+        m = milieu[i]
+        # households with more ties talk resources with neighbours more often
+        if u[i] < peer_information_monthly[m] * ties[i]:
+            gap = max(mean_k[m] - knowledge[i], 0.0)  # nobody unlearns
+            knowledge[i] = knowledge[i] + peer_learning[m] * gap
+            exchanges[m] += 1.0

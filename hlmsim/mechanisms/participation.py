@@ -2,20 +2,25 @@
 disputed, better attended when actions fit residents' needs after a consultation); collective
 projects draw in the less engaged; engagement decays with a half-life and is renewed by
 consultations; the tenants' association grows with support and engagement; mutual-aid networks
-form among engaged residents, spreading from neighbour to neighbour, and meet everyday needs."""
+form among engaged residents, spreading from neighbour to neighbour, and meet everyday needs.
+
+:func:`step` draws the month's numbers and hands the work to one compiled kernel
+(:func:`_step_kernel`), phase after phase in the order above; the needs met by activities and by
+mutual aid are then closed through :func:`needs.close`, activities' first."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import PER_100_FLOOR
+from ..constants import DOSE_FLOOR, PER_100_FLOOR
 from ..params import CONTROVERSY_THEMES, half_life_factor
 from ..state import NEED
-from ._util import gap_gain, per_milieu, scheduled, sigmoid
+from ._jit import kernel, scheduled, sigmoid, uniform
+from ._reduce import pairwise_sum
 from .needs import close
-from .outreach import knowledge_dose
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -84,23 +89,9 @@ EVERYDAY = [
     NEED["admin_procedures"],
     NEED["parenting"],
 ]
+SOCIALISING = NEED["socialising"]
 SHARED_SPACES = CONTROVERSY_THEMES.index("shared_spaces")
-
-
-def activities(model: HLMModel) -> tuple[np.ndarray, np.ndarray]:
-    """Activities held in each milieu this month: (all, funded by partners and projects).
-
-    The tenants' association holds its own (unfunded) activities in proportion to its activity.
-    """
-    mp, ms = model.mp, model.ms
-    # partners invest in the milieu as they come to trust the network
-    floor = mp.activity_trust_floor[:, None]
-    partners = (ms.member * ms.funding * (floor + (1 - floor) * ms.trust)).sum(axis=1)
-    partners *= mp.activities_per_partner_month
-    fit = mp.activity_alignment_floor + (1 - mp.activity_alignment_floor) * ms.alignment
-    partners *= (1 - mp.controversy_activity_loss * ms.controversy[:, SHARED_SPACES]) * fit
-    funded = partners + mp.project_activities_per_month * (ms.project_left > 0)
-    return funded + mp.association_activities_per_month * ms.association, funded
+_EVERYDAY = np.asarray(EVERYDAY, dtype=np.int64)
 
 
 def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray) -> None:
@@ -109,125 +100,434 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
     there, came back); distinct participants of each collective project (``hlmsim.observables``).
     """
     hh, ms, t = model.hh, model.ms, model.t
-    m = hh.milieu
-    hh.last_part = np.where(part, t, hh.last_part)
-    hh.part_year |= part
-    new = part & project & (hh.last_project != ms.project_serial[m])
-    hh.last_project = np.where(new, ms.project_serial[m], hh.last_project)
-    model.tally["project_participants"] += per_milieu(m, new, ms.n)
-    if (t + 1) % 12 == 0:  # the end of a year of the run (no previous year at the first one)
-        model.tally["year_prev_present"] += per_milieu(m, hh.part_prev, ms.n)
-        model.tally["year_returning"] += per_milieu(m, hh.part_prev & hh.part_year, ms.n)
-        hh.part_prev = hh.part_year.copy()
-        hh.part_year[:] = False
+    _observe(
+        int(t),
+        (t + 1) % 12 == 0,
+        hh.milieu,
+        part,
+        project,
+        ms.project_serial,
+        hh.last_part,
+        hh.part_year,
+        hh.part_prev,
+        hh.last_project,
+        model.tally["project_participants"],
+        model.tally["year_prev_present"],
+        model.tally["year_returning"],
+    )
 
 
 def step(model: HLMModel) -> None:
     """Projects, consultations, activities, the tenants' association and mutual aid."""
-    hh, mp, ms = model.hh, model.mp, model.ms
+    hh, mp, ms, tally, t = model.hh, model.mp, model.ms, model.tally, model.t
     rng = model.rs["participation"]
-    N, K = hh.need_open.shape
+    N = hh.n
     u_part, u_cons, u_mut = rng.random(N), rng.random(N), rng.random(N)
     u_soc = rng.random(N)
     u_proj = rng.random(ms.n)
-    m = hh.milieu
-
-    # collective projects start (random or scheduled) and run their course
-    ms.project_left = np.maximum(ms.project_left - 1, 0)
-    start = (u_proj < 1 - np.exp(-mp.collective_projects_per_year / 12)) | model.events_now[
-        "collective_project"
-    ]
-    ms.project_left = np.where(
-        start, np.maximum(ms.project_left, mp.collective_project_months), ms.project_left
-    )
-    model.tally["projects_started"] += start
-    ms.project_serial += start
-
-    # engagement, ties and alignment fade
-    hh.engagement *= half_life_factor(mp.engagement_half_life_months)[m]
-    # ties gained in the milieu fade toward the household's ties outside it (family, friends)
-    hh.ties = (
-        hh.ties_base + (hh.ties - hh.ties_base) * half_life_factor(mp.ties_half_life_months)[m]
-    )
-    ms.alignment *= half_life_factor(mp.alignment_half_life_months)
-
-    # consultations renew engagement and the fit of actions to needs
-    consult = scheduled(model.t, mp.consultations_per_year) | model.events_now["consultation"]
-    if consult.any():
-        # the OMH OC links the institution and residents
-        liaison = mp.consultation_liaison_effect * ms.oc_filled[:, 1]
-        p = sigmoid(
-            mp.consultation_base_logodds[m]
-            + mp.consultation_engagement_effect[m] * hh.engagement
-            + mp.consultation_trust_effect[m] * hh.trust_worker
-            + mp.consultation_ties_effect[m] * hh.ties
-            + liaison[m]
-        )
-        took_part = consult[m] & (u_cons < p)
-        hh.engagement = gap_gain(hh.engagement, mp.consultation_engagement_gain[m], took_part)
-        ms.alignment = np.where(
-            consult, gap_gain(ms.alignment, mp.consultation_alignment_gain), ms.alignment
-        )
-        model.tally["consultations"] += consult
-        model.tally["consulted"] += per_milieu(m, took_part, ms.n)
-
-    # activities
-    acts, funded = activities(model)
-    model.tally["activities"] += acts
-    model.tally["funded_activities"] += funded
-    per100 = acts / np.maximum(ms.n_households / 100, PER_100_FLOOR)
-    project = (ms.project_left > 0)[m]
-    logit = (
-        mp.participation_base_logodds[m]
-        + mp.participation_engagement_effect[m] * hh.engagement
-        + mp.participation_activity_effect[m] * np.log1p(per100[m])
-        + mp.project_participation_effect[m] * (1 - hh.engagement) * project
-        + mp.worker_invitation_effect[m]
-        * ((model.t - hh.last_contact) < mp.invitation_window_months[m])
-        + mp.participation_ties_effect[m] * hh.ties
-        + mp.participation_hard_to_reach_effect[m] * hh.hard_to_reach
-        + hh.propensity
-    )
-    part = (acts[m] > 0) & (u_part < sigmoid(logit))
-    hh.engagement = gap_gain(hh.engagement, mp.engagement_gain_participation[m], part)
-    hh.ties = gap_gain(hh.ties, mp.ties_gain_participation[m], part)
-    who = np.flatnonzero(part)
-    hh.knowledge[who] = knowledge_dose(hh.knowledge[who], mp.knowledge_dose_activity[m[who]])
-    model.tally["participants"] += per_milieu(m, part, ms.n)
-    observe_participation(model, part, project)
-    soc = NEED["socialising"]
-    met = (
-        part
-        & hh.need_open[:, soc]
-        & (hh.need_queue[:, soc] < 0)
-        & (u_soc < mp.activity_socialising_help[m])
-    )
-    close(model, np.flatnonzero(met), np.full(met.sum(), soc), True, "activities")
-
-    # the tenants' association and mutual aid
-    mean_eng = per_milieu(m, hh.engagement, ms.n) / np.maximum(ms.n_households, 1)
-    ms.association *= half_life_factor(mp.association_half_life_months)
-    ms.association = gap_gain(
-        ms.association, mp.association_gain * np.clip(mp.association_support + mean_eng, 0, 1)
-    )
-    # mutual aid spreads from neighbour to neighbour: joining is likelier where more households
-    # already help each other (social contagion), so networks take years to reach critical mass
-    share_ma = per_milieu(m, hh.mutual_aid, ms.n) / np.maximum(ms.n_households, 1)
-    contagion = 1 + mp.mutual_aid_contagion * share_ma
-    joins = ~hh.mutual_aid & (
-        u_mut < mp.mutual_aid_formation[m] * ms.association[m] * hh.engagement * contagion[m]
-    )
-    leaves = (
-        hh.mutual_aid
-        & (hh.engagement < mp.mutual_aid_exit_engagement[m])
-        & (u_mut < mp.mutual_aid_exit_monthly[m])
-    )
-    hh.mutual_aid = (hh.mutual_aid | joins) & ~leaves
-    hh.ties = gap_gain(hh.ties, mp.ties_gain_mutual_aid[m], hh.mutual_aid)
-    free = hh.need_open[:, EVERYDAY] & (hh.need_queue[:, EVERYDAY] < 0)
-    r, c = np.nonzero(free & hh.mutual_aid[:, None])
     # numbers of the members' open needs alone (common random numbers by household, need, month)
-    u_help = model.rs.at("participation", model.t)(r * K + np.asarray(EVERYDAY)[c])
-    keep = u_help < mp.mutual_aid_help[m[r]]
-    r, c = r[keep], c[keep]
-    close(model, r, np.asarray(EVERYDAY)[c], True, "mutual_aid")
+    help_base = model.rs.at("participation", t).base()
+    # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday
+    # needs met by mutual aid (rows, categories)
+    met_rows = np.empty(N, dtype=np.int64)
+    aid_rows = np.empty(N * len(EVERYDAY), dtype=np.int64)
+    aid_cols = np.empty(N * len(EVERYDAY), dtype=np.int64)
+    n_met, n_aid = _step_kernel(
+        # the month and its numbers
+        int(t),
+        (t + 1) % 12 == 0,  # the end of a year of the run
+        u_part,
+        u_cons,
+        u_mut,
+        u_soc,
+        u_proj,
+        help_base,
+        model.events_now["collective_project"],
+        model.events_now["consultation"],
+        # households
+        hh.milieu,
+        hh.engagement,
+        hh.ties,
+        hh.ties_base,
+        hh.trust_worker,
+        hh.last_contact,
+        hh.hard_to_reach,
+        hh.propensity,
+        hh.knowledge,
+        hh.mutual_aid,
+        hh.need_open,
+        hh.need_queue,
+        hh.last_part,
+        hh.part_year,
+        hh.part_prev,
+        hh.last_project,
+        # milieux
+        ms.n_households,
+        ms.project_left,
+        ms.project_serial,
+        ms.alignment,
+        ms.association,
+        ms.oc_filled,
+        ms.member,
+        ms.funding,
+        ms.trust,
+        ms.controversy,
+        # this month's counts
+        tally["projects_started"],
+        tally["consultations"],
+        tally["consulted"],
+        tally["activities"],
+        tally["funded_activities"],
+        tally["participants"],
+        tally["project_participants"],
+        tally["year_prev_present"],
+        tally["year_returning"],
+        # parameters: projects, fading, consultations
+        mp.collective_projects_per_year,
+        mp.collective_project_months,
+        half_life_factor(mp.engagement_half_life_months),
+        half_life_factor(mp.ties_half_life_months),
+        half_life_factor(mp.alignment_half_life_months),
+        mp.consultations_per_year,
+        mp.consultation_liaison_effect,
+        mp.consultation_base_logodds,
+        mp.consultation_engagement_effect,
+        mp.consultation_trust_effect,
+        mp.consultation_ties_effect,
+        mp.consultation_engagement_gain,
+        mp.consultation_alignment_gain,
+        # activities and taking part
+        mp.activity_trust_floor,
+        mp.activities_per_partner_month,
+        mp.activity_alignment_floor,
+        mp.controversy_activity_loss,
+        mp.project_activities_per_month,
+        mp.association_activities_per_month,
+        mp.participation_base_logodds,
+        mp.participation_engagement_effect,
+        mp.participation_activity_effect,
+        mp.project_participation_effect,
+        mp.worker_invitation_effect,
+        mp.invitation_window_months,
+        mp.participation_ties_effect,
+        mp.participation_hard_to_reach_effect,
+        mp.engagement_gain_participation,
+        mp.ties_gain_participation,
+        mp.knowledge_dose_activity,
+        mp.activity_socialising_help,
+        # the association and mutual aid
+        half_life_factor(mp.association_half_life_months),
+        mp.association_gain,
+        mp.association_support,
+        mp.mutual_aid_contagion,
+        mp.mutual_aid_formation,
+        mp.mutual_aid_exit_engagement,
+        mp.mutual_aid_exit_monthly,
+        mp.ties_gain_mutual_aid,
+        mp.mutual_aid_help,
+        _EVERYDAY,
+        met_rows,
+        aid_rows,
+        aid_cols,
+    )
+    close(model, met_rows[:n_met], np.full(n_met, SOCIALISING), True, "activities")
+    close(model, aid_rows[:n_aid], aid_cols[:n_aid], True, "mutual_aid")
+
+
+# --- the compiled kernel and its helpers ------------------------------------------------------
+
+
+@kernel
+def _gap_gain(x: float, rate: float) -> float:
+    """Gain a fraction of the remaining gap: x + rate (1 - x) (as ``_util.gap_gain``)."""
+    return x + rate * (1.0 - x)
+
+
+@kernel
+def _knowledge_dose(beta: float, dose: float) -> float:
+    """CommunityRx information dose: beta <- beta^(d (1 - beta) + beta) (as
+    ``outreach.knowledge_dose``)."""
+    b = min(max(beta, DOSE_FLOOR), 1.0)
+    return b ** (dose * (1 - b) + b)
+
+
+@kernel
+def _observe(
+    t: int,
+    year_end: bool,
+    milieu: np.ndarray,
+    part: np.ndarray,
+    project: np.ndarray,
+    project_serial: np.ndarray,
+    last_part: np.ndarray,
+    part_year: np.ndarray,
+    part_prev: np.ndarray,
+    last_project: np.ndarray,
+    project_participants: np.ndarray,
+    year_prev_present: np.ndarray,
+    year_returning: np.ndarray,
+) -> None:
+    """Observation, in place (see :func:`observe_participation`)."""
+    for i in range(len(milieu)):
+        m = milieu[i]
+        if part[i]:
+            last_part[i] = t
+            part_year[i] = True
+            # a participant of this project not yet counted
+            if project[i] and last_project[i] != project_serial[m]:
+                last_project[i] = project_serial[m]
+                project_participants[m] += 1.0
+        if year_end:  # the end of a year of the run (no previous year at the first one)
+            if part_prev[i]:
+                year_prev_present[m] += 1.0
+                if part_year[i]:
+                    year_returning[m] += 1.0
+            part_prev[i] = part_year[i]
+            part_year[i] = False
+
+
+@kernel
+def _step_kernel(
+    t: int,
+    year_end: bool,
+    u_part: np.ndarray,
+    u_cons: np.ndarray,
+    u_mut: np.ndarray,
+    u_soc: np.ndarray,
+    u_proj: np.ndarray,
+    help_base: np.uint64,
+    project_event: np.ndarray,
+    consultation_event: np.ndarray,
+    milieu: np.ndarray,
+    engagement: np.ndarray,
+    ties: np.ndarray,
+    ties_base: np.ndarray,
+    trust_worker: np.ndarray,
+    last_contact: np.ndarray,
+    hard_to_reach: np.ndarray,
+    propensity: np.ndarray,
+    knowledge: np.ndarray,
+    mutual_aid: np.ndarray,
+    need_open: np.ndarray,
+    need_queue: np.ndarray,
+    last_part: np.ndarray,
+    part_year: np.ndarray,
+    part_prev: np.ndarray,
+    last_project: np.ndarray,
+    n_households: np.ndarray,
+    project_left: np.ndarray,
+    project_serial: np.ndarray,
+    alignment: np.ndarray,
+    association: np.ndarray,
+    oc_filled: np.ndarray,
+    member: np.ndarray,
+    funding: np.ndarray,
+    trust: np.ndarray,
+    controversy: np.ndarray,
+    projects_started: np.ndarray,
+    consultations: np.ndarray,
+    consulted: np.ndarray,
+    activities: np.ndarray,
+    funded_activities: np.ndarray,
+    participants: np.ndarray,
+    project_participants: np.ndarray,
+    year_prev_present: np.ndarray,
+    year_returning: np.ndarray,
+    collective_projects_per_year: np.ndarray,
+    collective_project_months: np.ndarray,
+    engagement_keep: np.ndarray,
+    ties_keep: np.ndarray,
+    alignment_keep: np.ndarray,
+    consultations_per_year: np.ndarray,
+    consultation_liaison_effect: np.ndarray,
+    consultation_base_logodds: np.ndarray,
+    consultation_engagement_effect: np.ndarray,
+    consultation_trust_effect: np.ndarray,
+    consultation_ties_effect: np.ndarray,
+    consultation_engagement_gain: np.ndarray,
+    consultation_alignment_gain: np.ndarray,
+    activity_trust_floor: np.ndarray,
+    activities_per_partner_month: np.ndarray,
+    activity_alignment_floor: np.ndarray,
+    controversy_activity_loss: np.ndarray,
+    project_activities_per_month: np.ndarray,
+    association_activities_per_month: np.ndarray,
+    participation_base_logodds: np.ndarray,
+    participation_engagement_effect: np.ndarray,
+    participation_activity_effect: np.ndarray,
+    project_participation_effect: np.ndarray,
+    worker_invitation_effect: np.ndarray,
+    invitation_window_months: np.ndarray,
+    participation_ties_effect: np.ndarray,
+    participation_hard_to_reach_effect: np.ndarray,
+    engagement_gain_participation: np.ndarray,
+    ties_gain_participation: np.ndarray,
+    knowledge_dose_activity: np.ndarray,
+    activity_socialising_help: np.ndarray,
+    association_keep: np.ndarray,
+    association_gain: np.ndarray,
+    association_support: np.ndarray,
+    mutual_aid_contagion: np.ndarray,
+    mutual_aid_formation: np.ndarray,
+    mutual_aid_exit_engagement: np.ndarray,
+    mutual_aid_exit_monthly: np.ndarray,
+    ties_gain_mutual_aid: np.ndarray,
+    mutual_aid_help: np.ndarray,
+    everyday: np.ndarray,
+    met_rows: np.ndarray,
+    aid_rows: np.ndarray,
+    aid_cols: np.ndarray,
+) -> tuple[int, int]:
+    """The month's participation, in place on the state and counts (``*_keep``: the monthly
+    retention factors of the half-lives, by milieu). The needs met, for :func:`needs.close`:
+    the rows whose socialising need an activity met (``met_rows``), the rows and categories of
+    those mutual aid met (``aid_rows``, ``aid_cols``); returns how many of each."""
+    N, M = len(milieu), len(n_households)
+    K, P = need_open.shape[1], member.shape[1]
+
+    # collective projects start (random or scheduled) and run their course; alignment fades;
+    # consultations renew the fit of actions to needs
+    consult = np.zeros(M, dtype=np.bool_)
+    liaison = np.zeros(M)
+    for m in range(M):
+        project_left[m] = max(project_left[m] - 1, 0.0)
+        if u_proj[m] < 1 - math.exp(-collective_projects_per_year[m] / 12) or project_event[m]:
+            project_left[m] = max(project_left[m], collective_project_months[m])
+            projects_started[m] += 1.0
+            project_serial[m] += 1
+        alignment[m] *= alignment_keep[m]
+        consult[m] = scheduled(t, consultations_per_year[m]) or consultation_event[m]
+        if consult[m]:
+            # the OMH OC links the institution and residents
+            liaison[m] = consultation_liaison_effect[m] * (1.0 if oc_filled[m, 1] else 0.0)
+            alignment[m] = _gap_gain(alignment[m], consultation_alignment_gain[m])
+            consultations[m] += 1.0
+
+    # activities (all, and those funded by partners and projects): partners invest in the
+    # milieu as they come to trust the network, fewer while shared spaces are disputed, better
+    # attended when actions fit needs; the tenants' association holds its own (unfunded)
+    # activities in proportion to its activity
+    acts = np.empty(M)
+    log_per100 = np.empty(M)
+    invest = np.empty(P)
+    for m in range(M):
+        floor = activity_trust_floor[m]
+        for p in range(P):
+            invest[p] = (
+                (1.0 if member[m, p] else 0.0) * funding[m, p] * (floor + (1 - floor) * trust[m, p])
+            )
+        partners = pairwise_sum(invest, 0, P) * activities_per_partner_month[m]
+        fit = activity_alignment_floor[m] + (1 - activity_alignment_floor[m]) * alignment[m]
+        disputed = 1.0 if controversy[m, SHARED_SPACES] else 0.0
+        partners *= (1 - controversy_activity_loss[m] * disputed) * fit
+        projects = 1.0 if project_left[m] > 0 else 0.0
+        funded = partners + project_activities_per_month[m] * projects
+        acts[m] = funded + association_activities_per_month[m] * association[m]
+        activities[m] += acts[m]
+        funded_activities[m] += funded
+        log_per100[m] = math.log1p(acts[m] / max(n_households[m] / 100, PER_100_FLOOR))
+
+    # households: engagement and ties fade; consultations renew engagement; activities
+    part = np.zeros(N, dtype=np.bool_)
+    project = np.zeros(N, dtype=np.bool_)
+    met = np.zeros(N, dtype=np.bool_)  # a socialising need met by an activity
+    n_met = 0
+    engagement_sum = np.zeros(M)
+    aid_sum = np.zeros(M)
+    for i in range(N):
+        m = milieu[i]
+        engagement[i] *= engagement_keep[m]
+        # ties gained in the milieu fade toward the household's ties outside it (family, friends)
+        ties[i] = ties_base[i] + (ties[i] - ties_base[i]) * ties_keep[m]
+        if consult[m]:
+            p_consult = sigmoid(
+                consultation_base_logodds[m]
+                + consultation_engagement_effect[m] * engagement[i]
+                + consultation_trust_effect[m] * trust_worker[i]
+                + consultation_ties_effect[m] * ties[i]
+                + liaison[m]
+            )
+            if u_cons[i] < p_consult:
+                engagement[i] = _gap_gain(engagement[i], consultation_engagement_gain[m])
+                consulted[m] += 1.0
+        project[i] = project_left[m] > 0
+        if acts[m] > 0:
+            invited = 1.0 if (t - last_contact[i]) < invitation_window_months[m] else 0.0
+            logit = (
+                participation_base_logodds[m]
+                + participation_engagement_effect[m] * engagement[i]
+                + participation_activity_effect[m] * log_per100[m]
+                + project_participation_effect[m]
+                * (1 - engagement[i])
+                * (1.0 if project[i] else 0.0)
+                + worker_invitation_effect[m] * invited
+                + participation_ties_effect[m] * ties[i]
+                + participation_hard_to_reach_effect[m] * hard_to_reach[i]
+                + propensity[i]
+            )
+            part[i] = u_part[i] < sigmoid(logit)
+        if part[i]:
+            engagement[i] = _gap_gain(engagement[i], engagement_gain_participation[m])
+            ties[i] = _gap_gain(ties[i], ties_gain_participation[m])
+            knowledge[i] = _knowledge_dose(knowledge[i], knowledge_dose_activity[m])
+            participants[m] += 1.0
+            # activities meet some socialising needs (not those queued for a service)
+            if (
+                need_open[i, SOCIALISING]
+                and need_queue[i, SOCIALISING] < 0
+                and u_soc[i] < activity_socialising_help[m]
+            ):
+                met[i] = True
+                met_rows[n_met] = i
+                n_met += 1
+        engagement_sum[m] += engagement[i]
+        aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
+    # observation: last participation, year-to-year returns, projects' participants
+    _observe(
+        t,
+        year_end,
+        milieu,
+        part,
+        project,
+        project_serial,
+        last_part,
+        part_year,
+        part_prev,
+        last_project,
+        project_participants,
+        year_prev_present,
+        year_returning,
+    )
+
+    # the tenants' association fades and grows with support and residents' engagement; mutual
+    # aid spreads from neighbour to neighbour: joining is likelier where more households already
+    # help each other (social contagion), so networks take years to reach critical mass
+    contagion = np.empty(M)
+    for m in range(M):
+        n = max(n_households[m], 1.0)
+        association[m] *= association_keep[m]
+        support = min(max(association_support[m] + engagement_sum[m] / n, 0.0), 1.0)
+        association[m] = _gap_gain(association[m], association_gain[m] * support)
+        contagion[m] = 1 + mutual_aid_contagion[m] * (aid_sum[m] / n)
+
+    # households join and leave mutual-aid networks; members meet each other's everyday needs
+    n_aid = 0
+    for i in range(N):
+        m = milieu[i]
+        u = u_mut[i]
+        if mutual_aid[i]:
+            if engagement[i] < mutual_aid_exit_engagement[m] and u < mutual_aid_exit_monthly[m]:
+                mutual_aid[i] = False
+        elif u < mutual_aid_formation[m] * association[m] * engagement[i] * contagion[m]:
+            mutual_aid[i] = True
+        if not mutual_aid[i]:
+            continue
+        ties[i] = _gap_gain(ties[i], ties_gain_mutual_aid[m])
+        for k in everyday:
+            # an open need not queued for a service (nor met by an activity just now)
+            free = need_open[i, k] and need_queue[i, k] < 0 and not (k == SOCIALISING and met[i])
+            if free and uniform(help_base, i * K + k) < mutual_aid_help[m]:
+                aid_rows[n_aid] = i
+                aid_cols[n_aid] = k
+                n_aid += 1
+    return n_met, n_aid

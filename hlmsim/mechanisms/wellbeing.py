@@ -1,7 +1,10 @@
 """Well-being: trust in the worker, knowledge of resources and the power to act fade without
 renewal; the image of the health network and trust in the landlord relax toward their initial
 levels; the sense of security moves toward a level set by a trusted, present worker, social
-ties, the association, open needs and crises."""
+ties, the association, open needs and crises.
+
+:func:`step` hands the households' update to one compiled kernel (:func:`_step_kernel`); the
+power to act fades through :func:`agency.fade`."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import numpy as np
 
 from ..params import half_life_factor
 from . import agency
+from ._jit import kernel
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -45,27 +49,100 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Trust, knowledge and power to act fade; images relax; the sense of security adjusts."""
     hh, mp, ms = model.hh, model.mp, model.ms
-    m = hh.milieu
-    not_seen = hh.last_contact != model.t
-    hh.trust_worker = np.where(
-        not_seen, hh.trust_worker * half_life_factor(mp.trust_half_life_months)[m], hh.trust_worker
+    _step_kernel(
+        int(model.t),
+        hh.milieu,
+        hh.last_contact,
+        hh.ties,
+        hh.need_open,
+        hh.trust_worker,
+        hh.knowledge,
+        hh.image,
+        hh.landlord,
+        hh.security,
+        ms.worker_filled,
+        ms.association,
+        ms.crisis_left,
+        half_life_factor(mp.trust_half_life_months),
+        half_life_factor(mp.knowledge_half_life_months),
+        mp.knowledge_floor,
+        half_life_factor(mp.image_half_life_months),
+        mp.initial_trust_institutions,
+        mp.initial_trust_landlord,
+        mp.security_contact_window_months,
+        mp.initial_security,
+        mp.security_worker_weight,
+        mp.initial_ties,
+        mp.security_ties_weight,
+        mp.security_association_weight,
+        mp.security_unmet_weight,
+        mp.crisis_security_loss,
+        mp.security_adjust_rate,
     )
-    fk = half_life_factor(mp.knowledge_half_life_months)[m]
-    floor = mp.knowledge_floor[m]
-    hh.knowledge = floor + (hh.knowledge - floor) * fk
     agency.fade(model)
-    fi = half_life_factor(mp.image_half_life_months)[m]
-    base = mp.initial_trust_institutions[m]
-    hh.image = base + (hh.image - base) * fi
-    base_l = mp.initial_trust_landlord[m]
-    hh.landlord = base_l + (hh.landlord - base_l) * fi
-    recent = (model.t - hh.last_contact) < mp.security_contact_window_months[m]
-    target = (
-        mp.initial_security[m]
-        + mp.security_worker_weight[m] * hh.trust_worker * recent * ms.worker_filled[m]
-        + mp.security_ties_weight[m] * (hh.ties - mp.initial_ties[m])
-        + mp.security_association_weight[m] * ms.association[m]
-        - mp.security_unmet_weight[m] * hh.need_open.sum(axis=1)
-        - mp.crisis_security_loss[m] * (ms.crisis_left > 0)[m]
-    )
-    hh.security += mp.security_adjust_rate[m] * (np.clip(target, 0, 1) - hh.security)
+
+
+@kernel
+def _step_kernel(
+    t: int,
+    milieu: np.ndarray,
+    last_contact: np.ndarray,
+    ties: np.ndarray,
+    need_open: np.ndarray,
+    trust_worker: np.ndarray,
+    knowledge: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    security: np.ndarray,
+    worker_filled: np.ndarray,
+    association: np.ndarray,
+    crisis_left: np.ndarray,
+    trust_keep: np.ndarray,
+    knowledge_keep: np.ndarray,
+    knowledge_floor: np.ndarray,
+    image_keep: np.ndarray,
+    initial_trust_institutions: np.ndarray,
+    initial_trust_landlord: np.ndarray,
+    security_contact_window_months: np.ndarray,
+    initial_security: np.ndarray,
+    security_worker_weight: np.ndarray,
+    initial_ties: np.ndarray,
+    security_ties_weight: np.ndarray,
+    security_association_weight: np.ndarray,
+    security_unmet_weight: np.ndarray,
+    crisis_security_loss: np.ndarray,
+    security_adjust_rate: np.ndarray,
+) -> None:
+    """Each household's trust, knowledge, images and sense of security, in place (``*_keep``:
+    the monthly retention factors of the half-lives, by milieu)."""
+    for i in range(len(milieu)):
+        m = milieu[i]
+        # trust in the worker fades in the months the worker does not see the household
+        if last_contact[i] != t:
+            trust_worker[i] *= trust_keep[m]
+        # knowledge fades toward a floor
+        floor = knowledge_floor[m]
+        knowledge[i] = floor + (knowledge[i] - floor) * knowledge_keep[m]
+        # the image of the health network and trust in the landlord relax to their initial levels
+        base = initial_trust_institutions[m]
+        image[i] = base + (image[i] - base) * image_keep[m]
+        base = initial_trust_landlord[m]
+        landlord[i] = base + (landlord[i] - base) * image_keep[m]
+        # the sense of security moves toward its target: a trusted worker seen lately (where
+        # the post is filled), ties, the association; open needs and a crisis lower it
+        recent = 1.0 if (t - last_contact[i]) < security_contact_window_months[m] else 0.0
+        unmet = 0
+        for k in range(need_open.shape[1]):
+            unmet += need_open[i, k]
+        filled = 1.0 if worker_filled[m] else 0.0
+        crisis = 1.0 if crisis_left[m] > 0 else 0.0
+        target = (
+            initial_security[m]
+            + security_worker_weight[m] * trust_worker[i] * recent * filled
+            + security_ties_weight[m] * (ties[i] - initial_ties[m])
+            + security_association_weight[m] * association[m]
+            - security_unmet_weight[m] * unmet
+            - crisis_security_loss[m] * crisis
+        )
+        target = min(max(target, 0.0), 1.0)
+        security[i] += security_adjust_rate[m] * (target - security[i])
