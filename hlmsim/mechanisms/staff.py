@@ -75,7 +75,7 @@ def step(model: HLMModel) -> None:
     ms, mp, hh = model.ms, model.mp, model.hh
     rng = model.rs["staff"]
     M, P = ms.member.shape
-    u_w, u_vac = rng.random(M), rng.random(M)
+    u_w, u_vac = rng.random(ms.n), rng.random(ms.n)
     u_rep = rng.random((M, P))
     u_oc, u_ocv = rng.random((M, 2)), rng.random((M, 2))
     ev = model.events_now
@@ -132,7 +132,7 @@ def monthly_hazard(annual_probability: float) -> float:
 
 
 @kernel
-def _worker_leaves(
+def worker_leaves(
     m: int,
     loss: float,
     filled: np.ndarray,
@@ -153,7 +153,7 @@ def _worker_leaves(
 
 
 @kernel
-def _hand_over(
+def hand_over(
     leaving: np.ndarray,
     milieu: np.ndarray,
     keep: np.ndarray,
@@ -187,10 +187,10 @@ def _worker_departs_kernel(
     """:func:`worker_departs`, in place."""
     for m in range(len(leaving)):
         if leaving[m]:
-            _worker_leaves(
+            worker_leaves(
                 m, loss[m], filled, knowledge, tenure, understanding, tally_worker, tally_departures
             )
-    _hand_over(leaving, milieu, handover_keep, trust_worker, contacts)
+    hand_over(leaving, milieu, handover_keep, trust_worker, contacts)
 
 
 @kernel
@@ -245,7 +245,7 @@ def _step_kernel(
         # 1. the milieu worker
         leaving[m] = filled[m] and (u_w[m] < monthly_hazard(worker_turnover[m]) or ev_worker[m])
         if leaving[m]:
-            _worker_leaves(
+            worker_leaves(
                 m,
                 loss_share[m],
                 filled,
@@ -326,4 +326,4 @@ def _step_kernel(
 
     # residents of milieux whose worker left: trust handover
     if leaving.any():
-        _hand_over(leaving, milieu, handover_keep, trust_worker, contacts)
+        hand_over(leaving, milieu, handover_keep, trust_worker, contacts)
