@@ -230,9 +230,10 @@ def expand_milieux(
     return Layout(names, params, ensembles, np.array(spec), np.array(rep))
 
 
-def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: np.ndarray) -> np.ndarray:
-    """Draw ``n`` values of a beta distribution of mean ``mean`` and concentration ``conc``."""
-    mean = np.clip(np.broadcast_to(mean, (n,)), BETA_MEAN_CLIP, 1 - BETA_MEAN_CLIP)
+def _beta(rng: np.random.Generator, mean: np.ndarray, conc: np.ndarray) -> np.ndarray:
+    """Draw beta-distributed values of means ``mean`` and concentrations ``conc`` (arrays of one
+    shape), in the array's order: one call, as many as one call per row."""
+    mean = np.clip(mean, BETA_MEAN_CLIP, 1 - BETA_MEAN_CLIP)
     return rng.beta(mean * conc, (1 - mean) * conc)
 
 
@@ -248,29 +249,49 @@ def draw_households(
     n = len(milieu)
     u = rng.random(n)
     htype = np.where(u < share_family, 0, np.where(u < share_family + share_senior, 2, 1))
-    know_scale = mp.newcomer_knowledge_ratio[milieu] if newcomer else 1.0
-    eng_scale = mp.newcomer_engagement_ratio[milieu] if newcomer else 1.0
-    ties_scale = mp.newcomer_ties_ratio[milieu] if newcomer else 1.0
-    institutions = mp.institutions_concentration[milieu]
+    # the beta-distributed attributes, by milieu: mean and concentration (newcomers know the
+    # resources less, are less engaged and have fewer ties); drawn attribute after attribute
+    know, eng, ties = (
+        (mp.newcomer_knowledge_ratio, mp.newcomer_engagement_ratio, mp.newcomer_ties_ratio)
+        if newcomer
+        else (1.0, 1.0, 1.0)
+    )
+    institutions = mp.institutions_concentration
+    mean = np.stack(
+        [
+            mp.hard_to_reach_mean,
+            mp.initial_trust_institutions,
+            mp.initial_trust_landlord,
+            mp.initial_engagement * eng,
+            mp.initial_ties * ties,
+            mp.initial_knowledge * know,
+            mp.initial_security,
+        ]
+    )
+    conc = np.stack(
+        [
+            mp.hard_to_reach_concentration,
+            institutions,
+            institutions,
+            mp.engagement_concentration,
+            mp.ties_concentration,
+            mp.knowledge_concentration,
+            mp.security_concentration,
+        ]
+    )
+    beta = _beta(rng, mean[:, milieu], conc[:, milieu])
+    normal = rng.normal(0.0, 1.0, (2, n))
     return {
         "htype": htype.astype(np.int8),
-        "hard_to_reach": _beta(
-            rng, mp.hard_to_reach_mean[milieu], n, mp.hard_to_reach_concentration[milieu]
-        ),
-        "image": _beta(rng, mp.initial_trust_institutions[milieu], n, institutions),
-        "landlord": _beta(rng, mp.initial_trust_landlord[milieu], n, institutions),
-        "engagement": _beta(
-            rng, mp.initial_engagement[milieu] * eng_scale, n, mp.engagement_concentration[milieu]
-        ),
-        "ties_base": _beta(
-            rng, mp.initial_ties[milieu] * ties_scale, n, mp.ties_concentration[milieu]
-        ),
-        "knowledge": _beta(
-            rng, mp.initial_knowledge[milieu] * know_scale, n, mp.knowledge_concentration[milieu]
-        ),
-        "security": _beta(rng, mp.initial_security[milieu], n, mp.security_concentration[milieu]),
-        "propensity": rng.normal(0.0, 1.0, n) * mp.participation_propensity_sd[milieu],
-        "openness": rng.normal(0.0, 1.0, n) * mp.outreach_openness_sd[milieu],
+        "hard_to_reach": beta[0],
+        "image": beta[1],
+        "landlord": beta[2],
+        "engagement": beta[3],
+        "ties_base": beta[4],
+        "knowledge": beta[5],
+        "security": beta[6],
+        "propensity": normal[0] * mp.participation_propensity_sd[milieu],
+        "openness": normal[1] * mp.outreach_openness_sd[milieu],
     }
 
 
