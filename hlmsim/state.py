@@ -279,19 +279,21 @@ def draw_households(
             mp.security_concentration,
         ]
     )
-    beta = _beta(rng, mean[:, milieu], conc[:, milieu])
-    normal = rng.normal(0.0, 1.0, (2, n))
+    hard_to_reach, image, landlord, engagement, ties_base, knowledge, security = _beta(
+        rng, mean[:, milieu], conc[:, milieu]
+    )
+    propensity, openness = rng.normal(0.0, 1.0, (2, n))
     return {
         "htype": htype.astype(np.int8),
-        "hard_to_reach": beta[0],
-        "image": beta[1],
-        "landlord": beta[2],
-        "engagement": beta[3],
-        "ties_base": beta[4],
-        "knowledge": beta[5],
-        "security": beta[6],
-        "propensity": normal[0] * mp.participation_propensity_sd[milieu],
-        "openness": normal[1] * mp.outreach_openness_sd[milieu],
+        "hard_to_reach": hard_to_reach,
+        "image": image,
+        "landlord": landlord,
+        "engagement": engagement,
+        "ties_base": ties_base,
+        "knowledge": knowledge,
+        "security": security,
+        "propensity": propensity * mp.participation_propensity_sd[milieu],
+        "openness": openness * mp.outreach_openness_sd[milieu],
     }
 
 
