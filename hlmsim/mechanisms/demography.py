@@ -7,7 +7,11 @@ unit moves out this month with probability ``1 - S(d + 1) / S(d)``. The househol
 the start have lived there for a while: their time lived is drawn from the stationary
 distribution of time lived so far, proportional to ``S`` (what a survey of the residents of a
 long-settled ensemble would find), so that the model starts with the mix of long and recent
-residents the sources describe instead of everyone moving in at month 1."""
+residents the sources describe instead of everyone moving in at month 1.
+
+Each month, one compiled kernel finds the households that move out (the hazard by months lived
+comes from a table computed once per parameter set, :func:`hazard_table`); the newcomers' attributes
+are drawn at once (:func:`hlmsim.state.draw_households`) and a second kernel moves them in."""
 
 from __future__ import annotations
 

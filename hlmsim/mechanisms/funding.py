@@ -1,5 +1,7 @@
 """Funding: grant-funded worker positions that end and are renewed or not; funding cuts of
-community partners (random or scheduled) and their slow recovery."""
+community partners (random or scheduled) and their slow recovery. :func:`step` draws the month's
+numbers and runs one compiled kernel over the milieux (a lapsed grant's worker leaves as in
+:mod:`staff`)."""
 
 from __future__ import annotations
 

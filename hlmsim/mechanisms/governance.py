@@ -2,7 +2,10 @@
 network, are on site, or in a crisis); meetings build inter-organisational trust, shared
 understanding and role clarity with diminishing returns, less so while controversies are open and
 more with strong animation (the organisers) and written tools. Controversies on four themes arise
-where their protection is weak and are settled by mediation. Without meetings, trust relaxes."""
+where their protection is weak and are settled by mediation. Without meetings, trust relaxes.
+
+:func:`step` draws the month's numbers and runs one compiled kernel (:func:`_step_kernel`) that
+goes through the milieux one by one, in the order above."""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 """Staff turnover: milieu workers, partners' representatives and community organisers leave
 (annual hazards, scheduled events), positions stay vacant for a while, newcomers ramp up.
 A departure costs residents' trust (only a handover share is passed on), partners' trust in the
-network, and shared understanding (the problem must be "re-problematised")."""
+network, and shared understanding (the problem must be "re-problematised").
+
+:func:`step` draws the month's numbers and runs one compiled kernel (:func:`_step_kernel`) over
+the milieux; a worker's departure (:func:`worker_leaves`, :func:`hand_over`) is shared with
+:func:`worker_departs` and with funding's lapsed grants."""
 
 from __future__ import annotations
 
