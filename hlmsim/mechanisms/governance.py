@@ -197,6 +197,8 @@ def _step_kernel(
         # coordinates the structure, carries most of it; the OMH OC adds liaison
         ciusss = oc_ciusss_share[m]
         animation = oc_mediation[m] * (ciusss * oc_filled[m, 0] + (1 - ciusss) * oc_filled[m, 1])
+        # a meeting's quality: lower with each open controversy, higher with animation and tools
+        # (exponents as floats: the same pow as the array code, not repeated multiplication)
         floor = quality_floor[m]
         quality = (1 - controversy_penalty[m]) ** float(n_open) * (floor + (1 - floor) * animation)
         quality *= 1 + tools_meeting_effect[m] * tools

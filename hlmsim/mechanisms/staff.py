@@ -259,7 +259,7 @@ def _step_kernel(
                 tally_worker,
                 tally_departures,
             )
-            # exponential delay
+            # the position stays vacant for an exponential delay
             vacancy_left[m] = -vacancy_months[m] * math.log1p(-u_vac[m] * (1 - LOG_GUARD))
         # positions vacant since before this month count down (a vacancy of v months lasts v
         # months) (a worker who left this month, by turnover or a lapsed grant, starts the count
@@ -322,7 +322,7 @@ def _step_kernel(
                 if present and not oc_filled[m, r]:
                     oc_vacancy_left[m, r] -= 1.0
                 oc_filled[m, r] = oc_filled[m, r] or (present and oc_vacancy_left[m, r] <= 0)
-        kept = (1 - loss_share[m]) ** float(n_oc)
+        kept = (1 - loss_share[m]) ** float(n_oc)  # a float exponent, as the array code's pow
         understanding[m] *= kept
         role_clarity[m] *= kept
         tally_oc[m] += n_oc
