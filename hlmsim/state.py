@@ -16,6 +16,7 @@ import numpy as np
 
 from .constants import BETA_MEAN_CLIP, NEVER
 from .errors import InputError
+from .mechanisms._jit import kernel
 from .params import (
     CONTROVERSY_THEMES,
     EMPLOYER_KIND,
@@ -230,10 +231,16 @@ def expand_milieux(
     return Layout(names, params, ensembles, np.array(spec), np.array(rep))
 
 
-def _beta(rng: np.random.Generator, mean: np.ndarray, n: int, conc: np.ndarray) -> np.ndarray:
-    """Draw ``n`` values of a beta distribution of mean ``mean`` and concentration ``conc``."""
-    mean = np.clip(np.broadcast_to(mean, (n,)), BETA_MEAN_CLIP, 1 - BETA_MEAN_CLIP)
-    return rng.beta(mean * conc, (1 - mean) * conc)
+#: The household attributes drawn from beta laws, in the order drawn.
+BETA_ATTRIBUTES = (
+    "hard_to_reach",
+    "image",
+    "landlord",
+    "engagement",
+    "ties_base",
+    "knowledge",
+    "security",
+)
 
 
 def draw_households(
@@ -247,31 +254,110 @@ def draw_households(
     """Draw the attributes of ``len(milieu)`` households (initial or moving in)."""
     n = len(milieu)
     u = rng.random(n)
-    htype = np.where(u < share_family, 0, np.where(u < share_family + share_senior, 2, 1))
-    know_scale = mp.newcomer_knowledge_ratio[milieu] if newcomer else 1.0
-    eng_scale = mp.newcomer_engagement_ratio[milieu] if newcomer else 1.0
-    ties_scale = mp.newcomer_ties_ratio[milieu] if newcomer else 1.0
-    institutions = mp.institutions_concentration[milieu]
-    return {
-        "htype": htype.astype(np.int8),
-        "hard_to_reach": _beta(
-            rng, mp.hard_to_reach_mean[milieu], n, mp.hard_to_reach_concentration[milieu]
-        ),
-        "image": _beta(rng, mp.initial_trust_institutions[milieu], n, institutions),
-        "landlord": _beta(rng, mp.initial_trust_landlord[milieu], n, institutions),
-        "engagement": _beta(
-            rng, mp.initial_engagement[milieu] * eng_scale, n, mp.engagement_concentration[milieu]
-        ),
-        "ties_base": _beta(
-            rng, mp.initial_ties[milieu] * ties_scale, n, mp.ties_concentration[milieu]
-        ),
-        "knowledge": _beta(
-            rng, mp.initial_knowledge[milieu] * know_scale, n, mp.knowledge_concentration[milieu]
-        ),
-        "security": _beta(rng, mp.initial_security[milieu], n, mp.security_concentration[milieu]),
-        "propensity": rng.normal(0.0, 1.0, n) * mp.participation_propensity_sd[milieu],
-        "openness": rng.normal(0.0, 1.0, n) * mp.outreach_openness_sd[milieu],
-    }
+    htype, alpha, beta, sd = _household_laws(
+        u,
+        share_family,
+        share_senior,
+        milieu,
+        newcomer,
+        mp.hard_to_reach_mean,
+        mp.hard_to_reach_concentration,
+        mp.initial_trust_institutions,
+        mp.initial_trust_landlord,
+        mp.institutions_concentration,
+        mp.initial_engagement,
+        mp.newcomer_engagement_ratio,
+        mp.engagement_concentration,
+        mp.initial_ties,
+        mp.newcomer_ties_ratio,
+        mp.ties_concentration,
+        mp.initial_knowledge,
+        mp.newcomer_knowledge_ratio,
+        mp.knowledge_concentration,
+        mp.initial_security,
+        mp.security_concentration,
+        mp.participation_propensity_sd,
+        mp.outreach_openness_sd,
+    )
+    # one call draws the beta-distributed attributes one after the other, then the normal ones
+    new = dict(zip(BETA_ATTRIBUTES, rng.beta(alpha, beta), strict=True))
+    new["propensity"], new["openness"] = rng.normal(0.0, 1.0, (2, n)) * sd
+    return {"htype": htype, **new}
+
+
+@kernel
+def _household_laws(
+    u: np.ndarray,
+    share_family: np.ndarray,
+    share_senior: np.ndarray,
+    milieu: np.ndarray,
+    newcomer: bool,
+    hard_to_reach_mean: np.ndarray,
+    hard_to_reach_conc: np.ndarray,
+    trust_institutions: np.ndarray,
+    trust_landlord: np.ndarray,
+    institutions_conc: np.ndarray,
+    engagement: np.ndarray,
+    engagement_ratio: np.ndarray,
+    engagement_conc: np.ndarray,
+    ties: np.ndarray,
+    ties_ratio: np.ndarray,
+    ties_conc: np.ndarray,
+    knowledge: np.ndarray,
+    knowledge_ratio: np.ndarray,
+    knowledge_conc: np.ndarray,
+    security: np.ndarray,
+    security_conc: np.ndarray,
+    propensity_sd: np.ndarray,
+    openness_sd: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each household's type (``u`` against the ensemble's mix), the parameters ``(alpha, beta)``
+    of the beta laws of its seven attributes (mean and concentration of its milieu; newcomers
+    know the resources less, are less engaged and have fewer ties), one row per attribute in
+    the order drawn, and the spread ``sd`` of its two normal traits."""
+    n = len(milieu)
+    htype = np.empty(n, dtype=np.int8)
+    alpha = np.empty((len(BETA_ATTRIBUTES), n))
+    beta = np.empty((len(BETA_ATTRIBUTES), n))
+    sd = np.empty((2, n))
+    for j in range(n):
+        m = milieu[j]
+        if u[j] < share_family[j]:
+            htype[j] = 0  # family
+        elif u[j] < share_family[j] + share_senior[j]:
+            htype[j] = 2  # senior
+        else:
+            htype[j] = 1
+        eng, tie, know = engagement[m], ties[m], knowledge[m]
+        if newcomer:
+            eng *= engagement_ratio[m]
+            tie *= ties_ratio[m]
+            know *= knowledge_ratio[m]
+        means = (
+            hard_to_reach_mean[m],
+            trust_institutions[m],
+            trust_landlord[m],
+            eng,
+            tie,
+            know,
+            security[m],
+        )
+        concs = (
+            hard_to_reach_conc[m],
+            institutions_conc[m],
+            institutions_conc[m],
+            engagement_conc[m],
+            ties_conc[m],
+            knowledge_conc[m],
+            security_conc[m],
+        )
+        for r in range(len(BETA_ATTRIBUTES)):
+            mean = min(max(means[r], BETA_MEAN_CLIP), 1 - BETA_MEAN_CLIP)
+            alpha[r, j] = mean * concs[r]
+            beta[r, j] = (1 - mean) * concs[r]
+        sd[0, j] = propensity_sd[m]
+        sd[1, j] = openness_sd[m]
+    return htype, alpha, beta, sd
 
 
 def init_state(

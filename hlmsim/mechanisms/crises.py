@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import monthly_hazard
+from ._jit import kernel
+from .staff import monthly_hazard
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -31,7 +32,28 @@ def step(model: HLMModel) -> None:
     """Crises start (random or scheduled) and count down."""
     ms, mp = model.ms, model.mp
     u = model.rs["crises"].random(ms.n)
-    ms.crisis_left = np.maximum(ms.crisis_left - 1, 0)
-    start = (u < monthly_hazard(mp.crisis_annual)) | model.events_now["crisis"]
-    ms.crisis_left = np.where(start, np.maximum(ms.crisis_left, mp.crisis_months), ms.crisis_left)
-    model.tally["crises_started"] += start
+    _step_kernel(
+        u,
+        model.events_now["crisis"],
+        mp.crisis_annual,
+        mp.crisis_months,
+        ms.crisis_left,
+        model.tally["crises_started"],
+    )
+
+
+@kernel
+def _step_kernel(
+    u: np.ndarray,
+    scheduled: np.ndarray,
+    crisis_annual: np.ndarray,
+    crisis_months: np.ndarray,
+    crisis_left: np.ndarray,
+    tally_started: np.ndarray,
+) -> None:
+    """Every milieu's crisis counts down, and a new one starts (random or scheduled), in place."""
+    for m in range(len(u)):
+        crisis_left[m] = max(crisis_left[m] - 1, 0.0)
+        if u[m] < monthly_hazard(crisis_annual[m]) or scheduled[m]:
+            crisis_left[m] = max(crisis_left[m], crisis_months[m])
+            tally_started[m] += 1.0

@@ -7,17 +7,23 @@ unit moves out this month with probability ``1 - S(d + 1) / S(d)``. The househol
 the start have lived there for a while: their time lived is drawn from the stationary
 distribution of time lived so far, proportional to ``S`` (what a survey of the residents of a
 long-settled ensemble would find), so that the model starts with the mix of long and recent
-residents the sources describe instead of everyone moving in at month 1."""
+residents the sources describe instead of everyone moving in at month 1.
+
+Each month, one compiled kernel finds the households that move out (the hazard by months lived
+comes from a table computed once per parameter set, :func:`hazard_table`); the newcomers' attributes
+are drawn at once (:func:`hlmsim.state.draw_households`) and a second kernel moves them in."""
 
 from __future__ import annotations
 
 import math
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
-from ..state import draw_households
+from ..state import MilieuParams, draw_households
+from ._jit import kernel
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -106,24 +112,52 @@ def initial_stays(model: HLMModel) -> None:
     hh.arrived = np.minimum(-lived, 0)
 
 
+#: Each model's move-out hazard table (see :func:`hazard_table`), with the parameters it was
+#: computed from; dropped with the model's parameters.
+_TABLES: weakref.WeakKeyDictionary[MilieuParams, tuple[bytes, np.ndarray, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def hazard_table(mp: MilieuParams, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Move-out hazards by months lived, computed once per parameter set rather than household
+    by household each month: ``(row, table)``, where ``table[row[m], d]`` is
+    :func:`move_out_hazard` of ``d`` months lived in milieu ``m`` (one row per distinct stay
+    distribution), for ``d`` below ``length`` at least."""
+    key = mp.move_out_annual.tobytes() + mp.stay_shape.tobytes()
+    found = _TABLES.get(mp)
+    if found is not None and found[0] == key:
+        if found[2].shape[1] >= length:
+            return found[1], found[2]
+        length = max(length, 2 * found[2].shape[1])
+    scale = stay_scale_months(mp.move_out_annual, mp.stay_shape)
+    pairs, row = np.unique(np.stack([scale, mp.stay_shape], axis=1), axis=0, return_inverse=True)
+    table = move_out_hazard(np.arange(length)[None, :], pairs[:, :1], pairs[:, 1:])
+    _TABLES[mp] = (key, row.reshape(-1), table)
+    return row.reshape(-1), table
+
+
 def step(model: HLMModel) -> None:
     """Households move out; newcomers move into their units with fresh attributes."""
     hh, mp = model.hh, model.mp
     u = model.rs["demography"].random(hh.n)
-    m = hh.milieu
-    scale = stay_scale_months(mp.move_out_annual, mp.stay_shape)
-    leaving = u < move_out_hazard(model.t - hh.arrived, scale[m], mp.stay_shape[m])
-    idx = np.flatnonzero(leaving)
-    model.tally["move_outs"] += np.bincount(hh.milieu[idx], minlength=model.ms.n)
+    t = int(model.t)
+    lived = t - int(hh.arrived.min()) if hh.n else 0
+    row, table = hazard_table(mp, lived + 1)
+    idx = _move_outs(
+        u,
+        t,
+        hh.milieu,
+        hh.arrived,
+        hh.need_open,
+        row,
+        table,
+        model.tally["move_outs"],
+        model.tally["stay_months_out"],
+        model.tally["needs_left_open"],
+    )
     if len(idx) == 0:
         return
-    model.tally["stay_months_out"] += np.bincount(
-        hh.milieu[idx], weights=model.t - hh.arrived[idx], minlength=model.ms.n
-    )
-    # needs still open leave with the household (counted, not as met)
-    model.tally["needs_left_open"] += np.bincount(
-        hh.milieu[idx], weights=hh.need_open[idx].sum(axis=1), minlength=model.ms.n
-    )
     new = draw_households(
         model.rs["newcomers"],
         mp,
@@ -132,28 +166,177 @@ def step(model: HLMModel) -> None:
         model.mix["share_senior"][idx],
         True,
     )
-    for name, values in new.items():
-        getattr(hh, name)[idx] = values
-    hh.ties[idx] = new["ties_base"]
-    hh.hid[idx] = hh.next_hid + np.arange(len(idx))
+    _move_in(
+        idx,
+        t,
+        hh.next_hid,
+        new["htype"],
+        new["hard_to_reach"],
+        new["image"],
+        new["landlord"],
+        new["engagement"],
+        new["ties_base"],
+        new["knowledge"],
+        new["security"],
+        new["propensity"],
+        new["openness"],
+        hh.htype,
+        hh.hard_to_reach,
+        hh.image,
+        hh.landlord,
+        hh.engagement,
+        hh.ties_base,
+        hh.ties,
+        hh.knowledge,
+        hh.security,
+        hh.propensity,
+        hh.openness,
+        hh.hid,
+        hh.arrived,
+        hh.trust_worker,
+        hh.contacts,
+        hh.refusals,
+        hh.last_contact,
+        hh.last_served,
+        hh.mutual_aid,
+        hh.agency,
+        hh.need_open,
+        hh.need_age,
+        hh.need_queue,
+        hh.need_wait,
+        hh.need_priority,
+        hh.need_origin,
+        hh.first_attempt,
+        hh.first_success,
+        hh.last_part,
+        hh.part_year,
+        hh.part_prev,
+        hh.last_project,
+    )
     hh.next_hid += len(idx)
-    hh.arrived[idx] = model.t
-    hh.trust_worker[idx] = 0.0
-    hh.contacts[idx] = 0
-    hh.refusals[idx] = 0
-    hh.last_contact[idx] = NEVER
-    hh.last_served[idx] = NEVER
-    hh.mutual_aid[idx] = False
-    hh.agency[idx] = 0.0
-    hh.need_open[idx] = False
-    hh.need_age[idx] = 0
-    hh.need_queue[idx] = -1
-    hh.need_wait[idx] = 0
-    hh.need_priority[idx] = False
-    hh.need_origin[idx] = 0
-    hh.first_attempt[idx] = NEVER
-    hh.first_success[idx] = NEVER
-    hh.last_part[idx] = NEVER
-    hh.part_year[idx] = False
-    hh.part_prev[idx] = False
-    hh.last_project[idx] = -1
+
+
+@kernel
+def _move_outs(
+    u: np.ndarray,
+    t: int,
+    milieu: np.ndarray,
+    arrived: np.ndarray,
+    need_open: np.ndarray,
+    row: np.ndarray,
+    table: np.ndarray,
+    tally_move_outs: np.ndarray,
+    tally_stay: np.ndarray,
+    tally_left_open: np.ndarray,
+) -> np.ndarray:
+    """The rows of the households that move out this month (ascending), their completed stays
+    and the needs still open that leave with them (counted, not as met) tallied."""
+    N, K = need_open.shape
+    M = len(tally_move_outs)
+    leaving = np.empty(N, dtype=np.int64)
+    n = 0
+    moved, stay, left_open = np.zeros(M), np.zeros(M), np.zeros(M)
+    for i in range(N):
+        m = milieu[i]
+        if u[i] < table[row[m], max(t - arrived[i], 0)]:
+            leaving[n] = i
+            n += 1
+            moved[m] += 1.0
+            stay[m] += t - arrived[i]
+            n_open = 0
+            for k in range(K):
+                n_open += need_open[i, k]
+            left_open[m] += n_open
+    for m in range(M):
+        tally_move_outs[m] += moved[m]
+        tally_stay[m] += stay[m]
+        tally_left_open[m] += left_open[m]
+    return leaving[:n]
+
+
+@kernel
+def _move_in(
+    idx: np.ndarray,
+    t: int,
+    next_hid: int,
+    new_htype: np.ndarray,
+    new_hard_to_reach: np.ndarray,
+    new_image: np.ndarray,
+    new_landlord: np.ndarray,
+    new_engagement: np.ndarray,
+    new_ties_base: np.ndarray,
+    new_knowledge: np.ndarray,
+    new_security: np.ndarray,
+    new_propensity: np.ndarray,
+    new_openness: np.ndarray,
+    htype: np.ndarray,
+    hard_to_reach: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    engagement: np.ndarray,
+    ties_base: np.ndarray,
+    ties: np.ndarray,
+    knowledge: np.ndarray,
+    security: np.ndarray,
+    propensity: np.ndarray,
+    openness: np.ndarray,
+    hid: np.ndarray,
+    arrived: np.ndarray,
+    trust_worker: np.ndarray,
+    contacts: np.ndarray,
+    refusals: np.ndarray,
+    last_contact: np.ndarray,
+    last_served: np.ndarray,
+    mutual_aid: np.ndarray,
+    agency: np.ndarray,
+    need_open: np.ndarray,
+    need_age: np.ndarray,
+    need_queue: np.ndarray,
+    need_wait: np.ndarray,
+    need_priority: np.ndarray,
+    need_origin: np.ndarray,
+    first_attempt: np.ndarray,
+    first_success: np.ndarray,
+    last_part: np.ndarray,
+    part_year: np.ndarray,
+    part_prev: np.ndarray,
+    last_project: np.ndarray,
+) -> None:
+    """Newcomers take the units ``idx``: their drawn attributes, a new household id, and no
+    history (no contact, help, need, participation or project yet)."""
+    K = need_open.shape[1]
+    for j in range(len(idx)):
+        i = idx[j]
+        htype[i] = new_htype[j]
+        hard_to_reach[i] = new_hard_to_reach[j]
+        image[i] = new_image[j]
+        landlord[i] = new_landlord[j]
+        engagement[i] = new_engagement[j]
+        ties_base[i] = new_ties_base[j]
+        ties[i] = new_ties_base[j]
+        knowledge[i] = new_knowledge[j]
+        security[i] = new_security[j]
+        propensity[i] = new_propensity[j]
+        openness[i] = new_openness[j]
+        hid[i] = next_hid + j
+        arrived[i] = t
+        trust_worker[i] = 0.0
+        contacts[i] = 0
+        refusals[i] = 0
+        last_contact[i] = NEVER
+        last_served[i] = NEVER
+        mutual_aid[i] = False
+        agency[i] = 0.0
+        for k in range(K):
+            need_open[i, k] = False
+            need_age[i, k] = 0
+            need_queue[i, k] = -1
+            need_wait[i, k] = 0
+            need_priority[i, k] = False
+            need_origin[i, k] = 0
+        first_attempt[i] = NEVER
+        first_success[i] = NEVER
+        last_part[i] = NEVER
+        part_year[i] = False
+        part_prev[i] = False
+        last_project[i] = -1
