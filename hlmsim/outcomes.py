@@ -445,39 +445,60 @@ def _record_kernel(
     """Fill the month's record ``out`` (keys x milieux, zeros on entry): one pass over the
     households summing per milieu in row order (as ``np.bincount`` does), then each milieu."""
     M, K, P = out.shape[1], need_open.shape[1], member.shape[1]
-    # the households: open needs by category, residents reached and served in the last 12
-    # months, hard to reach, isolated, and the sums of the household means. The column of the
-    # current milieu is held in ``col`` while its households follow one another (rows are
-    # stored by milieu), and put back when the milieu changes: the same additions in the same
-    # order, without going through memory for each.
-    col = np.empty(out.shape[0])
+    # The households: open needs by category, residents reached and served in the last 12
+    # months, hard to reach, isolated (counts), and the sums of the household means. Rows are
+    # stored by milieu: while one milieu's households follow one another, its counts and sums
+    # are held in local variables, and put into ``out`` when the milieu changes. A sum goes on
+    # from its value in ``out`` (the same additions, in row order, as np.bincount); a count is
+    # a whole number, exact in any order.
+    open_needs = np.zeros(K, dtype=np.int64)
+    reached = hard_n = hard_reached = served = isolated = 0
+    engaged = mutual = agent = secure = imaged = landlord_sum = trusting = 0.0
+    threshold = 0.0
     current = -1
-    for i in range(milieu.shape[0]):
-        m = milieu[i]
+    for i in range(milieu.shape[0] + 1):
+        m = milieu[i] if i < milieu.shape[0] else -1
         if m != current:
-            if current >= 0:
-                out[:, current] = col
-            col[:] = out[:, m]
+            if current >= 0:  # the milieu's households end here
+                for k in range(K):
+                    out[_MET_0 + 2 * k + 1, current] += open_needs[k]
+                out[_REACHED, current] += reached
+                out[_N_HTR, current] += hard_n
+                out[_HTR_REACHED, current] += hard_reached
+                out[_SERVICE_USE, current] += served
+                out[_ISOLATION, current] += isolated
+                out[_ENGAGEMENT, current] = engaged
+                out[_MUTUAL_AID, current] = mutual
+                out[_AGENCY, current] = agent
+                out[_SECURITY, current] = secure
+                out[_IMAGE, current] = imaged
+                out[_LANDLORD, current] = landlord_sum
+                out[_TRUST_WORKER, current] = trusting
+            if m < 0:
+                break
+            open_needs[:] = 0
+            reached = hard_n = hard_reached = served = isolated = 0
+            engaged, mutual, agent = out[_ENGAGEMENT, m], out[_MUTUAL_AID, m], out[_AGENCY, m]
+            secure, imaged = out[_SECURITY, m], out[_IMAGE, m]
+            landlord_sum, trusting = out[_LANDLORD, m], out[_TRUST_WORKER, m]
+            threshold = isolation_threshold[m]
             current = m
-        # counts add 1.0 or 0.0 (no branch to mispredict; adding 0.0 leaves a count unchanged)
         for k in range(K):
-            col[_MET_0 + 2 * k + 1] += 1.0 if need_open[i, k] else 0.0
+            open_needs[k] += need_open[i, k]
         recent = (t - last_contact[i]) < 12
         hard = hard_to_reach[i] >= HARD_TO_REACH
-        col[_REACHED] += 1.0 if recent else 0.0
-        col[_N_HTR] += 1.0 if hard else 0.0
-        col[_HTR_REACHED] += 1.0 if hard and recent else 0.0
-        col[_SERVICE_USE] += 1.0 if (t - last_served[i]) < 12 else 0.0
-        col[_ISOLATION] += 1.0 if ties[i] < isolation_threshold[m] else 0.0
-        col[_ENGAGEMENT] += engagement[i]
-        col[_MUTUAL_AID] += mutual_aid[i]
-        col[_AGENCY] += agency[i]
-        col[_SECURITY] += security[i]
-        col[_IMAGE] += image[i]
-        col[_LANDLORD] += landlord[i]
-        col[_TRUST_WORKER] += trust_worker[i]
-    if current >= 0:
-        out[:, current] = col
+        reached += recent
+        hard_n += hard
+        hard_reached += hard & recent
+        served += (t - last_served[i]) < 12
+        isolated += ties[i] < threshold
+        engaged += engagement[i]
+        mutual += mutual_aid[i]
+        agent += agency[i]
+        secure += security[i]
+        imaged += image[i]
+        landlord_sum += landlord[i]
+        trusting += trust_worker[i]
     weighted = np.empty(P)
     for m in range(M):
         out[0, m] = n_households[m]
