@@ -1,7 +1,9 @@
 """Outcomes, declared once: label in English and French, unit, how milieux add up, the
 final-year rule, the direction that is better and whether it is a key outcome of comparisons;
 :func:`final_values` computes every final-year value (run summaries, comparisons, pattern
-experiments and sweeps all use it); :func:`record` is the per-milieu record of each month.
+experiments and sweeps all use it); :func:`record` is the per-milieu record of each month
+(one compiled pass over the households), from the month's tallies (:class:`Tally`: views
+into one buffer, zeroed in one call).
 
 The final-year rule, one for every use: flows (``final = "sum"``) are summed over the last 12
 months, levels (``"mean"``) averaged over them, the time to meet a need averaged weighted by the
