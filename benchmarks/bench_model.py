@@ -16,6 +16,12 @@ For each size N (households for hlmsim, agents for Boltzmann) and R repeats, pri
   collection): throughput in agent-steps per second;
 * both ratios, hlmsim throughput over each Boltzmann throughput measured in the same run at the
   same N (agents=False and agents=True);
+* the **first call** apart (issue 12: the targets are steady-state): in a fresh subprocess, the
+  first small run (the shipped ``default`` scenario, construction + 1 month, agents=False), which
+  loads the compiled kernels from numba's on-disk cache, against the same run repeated (steady);
+  and, in another fresh subprocess with ``NUMBA_CACHE_DIR`` pointed at an empty temporary
+  directory, the same first run compiling every kernel it calls (cold). The timed runs above come
+  after an untimed warm-up, so neither cost is in them;
 * the targets of issue 12 with PASS/FAIL: at N = 74,339 (the shipped ``province`` scenario) the
   ratio to the no-grid model >= 10; on the shipped ``default`` scenario (1,009 households, its
   own row) the ratio >= 1.5, a 10-year run in <= 50 ms including construction without agent
@@ -36,7 +42,9 @@ Figures are also written as JSON to ``results/bench_model.json`` (``--scaling``:
 Usage::
 
     .venv/bin/python benchmarks/bench_model.py           # 1,000, default, 10,000, 74,339; 3 repeats
-    .venv/bin/python benchmarks/bench_model.py --quick   # 1,000, default, 10,000; 1 run; no memory
+    .venv/bin/python benchmarks/bench_model.py --quick   # 1,000, default, 10,000; 1 run; no memory,
+                                                         # no cold compile
+    .venv/bin/python benchmarks/bench_model.py --first-call-only   # the first call alone (seconds)
     .venv/bin/python benchmarks/bench_model.py --sizes 74339 --repeats 5
     .venv/bin/python benchmarks/bench_model.py --scaling --scaling-months 24
 """
@@ -78,6 +86,7 @@ SCALING_SIZES = (1_000, 10_000, PROVINCE_N, 300_000, 1_000_000)
 SCALING_LARGEST = 1_000_000
 SCALING_LINEAR_TOLERANCE = 1.20  # ns per resident-month at 1,000,000 <= 1.2 x that at 74,339
 SCALING_MEMORY_LARGEST_BYTES = 4 << 30  # 4 GiB at 1,000,000
+FIRST_CALL_RUNS = 3  # runs per first-call subprocess: the first, then the steady ones
 
 
 # -- the no-grid Boltzmann wealth model (issue 2's reference) ---------------------------------
@@ -340,6 +349,80 @@ def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
         "ratio_shipped_no_agents": h_tp_na / b_tp,
         "ratio_shipped": h_tp / b_tp,  # issue 2's bar (agents=True)
     }
+
+
+# -- the first call: kernels loaded from numba's cache, or compiled (fresh subprocesses) --------
+def first_call_child() -> None:
+    """Run in a fresh process: import hlmsim (timed apart), then time the first small run
+    (the default scenario, construction + 1 month, agents=False) and the same run again;
+    print a JSON line of figures."""
+    t0 = time.perf_counter()
+    import numba
+
+    from hlmsim import HLMModel
+
+    imports = time.perf_counter() - t0
+    scen = build_scenario("default", months=1)
+    runs = []
+    for _ in range(FIRST_CALL_RUNS):
+        gc.collect()
+        t = time.perf_counter()
+        HLMModel(scen, seed=1, agents=False).run()
+        runs.append(time.perf_counter() - t)
+    out = {
+        "imports_s": imports,
+        "first_run_s": runs[0],
+        "steady_run_s": min(runs[1:]),
+        "runs_s_all": runs,
+        "numba_cache_dir": numba.config.CACHE_DIR or "(beside the sources, __pycache__)",
+    }
+    print(json.dumps(out), flush=True)
+
+
+def _first_call_subprocess(env: dict[str, str]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--first-call-child"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"first-call subprocess failed:\n{proc.stderr}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["first_call_s"] = res["first_run_s"] - res["steady_run_s"]
+    return res
+
+
+def measure_first_call(cold: bool, log=None) -> dict[str, Any]:
+    """The first call's cost, apart from the steady per-run time: fresh subprocesses, each timing
+    its first small run and the same run repeated (``first_call_s`` = first - steady).
+
+    ``as_found``: numba's cache as it is (a missing or stale cache is compiled and written
+    there); ``cache``: again, now loading every kernel from the cache; ``cold`` (when asked):
+    ``NUMBA_CACHE_DIR`` pointed at an empty temporary directory, every kernel compiled."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CACHE_DIR")}
+    if "NUMBA_CACHE_DIR" in os.environ:  # the cache "as it is" is the one this process would use
+        env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
+    res: dict[str, Any] = {
+        "run": "shipped default scenario, construction + 1 month, agents=False",
+        "runs_per_process": FIRST_CALL_RUNS,
+    }
+    for mode, what in (("as_found", "as found"), ("cache", "now filled: loading the kernels")):
+        if log:
+            log(f"first call: fresh subprocess, numba cache {what}")
+        res[mode] = _first_call_subprocess(env)
+    res["cache_load_s"] = res["cache"]["first_call_s"]
+    res["steady_run_s"] = res["cache"]["steady_run_s"]
+    res["cold_compile_s"] = None
+    if cold:
+        if log:
+            log("first call: fresh subprocess, empty NUMBA_CACHE_DIR (compiling every kernel)")
+        with tempfile.TemporaryDirectory(prefix="hlmsim-numba-cold-") as empty:
+            res["cold"] = _first_call_subprocess({**env, "NUMBA_CACHE_DIR": empty})
+        res["cold_compile_s"] = res["cold"]["first_call_s"]
+    return res
 
 
 # -- memory (fresh subprocesses) --------------------------------------------------------------
@@ -811,8 +894,47 @@ def print_report(results: dict[str, Any]) -> None:
                 f"(after construction {_mb(tm['after_construction_traced_bytes'])}, at the end "
                 f"{_mb(tm['traced_current_bytes'])})"
             )
+    print_first_call(results.get("first_call"))
     print()
     print(f"JSON: {results['json_path']}")
+
+
+def print_first_call(fc: dict[str, Any] | None) -> None:
+    """The first call's cost, apart from the steady per-run times."""
+    if fc is None:
+        print("first call: not measured (--no-first-call)")
+        return
+    print(
+        f"first call, fresh subprocesses ({fc['run']}; not in the times above, which follow an "
+        "untimed warm-up):"
+    )
+    cache = fc["cache"]
+    print(
+        f"  steady run {cache['steady_run_s'] * 1000:,.1f} ms "
+        "(the same run repeated in the process)"
+    )
+    print(
+        f"  first run, kernels loaded from numba's cache: {cache['first_run_s']:.3f} s, "
+        f"cache load {fc['cache_load_s']:.3f} s more than steady (numba's set-up included)"
+    )
+    found = fc["as_found"]
+    print(
+        f"  the cache as found (compiled where missing or stale): first run "
+        f"{found['first_run_s']:.3f} s, {found['first_call_s']:.3f} s more than steady"
+    )
+    if fc.get("cold") is None:
+        print("  cold compile (empty NUMBA_CACHE_DIR): not measured (--quick or --no-cold-compile)")
+    else:
+        cold = fc["cold"]
+        print(
+            "  first run, empty NUMBA_CACHE_DIR (every kernel compiled): "
+            f"{cold['first_run_s']:.3f} s, "
+            f"cold compile {fc['cold_compile_s']:.3f} s more than steady"
+        )
+    print(
+        f"  imports (hlmsim, numba, pandas...) apart: {cache['imports_s']:.2f} s; "
+        f"numba cache: {cache['numba_cache_dir']}"
+    )
 
 
 def print_scaling(results: dict[str, Any]) -> None:
@@ -915,6 +1037,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     ap.add_argument(
+        "--no-first-call",
+        action="store_true",
+        help="skip the first call's subprocesses (cache load and cold compile)",
+    )
+    ap.add_argument(
+        "--cold-compile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="time the first call with an empty NUMBA_CACHE_DIR too (default: yes, except with "
+        "--quick)",
+    )
+    ap.add_argument(
+        "--first-call-only",
+        action="store_true",
+        help="measure only the first call (cache load and, unless --no-cold-compile, cold compile)",
+    )
+    ap.add_argument(
         "--no-tracemalloc",
         action="store_true",
         help="skip the tracemalloc subprocess (peak RSS only)",
@@ -955,6 +1094,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--memory-child", choices=["rss", "tracemalloc"], help=argparse.SUPPRESS)
     ap.add_argument("--scaling-child", help=argparse.SUPPRESS)
+    ap.add_argument("--first-call-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # run from a source tree without installing
@@ -963,6 +1103,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.scaling_child:
         scaling_child(json.loads(args.scaling_child))
+        return 0
+    if args.first_call_child:
+        first_call_child()
         return 0
 
     def log(msg: str) -> None:
@@ -981,6 +1124,18 @@ def main(argv: list[str] | None = None) -> int:
         print_scaling(results)
         return 0
 
+    cold = (not args.quick) if args.cold_compile is None else args.cold_compile
+    if args.first_call_only:
+        results = {"machine": machine(), "first_call": measure_first_call(cold, log)}
+        results["total_benchmark_s"] = time.perf_counter() - started
+        write_json(results, args.out or str(ROOT / "results" / "bench_model_first_call.json"))
+        print()
+        print_machine(results)
+        print_first_call(results["first_call"])
+        print()
+        print(f"JSON: {results['json_path']}")
+        return 0
+
     raw = "1000,default,10000" if args.quick else args.sizes
     sizes: list[int | str] = [
         "default" if s.strip() == "default" else int(s) for s in raw.split(",") if s.strip()
@@ -995,6 +1150,8 @@ def main(argv: list[str] | None = None) -> int:
         # child spawned from a large parent would report the parent's peak, not its own.
         log(f"memory: fresh subprocess(es) at N = {args.memory_size:,}")
         memory = measure_memory(args.memory_size, not args.no_tracemalloc)
+    # the first call, in fresh subprocesses too, before this process grows
+    first_call = None if args.no_first_call else measure_first_call(cold, log)
     if not check_helper_matches_province():
         log("warning: the size helper no longer reproduces the province layout at 74,339")
     results: dict[str, Any] = {
@@ -1011,6 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"].append(bench_size(key, repeats, log))
     if memory is not None:
         results["memory"] = memory
+    results["first_call"] = first_call
     results["targets"] = targets(results)
     results["total_benchmark_s"] = time.perf_counter() - started
     write_json(results, args.out or str(ROOT / "results" / "bench_model.json"))

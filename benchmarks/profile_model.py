@@ -5,10 +5,16 @@ months, model construction included (``agents=True`` unless ``--no-agents``), an
 functions by cumulative and by total (own) time, then the time of each phase of the monthly step
 (``HLMModel.step``'s callees).
 
+With ``--warm`` (the default) a short untimed run of the same scenario (construction and one
+month, not profiled) comes first, so that the compiled kernels' first call (compiling them, or
+loading them from numba's cache) does not pollute the profile; ``--no-warm`` profiles the first
+run as it is, first call included.
+
 Usage::
 
     .venv/bin/python benchmarks/profile_model.py
     .venv/bin/python benchmarks/profile_model.py --months 12 --top 40 --save /tmp/hlm.prof
+    .venv/bin/python benchmarks/profile_model.py --no-warm   # the first call's cost included
     # then e.g.: python -m pstats /tmp/hlm.prof   or   snakeviz /tmp/hlm.prof
 """
 
@@ -33,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-agents", action="store_true", help="HLMModel(..., agents=False)")
     ap.add_argument("--top", type=int, default=25, help="rows per table")
     ap.add_argument("--save", help="also write the raw profile (pstats format) to this file")
+    ap.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the model once untimed first (construction + 1 month), so that the kernels' "
+        "compile or cache-load time stays out of the profile (default: on)",
+    )
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # run from a source tree without installing
@@ -41,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
 
     scen = hlmsim.load_scenario(args.scenario)
     agents = not args.no_agents
+
+    warm_s = None
+    if args.warm:  # untimed, unprofiled: compile or load the kernels, first calls
+        t = time.perf_counter()
+        warm_scen = scen.model_copy(update={"months": 1})
+        HLMModel(warm_scen, seed=args.seed, agents=False).run()
+        warm_s = time.perf_counter() - t
 
     prof = cProfile.Profile()
     t0 = time.perf_counter()
@@ -57,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         f"scenario {scen.name!r}: {model.hh.n:,} households, {model.ms.n} milieux, "
         f"agents={agents}, {args.months} months, seed {args.seed}"
     )
+    if warm_s is None:
+        print(
+            "not warmed (--no-warm): the profile includes the first call (the kernels' compile "
+            "or cache-load time, lazy imports)"
+        )
+    else:
+        print(
+            f"warmed first (--warm): an untimed, unprofiled run of 1 month ({warm_s:.2f} s: the "
+            "kernels' compile or cache load, first calls) is not in the profile"
+        )
     print(
         f"wall time under cProfile: construction {t1 - t0:.3f} s, run {t2 - t1:.3f} s "
         f"({(t2 - t1) / args.months * 1000:.1f} ms/month); cProfile adds overhead, compare "

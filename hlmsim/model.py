@@ -26,7 +26,7 @@ from .mechanisms import (
     wellbeing,
 )
 from .observables import OBS_TALLIES, OBS_TALLIES_BY_PARTNER, track
-from .outcomes import OUTCOMES, TALLIES, record
+from .outcomes import OUTCOMES, TALLIES, Tally, record
 from .params import NEED_CATEGORIES, Scenario
 from .rng import Streams
 from .state import K, init_state
@@ -83,7 +83,7 @@ class HLMModel(mesa.Model):
         needs.initial_needs(self)
         self.records: list[dict[str, np.ndarray]] = []
         self.obs_records: list[dict[str, np.ndarray]] = []
-        self.tally: dict[str, np.ndarray] = {}
+        self.tally = self._new_tally()
         if agents:
             self._create_agents()
         self.running = True
@@ -158,13 +158,18 @@ class HLMModel(mesa.Model):
         if self.t >= self.months:
             self.running = False
 
+    def _new_tally(self) -> Tally:
+        """This month's tallies, all zero (views into one buffer, made once)."""
+        M, P = self.ms.member.shape
+        wide = {"needs_met_by_category": K, **{name: P for name in OBS_TALLIES_BY_PARTNER}}
+        return Tally(M, (*TALLIES, *OBS_TALLIES), wide)
+
     def _reset_tally(self) -> None:
-        M = self.ms.n
-        self.tally = {name: np.zeros(M) for name in (*TALLIES, *OBS_TALLIES)}
-        self.tally["needs_met_by_category"] = np.zeros((M, K))
-        P = self.ms.member.shape[1]
-        for name in OBS_TALLIES_BY_PARTNER:
-            self.tally[name] = np.zeros((M, P))
+        """This month's tallies back to zero: one call on the buffer they are views of."""
+        if self.tally.milieux == self.ms.n:
+            self.tally.reset()
+        else:  # the milieux were replaced (a test's hand-made state)
+            self.tally = self._new_tally()
 
     def run(self, months: int | None = None) -> HLMModel:
         """Run to the horizon (or ``months`` more steps). Returns self."""

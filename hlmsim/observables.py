@@ -40,6 +40,7 @@ import numpy as np
 
 from .constants import NEVER
 from .i18n import pick
+from .mechanisms._jit import kernel
 from .params import PARTNER_KINDS
 
 if TYPE_CHECKING:
@@ -152,31 +153,94 @@ def observable_about(name: str, lang: str = "en") -> str:
 # --- monthly observation record ----------------------------------------------------------------
 
 
+#: The keys of a month's observation record, in order: the tallies copied, the tallies by
+#: partner kind ((M, P) each), then the posts.
+TRACK_COPIED = (*OBS_TALLIES, *MODEL_TALLIES)
+TRACK_POSTS = (
+    *(f"{kind}_{e}" for e in POST_EMPLOYERS for kind in ("posts", "vacant")),
+    "worker_filled",
+    "worker_post",
+    "oc_filled",
+    "members",
+    "units",
+)
+TRACK_KEYS = (*TRACK_COPIED, *OBS_TALLIES_BY_PARTNER, *TRACK_POSTS)
+#: Column of each post employer's community organisers in ``ms.oc_filled`` (-1: none).
+_OC_COLUMN = tuple({"ciusss": 0, "omh": 1}.get(e, -1) for e in POST_EMPLOYERS)
+_N_POSTS_ROWS = 2 * len(POST_EMPLOYERS)
+
+
 def track(model: HLMModel) -> dict[str, np.ndarray]:
     """This month's observation record: the observation tallies, and the posts (filled or vacant)
-    of each employer, per milieu. Reads state only."""
+    of each employer, per milieu (float64 arrays, keys :data:`TRACK_KEYS`). Reads state only."""
     ms, mp, tl = model.ms, model.mp, model.tally
-    out = {k: np.array(tl[k], dtype=float, copy=True) for k in (*OBS_TALLIES, *MODEL_TALLIES)}
-    for k in OBS_TALLIES_BY_PARTNER:
-        out[k] = np.array(tl[k], dtype=float, copy=True)
-    worker_post = mp.worker_fte > 0
-    code = mp.employer_code  # EMPLOYERS = ("none", "ciusss", "community", "omh")
-    oc_post = np.stack([mp.oc_ciusss_present, mp.oc_omh_present], axis=1).astype(bool)
-    for j, e in enumerate(POST_EMPLOYERS):
-        w = worker_post & (code == j + 1)
-        posts, vacant = w.astype(float), (w & ~ms.worker_filled).astype(float)
-        if e != "community":  # organisers: column 0 the CIUSSS's, column 1 the OMH's
-            c = 0 if e == "ciusss" else 1
-            posts = posts + oc_post[:, c]
-            vacant = vacant + (oc_post[:, c] & ~ms.oc_filled[:, c])
-        out[f"posts_{e}"] = posts
-        out[f"vacant_{e}"] = vacant
-    out["worker_filled"] = (worker_post & ms.worker_filled).astype(float)
-    out["worker_post"] = worker_post.astype(float)
-    out["oc_filled"] = (oc_post & ms.oc_filled).sum(axis=1).astype(float)
-    out["members"] = ms.member.sum(axis=1).astype(float)
-    out["units"] = ms.n_households.astype(float)
+    block = np.empty((len(TRACK_COPIED) + len(TRACK_POSTS), ms.n))
+    _track_kernel(
+        tl.rows,
+        tl.rows_of(TRACK_COPIED),
+        mp.worker_fte,
+        mp.employer_code,
+        mp.oc_ciusss_present,
+        mp.oc_omh_present,
+        ms.worker_filled,
+        ms.oc_filled,
+        ms.member,
+        ms.n_households,
+        block,
+    )
+    n = len(TRACK_COPIED)
+    by_partner = np.array([tl[k] for k in OBS_TALLIES_BY_PARTNER], dtype=float)
+    out = dict(zip(TRACK_COPIED, block[:n], strict=True))
+    out.update(zip(OBS_TALLIES_BY_PARTNER, by_partner, strict=True))
+    out.update(zip(TRACK_POSTS, block[n:], strict=True))
     return out
+
+
+@kernel
+def _track_kernel(
+    tally_rows: np.ndarray,
+    copied: np.ndarray,
+    worker_fte: np.ndarray,
+    employer_code: np.ndarray,
+    oc_ciusss_present: np.ndarray,
+    oc_omh_present: np.ndarray,
+    worker_filled: np.ndarray,
+    oc_filled: np.ndarray,
+    member: np.ndarray,
+    n_households: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Fill ``out``: the tallies' rows ``copied``, then per milieu the posts and vacancies of
+    each employer (its workers' post, and its organisers'), filled posts, members, units."""
+    n = copied.shape[0]
+    for r in range(n):
+        out[r, :] = tally_rows[copied[r], :]
+    for m in range(out.shape[1]):
+        worker_post = worker_fte[m] > 0
+        oc_post = (bool(oc_ciusss_present[m]), bool(oc_omh_present[m]))
+        for j in range(len(_OC_COLUMN)):
+            # the worker's post, its employer code j + 1 (EMPLOYERS: none, ciusss, community, omh)
+            own = worker_post and employer_code[m] == j + 1
+            posts = 1.0 if own else 0.0
+            vacant = 1.0 if own and not worker_filled[m] else 0.0
+            c = _OC_COLUMN[j]
+            if c >= 0:  # and the employer's community organiser
+                posts += 1.0 if oc_post[c] else 0.0
+                vacant += 1.0 if oc_post[c] and not oc_filled[m, c] else 0.0
+            out[n + 2 * j, m] = posts
+            out[n + 2 * j + 1, m] = vacant
+        filled = 0
+        for c in range(2):
+            if oc_post[c] and oc_filled[m, c]:
+                filled += 1
+        members = 0
+        for p in range(member.shape[1]):
+            members += 1 if member[m, p] else 0
+        out[n + _N_POSTS_ROWS, m] = 1.0 if worker_post and worker_filled[m] else 0.0
+        out[n + _N_POSTS_ROWS + 1, m] = 1.0 if worker_post else 0.0
+        out[n + _N_POSTS_ROWS + 2, m] = filled
+        out[n + _N_POSTS_ROWS + 3, m] = members
+        out[n + _N_POSTS_ROWS + 4, m] = n_households[m]
 
 
 # --- the observables of a run ------------------------------------------------------------------

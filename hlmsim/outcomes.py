@@ -1,7 +1,9 @@
 """Outcomes, declared once: label in English and French, unit, how milieux add up, the
 final-year rule, the direction that is better and whether it is a key outcome of comparisons;
 :func:`final_values` computes every final-year value (run summaries, comparisons, pattern
-experiments and sweeps all use it); :func:`record` is the per-milieu record of each month.
+experiments and sweeps all use it); :func:`record` is the per-milieu record of each month
+(one compiled pass over the households), from the month's tallies (:class:`Tally`: views
+into one buffer, zeroed in one call).
 
 The final-year rule, one for every use: flows (``final = "sum"``) are summed over the last 12
 months, levels (``"mean"``) averaged over them, the time to meet a need averaged weighted by the
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .i18n import pick
+from .mechanisms._jit import kernel
 from .params import CONTROVERSY_THEMES, NEED_CATEGORIES, NEED_LABELS
 
 if TYPE_CHECKING:
@@ -255,61 +258,309 @@ TALLIED: tuple[str, ...] = tuple(n for n in OUTCOMES if n in TALLIES)
 HARD_TO_REACH = 0.6  # disaffiliation index from which a household counts as hard to reach
 
 
+class Tally(dict[str, np.ndarray]):
+    """This month's tallies by name (``model.tally``), which the mechanisms add into
+    (``model.tally[name] += ...``, or a kernel adding in place): a float64 array (M,) for a count
+    per milieu, (M, width) for the ``wide`` ones. Every array is a view into one buffer, so the
+    month's reset is one call (:meth:`reset`); :attr:`rows` is the (n, M) block of the one-value
+    tallies, ``names[i]`` in row i, for the records' kernels."""
+
+    def __init__(
+        self,
+        milieux: int,
+        names: tuple[str, ...],
+        wide: Mapping[str, int],
+        buffer: np.ndarray | None = None,
+    ) -> None:
+        self.names, self.wide = tuple(names), dict(wide)
+        n, M = len(self.names), int(milieux)
+        size = M * (n + sum(self.wide.values()))
+        self.buffer = np.zeros(size) if buffer is None else np.array(buffer, dtype=float)
+        if self.buffer.shape != (size,):
+            raise ValueError(f"a tally buffer of {size} values expected, got {self.buffer.shape}")
+        self.rows = self.buffer[: n * M].reshape(n, M)
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self._row_sets: dict[tuple[str, ...], np.ndarray] = {}
+        super().__init__(zip(self.names, self.rows, strict=True))
+        start = n * M
+        for name, width in self.wide.items():
+            self[name] = self.buffer[start : start + M * width].reshape(M, width)
+            start += M * width
+
+    @property
+    def milieux(self) -> int:
+        return self.rows.shape[1]
+
+    def reset(self) -> None:
+        """Every tally back to zero (in place: the arrays stay the same objects)."""
+        self.buffer.fill(0.0)
+
+    def rows_of(self, names: tuple[str, ...]) -> np.ndarray:
+        """The rows of :attr:`rows` holding ``names`` (int64, computed once per tuple)."""
+        got = self._row_sets.get(names)
+        if got is None:
+            got = self._row_sets[names] = np.array([self.index[k] for k in names], dtype=np.int64)
+        return got
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles keep the views on one buffer
+        return (Tally, (self.milieux, self.names, self.wide, self.buffer))
+
+
+#: The keys of a month's record, in order (``_n_hard_to_reach``: the weight of
+#: ``hard_to_reach_reached`` when milieux add up).
+RECORD_KEYS: tuple[str, ...] = (
+    "households",
+    *TALLIED,
+    "needs_unmet",
+    "time_to_meet",
+    "reached",
+    "hard_to_reach_reached",
+    "_n_hard_to_reach",
+    "service_use",
+    "isolation",
+    "engagement",
+    "association_activity",
+    "mutual_aid",
+    "agency",
+    "security",
+    "health_network_image",
+    "landlord_trust",
+    "trust_worker",
+    "inter_org_trust",
+    "shared_understanding",
+    "role_clarity",
+    "open_controversies",
+    *(f"controversies_{theme}" for theme in CONTROVERSY_THEMES),
+    "fte_months",
+    "cost",
+    *(key for c in NEED_CATEGORIES for key in (f"needs_met_{c}", f"needs_unmet_{c}")),
+)
+# rows of the record's block (constants of the kernel)
+_ROW = {k: i for i, k in enumerate(RECORD_KEYS)}
+_TALLIED_0 = _ROW["households"] + 1
+_NEEDS_UNMET, _TIME_TO_MEET = _ROW["needs_unmet"], _ROW["time_to_meet"]
+_REACHED, _HTR_REACHED, _N_HTR = _ROW["reached"], _ROW["hard_to_reach_reached"], _ROW["_n_hard_to_reach"]
+_SERVICE_USE, _ISOLATION, _ENGAGEMENT = _ROW["service_use"], _ROW["isolation"], _ROW["engagement"]
+_ASSOCIATION, _MUTUAL_AID, _AGENCY = _ROW["association_activity"], _ROW["mutual_aid"], _ROW["agency"]
+_SECURITY, _IMAGE, _LANDLORD = _ROW["security"], _ROW["health_network_image"], _ROW["landlord_trust"]
+_TRUST_WORKER, _INTER_ORG = _ROW["trust_worker"], _ROW["inter_org_trust"]
+_UNDERSTANDING, _ROLE_CLARITY = _ROW["shared_understanding"], _ROW["role_clarity"]
+_CONTROVERSIES, _CONTROVERSY_0 = _ROW["open_controversies"], _ROW["open_controversies"] + 1
+_FTE, _COST = _ROW["fte_months"], _ROW["cost"]
+_MET_0 = _ROW[f"needs_met_{NEED_CATEGORIES[0]}"]  # needs_met_<c>, needs_unmet_<c>: rows 2k, 2k + 1
+#: The means over households, each row divided by the milieu's households.
+_MEANS = (
+    _REACHED, _SERVICE_USE, _ISOLATION, _ENGAGEMENT, _MUTUAL_AID, _AGENCY, _SECURITY, _IMAGE,
+    _LANDLORD, _TRUST_WORKER,
+)
+
+
 def record(model: HLMModel) -> dict[str, np.ndarray]:
-    """This month's outcomes, one value per milieu."""
+    """This month's outcomes, one value per milieu: ``{key: (M,) float64}``, keys
+    :data:`RECORD_KEYS` (rows of one (keys, M) block, a new one every month)."""
     hh, mp, ms, tl = model.hh, model.mp, model.ms, model.tally
-    M, m, t = ms.n, hh.milieu, model.t
-    nh = np.maximum(ms.n_households, 1)
-
-    def mean(values: np.ndarray) -> np.ndarray:
-        return np.bincount(m, weights=values, minlength=M) / nh
-
-    out: dict[str, np.ndarray] = {"households": ms.n_households.copy()}
-    for k in TALLIED:
-        out[k] = tl[k].astype(float)
-    open_by_cat = np.stack(
-        [np.bincount(m, weights=hh.need_open[:, k], minlength=M) for k in range(len(NEED_CATEGORIES))],
-        axis=1,
+    block = np.zeros((len(RECORD_KEYS), ms.n))
+    _record_kernel(
+        int(model.t),
+        hh.milieu,
+        hh.need_open,
+        hh.last_contact,
+        hh.last_served,
+        hh.hard_to_reach,
+        hh.ties,
+        hh.engagement,
+        hh.mutual_aid,
+        hh.agency,
+        hh.security,
+        hh.image,
+        hh.landlord,
+        hh.trust_worker,
+        ms.n_households,
+        ms.association,
+        ms.understanding,
+        ms.role_clarity,
+        ms.trust,
+        ms.member,
+        ms.controversy,
+        ms.worker_filled,
+        ms.oc_filled,
+        mp.isolation_threshold,
+        mp.worker_fte,
+        mp.oc_fte_share,
+        mp.worker_monthly_cost,
+        mp.oc_monthly_cost,
+        mp.meeting_cost,
+        mp.activity_cost,
+        tl.rows,
+        tl.rows_of(TALLIED),
+        tl["needs_met"],
+        tl["time_to_meet_sum"],
+        tl["meetings"],
+        tl["funded_activities"],
+        tl["needs_met_by_category"],
+        block,
     )
-    out["needs_unmet"] = open_by_cat.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["time_to_meet"] = np.where(tl["needs_met"] > 0, tl["time_to_meet_sum"] / tl["needs_met"], np.nan)
-    recent = (t - hh.last_contact) < 12
-    out["reached"] = mean(recent)
-    htr = hh.hard_to_reach >= HARD_TO_REACH
-    n_htr = np.bincount(m, weights=htr, minlength=M)
-    with np.errstate(invalid="ignore", divide="ignore"):  # undefined with no hard-to-reach household
-        out["hard_to_reach_reached"] = np.bincount(m, weights=htr & recent, minlength=M) / n_htr
-    out["_n_hard_to_reach"] = n_htr
-    out["service_use"] = mean((t - hh.last_served) < 12)
-    out["isolation"] = mean(hh.ties < mp.isolation_threshold[m])
-    out["engagement"] = mean(hh.engagement)
-    out["association_activity"] = ms.association.copy()
-    out["mutual_aid"] = mean(hh.mutual_aid)
-    out["agency"] = mean(hh.agency)
-    out["security"] = mean(hh.security)
-    out["health_network_image"] = mean(hh.image)
-    out["landlord_trust"] = mean(hh.landlord)
-    out["trust_worker"] = mean(hh.trust_worker)
-    n_mem = ms.member.sum(axis=1)
-    # among the network's members; no network, no trust built between organisations
-    out["inter_org_trust"] = (ms.trust * ms.member).sum(axis=1) / np.maximum(n_mem, 1)
-    out["shared_understanding"] = ms.understanding.copy()
-    out["role_clarity"] = ms.role_clarity.copy()
-    out["open_controversies"] = ms.controversy.sum(axis=1).astype(float)
-    for j, theme in enumerate(CONTROVERSY_THEMES):
-        out[f"controversies_{theme}"] = ms.controversy[:, j].astype(float)
-    oc_fte = mp.oc_fte_share * ms.oc_filled.sum(axis=1)
-    worker_fte = mp.worker_fte * ms.worker_filled
-    out["fte_months"] = worker_fte + oc_fte
-    out["cost"] = (
-        worker_fte * mp.worker_monthly_cost
-        + oc_fte * mp.oc_monthly_cost
-        + tl["meetings"] * mp.meeting_cost
-        + tl["funded_activities"] * mp.activity_cost
-    )
-    cat = tl["needs_met_by_category"]
-    for k, c in enumerate(NEED_CATEGORIES):
-        out[f"needs_met_{c}"] = cat[:, k].astype(float)
-        out[f"needs_unmet_{c}"] = open_by_cat[:, k]
-    return out
+    return dict(zip(RECORD_KEYS, block, strict=True))
+
+
+@kernel
+def _record_kernel(
+    t: int,
+    milieu: np.ndarray,
+    need_open: np.ndarray,
+    last_contact: np.ndarray,
+    last_served: np.ndarray,
+    hard_to_reach: np.ndarray,
+    ties: np.ndarray,
+    engagement: np.ndarray,
+    mutual_aid: np.ndarray,
+    agency: np.ndarray,
+    security: np.ndarray,
+    image: np.ndarray,
+    landlord: np.ndarray,
+    trust_worker: np.ndarray,
+    n_households: np.ndarray,
+    association: np.ndarray,
+    understanding: np.ndarray,
+    role_clarity: np.ndarray,
+    trust: np.ndarray,
+    member: np.ndarray,
+    controversy: np.ndarray,
+    worker_filled: np.ndarray,
+    oc_filled: np.ndarray,
+    isolation_threshold: np.ndarray,
+    worker_fte: np.ndarray,
+    oc_fte_share: np.ndarray,
+    worker_monthly_cost: np.ndarray,
+    oc_monthly_cost: np.ndarray,
+    meeting_cost: np.ndarray,
+    activity_cost: np.ndarray,
+    tally_rows: np.ndarray,
+    tallied: np.ndarray,
+    needs_met: np.ndarray,
+    time_to_meet_sum: np.ndarray,
+    meetings: np.ndarray,
+    funded_activities: np.ndarray,
+    met_by_category: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Fill the month's record ``out`` (keys x milieux, zeros on entry): one pass over the
+    households summing per milieu in row order (as ``np.bincount`` does), then each milieu."""
+    M, K, P = out.shape[1], need_open.shape[1], member.shape[1]
+    # The households: open needs by category, residents reached and served in the last 12
+    # months, hard to reach, isolated (counts), and the sums of the household means. Rows are
+    # stored by milieu: while one milieu's households follow one another, its counts and sums
+    # are held in local variables, and put into ``out`` when the milieu changes. A sum goes on
+    # from its value in ``out`` (the same additions, in row order, as np.bincount); a count is
+    # a whole number, exact in any order.
+    open_needs = np.zeros(K, dtype=np.int64)
+    reached = hard_n = hard_reached = served = isolated = 0
+    engaged = mutual = agent = secure = imaged = landlord_sum = trusting = 0.0
+    threshold = 0.0
+    current = -1
+    for i in range(milieu.shape[0] + 1):
+        m = milieu[i] if i < milieu.shape[0] else -1
+        if m != current:
+            if current >= 0:  # the milieu's households end here
+                for k in range(K):
+                    out[_MET_0 + 2 * k + 1, current] += open_needs[k]
+                out[_REACHED, current] += reached
+                out[_N_HTR, current] += hard_n
+                out[_HTR_REACHED, current] += hard_reached
+                out[_SERVICE_USE, current] += served
+                out[_ISOLATION, current] += isolated
+                out[_ENGAGEMENT, current] = engaged
+                out[_MUTUAL_AID, current] = mutual
+                out[_AGENCY, current] = agent
+                out[_SECURITY, current] = secure
+                out[_IMAGE, current] = imaged
+                out[_LANDLORD, current] = landlord_sum
+                out[_TRUST_WORKER, current] = trusting
+            if m < 0:
+                break
+            open_needs[:] = 0
+            reached = hard_n = hard_reached = served = isolated = 0
+            engaged, mutual, agent = out[_ENGAGEMENT, m], out[_MUTUAL_AID, m], out[_AGENCY, m]
+            secure, imaged = out[_SECURITY, m], out[_IMAGE, m]
+            landlord_sum, trusting = out[_LANDLORD, m], out[_TRUST_WORKER, m]
+            threshold = isolation_threshold[m]
+            current = m
+        for k in range(K):
+            open_needs[k] += need_open[i, k]
+        recent = (t - last_contact[i]) < 12
+        hard = hard_to_reach[i] >= HARD_TO_REACH
+        reached += recent
+        hard_n += hard
+        hard_reached += hard & recent
+        served += (t - last_served[i]) < 12
+        isolated += ties[i] < threshold
+        engaged += engagement[i]
+        mutual += mutual_aid[i]
+        agent += agency[i]
+        secure += security[i]
+        imaged += image[i]
+        landlord_sum += landlord[i]
+        trusting += trust_worker[i]
+    weighted = np.empty(P)
+    for m in range(M):
+        out[0, m] = n_households[m]
+        for r in range(tallied.shape[0]):
+            out[_TALLIED_0 + r, m] = tally_rows[tallied[r], m]
+        unmet = 0.0
+        for k in range(K):
+            out[_MET_0 + 2 * k, m] = met_by_category[m, k]
+            unmet += out[_MET_0 + 2 * k + 1, m]
+        out[_NEEDS_UNMET, m] = unmet
+        out[_TIME_TO_MEET, m] = time_to_meet_sum[m] / needs_met[m] if needs_met[m] > 0 else np.nan
+        households = max(n_households[m], 1.0)
+        for r in _MEANS:
+            out[r, m] = out[r, m] / households
+        # undefined with no hard-to-reach household
+        n_htr = out[_N_HTR, m]
+        out[_HTR_REACHED, m] = out[_HTR_REACHED, m] / n_htr if n_htr != 0 else np.nan
+        out[_ASSOCIATION, m] = association[m]
+        # among the network's members; no network, no trust built between organisations
+        n_mem = 0
+        for p in range(P):
+            weighted[p] = trust[m, p] * (1.0 if member[m, p] else 0.0)
+            n_mem += int(member[m, p])
+        out[_INTER_ORG, m] = _sum_as_numpy(weighted) / max(n_mem, 1)
+        out[_UNDERSTANDING, m] = understanding[m]
+        out[_ROLE_CLARITY, m] = role_clarity[m]
+        n_open = 0
+        for j in range(controversy.shape[1]):
+            n_open += int(controversy[m, j])
+            out[_CONTROVERSY_0 + j, m] = 1.0 if controversy[m, j] else 0.0
+        out[_CONTROVERSIES, m] = n_open
+        oc_fte = oc_fte_share[m] * (int(oc_filled[m, 0]) + int(oc_filled[m, 1]))
+        fte = worker_fte[m] * (1.0 if worker_filled[m] else 0.0)
+        out[_FTE, m] = fte + oc_fte
+        out[_COST, m] = (
+            fte * worker_monthly_cost[m]
+            + oc_fte * oc_monthly_cost[m]
+            + meetings[m] * meeting_cost[m]
+            + funded_activities[m] * activity_cost[m]
+        )
+
+
+@kernel
+def _sum_as_numpy(x: np.ndarray) -> float:
+    """The sum of a short 1-D array (up to 128 values) in NumPy's order (``ndarray.sum``):
+    one by one below 8 values, else 8 interleaved partial sums added pairwise, then the rest."""
+    n = x.shape[0]
+    if n < 8:
+        s = 0.0
+        for i in range(n):
+            s += x[i]
+        return s
+    r = x[:8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += x[i + j]
+        i += 8
+    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        s += x[i]
+        i += 1
+    return s

@@ -76,3 +76,19 @@ def test_scaling_child_reports_every_month(bench, capsys):
     assert lines[:-1] == ["P"] * 6
     out = json.loads(lines[-1])
     assert len(out["run_s_all"]) == 2 and out["maxrss_bytes"] > 0
+
+
+def test_first_call_is_reported_apart_from_the_steady_run(bench, tmp_path, capsys):
+    out = tmp_path / "first_call.json"
+    assert bench.main(["--first-call-only", "--no-cold-compile", "--out", str(out)]) == 0
+    fc = json.loads(out.read_text())["first_call"]
+    for mode in ("as_found", "cache"):
+        child = fc[mode]
+        assert len(child["runs_s_all"]) == bench.FIRST_CALL_RUNS
+        assert child["first_call_s"] == child["first_run_s"] - child["steady_run_s"]
+    assert fc["cache_load_s"] == fc["cache"]["first_call_s"]
+    assert fc["steady_run_s"] > 0
+    assert fc["cold_compile_s"] is None and "cold" not in fc  # --no-cold-compile
+    printed = capsys.readouterr().out
+    assert "cache load" in printed
+    assert "cold compile (empty NUMBA_CACHE_DIR): not measured" in printed
