@@ -15,6 +15,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m hlmsim.warmup
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
