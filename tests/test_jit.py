@@ -41,3 +41,32 @@ def test_scheduled_equals_array_schedule():
     for t in range(-30, 130):
         got = np.array([_jit.scheduled(t, v) for v in per_year])
         assert np.array_equal(_util.scheduled(t, per_year), got)
+
+
+def test_kernel_cache_is_named_after_the_model_sources(tmp_path, monkeypatch):
+    """A change of any model source (constants baked into kernels included) moves the cache, so
+    that no stale kernel is loaded; older caches beyond KEEP_CACHES are removed."""
+    import numba
+
+    digest = _jit._sources_hash()
+    assert digest == _jit._sources_hash() and len(digest) == 16
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    base = tmp_path / "hlmsim" / "kernels"
+    for i in range(_jit.KEEP_CACHES + 2):
+        (base / f"old{i}").mkdir(parents=True)
+    before = numba.config.CACHE_DIR
+    try:
+        _jit._use_cache_dir()
+        assert str(base / digest) == numba.config.CACHE_DIR
+    finally:
+        numba.config.CACHE_DIR = before
+    left = sorted(p.name for p in base.iterdir())
+    assert digest in left and len(left) == _jit.KEEP_CACHES + 1
+
+
+def test_warm_up_runs_every_kernel():
+    from hlmsim import warmup
+
+    assert warmup.warm_up() > 0
+    assert warmup.main() == 0
