@@ -25,6 +25,7 @@ import math
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -78,7 +79,8 @@ def _use_cache_dir() -> None:
                 shutil.rmtree(p, ignore_errors=True)
     except OSError:  # no writable home: numba's own default (beside the sources)
         return
-    numba.config.CACHE_DIR = str(here)
+    config: Any = numba.core.config  # its settings are set at import, unknown to type checkers
+    config.CACHE_DIR = str(here)
 
 
 _use_cache_dir()
