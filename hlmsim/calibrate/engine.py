@@ -1,0 +1,760 @@
+"""``hlmsim calibrate``'s engine: ABC-SMC (approximate Bayesian computation by sequential Monte
+Carlo, pyabc) of the calibrated parameters against the calibration targets.
+
+- **Prior**: each parameter uniform or log-uniform on its range (``pyabc.Distribution``).
+- **Model**: a particle's target values, the mean over ``replicates`` simulated worlds
+  (:class:`~hlmsim.calibrate.simulate.TargetModel`); its seed is drawn from numpy's global
+  random state, which pyabc also draws from.
+- **Distance**: the root mean square of the targets' standardised deviations (each target scaled
+  by its own range, each side by its own half-width: 0 at the target's value, 1 at an end of its
+  range), :class:`TargetDistance`. **Epsilon**: pyabc's median epsilon (each generation's
+  threshold is the median distance of the previous one; the first, of a sample from the prior).
+- **Run store**: pyabc's SQLite history, ``history.db`` in the output folder. Every generation
+  is one ``ABCSMC.run`` on a fresh ``ABCSMC`` loaded from that history, with numpy reseeded from
+  (seed, generation) first: an interrupted calibration (even by ``kill -9``) resumes with the
+  generations stored and, with one worker, redraws exactly what the uninterrupted run would have.
+- **Samplers**: one worker: :class:`BatchSampler`, pyabc's single-core sampling with the
+  particles of a batch simulated together in one vectorised model (exactly reproducible);
+  ``workers`` > 1: pyabc's ``MulticoreEvalParallelSampler``; a Dask scheduler: pyabc's
+  ``DaskDistributedSampler``. Parallel samplers accept particles as they finish, so their
+  posteriors are equivalent, not identical.
+- **Stopping**: after a generation whose epsilon is at most ``min_epsilon``, whose acceptance
+  rate is below ``min_acceptance_rate`` (or that could not fill its population within
+  population / min_acceptance_rate simulations), or the ``max_generations``-th.
+
+Outputs (written atomically): ``posterior.parquet`` (every generation's particles: parameters,
+weight, generation), ``generations.parquet`` (epsilon, acceptance rate, effective sample size,
+samples, seconds), ``meta.json`` (the calibration, seed, versions, the catalogue's hash, the
+stopping rule met). The engine returns a :class:`CalibrationResult` and imports no reporting
+code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..replication import check_workers
+from ..run import write_json
+from .config import Calibration, Prior
+from .simulate import TargetModel, make_evaluator, native_point, rms_distance
+
+#: What a calibration folder may hold.
+CALIBRATION_FILES = frozenset(
+    {
+        "history.db",
+        "history.db-journal",
+        "history.db-wal",
+        "history.db-shm",
+        "meta.json",
+        "posterior.parquet",
+        "generations.parquet",
+        "screening.parquet",
+        "calibration.toml",
+        "report.html",
+        ".lock",
+    }
+)
+#: The most particles simulated together in one batch (memory stays flat).
+MAX_BATCH = 400
+#: Format of meta.json.
+FORMAT = 1
+
+
+# --- pyabc pieces ---------------------------------------------------------------------------------
+
+
+def _pyabc() -> Any:
+    import pyabc
+
+    for name in ("ABC", "pyabc"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return pyabc
+
+
+def make_prior(priors: list[Prior]) -> Any:
+    """The prior: a ``pyabc.Distribution`` of uniform or log-uniform random variables."""
+    pyabc = _pyabc()
+    rvs = {}
+    for p in priors:
+        if p.kind == "loguniform":
+            rvs[p.name] = pyabc.RV("loguniform", p.low, p.high)
+        else:
+            rvs[p.name] = pyabc.RV("uniform", p.low, p.high - p.low)
+    return pyabc.Distribution(**rvs)
+
+
+def _distance_base() -> type:
+    from pyabc.distance import Distance
+
+    return Distance
+
+
+class TargetDistance(_distance_base()):  # type: ignore[misc]
+    """The root mean square of the targets' standardised deviations (see the module)."""
+
+    def __init__(self, model: TargetModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def __call__(
+        self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None
+    ) -> float:
+        return rms_distance(self.model.deviations(x))
+
+
+def _model_base() -> type:
+    from pyabc import Model
+
+    return Model
+
+
+class ParticleModel(_model_base()):  # type: ignore[misc]
+    """pyabc's model: a parameter set's target values (mean over ``replicates`` worlds). A
+    batch simulated ahead by :meth:`prefetch` (one vectorised model) is served from a cache;
+    otherwise each call simulates its particle alone, with a seed drawn from numpy."""
+
+    def __init__(self, model: TargetModel) -> None:
+        super().__init__(name="hlmsim")
+        self.model = model
+        self.cache: dict[tuple, list[dict[str, float]]] = {}
+
+    @staticmethod
+    def _key(pars: Any) -> tuple:
+        return tuple(sorted((k, float(v)) for k, v in dict(pars).items()))
+
+    def prefetch(self, params: list[Any]) -> None:
+        """Simulate ``params`` together (one seed drawn from numpy for the batch)."""
+        seed = int(np.random.randint(0, 2**31 - 1))
+        values = self.model.values([dict(p) for p in params], seed)
+        for p, row in zip(params, values, strict=True):
+            rec = dict(zip(self.model.ids, (float(x) for x in row), strict=True))
+            self.cache.setdefault(self._key(p), []).append(rec)
+
+    def sample(self, pars: Any) -> dict[str, float]:
+        hit = self.cache.get(self._key(pars))
+        if hit:
+            return hit.pop(0)
+        seed = int(np.random.randint(0, 2**31 - 1))
+        return self.model.simulate(dict(pars), seed)
+
+
+def _sampler_base() -> type:
+    from pyabc.sampler import Sampler
+
+    return Sampler
+
+
+class BatchSampler(_sampler_base()):  # type: ignore[misc]
+    """pyabc's single-core sampling, with the particles of a batch simulated together: the
+    batch's parameters are drawn first (prior or transition, as pyabc does), simulated in one
+    vectorised model, then evaluated in order until the population is full. The batch size
+    follows the acceptance rate seen so far. Deterministic given numpy's random state."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        super().__init__()
+        self.max_batch = int(max_batch)
+
+    def sample_until_n_accepted(
+        self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+    ):
+        from pyabc.inference_util.inference_util import (
+            _simulate_one_from_prior,
+            evaluate_proposal,
+            generate_valid_proposal,
+        )
+        from pyabc.population import Particle
+
+        kw = simulate_one.keywords
+        from_prior = simulate_one.func is _simulate_one_from_prior
+        model: ParticleModel = kw["models"][0]
+        sample = self._create_empty_sample()
+        done = 0
+        rate = 1.0 if from_prior else 0.5
+        while sample.n_accepted < n and done < max_eval:
+            need = n - sample.n_accepted
+            size = min(self.max_batch, max(need, math.ceil(need / max(rate, 0.02))))
+            if math.isfinite(max_eval):
+                size = min(size, int(max_eval) - done)
+            proposals = []
+            for _ in range(size):
+                if from_prior:
+                    m = int(kw["model_prior"].rvs())
+                    proposals.append((m, kw["parameter_priors"][m].rvs()))
+                else:
+                    proposals.append(
+                        generate_valid_proposal(
+                            t=kw["t"],
+                            m=kw["m"],
+                            p=kw["p"],
+                            model_prior=kw["model_prior"],
+                            parameter_priors=kw["parameter_priors"],
+                            model_perturbation_kernel=kw["model_perturbation_kernel"],
+                            transitions=kw["transitions"],
+                        )
+                    )
+            model.prefetch([theta for _, theta in proposals])
+            for m_ss, theta in proposals:
+                if sample.n_accepted >= n:
+                    break
+                if from_prior:
+                    result = model.summary_statistics(0, theta, kw["summary_statistics"])
+                    particle = Particle(
+                        m=m_ss,
+                        parameter=theta,
+                        weight=1.0,
+                        sum_stat=result.sum_stat,
+                        distance=np.inf,
+                        accepted=True,
+                        proposal_id=0,
+                        preliminary=False,
+                    )
+                else:
+                    particle = evaluate_proposal(
+                        m_ss,
+                        theta,
+                        t=kw["t"],
+                        models=kw["models"],
+                        summary_statistics=kw["summary_statistics"],
+                        distance_function=kw["distance_function"],
+                        eps=kw["eps"],
+                        acceptor=kw["acceptor"],
+                        x_0=kw["x_0"],
+                        weight_function=kw["weight_function"],
+                        proposal_id=kw["proposal_id"],
+                    )
+                sample.append(particle)
+                done += 1
+            model.cache.clear()
+            rate = sample.n_accepted / max(done, 1)
+        self.nr_evaluations_ = done
+        if sample.n_accepted < n:
+            sample.ok = False
+        return sample
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationResult:
+    """A calibration's results: ``posterior`` (every generation's particles: the parameters,
+    ``weight``, ``generation``), ``generations`` (one row per generation), ``priors``,
+    ``metadata`` and the output folder."""
+
+    posterior: pd.DataFrame
+    generations: pd.DataFrame
+    priors: list[Prior]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    out: Path | None = None
+    screening: pd.DataFrame | None = None
+
+    @property
+    def final(self) -> pd.DataFrame:
+        """The last generation's particles (the posterior)."""
+        if self.posterior.empty:
+            return self.posterior
+        return self.posterior[self.posterior["generation"] == self.posterior["generation"].max()]
+
+    def summary(self, level: float = 0.9) -> pd.DataFrame:
+        """Per parameter: the prior's range, the posterior's weighted mean and central
+        ``level`` interval, and whether the evidence identifies it (an interval under half the
+        prior's width)."""
+        rows = []
+        post = self.final
+        w = post["weight"].to_numpy(dtype=float) if len(post) else np.array([])
+        for p in self.priors:
+            x = post[p.name].to_numpy(dtype=float) if len(post) else np.array([])
+            lo, hi = weighted_quantiles(x, w, [(1 - level) / 2, (1 + level) / 2])
+            mean = float(np.sum(x * w) / np.sum(w)) if len(x) else math.nan
+            rows.append(
+                {
+                    "parameter": p.name,
+                    "prior": p.kind,
+                    "prior_low": p.low,
+                    "prior_high": p.high,
+                    "mean": mean,
+                    "low": lo,
+                    "high": hi,
+                    "identified": bool((hi - lo) < p.width / 2) if math.isfinite(lo) else False,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
+    """Quantiles of weighted values (the weighted empirical distribution function, interpolated
+    at the mid-points of each value's weight)."""
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    if not len(x) or not np.sum(w) > 0:
+        return [math.nan for _ in qs]
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / np.sum(w)
+    return [float(np.interp(q, cum, x)) for q in qs]
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    w = np.asarray(w, dtype=float)
+    return float(np.sum(w) ** 2 / np.sum(w * w)) if len(w) and np.sum(w * w) > 0 else math.nan
+
+
+# --- the folder ----------------------------------------------------------------------------------
+
+
+def default_out(cal: Calibration) -> Path:
+    """``results/calibrations/<name>`` (``-quick`` with --quick)."""
+    return Path("results") / "calibrations" / cal.name
+
+
+def _read_meta(out: Path) -> dict[str, Any] | None:
+    path = out / "meta.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read meta.json: {err}", source=str(out)) from None
+
+
+def check_folder(out: Path, cal: Calibration, resume: bool) -> dict[str, Any] | None:
+    """Check the output folder before anything runs; the stored meta.json when resuming."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        raise InputError("exists and is not a folder", source=str(out))
+    entries = sorted(p.name for p in out.iterdir())
+    others = [e for e in entries if e not in CALIBRATION_FILES and not e.startswith(".")]
+    if others:
+        raise InputError(
+            f"folder holds other files than a calibration's (e.g. {others[0]}); choose another"
+            " --out",
+            source=str(out),
+        )
+    meta = _read_meta(out)
+    if meta is None:
+        if [e for e in entries if not e.startswith(".")] and not resume:
+            raise InputError(
+                "folder is not empty; add --resume to continue the calibration it holds, or"
+                " choose another --out",
+                source=str(out),
+            )
+        return None
+    if not resume:
+        raise InputError(
+            "folder already holds a calibration; add --resume to continue it, or choose another"
+            " --out",
+            source=str(out),
+        )
+    if meta.get("calibration_hash") != cal.hash:
+        raise InputError(
+            f"folder holds another calibration ({meta.get('calibration')},"
+            f" {meta.get('calibration_hash')}; this one is {cal.name}, {cal.hash}): the file,"
+            " its scenario, targets or --quick changed; choose another --out",
+            source=str(out),
+        )
+    return meta
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InputError(
+                "another calibration is running in this folder", source=str(out)
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_frame(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _file_hash(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def generation_seed(seed: int, t: int) -> int:
+    """numpy's seed before generation ``t`` of a calibration seeded ``seed``."""
+    return int(np.random.SeedSequence([int(seed), int(t)]).generate_state(1)[0])
+
+
+def _metadata(cal: Calibration, seed: int, started: str) -> dict[str, Any]:
+    import pyabc
+
+    import hlmsim
+
+    from .. import __version__
+    from ..run import git_commit, model_version
+    from ..scenario import scenario_hash
+
+    return {
+        "format": FORMAT,
+        "calibration": cal.name,
+        "calibration_hash": cal.hash,
+        "source": cal.source,
+        "quick": cal.quick,
+        "config": cal.spec.model_dump(mode="json"),
+        "priors": [p.record() for p in cal.priors],
+        "targets": cal.target_ids,
+        "seed": seed,
+        "scenario_name": cal.scenario.name,
+        "scenario_hash": scenario_hash(cal.scenario),
+        "catalogue": cal.catalogue.source,
+        "catalogue_sha256": _file_hash(cal.catalogue.path),
+        "hlmsim_version": __version__,
+        "results_version": getattr(hlmsim, "RESULTS_VERSION", None),
+        "model_version": model_version(),
+        "git_commit": git_commit(),
+        "pyabc": pyabc.__version__,
+        "numpy": np.__version__,
+        "started": started,
+        "state": "running",
+    }
+
+
+# --- screening -----------------------------------------------------------------------------------
+
+
+def _screen(
+    cal: Calibration, out: Path, workers: int, progress: Callable[[dict[str, Any]], None] | None
+) -> tuple[list[Prior], pd.DataFrame]:
+    """Choose the parameters by the screening (``hlmsim.calibrate.screening``): every assumed
+    parameter, Morris, on the calibration targets and the headline comparison."""
+    try:
+        from . import screening  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - merged with the screening's branch
+        raise InputError(
+            "the screening is not available in this version: give [parameters] instead",
+            source=cal.source,
+            key="screening",
+        ) from None
+    sc = cal.screening
+    assert sc is not None
+    targets = make_evaluator(cal.scenario, cal.catalogue, cal.spec.replicates)
+    headline = screening.headline_evaluator(cal.scenario, cal.spec.months, cal.spec.replicates)
+
+    def evaluate(points: list[dict[str, Any]], seed: int) -> pd.DataFrame:
+        return pd.concat([targets(points, seed), headline(points, seed)], axis=1)
+
+    factors = screening.assumed_factors(cal.scenario)
+    result = screening.screen(
+        factors,
+        evaluate,
+        trajectories=sc.trajectories,
+        levels=sc.levels,
+        seed=sc.seed,
+        max_parameters=sc.max_parameters,
+        workers=workers,
+        progress=(lambda d, n: progress({"event": "screening", "done": d, "total": n}))
+        if progress
+        else None,
+    )
+    from .config import PriorSpec, _fixed_by_runs, _prior
+
+    fixed = _fixed_by_runs(cal.scenario, cal.catalogue)
+
+    def fail(msg: str, key: str) -> InputError:
+        return InputError(msg, source=cal.source, key=key)
+
+    priors = [_prior(n, PriorSpec(), fixed, fail) for n in result.selected if n not in fixed]
+    table = result.table.reset_index(drop=False) if result.table.index.name else result.table
+    return priors, table
+
+
+# --- the calibration -----------------------------------------------------------------------------
+
+
+def calibrate(
+    cal: Calibration,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: Any = None,
+    resume: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> CalibrationResult:
+    """Run (or with ``resume``, continue) the calibration ``cal`` in ``out`` (default
+    ``results/calibrations/<name>``). ``workers``: 1 (exactly reproducible) or more local
+    processes; ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
+    ``distributed.Client``. ``progress(event)`` is called with a dict after each generation
+    (``generation``, ``epsilon``, ``acceptance_rate``, ``seconds``, ``seconds_left``...)."""
+    from ..sweep.engine import dask_client
+
+    if scheduler is not None and workers not in (None, 1):
+        raise InputError(
+            "give either --workers (a local pool) or --scheduler (a Dask cluster), not both",
+            key="--workers",
+        )
+    n_workers = check_workers(workers) if scheduler is None else 1
+    out = Path(out) if out is not None else default_out(cal)
+    stored = check_folder(out, cal, resume)
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    with dask_client(scheduler) as client:  # reach the cluster before writing anything
+        out.mkdir(parents=True, exist_ok=True)
+        with _lock(out):
+            return _run(cal, out, stored, client, n_workers, progress, started)
+
+
+def _run(
+    cal: Calibration,
+    out: Path,
+    stored: dict[str, Any] | None,
+    client: Any,
+    n_workers: int,
+    progress: Callable[[dict[str, Any]], None] | None,
+    started: str,
+) -> CalibrationResult:
+    pyabc = _pyabc()
+    seed = cal.spec.seed
+    file_hash = cal.hash
+    screening_table = None
+    if stored is not None and stored.get("priors"):
+        priors = [
+            Prior(p["name"], p["prior"], float(p["low"]), float(p["high"]))
+            for p in stored["priors"]
+        ]
+        cal = cal.with_priors(_with_kinds(priors))
+        meta = stored
+        if (out / "screening.parquet").exists():
+            screening_table = pd.read_parquet(out / "screening.parquet")
+    else:
+        if cal.screening is not None and not cal.priors:
+            priors, screening_table = _screen(cal, out, n_workers, progress)
+            cal = cal.with_priors(priors)
+            _write_frame(screening_table, out / "screening.parquet")
+        meta = _metadata(cal, seed, started)
+        meta["calibration_hash"] = file_hash  # the file's, before a screening chose priors
+        write_json(out / "meta.json", meta)
+        if Path(cal.source).is_file():
+            text = Path(cal.source).read_text(encoding="utf-8")
+            tmp = out / ".calibration.toml.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, out / "calibration.toml")
+    if not cal.priors:
+        raise InputError("no parameter to calibrate", source=cal.source, key="parameters")
+
+    db_path = out / "history.db"
+    db = f"sqlite:///{db_path.resolve()}"
+    target_model = TargetModel(cal.scenario, cal.catalogue, replicates=cal.spec.replicates)
+    observed = {t.id: float(t.value) for t in cal.catalogue}
+    stop = cal.spec.stopping
+    prior = make_prior(cal.priors)
+
+    def history_t() -> int:
+        if not db_path.exists():
+            return -1
+        h = pyabc.History(db)
+        h.id = 1
+        try:
+            return int(h.max_t)
+        except Exception:  # noqa: BLE001 - an empty or half-created store
+            return -1
+
+    t = history_t() + 1
+    if t == 0 and db_path.exists():  # stopped during the first generation: start it again
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    reason = meta.get("stopped_by") if meta.get("state") == "complete" else None
+    ess_cache: dict[int, float] = {}
+    gens = _generations(pyabc, db, ess_cache) if t > 0 else None
+    t_start = time.monotonic()
+    ran = 0
+    while reason is None:
+        if gens is not None and t > 0:
+            reason = _stopping_reason(gens, t - 1, stop)
+            if reason is not None:
+                break
+        sampler = _sampler(pyabc, client, n_workers)
+        abc = pyabc.ABCSMC(
+            ParticleModel(target_model),
+            prior,
+            TargetDistance(target_model),
+            population_size=cal.spec.population,
+            sampler=sampler,
+            eps=pyabc.MedianEpsilon(),
+        )
+        if t == 0:
+            abc.new(db, observed)
+        else:
+            abc.load(db, 1)
+        np.random.seed(generation_seed(seed, t))
+        random.seed(generation_seed(seed, t))
+        t0 = time.monotonic()
+        abc.run(
+            minimum_epsilon=0.0,
+            max_nr_populations=1,
+            min_acceptance_rate=stop.min_acceptance_rate,
+        )
+        seconds = time.monotonic() - t0
+        gens = _generations(pyabc, db, ess_cache)
+        if gens.empty or int(gens["generation"].max()) < t:  # the population was not filled
+            reason = "min_acceptance_rate"
+            break
+        ran += 1
+        if progress:
+            row = gens.iloc[-1]
+            per = (time.monotonic() - t_start) / ran
+            left = max(stop.max_generations - (t + 1), 0) * per
+            progress(
+                {
+                    "event": "generation",
+                    "generation": t,
+                    "max_generations": stop.max_generations,
+                    "epsilon": float(row["epsilon"]),
+                    "acceptance_rate": float(row["acceptance_rate"]),
+                    "ess": float(row["ess"]),
+                    "seconds": seconds,
+                    "seconds_left": left,
+                }
+            )
+        t += 1
+
+    posterior, generations = _outputs(pyabc, db, cal.priors, ess_cache)
+    meta.update(
+        {
+            "state": "complete",
+            "stopped_by": reason,
+            "generations": int(len(generations)),
+            "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "workers": n_workers,
+            "executor": "dask" if client is not None else f"{n_workers} worker(s)",
+        }
+    )
+    _write_frame(posterior, out / "posterior.parquet")
+    _write_frame(generations, out / "generations.parquet")
+    write_json(out / "meta.json", meta)
+    return CalibrationResult(posterior, generations, cal.priors, meta, out, screening_table)
+
+
+def _with_kinds(priors: list[Prior]) -> list[Prior]:
+    from .simulate import _INT_PARAMS
+
+    return [Prior(p.name, p.kind, p.low, p.high, p.name in _INT_PARAMS) for p in priors]
+
+
+def _sampler(pyabc: Any, client: Any, n_workers: int) -> Any:
+    if client is not None:
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1)
+    if n_workers > 1:
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n_workers)
+    return BatchSampler()
+
+
+def _generations(pyabc: Any, db: str, ess: dict[int, float] | None = None) -> pd.DataFrame:
+    """One row per stored generation (``ess``: effective sample sizes already known)."""
+    ess = {} if ess is None else ess
+    h = pyabc.History(db)
+    h.id = 1
+    pops = h.get_all_populations()
+    pops = pops[pops["t"] >= 0].sort_values("t")
+    rows = []
+    for rec in pops.to_dict("records"):
+        t = int(rec["t"])
+        if t not in ess:
+            ess[t] = effective_sample_size(np.asarray(h.get_distribution(m=0, t=t)[1]))
+        samples = int(rec["samples"])
+        particles = int(rec["particles"])
+        rows.append(
+            {
+                "generation": t,
+                "epsilon": float(rec["epsilon"]),
+                "acceptance_rate": particles / samples if samples else math.nan,
+                "ess": ess[t],
+                "particles": particles,
+                "samples": samples,
+                "seconds": float(rec.get("wall_time") or math.nan),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "generation",
+            "epsilon",
+            "acceptance_rate",
+            "ess",
+            "particles",
+            "samples",
+            "seconds",
+        ],
+    )
+
+
+def _stopping_reason(gens: pd.DataFrame, t: int, stop: Any) -> str | None:
+    """The stopping rule generation ``t`` (stored) meets, or None."""
+    row = gens[gens["generation"] == t]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    if r["epsilon"] <= stop.min_epsilon:
+        return "min_epsilon"
+    if r["acceptance_rate"] < stop.min_acceptance_rate:
+        return "min_acceptance_rate"
+    if t + 1 >= stop.max_generations:
+        return "max_generations"
+    return None
+
+
+def _outputs(
+    pyabc: Any, db: str, priors: list[Prior], ess: dict[int, float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = [p.name for p in priors]
+    generations = _generations(pyabc, db, ess)
+    h = pyabc.History(db)
+    h.id = 1
+    frames = []
+    for t in generations["generation"]:
+        df, w = h.get_distribution(m=0, t=int(t))
+        df = df.reset_index(drop=True)
+        frame = pd.DataFrame({n: df[n].to_numpy(dtype=float) for n in names})
+        frame["weight"] = np.asarray(w, dtype=float)
+        frame["generation"] = int(t)
+        frames.append(frame)
+    posterior = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*names, "weight", "generation"])
+    )
+    return posterior, generations
+
+
+def point_values(point: dict[str, Any]) -> dict[str, Any]:
+    """A posterior particle as a parameter set (whole numbers for integer parameters)."""
+    return native_point(point)
