@@ -5,9 +5,6 @@ half the prior's width), each true value inside its 90% interval."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from hlmsim.calibrate.config import load_calibration
 from hlmsim.calibrate.engine import calibrate
@@ -17,17 +14,19 @@ from hlmsim.targets.catalogue import Catalogue, Target
 #: The parameters' true values: each moves one observable strongly.
 TRUTH = {
     "isolation_threshold": 0.15,
-    "move_out_annual": 0.06,
     "worker_contacts_per_fte_month": 100.0,
+    "self_request_completion_effect": 1.2,
 }
 #: target id -> observable measured.
 OBSERVABLES = {
     "syn_isolation": "isolation_share",
-    "syn_move_out": "move_out_annual",
     "syn_interventions": "interventions_per_unit_year",
+    "syn_self_completion": "referral_completion_self",
 }
-#: Relative half-width of each synthetic target's range.
-HALF_WIDTH = 0.15
+#: Half-width of each synthetic target's range: this share of its value, or this many standard
+#: deviations of one simulated world's value, whichever is wider.
+REL_WIDTH = 0.05
+Z_WIDTH = 1.64
 
 SCENARIO = """
 name = "calib-small"
@@ -79,7 +78,7 @@ def synthetic(
     folder: Path,
     *,
     population: int = 30,
-    generations: int = 3,
+    generations: int = 6,
     replicates: int = 1,
     seed: int = 1,
     extra: str = "",
@@ -91,18 +90,28 @@ def synthetic(
     (folder / "small.toml").write_text(SCENARIO, encoding="utf-8")
     placeholder = Catalogue(
         tuple(
-            Target(id=tid, observable=obs, role="calibration", scenario="default", value=1.0,
-                   low=0.0, high=2.0, applicability="analogue", **TEXTS)
+            Target(
+                id=tid,
+                observable=obs,
+                role="calibration",
+                scenario="default",
+                value=1.0,
+                low=0.0,
+                high=2.0,
+                applicability="analogue",
+                **TEXTS,
+            )
             for tid, obs in OBSERVABLES.items()
         ),
         "synthetic",
     )
-    model = TargetModel(folder / "small.toml", placeholder, replicates=20)
-    observed = model.simulate(TRUTH, seed=12345)
+    model = TargetModel(folder / "small.toml", placeholder, replicates=1)
+    worlds = model.values([TRUTH] * 20, seed=12345)  # 20 worlds at the true values
     text = ""
-    for tid, obs in OBSERVABLES.items():
-        v = observed[tid]
-        text += _target(tid, obs, v, v * (1 - HALF_WIDTH), v * (1 + HALF_WIDTH), "calibration")
+    for j, (tid, obs) in enumerate(OBSERVABLES.items()):
+        v, sd = float(worlds[:, j].mean()), float(worlds[:, j].std(ddof=1))
+        half = max(REL_WIDTH * abs(v), Z_WIDTH * sd)  # the target's uncertainty: its noise
+        text += _target(tid, obs, v, v - half, v + half, "calibration")
     text += _target("syn_held_out", "first_contact_engaged", 0.5, 0.4, 0.6, "validation")
     (folder / "catalogue.toml").write_text(text, encoding="utf-8")
     cal = f"""
@@ -116,8 +125,8 @@ targets = {list(OBSERVABLES)!r}
 {extra}
 [parameters]
 isolation_threshold = {{}}
-move_out_annual = {{}}
 worker_contacts_per_fte_month = {{}}
+self_request_completion_effect = {{}}
 
 [stopping]
 min_epsilon = 0.0

@@ -40,6 +40,7 @@ import math
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..replication import check_workers
+from ..replication import FORK_WARNING, check_workers
 from ..run import write_json
 from .config import Calibration, Prior
 from .simulate import TargetModel, make_evaluator, native_point, rms_distance
@@ -112,9 +113,7 @@ class TargetDistance(_distance_base()):  # type: ignore[misc]
         super().__init__()
         self.model = model
 
-    def __call__(
-        self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None
-    ) -> float:
+    def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
         return rms_distance(self.model.deviations(x))
 
 
@@ -595,6 +594,8 @@ def _run(
     reason = meta.get("stopped_by") if meta.get("state") == "complete" else None
     ess_cache: dict[int, float] = {}
     gens = _generations(pyabc, db, ess_cache) if t > 0 else None
+    if progress:
+        progress({"event": "start", "stored": t, "complete": reason is not None})
     t_start = time.monotonic()
     ran = 0
     while reason is None:
@@ -618,11 +619,13 @@ def _run(
         np.random.seed(generation_seed(seed, t))
         random.seed(generation_seed(seed, t))
         t0 = time.monotonic()
-        abc.run(
-            minimum_epsilon=0.0,
-            max_nr_populations=1,
-            min_acceptance_rate=stop.min_acceptance_rate,
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=FORK_WARNING)  # see its definition
+            abc.run(
+                minimum_epsilon=0.0,
+                max_nr_populations=1,
+                min_acceptance_rate=stop.min_acceptance_rate,
+            )
         seconds = time.monotonic() - t0
         gens = _generations(pyabc, db, ess_cache)
         if gens.empty or int(gens["generation"].max()) < t:  # the population was not filled

@@ -7,8 +7,9 @@ and ``versus`` arm) and measures them with the engine's own arithmetic
 Parameter sets are simulated as replicates of vectorised models (``HLMModel(param_sets=...)``,
 as :func:`hlmsim.ensemble.run_ensemble` does, in chunks of up to :data:`CHUNK` worlds, chunk
 ``c`` seeded with ``batch_seeds(seed, n)[c]``), every run with the same seeds (common random
-numbers: a contrast pairs replicate r of both arms). A set simulated with ``replicates`` worlds gets the
-mean of its worlds' values (a contrast is taken world by world, then averaged).
+numbers: a contrast pairs replicate r of both arms). A set simulated with ``replicates``
+worlds gets the mean of its worlds' values (a contrast is taken world by world, then
+averaged).
 
 :func:`make_evaluator` gives ``evaluate(points, seed) -> DataFrame`` (one row per point, one
 column per target), the form the screening calls.

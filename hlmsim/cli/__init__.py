@@ -4,6 +4,7 @@
 - :mod:`hlmsim.cli.compare`: ``hlmsim compare``, paired replications of arrangements;
 - :mod:`hlmsim.cli.patterns`: ``hlmsim patterns``, the pattern-oriented validation;
 - :mod:`hlmsim.cli.targets`: ``hlmsim targets``, the model against the targets catalogue;
+- :mod:`hlmsim.cli.calibrate`: ``hlmsim calibrate``, ABC-SMC against the calibration targets;
 - :mod:`hlmsim.cli.scenarios`: ``hlmsim scenarios list|show|check``;
 - :mod:`hlmsim.sweep.cli`: ``hlmsim sweep`` and ``hlmsim analyze``;
 - :mod:`hlmsim.app.cli`: ``hlmsim app``, the workshop app (started in a separate process, never
@@ -33,7 +34,7 @@ from ..cliutil import report_error
 from ..errors import InputError
 from ..sweep.cli import add_parsers as add_sweep_parsers
 from ..sweep.cli import main_analyze, main_sweep
-from . import compare, patterns, run, scenarios, targets
+from . import calibrate, compare, patterns, run, scenarios, targets
 
 #: Each command's handler: it takes the parsed arguments and returns the exit code.
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -41,6 +42,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": compare.main_compare,
     "patterns": patterns.main_patterns,
     "targets": targets.main_targets,
+    "calibrate": calibrate.main_calibrate,
     "scenarios": scenarios.main_scenarios,
     "sweep": main_sweep,
     "analyze": main_analyze,
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_parser(sub)
     patterns.add_parser(sub)
     targets.add_parser(sub)
+    calibrate.add_parser(sub)
     scenarios.add_parser(sub)
     add_sweep_parsers(sub)
     add_app_parser(sub)

@@ -1,0 +1,83 @@
+"""A calibration killed (SIGKILL) during a generation resumes with ``--resume`` from the
+generations stored, and with one worker its posterior equals an uninterrupted run's (issue 13)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_calibrate_recovery import synthetic
+
+from hlmsim.calibrate.config import load_calibration
+from hlmsim.calibrate.engine import calibrate
+from hlmsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stored_generations(out: Path) -> int:
+    import pyabc
+
+    h = pyabc.History(f"sqlite:///{(out / 'history.db').resolve()}")
+    h.id = 1
+    return int(h.max_t) + 1
+
+
+@pytest.mark.slow
+def test_kill_during_a_generation_then_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = synthetic(tmp_path / "in", population=12, generations=2, seed=5)
+    reference = calibrate(load_calibration(path), tmp_path / "reference", workers=1)
+    assert len(reference.generations) == 2
+    assert sorted(p.name for p in reference.out.iterdir() if not p.name.startswith(".")) == [
+        "calibration.toml",
+        "generations.parquet",
+        "history.db",
+        "meta.json",
+        "posterior.parquet",
+    ]
+
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hlmsim", "calibrate", str(path), "--out", str(out)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    try:
+        for line in proc.stderr:
+            if "generation 1/2" in line:  # the first generation is stored, the second starts
+                break
+        else:
+            pytest.fail(f"the calibration ended before its first generation (code {proc.wait()})")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert _stored_generations(out) == 1  # killed during the second (and last) generation
+    assert not (out / "posterior.parquet").exists()
+
+    # without --resume the folder is refused; with it, the calibration finishes
+    assert main(["calibrate", str(path), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 0
+    captured = capsys.readouterr()
+    assert "resuming after 1 stored generation" in captured.err
+    assert "parameters identified" in captured.out
+
+    resumed = pd.read_parquet(out / "posterior.parquet")
+    pd.testing.assert_frame_equal(resumed, reference.posterior)
+    gens = pd.read_parquet(out / "generations.parquet")
+    cols = ["generation", "epsilon", "acceptance_rate", "ess", "particles", "samples"]
+    pd.testing.assert_frame_equal(gens[cols], reference.generations[cols])
