@@ -34,7 +34,7 @@ def _check_valid(res: CalibrationResult, population: int, generations: int) -> N
 def test_dask_local_cluster(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    path = synthetic(tmp_path / "in", population=12, generations=2, seed=2)
+    path = synthetic(tmp_path / "in", population=10, generations=2, seed=2)
     with (
         LocalCluster(
             n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
@@ -42,14 +42,14 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
         Client(cluster) as client,
     ):
         res = calibrate(load_calibration(path), tmp_path / "out", scheduler=client)
-    _check_valid(res, 12, 2)
+    _check_valid(res, 10, 2)
     meta = json.loads((tmp_path / "out" / "meta.json").read_text(encoding="utf-8"))
     assert meta["executor"] == "dask" and meta["state"] == "complete"
 
 
 @pytest.mark.slow
 def test_local_worker_pool(tmp_path: Path) -> None:
-    path = synthetic(tmp_path / "in", population=12, generations=2, seed=2)
+    path = synthetic(tmp_path / "in", population=10, generations=2, seed=2)
     res = calibrate(load_calibration(path), tmp_path / "out", workers=2)
-    _check_valid(res, 12, 2)
+    _check_valid(res, 10, 2)
     assert res.metadata["executor"] == "2 worker(s)"

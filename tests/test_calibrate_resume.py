@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -33,16 +34,6 @@ def test_kill_during_a_generation_then_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = synthetic(tmp_path / "in", population=12, generations=2, seed=5)
-    reference = calibrate(load_calibration(path), tmp_path / "reference", workers=1)
-    assert len(reference.generations) == 2
-    assert sorted(p.name for p in reference.out.iterdir() if not p.name.startswith(".")) == [
-        "calibration.toml",
-        "generations.parquet",
-        "history.db",
-        "meta.json",
-        "posterior.parquet",
-    ]
-
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
@@ -52,19 +43,35 @@ def test_kill_during_a_generation_then_resume(
         text=True,
         env=env,
     )
-    assert proc.stderr is not None
-    try:
+    seen: list[str] = []
+
+    def kill_in_second_generation() -> None:
+        assert proc.stderr is not None
         for line in proc.stderr:
+            seen.append(line)
             if "generation 1/2" in line:  # the first generation is stored, the second starts
-                break
-        else:
-            pytest.fail(f"the calibration ended before its first generation (code {proc.wait()})")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+                proc.send_signal(signal.SIGKILL)
+                return
+
+    watcher = threading.Thread(target=kill_in_second_generation, daemon=True)
+    watcher.start()
+    try:
+        # the uninterrupted run, while the other process starts
+        reference = calibrate(load_calibration(path), tmp_path / "reference", workers=1)
+        watcher.join(timeout=300)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    assert len(reference.generations) == 2
+    assert sorted(p.name for p in reference.out.iterdir() if not p.name.startswith(".")) == [
+        "calibration.toml",
+        "generations.parquet",
+        "history.db",
+        "meta.json",
+        "posterior.parquet",
+    ]
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert _stored_generations(out) == 1  # killed during the second (and last) generation
     assert not (out / "posterior.parquet").exists()
 
