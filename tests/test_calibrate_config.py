@@ -172,3 +172,14 @@ def test_engine_imports_no_reporting_module() -> None:
             else:
                 continue
             assert not any("reporting" in n for n in names), f"{path.name} imports {names}"
+
+
+def test_evaluate_gives_one_row_per_point_one_column_per_target() -> None:
+    from hlmsim.calibrate.simulate import evaluate
+
+    points = [{}, {"isolation_threshold": 0.3}]
+    df = evaluate(points, seed=1, months=12, catalogue=None)
+    cal_ids = [t.id for t in load_calibration().catalogue]
+    assert list(df.columns) == cal_ids and len(df) == 2
+    iso = "agarwal2021_social_housing_isolation"
+    assert df.loc[1, iso] > df.loc[0, iso]  # a higher threshold counts more households isolated

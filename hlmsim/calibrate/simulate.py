@@ -12,7 +12,8 @@ worlds gets the mean of its worlds' values (a contrast is taken world by world, 
 averaged).
 
 :func:`make_evaluator` gives ``evaluate(points, seed) -> DataFrame`` (one row per point, one
-column per target), the form the screening calls.
+column per target), the form the screening calls; :func:`evaluate` is the same for the
+shipped catalogue's calibration targets on a scenario.
 """
 
 from __future__ import annotations
@@ -179,3 +180,26 @@ def make_evaluator(
 
     evaluate.model = model  # type: ignore[attr-defined]
     return evaluate
+
+
+def evaluate(
+    points: list[dict[str, Any]],
+    seed: int,
+    *,
+    scenario: Scenario | str | Path = "default",
+    catalogue: Catalogue | str | Path | None = None,
+    months: int | None = None,
+    replicates: int = 1,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """The calibration targets' values for ``points`` (one row per point, one column per
+    target): every calibration target of ``catalogue`` (default: the shipped one) measured on
+    ``scenario`` (default ``default``; ``months`` overrides its horizon)."""
+    from ..scenario import validate
+    from ..targets.catalogue import load_catalogue
+
+    scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if months is not None:
+        scen = validate({**scen.model_dump(), "months": int(months)})
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    return make_evaluator(scen, cat.select("calibration"), replicates, workers)(points, seed)
