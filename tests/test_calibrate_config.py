@@ -183,3 +183,22 @@ def test_evaluate_gives_one_row_per_point_one_column_per_target() -> None:
     assert list(df.columns) == cal_ids and len(df) == 2
     iso = "agarwal2021_social_housing_isolation"
     assert df.loc[1, iso] > df.loc[0, iso]  # a higher threshold counts more households isolated
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--workers", "0"], "--workers: must be a whole number of at least 1"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
+        (["--lang", "de"], "--lang: must be en or fr"),
+    ],
+)
+def test_bad_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], words: str
+) -> None:
+    path = _write(tmp_path, GOOD)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out), *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err
+    assert not out.exists()
