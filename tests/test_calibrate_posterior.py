@@ -93,14 +93,32 @@ def test_given_points_keep_robustness_parameters_and_place_them_in_their_ranges(
         given_points(pd.DataFrame({"nonsense": [1.0]}))
 
 
-def test_patterns_over_given_points_report_the_share_of_draws() -> None:
-    from hlmsim.patterns import validate_patterns
+def test_patterns_over_an_ensemble_report_the_share_of_draws(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hlmsim.cli import main
 
-    pts = pd.DataFrame({"trust_gain_per_contact": [0.03, 0.08], "need_give_up_months": [6.0, 18.0]})
-    r = validate_patterns(replications=2, quick=True, only="p05", points=pts, points_source="e")
-    assert r.metadata["robustness"]["design"] == "given"
-    assert r.metadata["robustness"]["points_source"] == "e"
-    assert len(r.robustness) == 2 and list(r.robustness["point"]) == [0, 1]
-    row = r.table.iloc[0]
-    assert row["robustness_points"] == 2
-    assert row["robustness_share"] == r.robustness["holds"].mean()
+    values = pd.DataFrame(
+        {"trust_gain_per_contact": [0.03, 0.08], "need_give_up_months": [6.0, 18.0]}
+    )
+    ens = write_ensemble(values, np.array([1.0, 1.0]), META, tmp_path / "post.parquet")
+    out = tmp_path / "patterns"
+    argv = ["patterns", "--quick", "--only", "p05", "--replications", "2", "--robustness", "3"]
+    main([*argv, "--ensemble", str(ens), "--out", str(out)])
+    robust = pd.read_csv(out / "robustness.csv")
+    assert list(robust["point"]) == [0, 1, 2]
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["robustness"]["design"] == "given"
+    assert meta["robustness"]["points_source"] == "post.parquet"
+    rows = pd.read_csv(out / "patterns.csv")
+    assert rows.loc[0, "robustness_points"] == 3
+    assert rows.loc[0, "robustness_share"] == robust["holds"].mean()
+    assert "post.parquet" in (out / "report.html").read_text()
+    capsys.readouterr()
+    # a bad ensemble: one line, exit 2, nothing written
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("x")
+    assert main([*argv, "--ensemble", str(bad), "--out", str(tmp_path / "none")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "bad.parquet" in lines[0]
+    assert not (tmp_path / "none").exists()
