@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,28 @@ IDENTIFIED_RATIO = 0.5
 #: :data:`MIN_PAIR_CORRELATION`.
 MAX_PAIRS = 3
 MIN_PAIR_CORRELATION = 0.3
+
+
+@dataclass
+class CalibrationOutputs:
+    """What a calibration leaves, as its report reads it: ``generations`` (generation,
+    epsilon, acceptance_rate, ess, samples, seconds), ``posterior`` (generation, weight, one
+    column per parameter, every generation), the ``priors``, the calibration ``targets`` (ids),
+    the assumed parameters ``fixed`` at their defaults, ``meta`` (scenario, seed, quick,
+    hlmsim_version, command...) and, when computed, the ``screening`` table (parameter, score,
+    rank, selected), the posterior ``predictive`` check (:func:`predictive_check`, both roles)
+    and the ``patterns`` over posterior draws (pattern, finding, robustness_points,
+    robustness_share)."""
+
+    generations: pd.DataFrame
+    posterior: pd.DataFrame
+    priors: list[Prior]
+    targets: list[str]
+    fixed: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    screening: pd.DataFrame | None = None
+    predictive: pd.DataFrame | None = None
+    patterns: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +210,7 @@ def predictive_check(
 
 
 __all__ = [
+    "CalibrationOutputs",
     "IDENTIFIED_RATIO",
     "INTERVAL",
     "Prior",
