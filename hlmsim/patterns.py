@@ -616,6 +616,15 @@ class RobustFactor:
         x = min(max(x, self.low), self.high)  # no rounding error outside the range
         return int(round(x)) if self.integer else float(x)
 
+    def unit(self, x: float) -> float:
+        """The position of ``x`` in the range, on the sampling scale (the inverse of
+        :meth:`value`), clipped to [0, 1]."""
+        if self.scale == "log":
+            u = (math.log(x) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        else:
+            u = (x - self.low) / (self.high - self.low)
+        return min(max(u, 0.0), 1.0)
+
 
 def is_robustness_parameter(name: str) -> bool:
     """A parameter the robustness check varies: numeric, its source an assumption (including
@@ -684,6 +693,27 @@ def robustness_design(
     unit = qmc.LatinHypercube(d=len(factors), rng=np.random.default_rng(seed)).random(n)
     values = pd.DataFrame({f.name: [f.value(u) for u in unit[:, j]] for j, f in enumerate(factors)})
     return unit, values
+
+
+def given_points(points: pd.DataFrame) -> tuple[list[RobustFactor], np.ndarray, pd.DataFrame]:
+    """The robustness check at given points (e.g. draws from a calibrated ensemble) instead of a
+    Latin hypercube: the points' columns that are robustness parameters
+    (:func:`is_robustness_parameter`; the others, levers or arrangement settings, are left to
+    the scenario and the arrangement), their factors, and unit coordinates for
+    :func:`where_it_breaks`."""
+    names = [c for c in points.columns if c in Params.model_fields and is_robustness_parameter(c)]
+    unknown = [c for c in points.columns if c not in Params.model_fields]
+    if unknown:
+        raise InputError(f"unknown parameter {unknown[0]!r}", key="ensemble")
+    factors = robustness_factors(names)
+    values = points[[f.name for f in factors]].reset_index(drop=True)
+    for f in factors:
+        if f.integer:
+            values[f.name] = values[f.name].round().astype(int)
+    unit = np.array(
+        [[f.unit(float(x)) for f, x in zip(factors, row, strict=True)] for row in values.to_numpy()]
+    ).reshape(len(values), len(factors))
+    return factors, unit, values
 
 
 def robustness_seed(seed: int) -> int:
@@ -870,11 +900,18 @@ def validate_patterns(
     workers: int | None = 1,
     overrides: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    points: pd.DataFrame | None = None,
+    points_source: str = "",
 ) -> PatternsResult:
     """Run every pattern (with its negative control) and, unless ``robustness`` is 0, the
     robustness check; one parallel pool for all runs. Defaults: :data:`REPLICATIONS` paired
     replications (:data:`QUICK_REPLICATIONS` with ``quick``, which also uses the files'
-    ``quick_months``) and :data:`ROBUSTNESS_POINTS` points (:data:`QUICK_ROBUSTNESS_POINTS`)."""
+    ``quick_months``) and :data:`ROBUSTNESS_POINTS` points (:data:`QUICK_ROBUSTNESS_POINTS`).
+    With ``points`` (parameter sets, e.g. draws from a calibrated ensemble:
+    :meth:`hlmsim.calibrate.posterior.Ensemble.draw`), the robustness check runs at those
+    points instead of a Latin hypercube, and ``robustness`` is ignored: the share of draws
+    that reproduce each pattern (``points_source`` says where they come from, for the
+    metadata)."""
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     if replications is None:
@@ -899,8 +936,12 @@ def validate_patterns(
             "two pattern files share an id (the part of the name before '_')",
             source=str(directory or PATTERN_DIR),
         )
-    factors = robustness_factors()
-    unit, points = robustness_design(robustness, seed, factors)
+    design = "latin_hypercube" if points is None else "given"
+    if points is None:
+        factors = robustness_factors()
+        unit, points = robustness_design(robustness, seed, factors)
+    else:
+        factors, unit, points = given_points(points)
 
     tasks: list[_Task] = []
     for pid, spec in specs.items():
@@ -1033,6 +1074,8 @@ def validate_patterns(
         "overrides": overrides,
         "robustness": {
             "points": len(points),
+            "design": design,
+            "points_source": points_source,
             "replicates_per_point": ROBUSTNESS_REPLICATES,
             "seed": robustness_seed(seed),
             "design_seed": seed,

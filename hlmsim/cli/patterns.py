@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from ..calibrate.posterior import load_ensemble, shipped_ensemble_path
 from ..cliutil import whole_number
 from ..errors import InputError
 from ..i18n import t
@@ -68,6 +69,15 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="Latin-hypercube points of the robustness check, 0 to skip (default: 20; --quick: 6)",
     )
+    p.add_argument(
+        "--ensemble",
+        default=None,
+        metavar="FILE|calibrated",
+        help="run the robustness check at parameter sets drawn by weight from a calibrated"
+        " ensemble (a file written by `hlmsim calibrate`, or `calibrated` for the one shipped"
+        " for the default scenario) instead of a Latin hypercube; --robustness sets the number"
+        " of draws",
+    )
     add_seed_workers(p)
     p.add_argument(
         "--only",
@@ -104,6 +114,13 @@ def main_patterns(args: argparse.Namespace) -> int:
         robustness = QUICK_ROBUSTNESS_POINTS if args.quick else ROBUSTNESS_POINTS
     out = Path(args.out) if args.out else Path("results") / "patterns"
     check_patterns_dir(out.resolve())
+    points, source = None, ""
+    if args.ensemble is not None:
+        ens = load_ensemble(
+            shipped_ensemble_path() if args.ensemble == "calibrated" else Path(args.ensemble)
+        )
+        source = args.ensemble if args.ensemble == "calibrated" else Path(args.ensemble).name
+        points = ens.draw(robustness, seed)
     print(
         t(
             "cli.patterns_plan",
@@ -127,6 +144,8 @@ def main_patterns(args: argparse.Namespace) -> int:
             robustness=robustness,
             workers=workers,
             progress=progress,
+            points=points,
+            points_source=source,
         ),
         t("cli.patterns_runs", lang),
     )

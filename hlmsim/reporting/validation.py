@@ -761,19 +761,22 @@ def robustness_section(result: PatternsResult, lang: str, png: bytes | None) -> 
     if png is None:
         return f"<p>{_e(pt('sum_no_robust', lang))}</p>"
     pct = fmt_pct(meta["fragile_below"], lang)
+    given = meta.get("design") == "given"
     parts = [
         "<p>"
         + pt(
-            "robust_intro",
+            "robust_intro_ensemble" if given else "robust_intro",
             lang,
+            **({"source": _e(meta.get("points_source", ""))} if given else {}),
             m=meta["points"],
             p=len(result.factors),
             r=meta["replicates_per_point"],
             pct=_e(pct),
         )
         + "</p>",
-        f'<p class="note">{pt("robust_choice", lang)}</p>',
     ]
+    if not given:
+        parts.append(f'<p class="note">{pt("robust_choice", lang)}</p>')
     rows = []
     for f in result.factors:
         meta_f = field_meta(f.name)

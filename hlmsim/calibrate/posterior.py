@@ -1,0 +1,149 @@
+"""The calibrated ensemble: weighted parameter sets a calibration leaves, in one Parquet file.
+
+An ensemble file holds one row per parameter set (one column per calibrated parameter, plus
+``weight``) and, in the Parquet schema's key-value metadata under ``hlmsim``, a JSON object:
+the scenario calibrated, the package version whose results it was calibrated on
+(``hlmsim_version``: every change of simulated results bumps it, see the CHANGELOG), the targets
+catalogue's hash, the calibration file, the command that regenerates the ensemble, and the
+priors. The package ships one for the default scenario (:func:`shipped_ensemble_path`);
+comparisons, sweeps, ``hlmsim patterns`` and the app draw parameter sets from it
+(:meth:`Ensemble.draw`): by weight, reproducibly from a seed.
+
+The shipped ensemble is tied to the results it was calibrated on: a test fails when its
+``hlmsim_version`` differs from the package's, so that a change of results regenerates it in
+the same change (the command is in its metadata and in ``docs/calibration.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+#: The key of the ensemble's metadata in the Parquet schema.
+META_KEY = b"hlmsim"
+#: What an ensemble's metadata must give.
+REQUIRED_META = ("scenario", "hlmsim_version", "catalogue_hash", "command")
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Weighted parameter sets: ``values`` (one row per set, one column per parameter),
+    ``weights`` (normalised to sum to one) and ``meta``."""
+
+    values: pd.DataFrame
+    weights: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.values.columns)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def draw(self, n: int, seed: int) -> pd.DataFrame:
+        """``n`` parameter sets drawn by weight, with replacement, reproducibly from ``seed``
+        (the same ``n`` and ``seed`` give the same sets in the same order)."""
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454E53]))
+        idx = rng.choice(len(self.values), size=int(n), replace=True, p=self.weights)
+        return self.values.iloc[idx].reset_index(drop=True)
+
+    def param_sets(self, n: int, seed: int) -> list[dict[str, Any]]:
+        """:meth:`draw` as a list of mappings (parameter -> value), integers kept integers."""
+        from ..params import Params
+
+        out = []
+        for row in self.draw(n, seed).to_dict("records"):
+            ps = {}
+            for k, v in row.items():
+                ann = Params.model_fields[k].annotation
+                ps[k] = int(round(v)) if ann is int else float(v)
+            out.append(ps)
+        return out
+
+
+def shipped_ensemble_path(scenario: str = "default") -> Path:
+    """The calibrated ensemble shipped with the package for ``scenario``."""
+    return Path(str(resources.files("hlmsim") / "data" / "ensembles" / f"{scenario}.parquet"))
+
+
+def write_ensemble(
+    values: pd.DataFrame, weights: np.ndarray, meta: dict[str, Any], path: Path
+) -> Path:
+    """Write an ensemble file (atomically: a temporary sibling renamed into place)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    missing = [k for k in REQUIRED_META if k not in meta]
+    if missing:
+        raise ValueError(f"ensemble metadata lacks {', '.join(missing)}")
+    w = np.asarray(weights, dtype=float)
+    df = values.reset_index(drop=True).astype(float).assign(weight=w / w.sum())
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(meta, sort_keys=True).encode()}
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)
+    return path
+
+
+def load_ensemble(path: str | Path) -> Ensemble:
+    """Read an ensemble file; a file that is not one (missing, unreadable, no weights, unknown
+    or non-numeric parameters, no metadata) is refused with a one-line :class:`InputError`."""
+    import pyarrow.parquet as pq
+
+    from ..params import Params
+
+    path = Path(path)
+    src = str(path)
+    if not path.is_file():
+        raise InputError("no such ensemble file", source=src)
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is bad input
+        raise InputError(
+            f"not a Parquet ensemble file ({type(err).__name__})", source=src
+        ) from None
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise InputError("no hlmsim metadata: not an ensemble file", source=src, key="hlmsim")
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        raise InputError("unreadable metadata", source=src, key="hlmsim") from None
+    df = table.to_pandas()
+    if "weight" not in df:
+        raise InputError("no weight column", source=src, key="weight")
+    params = [c for c in df.columns if c != "weight"]
+    for c in params:
+        if c not in Params.model_fields:
+            raise InputError("unknown parameter", source=src, key=c)
+        if not pd.api.types.is_numeric_dtype(df[c]) or not np.isfinite(df[c]).all():
+            raise InputError("values must be finite numbers", source=src, key=c)
+    w = df["weight"].to_numpy(dtype=float)
+    if len(w) == 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise InputError(
+            "weights must be finite, non-negative and not all zero", source=src, key="weight"
+        )
+    return Ensemble(df[params].reset_index(drop=True), w / w.sum(), meta, src)
+
+
+__all__ = [
+    "Ensemble",
+    "load_ensemble",
+    "shipped_ensemble_path",
+    "write_ensemble",
+]

@@ -1,0 +1,102 @@
+"""The posterior summary: weighted intervals, identification, correlated pairs, predictive check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hlmsim.calibrate.summary import (
+    Prior,
+    correlated_pairs,
+    draw_particles,
+    effective_sample_size,
+    parameter_summary,
+    predictive_check,
+    weighted_quantile,
+)
+
+
+def _posterior(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0.5, 0.02, n)  # narrow: identified on [0, 1]
+    b = rng.uniform(0, 10, n)  # the prior itself: not identified
+    c = 2 * a + rng.normal(0, 0.01, n)  # moves with a
+    old = pd.DataFrame(
+        {
+            "generation": 0,
+            "weight": 1.0,
+            "a": rng.uniform(0, 1, n),
+            "b": rng.uniform(0, 10, n),
+            "c": rng.uniform(0, 2, n),
+        }
+    )
+    new = pd.DataFrame(
+        {"generation": 3, "weight": rng.uniform(0.5, 1.5, n), "a": a, "b": b, "c": c}
+    )
+    return pd.concat([old, new], ignore_index=True)
+
+
+PRIORS = [Prior("a", 0, 1), Prior("b", 0, 10), Prior("c", 0, 2)]
+
+
+def test_weighted_quantile_matches_repetition():
+    x = np.array([1.0, 2.0, 3.0])
+    w = np.array([1.0, 2.0, 1.0])
+    rep = np.array([1.0, 2.0, 2.0, 3.0])
+    for q in (0.1, 0.5, 0.9):
+        assert weighted_quantile(x, w, [q])[0] == np.quantile(rep, q, method="inverted_cdf")
+
+
+def test_identified_only_where_the_evidence_narrows():
+    s = parameter_summary(_posterior(), PRIORS).set_index("parameter")
+    assert s.loc["a", "identified"] and s.loc["c", "identified"]
+    assert not s.loc["b", "identified"]
+    assert s.loc["b", "width_ratio"] == pytest.approx(1.0, abs=0.08)
+    assert s.loc["a", "q05"] < 0.5 < s.loc["a", "q95"]
+    assert s.loc["a", "mean"] == pytest.approx(0.5, abs=0.005)
+
+
+def test_log_prior_widths_on_the_log_scale():
+    p = Prior("x", 1.0, 100.0, log=True)
+    rng = np.random.default_rng(1)
+    x = np.exp(rng.uniform(np.log(1), np.log(100), 5000))
+    post = pd.DataFrame({"generation": 0, "weight": 1.0, "x": x})
+    s = parameter_summary(post, [p]).iloc[0]
+    assert s["width_ratio"] == pytest.approx(1.0, abs=0.06)
+    assert not s["identified"]
+    assert p.quantile(0.5) == pytest.approx(10.0)
+
+
+def test_correlated_pairs_finds_the_pinned_combination():
+    pairs = correlated_pairs(_posterior(), PRIORS)
+    assert pairs[0][:2] == ("a", "c") and pairs[0][2] > 0.8
+    assert all({"b"} & {p, q} == set() for p, q, _ in pairs)
+
+
+def test_draws_follow_the_weights_and_the_seed():
+    post = pd.DataFrame({"generation": 1, "weight": [0.0, 1.0, 0.0], "a": [1.0, 2.0, 3.0]})
+    d = draw_particles(post, 50, seed=3)
+    assert list(d.columns) == ["a"] and (d["a"] == 2.0).all()
+    big = _posterior()
+    assert draw_particles(big, 20, 5).equals(draw_particles(big, 20, 5))
+    assert not draw_particles(big, 20, 5).equals(draw_particles(big, 20, 6))
+
+
+def test_effective_sample_size():
+    assert effective_sample_size(np.ones(10)) == pytest.approx(10)
+    assert effective_sample_size(np.array([1.0, 0, 0, 0])) == pytest.approx(1)
+
+
+def test_predictive_check_coverage():
+    sim = pd.DataFrame({"t1": np.linspace(0, 1, 101), "t2": np.linspace(5, 6, 101)})
+    targets = {
+        "t1": ("calibration", 0.5, 0.4, 0.6),
+        "t2": ("validation", 1.0, 0.5, 1.5),
+        "absent": ("validation", 1.0, 0.0, 2.0),
+    }
+    pc = predictive_check(sim, targets).set_index("target")
+    assert list(pc.index) == ["t1", "t2"]
+    assert pc.loc["t1", "covered"] and not pc.loc["t2", "covered"]
+    assert pc.loc["t1", "share_inside"] == pytest.approx(21 / 101)
+    assert pc.loc["t2", "share_inside"] == 0.0
