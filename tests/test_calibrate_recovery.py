@@ -149,4 +149,4 @@ def test_recovery(tmp_path: Path) -> None:
     assert len(identified) >= 3
     for name, truth in TRUTH.items():
         row = summary.loc[name]
-        assert row["low"] <= truth <= row["high"], (name, truth, row.to_dict())
+        assert row["q05"] <= truth <= row["q95"], (name, truth, row.to_dict())

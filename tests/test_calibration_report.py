@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hlmsim.calibrate.summary import CalibrationOutputs, Prior, predictive_check
+from hlmsim.calibrate.config import Prior
+from hlmsim.calibrate.summary import CalibrationOutputs, predictive_check
 from hlmsim.i18n import LANGS
 from hlmsim.reporting.calibration import write_calibration_report
 from hlmsim.targets.catalogue import load_catalogue
@@ -23,9 +24,9 @@ def outputs(seed: int = 0) -> CalibrationOutputs:
     trust_half_life_months; need_give_up_months left as the prior had it."""
     rng = np.random.default_rng(seed)
     priors = [
-        Prior("trust_gain_per_contact", 0.025, 0.1, log=True),
-        Prior("trust_half_life_months", 18, 72, log=True),
-        Prior("need_give_up_months", 12, 48),
+        Prior("trust_gain_per_contact", "loguniform", 0.025, 0.1),
+        Prior("trust_half_life_months", "loguniform", 18, 72),
+        Prior("need_give_up_months", "uniform", 12, 48),
     ]
     gens = []
     for g, sd in enumerate([1.0, 0.3, 0.08]):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
@@ -120,6 +121,21 @@ class Prior:
     @property
     def width(self) -> float:
         return self.high - self.low
+
+    @property
+    def log(self) -> bool:
+        """Log-uniform: uniform on the logarithm of the value."""
+        return self.kind == "loguniform"
+
+    def quantile(self, q: float) -> float:
+        """The prior's ``q`` quantile."""
+        if self.log:
+            return math.exp(math.log(self.low) + q * (math.log(self.high) - math.log(self.low)))
+        return self.low + q * (self.high - self.low)
+
+    def scale(self, x: Any) -> Any:
+        """Values on the scale the prior is uniform on (the logarithm for a log-uniform prior)."""
+        return np.log(x) if self.log else np.asarray(x, dtype=float)
 
     def record(self) -> dict[str, Any]:
         return {"name": self.name, "prior": self.kind, "low": self.low, "high": self.high}

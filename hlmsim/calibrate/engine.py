@@ -54,6 +54,7 @@ from ..replication import FORK_WARNING, check_workers
 from ..run import write_json
 from .config import Calibration, Prior
 from .simulate import TargetModel, make_evaluator, native_point, rms_distance
+from .summary import effective_sample_size, parameter_summary
 
 #: What a calibration folder may hold.
 CALIBRATION_FILES = frozenset(
@@ -270,48 +271,11 @@ class CalibrationResult:
             return self.posterior
         return self.posterior[self.posterior["generation"] == self.posterior["generation"].max()]
 
-    def summary(self, level: float = 0.9) -> pd.DataFrame:
-        """Per parameter: the prior's range, the posterior's weighted mean and central
-        ``level`` interval, and whether the evidence identifies it (an interval under half the
-        prior's width)."""
-        rows = []
-        post = self.final
-        w = post["weight"].to_numpy(dtype=float) if len(post) else np.array([])
-        for p in self.priors:
-            x = post[p.name].to_numpy(dtype=float) if len(post) else np.array([])
-            lo, hi = weighted_quantiles(x, w, [(1 - level) / 2, (1 + level) / 2])
-            mean = float(np.sum(x * w) / np.sum(w)) if len(x) else math.nan
-            rows.append(
-                {
-                    "parameter": p.name,
-                    "prior": p.kind,
-                    "prior_low": p.low,
-                    "prior_high": p.high,
-                    "mean": mean,
-                    "low": lo,
-                    "high": hi,
-                    "identified": bool((hi - lo) < p.width / 2) if math.isfinite(lo) else False,
-                }
-            )
-        return pd.DataFrame(rows)
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
-    """Quantiles of weighted values (the weighted empirical distribution function, interpolated
-    at the mid-points of each value's weight)."""
-    x = np.asarray(x, dtype=float)
-    w = np.asarray(w, dtype=float)
-    if not len(x) or not np.sum(w) > 0:
-        return [math.nan for _ in qs]
-    order = np.argsort(x)
-    x, w = x[order], w[order]
-    cum = (np.cumsum(w) - 0.5 * w) / np.sum(w)
-    return [float(np.interp(q, cum, x)) for q in qs]
-
-
-def effective_sample_size(w: np.ndarray) -> float:
-    w = np.asarray(w, dtype=float)
-    return float(np.sum(w) ** 2 / np.sum(w * w)) if len(w) and np.sum(w * w) > 0 else math.nan
+    def summary(self) -> pd.DataFrame:
+        """Per parameter: the prior, the posterior's weighted mean and 90% interval (``q05``,
+        ``q95``), and whether the evidence identifies it
+        (:func:`hlmsim.calibrate.summary.parameter_summary`)."""
+        return parameter_summary(self.posterior, self.priors)
 
 
 # --- the folder ----------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ how the model's figures fall against the targets over posterior draws (posterior
 check). Pure functions on tables; nothing here runs the model or knows the report.
 
 A parameter is *identified* when its 90% posterior interval is under half the width of its
-prior's 90% interval (:data:`IDENTIFIED_RATIO`): the evidence narrowed it by more than half.
-Widths are measured on the scale the prior samples (log for a log-uniform prior), so a
-log-uniform parameter narrowed from 1-4 to 1.5-2.5 is judged by the ratio of its log spans.
+prior (:data:`IDENTIFIED_RATIO`): the evidence narrowed it by more than half. Widths are
+measured on the scale the prior samples (log for a log-uniform prior), so a log-uniform
+parameter narrowed from 1-4 to 1.5-2.5 is judged by the ratio of its log spans.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .config import Prior
 
 #: Posterior interval: 90%, central.
 INTERVAL = 0.90
@@ -51,39 +54,24 @@ class CalibrationOutputs:
     patterns: pd.DataFrame | None = None
 
 
-@dataclass(frozen=True)
-class Prior:
-    """One calibrated parameter's prior: uniform or log-uniform on [low, high]."""
-
-    name: str
-    low: float
-    high: float
-    log: bool = False
-
-    def quantile(self, q: float) -> float:
-        """The prior's ``q`` quantile."""
-        if self.log:
-            return math.exp(math.log(self.low) + q * (math.log(self.high) - math.log(self.low)))
-        return self.low + q * (self.high - self.low)
-
-    def scale(self, x: np.ndarray | float) -> np.ndarray:
-        """Values on the scale the prior is uniform on (log for a log-uniform prior)."""
-        return np.log(x) if self.log else np.asarray(x, dtype=float)
-
-
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """Quantiles of ``x`` weighted by ``w`` (the inverted empirical CDF, as NumPy's
-    ``method="inverted_cdf"``)."""
+    """Quantiles of ``x`` weighted by ``w``: the weighted empirical distribution function,
+    interpolated at the mid-points of each value's weight (NaN without weight)."""
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
-    return np.quantile(x, np.asarray(q, dtype=float), weights=w, method="inverted_cdf")
+    if not len(x) or not np.sum(w) > 0:
+        return np.full(len(q), math.nan)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / np.sum(w)
+    return np.interp(np.asarray(q, dtype=float), cum, x)
 
 
 def effective_sample_size(w: np.ndarray) -> float:
     """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
     w = np.asarray(w, dtype=float)
     s2 = float(np.sum(w**2))
-    return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
+    return float(np.sum(w) ** 2 / s2) if s2 > 0 else math.nan
 
 
 def last_generation(posterior: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +83,8 @@ def last_generation(posterior: pd.DataFrame) -> pd.DataFrame:
 
 def parameter_summary(posterior: pd.DataFrame, priors: Sequence[Prior]) -> pd.DataFrame:
     """One row per calibrated parameter: prior bounds and 90% interval, posterior mean, median
-    and 90% interval (last generation, weighted), the width ratio and ``identified``."""
+    and 90% interval (last generation, weighted), the ratio of the posterior interval's width
+    to the prior's and ``identified``."""
     last = last_generation(posterior)
     w = last["weight"].to_numpy()
     lo_q, hi_q = (1 - INTERVAL) / 2, 1 - (1 - INTERVAL) / 2
@@ -104,7 +93,7 @@ def parameter_summary(posterior: pd.DataFrame, priors: Sequence[Prior]) -> pd.Da
         x = last[p.name].to_numpy(dtype=float)
         q05, q50, q95 = weighted_quantile(x, w, [lo_q, 0.5, hi_q])
         p05, p95 = p.quantile(lo_q), p.quantile(hi_q)
-        prior_width = float(p.scale(p95) - p.scale(p05))
+        prior_width = float(p.scale(p.high) - p.scale(p.low))
         post_width = float(p.scale(q95) - p.scale(q05))
         ratio = post_width / prior_width if prior_width > 0 else math.nan
         rows.append(
@@ -213,7 +202,6 @@ __all__ = [
     "CalibrationOutputs",
     "IDENTIFIED_RATIO",
     "INTERVAL",
-    "Prior",
     "correlated_pairs",
     "draw_particles",
     "effective_sample_size",
