@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
@@ -73,3 +74,19 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def write_frame(df: Any, path: Path, fmt: str = "parquet") -> None:
+    """Write a table to ``path`` (Parquet, or CSV with ``fmt="csv"``) atomically: a temporary
+    sibling renamed into place, removed if the writing fails."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

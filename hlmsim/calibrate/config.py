@@ -19,8 +19,10 @@ Keys (see ``docs/calibration.md``):
 - ``population`` (particles per generation), ``replicates`` (worlds simulated per particle,
   averaged), ``seed``;
 - ``[stopping]``: ``min_epsilon``, ``max_generations``, ``min_acceptance_rate``;
+- ``[checks]``: ``predictive_draws`` (posterior draws of the predictive check, default 100) and
+  ``pattern_draws`` (of the patterns over posterior draws, default 20), 0 to skip;
 - ``[quick]``: overrides used with ``--quick`` (``population``, ``months``, ``replicates``,
-  ``targets``, ``stopping``, ``screening``; tables are merged key by key).
+  ``targets``, ``stopping``, ``screening``, ``checks``; tables are merged key by key).
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ MAX_PARAMETERS = 15
 #: Priors a parameter may have.
 PRIORS = ("uniform", "loguniform")
 #: Keys the ``[quick]`` table may hold.
-QUICK_KEYS = ("population", "months", "replicates", "targets", "stopping", "screening")
+QUICK_KEYS = (
+    "population",
+    "months",
+    "replicates",
+    "targets",
+    "stopping",
+    "screening",
+    "checks",
+)
 
 
 class _Strict(BaseModel):
@@ -83,6 +93,13 @@ class StoppingSpec(_Strict):
     min_acceptance_rate: float = Field(0.01, ge=0, le=1)
 
 
+class ChecksSpec(_Strict):
+    """``[checks]``: the posterior's checks once the calibration ends (0 skips one)."""
+
+    predictive_draws: int = Field(100, ge=0, le=100_000)
+    pattern_draws: int = Field(20, ge=0, le=10_000)
+
+
 class CalibrationSpec(_Strict):
     """A whole calibration file (after merging ``[quick]`` when asked)."""
 
@@ -98,6 +115,7 @@ class CalibrationSpec(_Strict):
     replicates: int = Field(1, ge=1, le=100)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     stopping: StoppingSpec = Field(default_factory=StoppingSpec)
+    checks: ChecksSpec = Field(default_factory=ChecksSpec)
     quick: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -105,6 +123,7 @@ TOP_KEYS = tuple(CalibrationSpec.model_fields)
 _TABLES: dict[str, type[BaseModel]] = {
     "stopping": StoppingSpec,
     "screening": ScreeningSpec,
+    "checks": ChecksSpec,
 }
 
 

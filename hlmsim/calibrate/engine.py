@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..outdir import write_frame
 from ..replication import FORK_WARNING, check_workers
 from ..run import write_json
 from .config import Calibration, Prior
@@ -67,6 +68,8 @@ CALIBRATION_FILES = frozenset(
         "posterior.parquet",
         "generations.parquet",
         "screening.parquet",
+        "predictive.parquet",
+        "patterns.parquet",
         "calibration.toml",
         "report.html",
         ".lock",
@@ -355,16 +358,6 @@ def _lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _write_frame(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _file_hash(path: Path | None) -> str | None:
     if path is None:
         return None
@@ -522,7 +515,7 @@ def _run(
         if cal.screening is not None and not cal.priors:
             priors, screening_table = _screen(cal, out, n_workers, progress)
             cal = cal.with_priors(priors)
-            _write_frame(screening_table, out / "screening.parquet")
+            write_frame(screening_table, out / "screening.parquet")
         meta = _metadata(cal, seed, started)
         meta["calibration_hash"] = file_hash  # the file's, before a screening chose priors
         write_json(out / "meta.json", meta)
@@ -625,8 +618,8 @@ def _run(
             "executor": "dask" if client is not None else f"{n_workers} worker(s)",
         }
     )
-    _write_frame(posterior, out / "posterior.parquet")
-    _write_frame(generations, out / "generations.parquet")
+    write_frame(posterior, out / "posterior.parquet")
+    write_frame(generations, out / "generations.parquet")
     write_json(out / "meta.json", meta)
     return CalibrationResult(posterior, generations, cal.priors, meta, out, screening_table)
 

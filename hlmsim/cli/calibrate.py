@@ -108,6 +108,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def main_calibrate(args: argparse.Namespace) -> int:
     """``hlmsim calibrate``: run (or continue) a calibration; print a one-line summary."""
+    from ..calibrate.checks import full_catalogue as checks_catalogue
     from ..calibrate.config import load_calibration
     from ..calibrate.engine import calibrate, check_folder, default_out
 
@@ -163,6 +164,13 @@ def main_calibrate(args: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, old)
+    from ..calibrate.checks import outputs
+    from ..reporting.calibration import write_calibration_report
+
+    print(t("calibrate.checks", lang), file=sys.stderr, flush=True)
+    report = write_calibration_report(
+        outputs(cal, res, out, workers=workers or 1), out, lang, checks_catalogue(cal)
+    )
     summary = res.summary()
     identified = summary.loc[summary["identified"], "parameter"].tolist()
     print(
@@ -178,4 +186,5 @@ def main_calibrate(args: argparse.Namespace) -> int:
         )
     )
     print(t("calibrate.posterior", lang, path=out / "posterior.parquet"))
+    print(t("calibrate.report", lang, path=report))
     return 0

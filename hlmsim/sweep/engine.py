@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..outcomes import KEY_OUTCOMES, final_values
+from ..outdir import write_frame
 from ..params import Scenario
 from ..replication import check_workers
 from ..run import metadata as run_metadata
@@ -509,19 +510,6 @@ def _lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _write_frame(df: pd.DataFrame, path: Path, fmt: str = "parquet") -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        if fmt == "parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write_text(text: str, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -567,7 +555,7 @@ def _start_folder(out: Path, exp: Experiment, plan: Plan, started: str) -> dict[
     }
     write_json(out / "sweep.json", meta)
     unit = pd.DataFrame(plan.unit, columns=[f"u_{f.name}" for f in exp.factors])
-    _write_frame(pd.concat([plan.design, unit], axis=1), out / "design.parquet")
+    write_frame(pd.concat([plan.design, unit], axis=1), out / "design.parquet")
     if exp.source and Path(exp.source).is_file():
         _write_text(Path(exp.source).read_text(encoding="utf-8"), out / "experiment.toml")
     return meta
@@ -681,14 +669,14 @@ def _run(
             finally:
                 reporter.close()
         results, failures, series_df = _assemble(exp, plan, store)
-        _write_frame(results, out / "results.parquet")
-        _write_frame(results, out / "results.csv", fmt="csv")
+        write_frame(results, out / "results.parquet")
+        write_frame(results, out / "results.csv", fmt="csv")
         _write_text(
             "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures),
             out / "failures.jsonl",
         )
         if series_df is not None:
-            _write_frame(series_df, out / "series.parquet")
+            write_frame(series_df, out / "series.parquet")
         n_failed = int((results["status"] == "failed").sum())
         summary = {
             "runs": int(len(results)),
