@@ -320,6 +320,7 @@ def _choose(
     # outreach_max_refusals times is no longer approached. The worker follows up residents
     # with open needs nobody handles (contacted recently) and seeks out those never reached.
     cand = np.empty(N, np.int64)
+    cand_milieu = np.empty(N, np.int64)
     key = np.empty(N)
     n_cand = 0
     for i in range(N):
@@ -339,51 +340,121 @@ def _choose(
             + new_contact_priority[m] * (1.0 if new else 0.0)
         )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
         cand[n_cand] = i
+        cand_milieu[n_cand] = m
         key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # by milieu, highest score first
         n_cand += 1
-    # each milieu's worker contacts the first cap_int of its candidates (a stable sort: ties
-    # keep household order)
-    order = _stable_key_order(key[:n_cand], milieu[cand[:n_cand]], len(cap_int))
-    chosen = np.empty(n_cand, np.int64)
-    n_chosen = 0
-    start = 0
-    for j in range(n_cand):
-        i = cand[order[j]]
-        if j > 0 and milieu[i] != milieu[cand[order[j - 1]]]:
-            start = j
-        if j - start < cap_int[milieu[i]]:
-            chosen[n_chosen] = i
-            n_chosen += 1
-    return chosen[:n_chosen]
+    # each milieu's worker contacts the first cap_int of its candidates, highest score first
+    # (ties keep household order)
+    first = _first_by_group(key[:n_cand], cand_milieu[:n_cand], cap_int)
+    return cand[first]
 
 
 @kernel
-def _stable_key_order(key: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` where each group's keys lie below the next group's
-    (as ``milieu * OUTREACH_SCORE_SPAN - score``): sorted group by group, in many small sorts,
-    or in one sort of all the keys if rounding made two groups' keys meet."""
-    n = len(key)
+def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The positions of each group's ``first[group]`` lowest keys, group by group, in the order
+    of a stable sort: ``order = np.argsort(key, kind="stable")`` cut into runs of one group,
+    each run keeping its first ``first[group]`` positions. Each group's keys lie below the next
+    group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, sorted
+    on its own (:func:`_stable_bucket_sort`); or, if rounding made two groups' keys meet, one
+    sort of all the keys decides."""
+    n, n_groups = len(key), len(first)
+    # positions by group, in the order given (a counting sort), each group's lowest and highest
+    # key, and whether the groups' keys are apart (each group's lowest key above the previous
+    # group's highest)
     start = np.zeros(n_groups + 1, np.int64)
+    low = np.full(n_groups, np.inf)
+    high = np.full(n_groups, -np.inf)
     for j in range(n):
-        start[group[j] + 1] += 1
+        g = group[j]
+        start[g + 1] += 1
+        low[g] = min(low[g], key[j])
+        high[g] = max(high[g], key[j])
+    apart = True
+    highest = -np.inf
+    longest = 0
     for g in range(n_groups):
         start[g + 1] += start[g]
+        size = start[g + 1] - start[g]
+        if size > 0:
+            apart = apart and low[g] > highest
+            highest = high[g]
+            longest = max(longest, size)
+    if not apart:
+        return _first_in_runs(np.argsort(key, kind="mergesort"), group, first)
+    members = np.empty(n, np.int64)
     fill = start[:-1].copy()
-    order = np.empty(n, np.int64)
-    for j in range(n):  # by group, in the order given
-        order[fill[group[j]]] = j
+    for j in range(n):
+        members[fill[group[j]]] = j
         fill[group[j]] += 1
-    highest = -np.inf
+    work = (
+        np.empty(longest, np.int64),
+        np.empty(longest + 1, np.int64),
+        np.empty(longest),
+        np.empty(longest, np.int64),
+    )
+    out = np.empty(n, np.int64)
+    n_out = 0
     for g in range(n_groups):
         a, b = start[g], start[g + 1]
-        if a == b:
+        size = b - a
+        if size == 0 or not first[g] > 0:
             continue
-        members = order[a:b].copy()
-        order[a:b] = members[np.argsort(key[members], kind="mergesort")]
-        if not key[order[a]] > highest:  # keys meet: the groups' order is not the keys' order
-            return np.argsort(key, kind="mergesort")
-        highest = key[order[b - 1]]
-    return order
+        keep = size if first[g] >= size else int(math.ceil(first[g]))
+        sorted_pos = _stable_bucket_sort(key, members[a:b], low[g], high[g], work)
+        out[n_out : n_out + keep] = sorted_pos[:keep]
+        n_out += keep
+    return out[:n_out]
+
+
+@kernel
+def _first_in_runs(order: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``order`` cut into runs of one group, each run keeping its first ``first[group]``."""
+    out = np.empty(len(order), np.int64)
+    n_out = 0
+    run = 0
+    for j in range(len(order)):
+        g = group[order[j]]
+        if j > 0 and g != group[order[j - 1]]:
+            run = j
+        if j - run < first[g]:
+            out[n_out] = order[j]
+            n_out += 1
+    return out[:n_out]
+
+
+@kernel
+def _stable_bucket_sort(
+    key: np.ndarray, pos: np.ndarray, low: float, high: float, work: tuple
+) -> np.ndarray:
+    """The positions ``pos`` sorted on ``key[pos]`` (keys from ``low`` to ``high``, not NaN),
+    ties in the order given: ``pos[np.argsort(key[pos], kind="stable")]``, in linear time for
+    keys spread evenly. Positions go to as many buckets as there are keys, by a map of the key
+    that never decreases when the key grows (bucket order is key order, ties share a bucket),
+    in the order given; an insertion sort then orders each bucket's few keys (a stable sort).
+    ``work``: buffers (bucket, count, key, position) of ``len(pos)`` entries at least."""
+    n = len(pos)
+    bucket, count, sorted_key, sorted_pos = work
+    scale = n / (high - low) if high > low else 0.0
+    count[: n + 1] = 0
+    for j in range(n):
+        b = min(int((key[pos[j]] - low) * scale), n - 1)
+        bucket[j] = b
+        count[b + 1] += 1
+    for b in range(n):
+        count[b + 1] += count[b]
+    for j in range(n):  # into the buckets, in the order given
+        slot = count[bucket[j]]
+        count[bucket[j]] += 1
+        sorted_key[slot] = key[pos[j]]
+        sorted_pos[slot] = pos[j]
+    for j in range(1, n):  # keys move within their bucket only
+        k, p = sorted_key[j], sorted_pos[j]
+        i = j - 1
+        while i >= 0 and sorted_key[i] > k:
+            sorted_key[i + 1], sorted_pos[i + 1] = sorted_key[i], sorted_pos[i]
+            i -= 1
+        sorted_key[i + 1], sorted_pos[i + 1] = k, p
+    return sorted_pos[:n]
 
 
 @kernel
