@@ -313,8 +313,10 @@ def _choose(
     follow_up_priority: np.ndarray,
     new_contact_priority: np.ndarray,
 ) -> np.ndarray:
-    """The households each milieu's worker contacts this month (``cap_int`` of them at most),
-    by milieu and in order of priority."""
+    """The households each milieu's worker contacts this month: the ``cap_int`` of highest
+    priority among its candidates (ties: household order), listed in household order (each
+    contact's numbers are its household's own, so the order of the contacts within the month
+    changes nothing)."""
     N, K = need_open.shape
     # candidates: residents of milieux with a contact to make; a household that declined
     # outreach_max_refusals times is no longer approached. The worker follows up residents
@@ -344,19 +346,19 @@ def _choose(
         key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # by milieu, highest score first
         n_cand += 1
     # each milieu's worker contacts the first cap_int of its candidates, highest score first
-    # (ties keep household order)
-    first = _first_by_group(key[:n_cand], cand_milieu[:n_cand], cap_int)
-    return cand[first]
+    # (ties: household order)
+    chosen = _first_by_group(key[:n_cand], cand_milieu[:n_cand], cap_int)
+    return cand[:n_cand][chosen]
 
 
 @kernel
 def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """The positions of each group's ``first[group]`` lowest keys, group by group, in the order
-    of a stable sort: ``order = np.argsort(key, kind="stable")`` cut into runs of one group,
-    each run keeping its first ``first[group]`` positions. Each group's keys lie below the next
-    group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, sorted
-    on its own (:func:`_stable_bucket_sort`); or, if rounding made two groups' keys meet, one
-    sort of all the keys decides."""
+    """Which positions are among their group's ``first[group]`` lowest keys, ties kept in
+    position order (a mask): those a stable sort (``np.argsort(key, kind="stable")``) cut into
+    runs of one group would put first in their run. Each group's keys lie below the next
+    group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, and a
+    partial selection group by group (:func:`_select_lowest`) finds them without sorting; if
+    rounding made two groups' keys meet, one sort of all the keys decides."""
     n, n_groups = len(key), len(first)
     # positions by group, in the order given (a counting sort), each group's lowest and highest
     # key, and whether the groups' keys are apart (each group's lowest key above the previous
@@ -379,82 +381,106 @@ def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np
             apart = apart and low[g] > highest
             highest = high[g]
             longest = max(longest, size)
+    chosen = np.zeros(n, np.bool_)
     if not apart:
-        return _first_in_runs(np.argsort(key, kind="mergesort"), group, first)
+        _first_in_runs(np.argsort(key, kind="mergesort"), group, first, chosen)
+        return chosen
     members = np.empty(n, np.int64)
     fill = start[:-1].copy()
     for j in range(n):
         members[fill[group[j]]] = j
         fill[group[j]] += 1
-    work = (
-        np.empty(longest, np.int64),
-        np.empty(longest + 1, np.int64),
-        np.empty(longest),
-        np.empty(longest, np.int64),
-    )
-    out = np.empty(n, np.int64)
-    n_out = 0
+    work = (np.empty(longest, np.int64), np.empty(longest + 1, np.int64), np.empty(longest))
     for g in range(n_groups):
         a, b = start[g], start[g + 1]
-        size = b - a
-        if size == 0 or not first[g] > 0:
-            continue
-        keep = size if first[g] >= size else int(math.ceil(first[g]))
-        sorted_pos = _stable_bucket_sort(key, members[a:b], low[g], high[g], work)
-        out[n_out : n_out + keep] = sorted_pos[:keep]
-        n_out += keep
-    return out[:n_out]
+        if b > a and first[g] > 0:
+            keep = b - a if first[g] >= b - a else int(math.ceil(first[g]))
+            _select_lowest(key, members[a:b], low[g], high[g], keep, work, chosen)
+    return chosen
 
 
 @kernel
-def _first_in_runs(order: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """``order`` cut into runs of one group, each run keeping its first ``first[group]``."""
-    out = np.empty(len(order), np.int64)
-    n_out = 0
+def _first_in_runs(
+    order: np.ndarray, group: np.ndarray, first: np.ndarray, chosen: np.ndarray
+) -> None:
+    """Mark in ``chosen`` the first ``first[group]`` positions of each run of one group of
+    ``order``."""
     run = 0
     for j in range(len(order)):
         g = group[order[j]]
         if j > 0 and g != group[order[j - 1]]:
             run = j
         if j - run < first[g]:
-            out[n_out] = order[j]
-            n_out += 1
-    return out[:n_out]
+            chosen[order[j]] = True
 
 
 @kernel
-def _stable_bucket_sort(
-    key: np.ndarray, pos: np.ndarray, low: float, high: float, work: tuple
-) -> np.ndarray:
-    """The positions ``pos`` sorted on ``key[pos]`` (keys from ``low`` to ``high``, not NaN),
-    ties in the order given: ``pos[np.argsort(key[pos], kind="stable")]``, in linear time for
-    keys spread evenly. Positions go to as many buckets as there are keys, by a map of the key
-    that never decreases when the key grows (bucket order is key order, ties share a bucket),
-    in the order given; an insertion sort then orders each bucket's few keys (a stable sort).
-    ``work``: buffers (bucket, count, key, position) of ``len(pos)`` entries at least."""
+def _select_lowest(
+    key: np.ndarray,
+    pos: np.ndarray,
+    low: float,
+    high: float,
+    keep: int,
+    work: tuple,
+    chosen: np.ndarray,
+) -> None:
+    """Mark in ``chosen`` the ``keep`` positions of ``pos`` with the lowest keys (``key[pos]``
+    from ``low`` to ``high``, not NaN; of the keys equal to the highest kept, the first in the
+    order given), in linear time for keys spread evenly. Positions go to as many buckets as
+    there are keys, by a map of the key that never decreases when the key grows (a lower bucket
+    holds lower keys; equal keys share a bucket); the lower buckets are kept whole and the
+    bucket where the count reaches ``keep`` is split at its threshold key.
+    ``work``: buffers (bucket, count, keys) of ``len(pos)`` entries at least."""
     n = len(pos)
-    bucket, count, sorted_key, sorted_pos = work
+    if keep >= n:
+        for j in range(n):
+            chosen[pos[j]] = True
+        return
+    bucket, count, split_keys = work
     scale = n / (high - low) if high > low else 0.0
     count[: n + 1] = 0
     for j in range(n):
         b = min(int((key[pos[j]] - low) * scale), n - 1)
         bucket[j] = b
-        count[b + 1] += 1
-    for b in range(n):
-        count[b + 1] += count[b]
-    for j in range(n):  # into the buckets, in the order given
-        slot = count[bucket[j]]
-        count[bucket[j]] += 1
-        sorted_key[slot] = key[pos[j]]
-        sorted_pos[slot] = pos[j]
-    for j in range(1, n):  # keys move within their bucket only
-        k, p = sorted_key[j], sorted_pos[j]
-        i = j - 1
-        while i >= 0 and sorted_key[i] > k:
-            sorted_key[i + 1], sorted_pos[i + 1] = sorted_key[i], sorted_pos[i]
-            i -= 1
-        sorted_key[i + 1], sorted_pos[i + 1] = k, p
-    return sorted_pos[:n]
+        count[b] += 1
+    # the bucket where the count reaches keep, and how many of its keys to keep
+    split = 0
+    below = 0
+    while below + count[split] < keep:
+        below += count[split]
+        split += 1
+    need = keep - below
+    c = 0
+    for j in range(n):
+        if bucket[j] == split:
+            split_keys[c] = key[pos[j]]
+            c += 1
+    if c * c <= n:  # the usual bucket of a few keys: sorted by insertion (in linear time)
+        for j in range(1, c):
+            k = split_keys[j]
+            i = j - 1
+            while i >= 0 and split_keys[i] > k:
+                split_keys[i + 1] = split_keys[i]
+                i -= 1
+            split_keys[i + 1] = k
+        threshold = split_keys[need - 1]
+    else:
+        threshold = np.partition(split_keys[:c], need - 1)[need - 1]
+    ties = need  # keys equal to the threshold to keep: need, less the keys below it
+    for j in range(c):
+        if split_keys[j] < threshold:
+            ties -= 1
+    for j in range(n):
+        b = bucket[j]
+        if b < split:
+            chosen[pos[j]] = True
+        elif b == split:
+            k = key[pos[j]]
+            if k < threshold:
+                chosen[pos[j]] = True
+            elif k == threshold and ties > 0:
+                chosen[pos[j]] = True
+                ties -= 1
 
 
 @kernel
@@ -626,11 +652,15 @@ def _step_kernel(
     n_refer = 0
     for i in who:
         m = milieu[i]
-        p_disc = sigmoid(disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i])
+        p_disc = -1.0  # the chance to disclose, worked out at the first need to disclose
         for k in range(K):
             entry = i * K + k
             if not (need_open[i, k] and need_queue[i, k] < 0):
                 continue
+            if p_disc < 0:
+                p_disc = sigmoid(
+                    disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i]
+                )
             if not uniform(base_disclose, entry) < p_disc:
                 continue
             needs_disclosed[m] += 1
