@@ -23,6 +23,7 @@ from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._jit import kernel, sigmoid, uniform
+from ._select import select_lowest
 from .needs import close
 
 if TYPE_CHECKING:
@@ -357,7 +358,7 @@ def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np
     position order (a mask): those a stable sort (``np.argsort(key, kind="stable")``) cut into
     runs of one group would put first in their run. Each group's keys lie below the next
     group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, and a
-    partial selection group by group (:func:`_select_lowest`) finds them without sorting; if
+    partial selection group by group (:func:`._select.select_lowest`) finds them without sorting; if
     rounding made two groups' keys meet, one sort of all the keys decides."""
     n, n_groups = len(key), len(first)
     # positions by group, in the order given (a counting sort), each group's lowest and highest
@@ -395,7 +396,7 @@ def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np
         a, b = start[g], start[g + 1]
         if b > a and first[g] > 0:
             keep = b - a if first[g] >= b - a else int(math.ceil(first[g]))
-            _select_lowest(key, members[a:b], low[g], high[g], keep, work, chosen)
+            select_lowest(key, members[a:b], low[g], high[g], keep, work, chosen)
     return chosen
 
 
@@ -412,75 +413,6 @@ def _first_in_runs(
             run = j
         if j - run < first[g]:
             chosen[order[j]] = True
-
-
-@kernel
-def _select_lowest(
-    key: np.ndarray,
-    pos: np.ndarray,
-    low: float,
-    high: float,
-    keep: int,
-    work: tuple,
-    chosen: np.ndarray,
-) -> None:
-    """Mark in ``chosen`` the ``keep`` positions of ``pos`` with the lowest keys (``key[pos]``
-    from ``low`` to ``high``, not NaN; of the keys equal to the highest kept, the first in the
-    order given), in linear time for keys spread evenly. Positions go to as many buckets as
-    there are keys, by a map of the key that never decreases when the key grows (a lower bucket
-    holds lower keys; equal keys share a bucket); the lower buckets are kept whole and the
-    bucket where the count reaches ``keep`` is split at its threshold key.
-    ``work``: buffers (bucket, count, keys) of ``len(pos)`` entries at least."""
-    n = len(pos)
-    if keep >= n:
-        for j in range(n):
-            chosen[pos[j]] = True
-        return
-    bucket, count, split_keys = work
-    scale = n / (high - low) if high > low else 0.0
-    count[: n + 1] = 0
-    for j in range(n):
-        b = min(int((key[pos[j]] - low) * scale), n - 1)
-        bucket[j] = b
-        count[b] += 1
-    # the bucket where the count reaches keep, and how many of its keys to keep
-    split = 0
-    below = 0
-    while below + count[split] < keep:
-        below += count[split]
-        split += 1
-    need = keep - below
-    c = 0
-    for j in range(n):
-        if bucket[j] == split:
-            split_keys[c] = key[pos[j]]
-            c += 1
-    if c * c <= n:  # the usual bucket of a few keys: sorted by insertion (in linear time)
-        for j in range(1, c):
-            k = split_keys[j]
-            i = j - 1
-            while i >= 0 and split_keys[i] > k:
-                split_keys[i + 1] = split_keys[i]
-                i -= 1
-            split_keys[i + 1] = k
-        threshold = split_keys[need - 1]
-    else:
-        threshold = np.partition(split_keys[:c], need - 1)[need - 1]
-    ties = need  # keys equal to the threshold to keep: need, less the keys below it
-    for j in range(c):
-        if split_keys[j] < threshold:
-            ties -= 1
-    for j in range(n):
-        b = bucket[j]
-        if b < split:
-            chosen[pos[j]] = True
-        elif b == split:
-            k = key[pos[j]]
-            if k < threshold:
-                chosen[pos[j]] = True
-            elif k == threshold and ties > 0:
-                chosen[pos[j]] = True
-                ties -= 1
 
 
 @kernel
