@@ -31,6 +31,28 @@ def test_first_in_queue_follows_the_lexsort_order(seed):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_first_in_queue_follows_the_lexsort_order_in_long_queues(seed):
+    # long queues, limits cutting inside a class of (direct access, wait), numbers u bunched or
+    # tied: the partial selection of the lowest u within the class
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(200, 3000))
+    group = rng.integers(0, 4, n)
+    priority = rng.random(n) < 0.05
+    wait = rng.integers(0, 3, n)
+    u = rng.random(n)
+    if seed % 3 == 1:
+        u = np.where(rng.random(n) < 0.8, 0.5 + rng.random(n) * 1e-13, u)  # one bucket
+    if seed % 3 == 2:
+        u = rng.choice([0.1, 0.2, 0.3], n)
+    limit = rng.integers(0, n // 4, 4).astype(float)
+    order, rank = rank_in_group(group, u, -wait, ~priority)
+    expected = np.zeros(n, dtype=bool)
+    expected[order] = rank < limit[group[order]]
+    got = services._first_in_queue(group, priority, wait, u, limit)
+    np.testing.assert_array_equal(got, expected)
+
+
 def _choose_with_numpy(t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue, mp):
     """The array code the outreach kernel replaced (choice of the residents contacted), the
     households chosen listed in household order as the kernel lists them."""
