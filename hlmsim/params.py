@@ -464,8 +464,25 @@ def monthly_hazard(annual_probability: Any) -> Any:
     return 1.0 - np.power(1.0 - np.asarray(annual_probability, dtype=float), 1.0 / 12.0)
 
 
+#: :func:`half_life_factor` of the parameter arrays met lately (the mechanisms ask each month
+#: for the same few), by the arrays' bytes; emptied when it holds ``_HALF_LIFE_KEPT`` of them.
+_HALF_LIFE_CACHE: dict[bytes, Any] = {}
+_HALF_LIFE_KEPT = 64
+
+
 def half_life_factor(months: Any) -> Any:
-    """Monthly retention factor for a half-life in months: 0.5^(1/months)."""
+    """Monthly retention factor for a half-life in months: 0.5^(1/months). Arrays of months
+    (parameters by milieu) are worked out once per distinct value; each call returns its own
+    copy."""
     import numpy as np
 
-    return np.power(0.5, 1.0 / np.asarray(months, dtype=float))
+    a = np.asarray(months, dtype=float)
+    if a.ndim != 1:
+        return np.power(0.5, 1.0 / a)
+    key = a.tobytes()
+    found = _HALF_LIFE_CACHE.get(key)
+    if found is None:
+        if len(_HALF_LIFE_CACHE) >= _HALF_LIFE_KEPT:
+            _HALF_LIFE_CACHE.clear()
+        found = _HALF_LIFE_CACHE[key] = np.power(0.5, 1.0 / a)
+    return found.copy()

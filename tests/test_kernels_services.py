@@ -31,8 +31,31 @@ def test_first_in_queue_follows_the_lexsort_order(seed):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_first_in_queue_follows_the_lexsort_order_in_long_queues(seed):
+    # long queues, limits cutting inside a class of (direct access, wait), numbers u bunched or
+    # tied: the partial selection of the lowest u within the class
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(200, 3000))
+    group = rng.integers(0, 4, n)
+    priority = rng.random(n) < 0.05
+    wait = rng.integers(0, 3, n)
+    u = rng.random(n)
+    if seed % 3 == 1:
+        u = np.where(rng.random(n) < 0.8, 0.5 + rng.random(n) * 1e-13, u)  # one bucket
+    if seed % 3 == 2:
+        u = rng.choice([0.1, 0.2, 0.3], n)
+    limit = rng.integers(0, n // 4, 4).astype(float)
+    order, rank = rank_in_group(group, u, -wait, ~priority)
+    expected = np.zeros(n, dtype=bool)
+    expected[order] = rank < limit[group[order]]
+    got = services._first_in_queue(group, priority, wait, u, limit)
+    np.testing.assert_array_equal(got, expected)
+
+
 def _choose_with_numpy(t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue, mp):
-    """The array code the outreach kernel replaced (choice of the residents contacted)."""
+    """The array code the outreach kernel replaced (choice of the residents contacted), the
+    households chosen listed in household order as the kernel lists them."""
     max_ref, window, fu_prio, new_prio = mp
     K = open_.shape[1]
     declined = (contacts == 0) & (refusals >= max_ref[milieu])
@@ -49,7 +72,7 @@ def _choose_with_numpy(t, u_pick, cap_int, milieu, contacts, refusals, last, ope
     g = m[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, int)
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    return cand[order[rank < cap_int[m[order]]]]
+    return np.sort(cand[order[rank < cap_int[m[order]]]])
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -138,3 +161,35 @@ def test_kernels_compile_once_per_session(sim):
     )
     for fn in helpers:
         assert len(fn.signatures) <= 1, (fn, fn.signatures)
+
+
+def _first_by_group_with_numpy(key, group, first):
+    """Reference of ``outreach._first_by_group``: a stable sort of all the keys, cut into runs
+    of one group, each run keeping its first ``first[group]`` positions (as a mask)."""
+    order = np.argsort(key, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, int)
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    chosen = np.zeros(len(key), dtype=bool)
+    chosen[order[rank < first[g]]] = True
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_partial_selection_equals_the_stable_sort_cut_by_group(seed):
+    # groups' keys apart (the worker's keys) or meeting; many ties; first from 0 to all; keys
+    # spread evenly or bunched (most in one bucket)
+    rng = np.random.default_rng(seed)
+    n, M = int(rng.integers(0, 500)), int(rng.integers(1, 8))
+    group = rng.integers(0, M, n)
+    if seed % 4 == 3:
+        group = np.sort(group)
+    score = rng.choice([0.0, 0.25, 0.5, 1.0], n) if seed % 2 else rng.random(n) * 3.9
+    if seed % 3 == 2:
+        score = np.where(rng.random(n) < 0.9, rng.random(n) * 1e-12, score)
+    spread = OUTREACH_SCORE_SPAN if seed % 5 else 0.5  # 0.5: the groups' keys meet
+    key = group * spread - score
+    first = rng.integers(0, 120, M).astype(float)
+    first[rng.random(M) < 0.2] = 0.0
+    expected = _first_by_group_with_numpy(key, group, first)
+    np.testing.assert_array_equal(outreach._first_by_group(key, group, first), expected)

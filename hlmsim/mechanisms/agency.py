@@ -71,7 +71,14 @@ def learn_kernel(
 def fade(model: HLMModel) -> None:
     """The power to act fades slowly without new help."""
     hh = model.hh
-    hh.agency *= half_life_factor(model.mp.agency_half_life_months)[hh.milieu]
+    _fade(hh.agency, hh.milieu, half_life_factor(model.mp.agency_half_life_months))
+
+
+@kernel
+def _fade(agency: np.ndarray, milieu: np.ndarray, keep: np.ndarray) -> None:
+    """Each household's power to act times its milieu's monthly retention ``keep``, in place."""
+    for i in range(len(milieu)):
+        agency[i] *= keep[milieu[i]]
 
 
 @kernel

@@ -23,6 +23,7 @@ from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import referral
 from ._jit import kernel, sigmoid, uniform
+from ._select import select_lowest
 from .needs import close
 
 if TYPE_CHECKING:
@@ -313,13 +314,16 @@ def _choose(
     follow_up_priority: np.ndarray,
     new_contact_priority: np.ndarray,
 ) -> np.ndarray:
-    """The households each milieu's worker contacts this month (``cap_int`` of them at most),
-    by milieu and in order of priority."""
+    """The households each milieu's worker contacts this month: the ``cap_int`` of highest
+    priority among its candidates (ties: household order), listed in household order (each
+    contact's numbers are its household's own, so the order of the contacts within the month
+    changes nothing)."""
     N, K = need_open.shape
     # candidates: residents of milieux with a contact to make; a household that declined
     # outreach_max_refusals times is no longer approached. The worker follows up residents
     # with open needs nobody handles (contacted recently) and seeks out those never reached.
     cand = np.empty(N, np.int64)
+    cand_milieu = np.empty(N, np.int64)
     key = np.empty(N)
     n_cand = 0
     for i in range(N):
@@ -339,51 +343,76 @@ def _choose(
             + new_contact_priority[m] * (1.0 if new else 0.0)
         )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
         cand[n_cand] = i
+        cand_milieu[n_cand] = m
         key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # by milieu, highest score first
         n_cand += 1
-    # each milieu's worker contacts the first cap_int of its candidates (a stable sort: ties
-    # keep household order)
-    order = _stable_key_order(key[:n_cand], milieu[cand[:n_cand]], len(cap_int))
-    chosen = np.empty(n_cand, np.int64)
-    n_chosen = 0
-    start = 0
-    for j in range(n_cand):
-        i = cand[order[j]]
-        if j > 0 and milieu[i] != milieu[cand[order[j - 1]]]:
-            start = j
-        if j - start < cap_int[milieu[i]]:
-            chosen[n_chosen] = i
-            n_chosen += 1
-    return chosen[:n_chosen]
+    # each milieu's worker contacts the first cap_int of its candidates, highest score first
+    # (ties: household order)
+    chosen = _first_by_group(key[:n_cand], cand_milieu[:n_cand], cap_int)
+    return cand[:n_cand][chosen]
 
 
 @kernel
-def _stable_key_order(key: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` where each group's keys lie below the next group's
-    (as ``milieu * OUTREACH_SCORE_SPAN - score``): sorted group by group, in many small sorts,
-    or in one sort of all the keys if rounding made two groups' keys meet."""
-    n = len(key)
+def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Which positions are among their group's ``first[group]`` lowest keys, ties kept in
+    position order (a mask): those a stable sort (``np.argsort(key, kind="stable")``) cut into
+    runs of one group would put first in their run. Each group's keys lie below the next
+    group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, and a
+    partial selection group by group (:func:`._select.select_lowest`) finds them without sorting; if
+    rounding made two groups' keys meet, one sort of all the keys decides."""
+    n, n_groups = len(key), len(first)
+    # positions by group, in the order given (a counting sort), each group's lowest and highest
+    # key, and whether the groups' keys are apart (each group's lowest key above the previous
+    # group's highest)
     start = np.zeros(n_groups + 1, np.int64)
+    low = np.full(n_groups, np.inf)
+    high = np.full(n_groups, -np.inf)
     for j in range(n):
-        start[group[j] + 1] += 1
+        g = group[j]
+        start[g + 1] += 1
+        low[g] = min(low[g], key[j])
+        high[g] = max(high[g], key[j])
+    apart = True
+    highest = -np.inf
+    longest = 0
     for g in range(n_groups):
         start[g + 1] += start[g]
+        size = start[g + 1] - start[g]
+        if size > 0:
+            apart = apart and low[g] > highest
+            highest = high[g]
+            longest = max(longest, size)
+    chosen = np.zeros(n, np.bool_)
+    if not apart:
+        _first_in_runs(np.argsort(key, kind="mergesort"), group, first, chosen)
+        return chosen
+    members = np.empty(n, np.int64)
     fill = start[:-1].copy()
-    order = np.empty(n, np.int64)
-    for j in range(n):  # by group, in the order given
-        order[fill[group[j]]] = j
+    for j in range(n):
+        members[fill[group[j]]] = j
         fill[group[j]] += 1
-    highest = -np.inf
+    work = (np.empty(longest, np.int64), np.empty(longest + 1, np.int64), np.empty(longest))
     for g in range(n_groups):
         a, b = start[g], start[g + 1]
-        if a == b:
-            continue
-        members = order[a:b].copy()
-        order[a:b] = members[np.argsort(key[members], kind="mergesort")]
-        if not key[order[a]] > highest:  # keys meet: the groups' order is not the keys' order
-            return np.argsort(key, kind="mergesort")
-        highest = key[order[b - 1]]
-    return order
+        if b > a and first[g] > 0:
+            keep = b - a if first[g] >= b - a else int(math.ceil(first[g]))
+            select_lowest(key, members[a:b], low[g], high[g], keep, work, chosen)
+    return chosen
+
+
+@kernel
+def _first_in_runs(
+    order: np.ndarray, group: np.ndarray, first: np.ndarray, chosen: np.ndarray
+) -> None:
+    """Mark in ``chosen`` the first ``first[group]`` positions of each run of one group of
+    ``order``."""
+    run = 0
+    for j in range(len(order)):
+        g = group[order[j]]
+        if j > 0 and g != group[order[j - 1]]:
+            run = j
+        if j - run < first[g]:
+            chosen[order[j]] = True
 
 
 @kernel
@@ -555,11 +584,15 @@ def _step_kernel(
     n_refer = 0
     for i in who:
         m = milieu[i]
-        p_disc = sigmoid(disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i])
+        p_disc = -1.0  # the chance to disclose, worked out at the first need to disclose
         for k in range(K):
             entry = i * K + k
             if not (need_open[i, k] and need_queue[i, k] < 0):
                 continue
+            if p_disc < 0:
+                p_disc = sigmoid(
+                    disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i]
+                )
             if not uniform(base_disclose, entry) < p_disc:
                 continue
             needs_disclosed[m] += 1

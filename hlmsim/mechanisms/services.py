@@ -10,6 +10,7 @@ to :func:`referral.warm_referral`."""
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from ..constants import REUSED_DRAW_FLOOR
 from ..state import HEALTH_NETWORK, LANDLORD, SERVES
 from . import referral
 from ._jit import kernel, sigmoid, uniform
+from ._select import select_lowest
 from .needs import close
 
 if TYPE_CHECKING:
@@ -261,23 +263,64 @@ def _first_in_queue(
 ) -> np.ndarray:
     """Whether each request is among the first ``limit[group]`` of its group's queue: direct
     access first, then the longest waits, then the tie-break numbers ``u`` (then the order
-    given: the order of a stable ``np.lexsort((u, -wait, ~priority, group))``)."""
-    n = len(group)
-    if n == 0:
-        return np.zeros(0, np.bool_)
-    low, high = wait.min(), wait.max()
-    key = np.empty(n, np.int64)  # (group, direct access first, longest wait first) in one
-    for j in range(n):
-        key[j] = (group[j] * 2 + (0 if priority[j] else 1)) * (high - low + 1) + (high - wait[j])
-    by_u = np.argsort(u, kind="mergesort")
-    order = by_u[np.argsort(key[by_u], kind="mergesort")]  # stable: ties keep the order by u
+    given: the order of a stable ``np.lexsort((u, -wait, ~priority, group))``). Group by group,
+    without sorting: the requests of the classes (direct access, wait) ahead of the class where
+    the count reaches the limit are served, and that class's lowest numbers ``u``
+    (:func:`._select.select_lowest`)."""
+    n, n_groups = len(group), len(limit)
     first = np.zeros(n, np.bool_)
-    start = 0
+    if n == 0:
+        return first
+    low, high = wait.min(), wait.max()
+    span = high - low + 1
+    # requests by group, in the order given (a counting sort), and each one's class: direct
+    # access first, then the longest waits
+    start = np.zeros(n_groups + 1, np.int64)
+    rank = np.empty(n, np.int64)
     for j in range(n):
-        gj = group[order[j]]
-        if j > 0 and gj != group[order[j - 1]]:
-            start = j
-        first[order[j]] = j - start < limit[gj]
+        start[group[j] + 1] += 1
+        rank[j] = (0 if priority[j] else 1) * span + (high - wait[j])
+    longest = 0
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+        longest = max(longest, start[g + 1] - start[g])
+    members = np.empty(n, np.int64)
+    fill = start[:-1].copy()
+    for j in range(n):
+        members[fill[group[j]]] = j
+        fill[group[j]] += 1
+    in_class = np.zeros(2 * span, np.int64)
+    tied = np.empty(longest, np.int64)
+    work = (np.empty(longest, np.int64), np.empty(longest + 1, np.int64), np.empty(longest))
+    for g in range(n_groups):
+        a, b = start[g], start[g + 1]
+        if b == a or not limit[g] > 0:
+            continue
+        if limit[g] >= b - a:  # room for all
+            for j in members[a:b]:
+                first[j] = True
+            continue
+        keep = int(math.ceil(limit[g]))
+        for j in members[a:b]:
+            in_class[rank[j]] += 1
+        # the class where the count reaches keep: those ahead are served, and its own
+        # requests of lowest u (ties: in the order given)
+        split = 0
+        ahead = 0
+        while ahead + in_class[split] < keep:
+            ahead += in_class[split]
+            split += 1
+        c = 0
+        u_low, u_high = np.inf, -np.inf
+        for j in members[a:b]:
+            if rank[j] < split:
+                first[j] = True
+            elif rank[j] == split:
+                tied[c] = j
+                c += 1
+                u_low, u_high = min(u_low, u[j]), max(u_high, u[j])
+            in_class[rank[j]] = 0
+        select_lowest(u, tied[:c], u_low, u_high, keep - ahead, work, first)
     return first
 
 
