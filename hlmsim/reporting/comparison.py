@@ -106,15 +106,30 @@ def rt(key: str, lang: str, **values: Any) -> str:
 # --- figures ---------------------------------------------------------------------------------
 
 
-def series_bands(
-    runs: pd.DataFrame, arrangement: str, name: str, window: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Months, mean, 2.5th and 97.5th percentiles across replications of one outcome's monthly
-    series (a trailing ``window``-month moving average first, from month ``window``)."""
+def series_matrices(
+    runs: pd.DataFrame, arrangement: str, names: Sequence[str]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Months (ascending) and, for each of ``names``, the (replications, months) matrix of one
+    arrangement's monthly series (replications ascending; NaN where a month is missing)."""
     g = runs[runs["arrangement"] == arrangement]
-    wide = g.pivot(index="replication", columns="month", values=name).sort_index(axis=1)
-    months = wide.columns.to_numpy()
-    x = wide.to_numpy(dtype=float)
+    rep = g["replication"].to_numpy()
+    month = g["month"].to_numpy()
+    order = np.lexsort((month, rep))
+    reps, months = np.unique(rep), np.unique(month)
+    R, T = len(reps), len(months)
+    grid = len(g) == R * T and np.array_equal(rep[order], np.repeat(reps, T))
+    if grid and np.array_equal(month[order], np.tile(months, R)):
+        # a full grid (as the engine makes it): every replication has every month once
+        return months, {n: g[n].to_numpy(dtype=float)[order].reshape(R, T) for n in names}
+    wide = g.pivot(index="replication", columns="month", values=list(names)).sort_index(axis=1)
+    return months, {n: wide[n].to_numpy(dtype=float) for n in names}
+
+
+def bands(
+    months: np.ndarray, x: np.ndarray, window: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Months, mean, 2.5th and 97.5th percentiles across the rows of ``x`` (replications by
+    months), of a trailing ``window``-month moving average first (from month ``window``)."""
     window = max(1, min(window, x.shape[1]))
     if window > 1:
         c = np.cumsum(np.nan_to_num(x), axis=1)
@@ -124,8 +139,20 @@ def series_bands(
     with warnings.catch_warnings():  # months where every replication is NaN stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(x, axis=0)
-        lo, hi = np.nanpercentile(x, [2.5, 97.5], axis=0)
+        if np.isnan(x).any():
+            lo, hi = np.nanpercentile(x, [2.5, 97.5], axis=0)
+        else:  # the same numbers, without a 1-D pass per month
+            lo, hi = np.percentile(x, [2.5, 97.5], axis=0)
     return months, mean, lo, hi
+
+
+def series_bands(
+    runs: pd.DataFrame, arrangement: str, name: str, window: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Months, mean, 2.5th and 97.5th percentiles across replications of one outcome's monthly
+    series (a trailing ``window``-month moving average first, from month ``window``)."""
+    months, x = series_matrices(runs, arrangement, [name])
+    return bands(months, x[name], window)
 
 
 def figure_series(result: CompareResult, lang: str) -> bytes:
@@ -139,11 +166,12 @@ def figure_series(result: CompareResult, lang: str) -> bytes:
         fig = new_figure(11, 12.5)
         axes = fig.subplots(4, 2, sharex=True)
         horizon = int(result.runs["month"].max())
+        matrices = {a: series_matrices(result.runs, a, SERIES) for a in order}
         for ax, name in zip(axes.flat, SERIES, strict=False):
             scale = value_scale(name)
             window = 12 if name == "needs_met" else 1
             for a in order:
-                months, mean, lo, hi = series_bands(result.runs, a, name, window)
+                months, mean, lo, hi = bands(matrices[a][0], matrices[a][1][name], window)
                 c = colour(a, order)
                 ax.fill_between(months, lo * scale, hi * scale, color=c, alpha=0.13, linewidth=0)
                 ax.plot(
