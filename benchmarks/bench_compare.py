@@ -46,6 +46,12 @@ def _load() -> str:
         return "n/a"
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the pools' workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _workers(text: str) -> list[int]:
     try:
         values = [int(x) for x in text.split(",") if x.strip()]
@@ -57,15 +63,13 @@ def _workers(text: str) -> list[int]:
     return values
 
 
-def _model_only(task: tuple[Any, int]) -> float:
-    """One batch's model run alone (in a worker process): its seconds."""
+def _model_only(task: tuple[Any, int]) -> None:
+    """One batch's model run alone (in a worker process)."""
     from hlmsim.model import HLMModel
     from hlmsim.replication import BATCH
 
     scen, seed = task
-    t0 = time.perf_counter()
     HLMModel(scen, seed=seed, agents=False, replicates=BATCH).run()
-    return time.perf_counter() - t0
 
 
 def model_tasks(scen: Any, replications: int, targets: int, seed: int = 0) -> list[tuple[Any, int]]:
@@ -93,18 +97,20 @@ def model_tasks(scen: Any, replications: int, targets: int, seed: int = 0) -> li
 
 def models_alone(tasks: list[tuple[Any, int]], workers: int) -> tuple[float, float]:
     """Wall seconds of the batches' model runs on a fresh pool of ``workers`` (in the process
-    for 1), and the sum of their own seconds."""
+    for 1), and their CPU seconds (the workers' included)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from hlmsim.replication import mp_context, pool_map
 
+    c0 = _cpu()
     t0 = time.perf_counter()
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
-            seconds = list(pool_map(pool, _model_only, tasks))
+            list(pool_map(pool, _model_only, tasks))
     else:
-        seconds = [_model_only(t) for t in tasks]
-    return time.perf_counter() - t0, sum(seconds)
+        for task in tasks:
+            _model_only(task)
+    return time.perf_counter() - t0, _cpu() - c0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,12 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     finals: dict[int, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_compare.") as tmp:
         for w in args.workers:
-            comp, rep, tot, alone, cpu = [], [], [], [], []
+            comp, rep, tot, alone, cpu, pipeline_cpu = [], [], [], [], [], []
             for r in range(args.repeats):
                 if not args.no_models_alone and r % 2 == 1:  # alternate the order
                     a, c = models_alone(tasks, w)
                     alone.append(a)
                     cpu.append(c)
+                c1 = _cpu()
                 t1 = time.perf_counter()
                 result = compare(
                     scen, replications=args.replications, workers=w, targets=args.targets
@@ -164,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 t2 = time.perf_counter()
                 write_compare(result, Path(tmp) / f"w{w}-{r}", "en")
                 t3 = time.perf_counter()
+                pipeline_cpu.append(_cpu() - c1)
                 if not args.no_models_alone and r % 2 == 0:
                     a, c = models_alone(tasks, w)
                     alone.append(a)
@@ -185,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 "report_s": statistics.median(rep),
                 "total_s": statistics.median(tot),
                 "totals_s": tot,
+                "cpu_s": statistics.median(pipeline_cpu),
                 "models_alone_s": statistics.median(alone) if alone else None,
                 "models_alone_cpu_s": statistics.median(cpu) if cpu else None,
                 "ratio": statistics.median(t / a for t, a in zip(tot, alone, strict=True))
@@ -195,14 +204,17 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{'workers':>7} {'compare s':>10} {'report s':>9} {'total s':>8}"
-        f" {'models alone s':>15} {'total / alone':>14}"
+        f" {'models alone s':>15} {'total / alone':>14} {'CPU s':>7} {'alone CPU s':>12}"
     )
     for w, row in rows.items():
         alone_s = "n/a" if row["models_alone_s"] is None else f"{row['models_alone_s']:.1f}"
         ratio = "n/a" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        alone_cpu = (
+            "n/a" if row["models_alone_cpu_s"] is None else f"{row['models_alone_cpu_s']:.1f}"
+        )
         print(
             f"{w:>7} {row['compare_s']:>10.1f} {row['report_s']:>9.1f} {row['total_s']:>8.1f}"
-            f" {alone_s:>15} {ratio:>14}"
+            f" {alone_s:>15} {ratio:>14} {row['cpu_s']:>7.1f} {alone_cpu:>12}"
         )
     print(
         f"model runs: {len(tasks)} batches of 10 replicates"

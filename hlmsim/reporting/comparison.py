@@ -377,9 +377,10 @@ class _Figures:
         except OSError:  # no process to be had: draw it here
             self.close()
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop the child process (``wait``: once it has ended; else it ends on its own)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
 
     def get(self) -> dict[str, bytes]:
@@ -393,6 +394,7 @@ class _Figures:
                 series = figure_series(self.result, self.lang)
             else:
                 series = self.series.result()
+                self.close(wait=True)  # its work done: the child ends at once
         finally:
             self.close()
         return {"series": series, **others}
