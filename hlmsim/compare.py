@@ -5,6 +5,10 @@ of arrangement A and of the reference face the same households, need arrivals, m
 crises: their difference is the arrangement's effect plus the noise of the mechanisms it changes,
 not of the world it runs in. Replications run in batches of :data:`BATCH` independent worlds per
 model (see :mod:`hlmsim.replication`); results are the same whatever the number of workers.
+Each worker reduces its batch to arrays (each outcome's overall monthly series, the final-year
+values, the observables the targets ask of it) before sending it back; with ``targets`` the
+targets' batches share the pool, and a target run that is one of the arrangements' runs is read
+from the comparison's batches instead of being run again.
 
 The engine returns a :class:`CompareResult`; :func:`hlmsim.reporting.write_compare` writes its
 files and report (engines import no reporting code).
