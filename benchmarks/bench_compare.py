@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=ROOT / "results" / "bench_compare.json", help="JSON file"
     )
     args = parser.parse_args(argv)
-    if args.replications < 2 or args.repeats < 1 or args.targets in (1,) or args.targets < 0:
+    if args.replications < 2 or args.repeats < 1 or args.targets == 1 or args.targets < 0:
         parser.error("--replications must be >= 2, --repeats >= 1, --targets 0 or >= 2")
 
     load_before = _load()
