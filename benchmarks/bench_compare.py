@@ -1,12 +1,16 @@
 """Benchmark ``hlmsim compare``: the default comparison, report included.
 
-Times ``hlmsim.compare("default", replications=N, workers=W)`` (five arrangements, N paired
-replications each, 120 months) then ``write_compare(result, ...)`` (report.html with its figures,
-runs.parquet, the CSV files and metadata.json), with 2 workers and with 1 worker; prints the
-median over ``--repeats`` of each part and of the total, the speed-up of 2 workers over 1, and
-the verdict against issue 12's target (at most 15 s with 2 workers). Imports (hlmsim, pandas, scipy,
-matplotlib) are done, and timed, before the first measurement. The machine's load average is
-printed before and after: other work on a shared machine slows the figures down.
+Times what ``hlmsim compare`` does: ``hlmsim.compare("default", replications=N, workers=W,
+targets=10)`` (five arrangements, N paired replications each, 120 months, and the targets
+catalogue's 10 replications on the same scenario) then ``write_compare(result, ...)``
+(report.html with its figures, runs.parquet, the CSV files, targets.csv and metadata.json), with
+2 workers and with 1 worker; prints the median over ``--repeats`` of each part and of the total,
+the speed-up of 2 workers over 1, and the verdict against issue 12's target (at most 15 s with 2
+workers). In the same repeats it times the **model runs alone** (the same batches of the same
+models, nothing else, on a plain pool of W workers): the floor the comparison could reach, and
+the ratio of the two says what the pipeline adds, whatever the machine's load. Imports (hlmsim,
+pandas, scipy, matplotlib) are done, and timed, before the first measurement. The machine's load
+average is printed before and after: other work on a shared machine slows the figures down.
 
 Figures are also written as JSON to ``results/bench_compare.json``.
 
@@ -15,6 +19,7 @@ Usage::
     .venv/bin/python benchmarks/bench_compare.py                    # 100 replications, 1 repeat
     .venv/bin/python benchmarks/bench_compare.py --replications 20  # smaller
     .venv/bin/python benchmarks/bench_compare.py --repeats 3 --workers 2,1
+    .venv/bin/python benchmarks/bench_compare.py --targets 0        # without the targets
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ def _load() -> str:
         return "n/a"
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the pools' workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _workers(text: str) -> list[int]:
     try:
         values = [int(x) for x in text.split(",") if x.strip()]
@@ -52,6 +63,56 @@ def _workers(text: str) -> list[int]:
     return values
 
 
+def _model_only(task: tuple[Any, int]) -> None:
+    """One batch's model run alone (in a worker process)."""
+    from hlmsim.model import HLMModel
+    from hlmsim.replication import BATCH
+
+    scen, seed = task
+    HLMModel(scen, seed=seed, agents=False, replicates=BATCH).run()
+
+
+def model_tasks(scen: Any, replications: int, targets: int, seed: int = 0) -> list[tuple[Any, int]]:
+    """The batches ``compare(scen, replications=..., targets=...)`` runs: each arrangement's,
+    and the targets' runs that are none of the arrangements' (the others are shared)."""
+    from hlmsim.arrangements import ARRANGEMENTS
+    from hlmsim.compare import arrangement_scenarios
+    from hlmsim.replication import batch_seeds, n_batches
+    from hlmsim.scenario import scenario_hash
+    from hlmsim.targets.engine import plan_targets
+
+    nb = n_batches(replications)
+    scenarios = arrangement_scenarios(scen, list(ARRANGEMENTS))
+    seeds = batch_seeds(seed, nb)
+    tasks = [(s, seeds[b]) for b in range(nb) for s in scenarios.values()]
+    if targets:
+        plan = plan_targets(scenario=scen, replications=targets, seed=seed)
+        hashes = {scenario_hash(s) for s in scenarios.values()}
+        for s in plan.runs.values():
+            for b in range(plan.batches):
+                if scenario_hash(s) not in hashes or b >= nb:
+                    tasks.insert(0, (s, plan.seeds[b]))
+    return tasks
+
+
+def models_alone(tasks: list[tuple[Any, int]], workers: int) -> tuple[float, float]:
+    """Wall seconds of the batches' model runs on a fresh pool of ``workers`` (in the process
+    for 1), and their CPU seconds (the workers' included)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hlmsim.replication import mp_context, pool_map
+
+    c0 = _cpu()
+    t0 = time.perf_counter()
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
+            list(pool_map(pool, _model_only, tasks))
+    else:
+        for task in tasks:
+            _model_only(task)
+    return time.perf_counter() - t0, _cpu() - c0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=100, help="per arrangement (100)")
@@ -59,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=_workers, default=[2, 1], help="worker counts (2,1)")
     parser.add_argument("--scenario", default="default", help="scenario (default)")
     parser.add_argument(
+        "--targets", type=int, default=10, help="replications of the targets (10; 0: none)"
+    )
+    parser.add_argument("--no-models-alone", action="store_true", help="skip the model runs alone")
+    parser.add_argument(
         "--out", type=Path, default=ROOT / "results" / "bench_compare.json", help="JSON file"
     )
     args = parser.parse_args(argv)
-    if args.replications < 2 or args.repeats < 1:
-        parser.error("--replications must be >= 2 and --repeats >= 1")
+    if args.replications < 2 or args.repeats < 1 or args.targets == 1 or args.targets < 0:
+        parser.error("--replications must be >= 2, --repeats >= 1, --targets 0 or >= 2")
 
     load_before = _load()
     t0 = time.perf_counter()
@@ -81,28 +146,43 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"hlmsim {hlmsim.__version__}, Python {platform.python_version()}, {os.cpu_count()} cores;"
         f" scenario {scen.name}, 5 arrangements x {args.replications} replications,"
-        f" {scen.months} months; load average before: {load_before}",
+        f" {scen.months} months, targets: {args.targets or 'none'};"
+        f" load average before: {load_before}",
         flush=True,
     )
     print(f"imports: {import_s:.1f} s (before timing)", flush=True)
 
+    tasks = model_tasks(scen, args.replications, args.targets)
     rows: dict[int, dict[str, Any]] = {}
     finals: dict[int, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_compare.") as tmp:
         for w in args.workers:
-            comp, rep, tot = [], [], []
+            comp, rep, tot, alone, cpu, pipeline_cpu = [], [], [], [], [], []
             for r in range(args.repeats):
+                if not args.no_models_alone and r % 2 == 1:  # alternate the order
+                    a, c = models_alone(tasks, w)
+                    alone.append(a)
+                    cpu.append(c)
+                c1 = _cpu()
                 t1 = time.perf_counter()
-                result = compare(scen, replications=args.replications, workers=w)
+                result = compare(
+                    scen, replications=args.replications, workers=w, targets=args.targets
+                )
                 t2 = time.perf_counter()
                 write_compare(result, Path(tmp) / f"w{w}-{r}", "en")
                 t3 = time.perf_counter()
+                pipeline_cpu.append(_cpu() - c1)
+                if not args.no_models_alone and r % 2 == 0:
+                    a, c = models_alone(tasks, w)
+                    alone.append(a)
+                    cpu.append(c)
                 comp.append(t2 - t1)
                 rep.append(t3 - t2)
                 tot.append(t3 - t1)
+                note = "" if args.no_models_alone else f"; models alone {alone[-1]:.1f} s"
                 print(
                     f"  workers={w} repeat {r + 1}: compare {t2 - t1:.1f} s,"
-                    f" report {t3 - t2:.1f} s, total {t3 - t1:.1f} s (load {_load()})",
+                    f" report {t3 - t2:.1f} s, total {t3 - t1:.1f} s{note} (load {_load()})",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -113,12 +193,33 @@ def main(argv: list[str] | None = None) -> int:
                 "report_s": statistics.median(rep),
                 "total_s": statistics.median(tot),
                 "totals_s": tot,
+                "cpu_s": statistics.median(pipeline_cpu),
+                "models_alone_s": statistics.median(alone) if alone else None,
+                "models_alone_cpu_s": statistics.median(cpu) if cpu else None,
+                "ratio": statistics.median(t / a for t, a in zip(tot, alone, strict=True))
+                if alone
+                else None,
             }
 
     print()
-    print(f"{'workers':>7} {'compare s':>10} {'report s':>9} {'total s':>8}")
+    print(
+        f"{'workers':>7} {'compare s':>10} {'report s':>9} {'total s':>8}"
+        f" {'models alone s':>15} {'total / alone':>14} {'CPU s':>7} {'alone CPU s':>12}"
+    )
     for w, row in rows.items():
-        print(f"{w:>7} {row['compare_s']:>10.1f} {row['report_s']:>9.1f} {row['total_s']:>8.1f}")
+        alone_s = "n/a" if row["models_alone_s"] is None else f"{row['models_alone_s']:.1f}"
+        ratio = "n/a" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        alone_cpu = (
+            "n/a" if row["models_alone_cpu_s"] is None else f"{row['models_alone_cpu_s']:.1f}"
+        )
+        print(
+            f"{w:>7} {row['compare_s']:>10.1f} {row['report_s']:>9.1f} {row['total_s']:>8.1f}"
+            f" {alone_s:>15} {ratio:>14} {row['cpu_s']:>7.1f} {alone_cpu:>12}"
+        )
+    print(
+        f"model runs: {len(tasks)} batches of 10 replicates"
+        " (the comparison's, and the targets' own runs)"
+    )
     first = next(iter(finals.values()))
     identical = all(f.equals(first) for f in finals.values())
     print(f"results identical across worker counts: {'yes' if identical else 'NO'}")
@@ -148,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
                 "cores": os.cpu_count(),
                 "scenario": scen.name,
                 "replications": args.replications,
+                "targets": args.targets,
+                "model_batches": len(tasks),
                 "repeats": args.repeats,
                 "import_s": import_s,
                 "rows": list(rows.values()),

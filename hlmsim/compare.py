@@ -5,6 +5,10 @@ of arrangement A and of the reference face the same households, need arrivals, m
 crises: their difference is the arrangement's effect plus the noise of the mechanisms it changes,
 not of the world it runs in. Replications run in batches of :data:`BATCH` independent worlds per
 model (see :mod:`hlmsim.replication`); results are the same whatever the number of workers.
+Each worker reduces its batch to arrays (each outcome's overall monthly series, the final-year
+values, the observables the targets ask of it) before sending it back; with ``targets`` the
+targets' batches share the pool, and a target run that is one of the arrangements' runs is read
+from the comparison's batches instead of being run again.
 
 The engine returns a :class:`CompareResult`; :func:`hlmsim.reporting.write_compare` writes its
 files and report (engines import no reporting code).
@@ -15,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import math
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +31,8 @@ import pandas as pd
 from .arrangements import ARRANGEMENTS
 from .errors import InputError
 from .model import HLMModel
-from .outcomes import KEY_OUTCOMES, final_values, outcome_unit
+from .observables import observe
+from .outcomes import KEY_OUTCOMES, OUTCOMES, final_values, outcome_unit
 from .params import Scenario
 from .replication import (
     BATCH,
@@ -36,10 +42,12 @@ from .replication import (
     check_workers,
     mean_ci,
     mp_context,
+    overall_series,
     pool_map,
 )
 from .run import metadata as run_metadata
 from .scenario import load_scenario, scenario_hash, set_arrangement, validate
+from .targets import engine as targets_engine
 
 #: Upper bound on replications in precision mode.
 MAX_REPLICATIONS = 500
@@ -77,16 +85,35 @@ class CompareResult:
         return str(self.metadata["reference"])
 
 
-def _run_batch(task: tuple[Scenario, str, int, int]) -> tuple[str, int, pd.DataFrame]:
-    """Run one batch of BATCH replicates of one arrangement (in a worker process)."""
-    scen, arrangement, batch, seed = task
+@dataclass
+class _Batch:
+    """One batch's results, as a worker returns them: each outcome's overall monthly series
+    (``series``: name -> (BATCH, months)), the key outcomes' final-year values (``finals``: name
+    -> (BATCH,)) and the observables the targets asked of this run (``observed``)."""
+
+    seed: int
+    series: dict[str, np.ndarray]
+    finals: dict[str, np.ndarray]
+    observed: dict[str, np.ndarray]
+
+
+def _run_batch(task: tuple[Scenario, str, int, int, tuple[str, ...]]) -> tuple[str, int, _Batch]:
+    """Run one batch of BATCH replicates of one arrangement (in a worker process), and reduce
+    it there to what the comparison keeps (and the observables ``names`` for the targets)."""
+    scen, arrangement, batch, seed, names = task
     model = HLMModel(scen, seed=seed, agents=False, replicates=BATCH).run()
-    ts = model.timeseries(per_milieu=False).drop(columns=["milieu"])
-    ts = ts.rename(columns={"replicate": "replication"})
-    ts["replication"] += batch * BATCH
-    ts.insert(0, "seed", seed)
-    ts.insert(0, "arrangement", arrangement)
-    return arrangement, batch, ts
+    series = overall_series(model)
+    finals = final_values(series, KEY_OUTCOMES)
+    observed = observe(model, list(names)) if names else {}
+    return arrangement, batch, _Batch(seed, series, finals, observed)
+
+
+def _run_task(task: tuple[str, Any]) -> tuple[str, Any]:
+    """A comparison's batch or a targets' batch (one pool serves both)."""
+    kind, inner = task
+    if kind == "compare":
+        return kind, _run_batch(inner)
+    return kind, targets_engine._run_batch(inner)
 
 
 def summarise_finals(finals: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -203,6 +230,7 @@ def compare(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_replications: int = MAX_REPLICATIONS,
+    targets: int = 0,
 ) -> CompareResult:
     """Run every arrangement on the same scenario and seeds; return runs, summary, differences.
 
@@ -212,8 +240,13 @@ def compare(
     ``max_replications``). Precision mode stops at the first batch count (from 2 batches) that
     meets the target; with more workers than arrangements it runs the next batches ahead, but
     the stopping point and the results do not depend on ``workers``.
+    ``targets`` (0: none; else at least 2) measures the targets catalogue on the same scenario
+    with that many replications and the same seed (``result.targets``, as
+    :func:`hlmsim.targets.engine.run_targets` gives it), in the same pool of workers: a target
+    run that is one of the arrangements' runs is read from the comparison's own batches.
     ``progress(done, total)`` is called as batches finish.
     """
+    t0 = time.perf_counter()
     chosen = _check_arrangements(arrangements, reference)
     target = parse_precision(precision)
     if replications is not None and target is not None:
@@ -225,37 +258,86 @@ def compare(
     seed = check_seed(seed)
     workers = check_workers(workers)
     cap = check_replications(max_replications)
+    if isinstance(targets, bool) or not isinstance(targets, (int, np.integer)) or targets < 0:
+        raise InputError(f"must be 0 (no check) or at least 2 (got {targets!r})", key="--targets")
+    if targets == 1:
+        raise InputError("must be 0 (no check) or at least 2 (got 1)", key="--targets")
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     scenarios = arrangement_scenarios(base, chosen)
 
-    results: dict[tuple[str, int], pd.DataFrame] = {}
-    launched = 0  # batches launched (per arrangement)
-
-    def run_batches(first: int, last: int, pool: ProcessPoolExecutor | None) -> None:
-        nonlocal launched
-        seeds = batch_seeds(seed, last)
-        tasks = [(scenarios[a], a, b, seeds[b]) for b in range(first, last) for a in chosen]
-        launched = last
-        done = len(results)
-        mapper = pool_map(pool, _run_batch, tasks) if pool else map(_run_batch, tasks)
-        for a, b, ts in mapper:
-            results[(a, b)] = ts
-            done += 1
-            if progress:
-                progress(done, launched * len(chosen))
-
-    ctx = mp_context()
     if target is None:
         n_batches = math.ceil(replications / BATCH)
         n_tasks = n_batches * len(chosen)
     else:
         n_batches = min(2, math.ceil(cap / BATCH))
         n_tasks = math.ceil(cap / BATCH) * len(chosen)
+
+    # the targets' batches: those of a run that is an arrangement's run (same scenario, same
+    # batch seeds) come from the comparison's first batches; the others are tasks of their own
+    plan = None
+    shared: dict[tuple[str, int], str] = {}  # (arrangement, batch) -> the target run it serves
+    target_tasks: list[tuple[str, Any]] = []
+    if targets:
+        plan = targets_engine.plan_targets(scenario=base, replications=targets, seed=seed)
+        by_hash = {scenario_hash(s): a for a, s in scenarios.items()}
+        for r, scen in plan.runs.items():
+            a = by_hash.get(scenario_hash(scen))
+            for b in range(plan.batches):
+                if a is not None and b < n_batches:
+                    shared[(a, b)] = r
+        skip = {(r, b) for (a, b), r in shared.items()}
+        target_tasks = [("targets", task) for task in plan.tasks(skip)]
+        n_tasks += len(target_tasks)
+
+    results: dict[tuple[str, int], _Batch] = {}
+    observed: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+    launched = 0  # batches launched (per arrangement)
+    done = 0
+    total = 0
+
+    def run_batches(
+        first: int, last: int, pool: ProcessPoolExecutor | None, extra: list[tuple[str, Any]]
+    ) -> None:
+        nonlocal launched, done, total
+        seeds = batch_seeds(seed, last)
+        tasks = [
+            (
+                "compare",
+                (
+                    scenarios[a],
+                    a,
+                    b,
+                    seeds[b],
+                    plan.names[shared[(a, b)]] if plan and (a, b) in shared else (),
+                ),
+            )
+            for b in range(first, last)
+            for a in chosen
+        ]
+        # the targets' own runs first: the longest tasks (a spin-up) start first
+        tasks = extra + tasks
+        launched = last
+        total += len(tasks)
+        mapper = pool_map(pool, _run_task, tasks) if pool else map(_run_task, tasks)
+        for kind, out in mapper:
+            if kind == "compare":
+                a, b, batch = out
+                results[(a, b)] = batch
+                if (a, b) in shared:
+                    observed[(shared[(a, b)], b)] = batch.observed
+            else:
+                r, b, obs = out
+                observed[(r, b)] = obs
+            done += 1
+            if progress:
+                progress(done, total)
+
+    ctx = mp_context()
     n_proc = min(workers, n_tasks)
     executor = ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx) if n_proc > 1 else None
     try:
-        run_batches(0, n_batches, executor)
+        run_batches(0, n_batches, executor, target_tasks)
         if target is None:
             n_rep = replications
         else:
@@ -270,14 +352,13 @@ def compare(
                 n_batches += 1
                 if n_batches > launched:
                     last = min(launched + ahead, math.ceil(cap / BATCH))
-                    run_batches(launched, last, executor)
+                    run_batches(launched, last, executor, [])
     finally:
         if executor:
             executor.shutdown(wait=True, cancel_futures=True)
 
     used = math.ceil(n_rep / BATCH)
-    runs = pd.concat([results[(a, b)] for a in chosen for b in range(used)], ignore_index=True)
-    runs = runs[runs["replication"] < n_rep].reset_index(drop=True)
+    runs = _runs(results, chosen, used, n_rep)
     finals = _finals(results, chosen, n_rep)
     summary, differences = summarise_finals(finals, reference)
     meta = run_metadata(base, seed, started)
@@ -302,25 +383,60 @@ def compare(
             "scenarios_by_arrangement": {a: scenario_hash(s) for a, s in scenarios.items()},
         }
     )
-    return CompareResult(runs, finals, summary, differences, meta, scenario=base)
+    measured = None
+    if plan is not None:
+        measured = plan.result(observed, workers, time.perf_counter() - t0)
+        meta["targets"] = {
+            "replications": plan.replications,
+            "catalogue": measured.metadata["catalogue"],
+            "catalogue_sha256": measured.metadata["catalogue_sha256"],
+            **{role: measured.counts(role) for role in ("calibration", "validation")},
+        }
+    return CompareResult(runs, finals, summary, differences, meta, scenario=base, targets=measured)
 
 
-def _finals(
-    results: dict[tuple[str, int], pd.DataFrame], chosen: list[str], n_rep: int
+def _runs(
+    results: dict[tuple[str, int], _Batch], chosen: list[str], used: int, n_rep: int
 ) -> pd.DataFrame:
-    rows = []
+    """Every run's monthly overall series, one row per (arrangement, replication, month), in
+    that order: columns ``arrangement``, ``seed``, ``replication``, ``month``, then every
+    outcome."""
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("arrangement", "seed", "replication", "month", *OUTCOMES)
+    }
+    for a in chosen:
+        for b in range(used):
+            batch = results[(a, b)]
+            reps = b * BATCH + np.arange(BATCH, dtype=np.int64)
+            keep = reps < n_rep
+            T = batch.series["households"].shape[1]
+            n = int(keep.sum()) * T
+            parts["arrangement"].append(np.full(n, a, dtype=object))
+            parts["seed"].append(np.full(n, batch.seed, dtype=np.int64))
+            parts["replication"].append(np.repeat(reps[keep], T))
+            parts["month"].append(np.tile(np.arange(1, T + 1, dtype=np.int64), int(keep.sum())))
+            for name in OUTCOMES:
+                parts[name].append(batch.series[name][keep].ravel())
+    return pd.DataFrame({k: np.concatenate(v) for k, v in parts.items()})
+
+
+def _finals(results: dict[tuple[str, int], _Batch], chosen: list[str], n_rep: int) -> pd.DataFrame:
+    """One row per (arrangement, replication): its seed and the key outcomes' final-year
+    values."""
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("arrangement", "replication", "seed", *KEY_OUTCOMES)
+    }
     for a in chosen:
         b = 0
         while (a, b) in results and b * BATCH < n_rep:
-            for rep, g in results[(a, b)].groupby("replication", sort=True):
-                if rep < n_rep:
-                    rows.append(
-                        {
-                            "arrangement": a,
-                            "replication": int(rep),
-                            "seed": int(g["seed"].iloc[0]),
-                            **final_values(g, KEY_OUTCOMES),
-                        }
-                    )
+            batch = results[(a, b)]
+            reps = b * BATCH + np.arange(BATCH, dtype=np.int64)
+            keep = reps < n_rep
+            n = int(keep.sum())
+            parts["arrangement"].append(np.full(n, a, dtype=object))
+            parts["replication"].append(reps[keep])
+            parts["seed"].append(np.full(n, batch.seed, dtype=np.int64))
+            for name in KEY_OUTCOMES:
+                parts[name].append(np.asarray(batch.finals[name], dtype=float)[keep])
             b += 1
-    return pd.DataFrame(rows)
+    return pd.DataFrame({k: np.concatenate(v) for k, v in parts.items()})

@@ -30,9 +30,17 @@ import pandas as pd
 from .errors import InputError
 from .model import HLMModel
 from .observables import OBSERVABLES, observe
-from .outcomes import KEY_OUTCOMES, OUTCOMES, final_values
+from .outcomes import KEY_OUTCOMES, final_values
 from .params import Scenario
-from .replication import BATCH, batch_seeds, check_seed, check_workers, mp_context, pool_map
+from .replication import (
+    BATCH,
+    batch_seeds,
+    check_seed,
+    check_workers,
+    mp_context,
+    overall_series,
+    pool_map,
+)
 from .scenario import load_scenario, scenario_hash
 from .state import replicate_params
 
@@ -56,14 +64,7 @@ def _run_batch(
     if names:
         cols.update(observe(model, list(names)))
     if outcomes:
-        ts = model.timeseries(per_milieu=False)
-        by_rep = [g for _, g in ts.groupby("replicate", sort=True)]
-        series = {
-            k: np.stack([g[k].to_numpy(dtype=float) for g in by_rep])
-            for k in ts.columns
-            if k in OUTCOMES
-        }
-        cols.update(final_values(series, KEY_OUTCOMES))
+        cols.update(final_values(overall_series(model), KEY_OUTCOMES))
     return b, pd.DataFrame(cols)
 
 

@@ -1,6 +1,6 @@
 """Replication helpers shared by every engine (comparison, pattern validation, sweeps): batch
 seeds, checks of seeds, replication counts and worker counts, the process pool's start method,
-and confidence intervals of a mean.
+confidence intervals of a mean, and the overall monthly series of a batch's replicates.
 
 Replications run in batches of :data:`BATCH` independent worlds per model (one seed per batch,
 see ``HLMModel(replicates=...)``), which amortises the per-month cost over the batch; a batch's
@@ -16,11 +16,14 @@ import os
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .model import HLMModel
 
 #: Independent replicates simulated together in one model.
 BATCH = 10
@@ -104,3 +107,50 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, fl
     sd = float(x.std(ddof=1))
     h = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
     return m, m - h, m + h, sd
+
+
+def overall_series(model: HLMModel) -> dict[str, np.ndarray]:
+    """Each outcome's monthly series over all milieux of each replicate, ``{outcome:
+    (replicates, months) float64}``: the ``all`` rows of ``model.timeseries(per_milieu=False)``,
+    to the bit (the same sums over the same milieux in the same order), without building a
+    frame month by month and replicate by replicate."""
+    from .outcomes import OUTCOMES  # imported here: the model's kernels come with it
+
+    recs = model.records
+    R, T = model.replicates, len(recs)
+    rep = np.asarray(model.layout.replicate)
+    cols = [np.flatnonzero(rep == r) for r in range(R)]
+    stacked: dict[str, np.ndarray] = {}
+
+    def block(key: str) -> np.ndarray:  # (months, milieux)
+        if key not in stacked:
+            stacked[key] = np.stack([rec[key] for rec in recs]) if T else np.zeros((0, len(rep)))
+        return stacked[key]
+
+    out = {name: np.empty((R, T)) for name in OUTCOMES}
+
+    def part(key: str, c: np.ndarray) -> np.ndarray:
+        # (months, milieux of one replicate), C-contiguous: NumPy sums each row pairwise, as it
+        # sums a month's 1-D array (a strided row would be summed one value after the other)
+        return np.ascontiguousarray(block(key)[:, c])
+
+    for r, c in enumerate(cols):
+        weights = {"households": part("households", c)}
+        for name, o in OUTCOMES.items():
+            v = part(name, c)
+            if o.weight == "sum":
+                out[name][r] = v.sum(axis=1)
+                continue
+            if o.weight not in weights:
+                key = {"hard_to_reach": "_n_hard_to_reach"}.get(o.weight, o.weight)
+                weights[o.weight] = part(key, c)
+            w = weights[o.weight]
+            ok = ~np.isnan(v) & (w > 0)
+            full = ok.all(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                row = (v * w).sum(axis=1) / w.sum(axis=1)
+            for t in np.flatnonzero(~full):  # months with a milieu left out
+                k = ok[t]
+                row[t] = np.sum(v[t][k] * w[t][k]) / np.sum(w[t][k]) if k.any() else np.nan
+            out[name][r] = row
+    return out

@@ -17,6 +17,7 @@ from hlmsim.cli import main
 from hlmsim.compare import (
     MAX_REPLICATIONS,
     CompareResult,
+    arrangement_scenarios,
     compare,
     parse_precision,
     precision_met,
@@ -25,8 +26,9 @@ from hlmsim.compare import (
 from hlmsim.errors import InputError
 from hlmsim.outcomes import KEY_OUTCOMES, final_values, maturity_month
 from hlmsim.replication import BATCH, batch_seeds, mean_ci
-from hlmsim.scenario import load_scenario
+from hlmsim.scenario import load_scenario, scenario_hash
 from hlmsim.targets import load_catalogue
+from hlmsim.targets.engine import plan_targets, run_targets
 
 CIUSSS, SAU = "ciusss_social_worker", "services_as_usual"
 
@@ -274,6 +276,68 @@ def test_precision_stops_at_the_cap(short: hlmsim.Scenario) -> None:
 def test_compare_rejects_bad_arguments(kwargs: dict, needle: str) -> None:
     with pytest.raises(InputError, match=needle.replace("(", r"\(")):
         compare("default", **kwargs)
+
+
+def test_targets_in_the_same_pool_are_those_of_run_targets(short: hlmsim.Scenario) -> None:
+    """``compare(..., targets=N)`` measures the targets as ``run_targets`` does, bit for bit,
+    reading the runs that are an arrangement's from the comparison's own batches."""
+    calls: list[tuple[int, int]] = []
+    r = compare(
+        short,
+        [CIUSSS, "community_worker"],
+        replications=12,
+        seed=3,
+        workers=2,
+        targets=12,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    alone = run_targets(scenario=short, replications=12, seed=3, workers=1)
+    pd.testing.assert_frame_equal(r.targets.table, alone.table)
+    assert r.targets.values.keys() == alone.values.keys()
+    for k, v in alone.values.items():
+        np.testing.assert_array_equal(r.targets.values[k], v)
+    drop = {"workers", "started", "seconds"}
+    assert {k: v for k, v in r.targets.metadata.items() if k not in drop} == {
+        k: v for k, v in alone.metadata.items() if k not in drop
+    }
+    assert r.metadata["targets"] == {
+        "replications": 12,
+        "catalogue": alone.metadata["catalogue"],
+        "catalogue_sha256": alone.metadata["catalogue_sha256"],
+        **{role: alone.counts(role) for role in ("calibration", "validation")},
+    }
+    # the targets' runs on an arrangement's scenario are not run again: only the others are
+    plan = plan_targets(scenario=short, replications=12, seed=3)
+    arms = {scenario_hash(s) for s in arrangement_scenarios(short, r.arrangements).values()}
+    own = sum(scenario_hash(s) not in arms for s in plan.runs.values())
+    assert 0 < own < len(plan.runs)
+    assert calls[-1] == (3 * 2 + own * 2, 3 * 2 + own * 2)
+    # and the comparison itself is the one without targets
+    plain = compare(short, [CIUSSS, "community_worker"], replications=12, seed=3, workers=1)
+    for attr in ("runs", "finals", "summary", "differences"):
+        pd.testing.assert_frame_equal(getattr(r, attr), getattr(plain, attr))
+    with pytest.raises(InputError, match="at least 2"):
+        compare(short, [CIUSSS], replications=2, targets=1)
+
+
+def test_the_figures_drawn_beside_are_the_same_bytes(
+    crn: tuple[CompareResult, CompareResult],
+) -> None:
+    """The time series drawn in a child process while the others are drawn here: the same PNG
+    files as one after the other."""
+    from hlmsim.reporting.comparison import (
+        figure_cost,
+        figure_differences,
+        figure_series,
+        make_figures,
+    )
+
+    a, _ = crn
+    assert make_figures(a, "fr") == {
+        "series": figure_series(a, "fr"),
+        "differences": figure_differences(a, "fr"),
+        "cost": figure_cost(a, "fr"),
+    }
 
 
 def test_api_is_exported() -> None:

@@ -21,7 +21,7 @@ from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
 from ..reporting import check_compare_dir, summary_text, write_compare
 from ..scenario import load_scenario
-from ..targets.engine import QUICK_REPLICATIONS, run_targets
+from ..targets.engine import QUICK_REPLICATIONS
 from .common import (
     add_report_lang,
     add_seed_workers,
@@ -132,26 +132,10 @@ def main_compare(args: argparse.Namespace) -> int:
             seed=opts["seed"],
             workers=workers,
             progress=progress,
+            targets=opts["targets"],
         ),
         t("cli.batches", lang),
     )
-    if opts["targets"]:
-        result.targets = with_progress(
-            lambda progress: run_targets(
-                scenario=scen,
-                replications=opts["targets"],
-                seed=opts["seed"],
-                workers=workers,
-                progress=progress,
-            ),
-            t("cli.targets_batches", lang),
-        )
-        result.metadata["targets"] = {
-            "replications": opts["targets"],
-            "catalogue": result.targets.metadata["catalogue"],
-            "catalogue_sha256": result.targets.metadata["catalogue_sha256"],
-            **{role: result.targets.counts(role) for role in ("calibration", "validation")},
-        }
     result.metadata["command"] = shlex.join(["hlmsim", *args.argv])
     result.metadata["scenario_source"] = args.scenario
     write_report(

@@ -13,10 +13,12 @@ figures' style from :mod:`hlmsim.reporting.style`.
 from __future__ import annotations
 
 import math
+import os
 import shlex
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ from ..i18n.formats import finite as _finite
 from ..outcomes import KEY_OUTCOMES, outcome_label
 from ..outdir import check_out_dir, write_atomically
 from ..params import Params, Scenario, field_meta
-from ..replication import mean_ci
+from ..replication import FORK_WARNING, mean_ci, mp_context
 from ..run import write_json
 from ..scenario import milieu_params, validate
 from .html import esc as _e
@@ -106,15 +108,30 @@ def rt(key: str, lang: str, **values: Any) -> str:
 # --- figures ---------------------------------------------------------------------------------
 
 
-def series_bands(
-    runs: pd.DataFrame, arrangement: str, name: str, window: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Months, mean, 2.5th and 97.5th percentiles across replications of one outcome's monthly
-    series (a trailing ``window``-month moving average first, from month ``window``)."""
+def series_matrices(
+    runs: pd.DataFrame, arrangement: str, names: Sequence[str]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Months (ascending) and, for each of ``names``, the (replications, months) matrix of one
+    arrangement's monthly series (replications ascending; NaN where a month is missing)."""
     g = runs[runs["arrangement"] == arrangement]
-    wide = g.pivot(index="replication", columns="month", values=name).sort_index(axis=1)
-    months = wide.columns.to_numpy()
-    x = wide.to_numpy(dtype=float)
+    rep = g["replication"].to_numpy()
+    month = g["month"].to_numpy()
+    order = np.lexsort((month, rep))
+    reps, months = np.unique(rep), np.unique(month)
+    R, T = len(reps), len(months)
+    grid = len(g) == R * T and np.array_equal(rep[order], np.repeat(reps, T))
+    if grid and np.array_equal(month[order], np.tile(months, R)):
+        # a full grid (as the engine makes it): every replication has every month once
+        return months, {n: g[n].to_numpy(dtype=float)[order].reshape(R, T) for n in names}
+    wide = g.pivot(index="replication", columns="month", values=list(names)).sort_index(axis=1)
+    return months, {n: wide[n].to_numpy(dtype=float) for n in names}
+
+
+def bands(
+    months: np.ndarray, x: np.ndarray, window: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Months, mean, 2.5th and 97.5th percentiles across the rows of ``x`` (replications by
+    months), of a trailing ``window``-month moving average first (from month ``window``)."""
     window = max(1, min(window, x.shape[1]))
     if window > 1:
         c = np.cumsum(np.nan_to_num(x), axis=1)
@@ -124,8 +141,20 @@ def series_bands(
     with warnings.catch_warnings():  # months where every replication is NaN stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(x, axis=0)
-        lo, hi = np.nanpercentile(x, [2.5, 97.5], axis=0)
+        if np.isnan(x).any():
+            lo, hi = np.nanpercentile(x, [2.5, 97.5], axis=0)
+        else:  # the same numbers, without a 1-D pass per month
+            lo, hi = np.percentile(x, [2.5, 97.5], axis=0)
     return months, mean, lo, hi
+
+
+def series_bands(
+    runs: pd.DataFrame, arrangement: str, name: str, window: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Months, mean, 2.5th and 97.5th percentiles across replications of one outcome's monthly
+    series (a trailing ``window``-month moving average first, from month ``window``)."""
+    months, x = series_matrices(runs, arrangement, [name])
+    return bands(months, x[name], window)
 
 
 def figure_series(result: CompareResult, lang: str) -> bytes:
@@ -139,11 +168,12 @@ def figure_series(result: CompareResult, lang: str) -> bytes:
         fig = new_figure(11, 12.5)
         axes = fig.subplots(4, 2, sharex=True)
         horizon = int(result.runs["month"].max())
+        matrices = {a: series_matrices(result.runs, a, SERIES) for a in order}
         for ax, name in zip(axes.flat, SERIES, strict=False):
             scale = value_scale(name)
             window = 12 if name == "needs_met" else 1
             for a in order:
-                months, mean, lo, hi = series_bands(result.runs, a, name, window)
+                months, mean, lo, hi = bands(matrices[a][0], matrices[a][1][name], window)
                 c = colour(a, order)
                 ax.fill_between(months, lo * scale, hi * scale, color=c, alpha=0.13, linewidth=0)
                 ax.plot(
@@ -311,11 +341,63 @@ def figure_cost(result: CompareResult, lang: str) -> bytes:
 
 def make_figures(result: CompareResult, lang: str) -> dict[str, bytes]:
     """The report's figures as PNG bytes, by key of :data:`FIGURES`."""
-    return {
-        "series": figure_series(result, lang),
-        "differences": figure_differences(result, lang),
-        "cost": figure_cost(result, lang),
-    }
+    return _Figures(result, lang).get()
+
+
+def _series_png(result: CompareResult, lang: str) -> bytes:
+    """The time-series figure (in a child process: see :class:`_Figures`)."""
+    return figure_series(result, lang)
+
+
+class _Figures:
+    """The report's figures. The time series, the longest to draw, is drawn in a forked child
+    process from the moment this is made, while this process writes the data files and draws
+    the two others (the same PNG bytes: only the wall-clock time changes); in this process
+    alone where no process can be forked, or on a single core."""
+
+    def __init__(self, result: CompareResult, lang: str) -> None:
+        self.result, self.lang = result, lang
+        self.pool: Any = None
+        self.series: Any = None
+        if (os.cpu_count() or 1) < 2 or mp_context().get_start_method() != "fork":
+            return
+        # what the figure reads, not the finals, summary, targets or scenario
+        slim = CompareResult(
+            result.runs,
+            result.finals.iloc[:0],
+            result.summary.iloc[:0],
+            result.differences.iloc[:0],
+            {k: result.metadata[k] for k in ("arrangements", "reference")},
+        )
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp_context())
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=FORK_WARNING)
+                self.series = self.pool.submit(_series_png, slim, lang)
+        except OSError:  # no process to be had: draw it here
+            self.close()
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the child process (``wait``: once it has ended; else it ends on its own)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
+            self.pool = None
+
+    def get(self) -> dict[str, bytes]:
+        """The three figures (the time series waited for)."""
+        try:
+            others = {
+                "differences": figure_differences(self.result, self.lang),
+                "cost": figure_cost(self.result, self.lang),
+            }
+            if self.series is None:
+                series = figure_series(self.result, self.lang)
+            else:
+                series = self.series.result()
+                self.close(wait=True)  # its work done: the child ends at once
+        finally:
+            self.close()
+        return {"series": series, **others}
 
 
 # --- the plain-language summary -------------------------------------------------------------
@@ -883,11 +965,14 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
     )
 
 
-def write_report(result: CompareResult, out_dir: str | Path, lang: str = "en") -> Path:
-    """Write ``report.html`` and ``figures/*.png`` into ``out_dir``; return the report's path."""
+def write_report(
+    result: CompareResult, out_dir: str | Path, lang: str = "en", figures: Any = None
+) -> Path:
+    """Write ``report.html`` and ``figures/*.png`` into ``out_dir``; return the report's path.
+    (``figures``: the figures already under way, a :class:`_Figures`.)"""
     check_lang(lang)
     out = Path(out_dir)
-    figures = make_figures(result, lang)
+    figures = (figures or _Figures(result, lang)).get()
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     for key, image in figures.items():
@@ -932,14 +1017,18 @@ def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> P
     check_compare_dir(out)
 
     def fill(tmp: Path) -> None:
-        result.runs.to_parquet(tmp / "runs.parquet", index=False)
-        result.summary.to_csv(tmp / "summary.csv", index=False)
-        result.differences.to_csv(tmp / "differences.csv", index=False)
-        result.finals.to_csv(tmp / "finals.csv", index=False)
-        write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
-        if result.targets is not None:
-            targets_table(result.targets, lang).to_csv(tmp / "targets.csv", index=False)
-        write_report(result, tmp, lang)
+        figures = _Figures(result, lang)  # drawn while the data files are written
+        try:
+            result.runs.to_parquet(tmp / "runs.parquet", index=False)
+            result.summary.to_csv(tmp / "summary.csv", index=False)
+            result.differences.to_csv(tmp / "differences.csv", index=False)
+            result.finals.to_csv(tmp / "finals.csv", index=False)
+            write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
+            if result.targets is not None:
+                targets_table(result.targets, lang).to_csv(tmp / "targets.csv", index=False)
+            write_report(result, tmp, lang, figures)
+        finally:
+            figures.close()
 
     write_atomically(out, fill)
     return out

@@ -271,6 +271,137 @@ def _file_hash(path: Path | None) -> str | None:
         return None
 
 
+@dataclass
+class TargetsPlan:
+    """What :func:`run_targets` runs: the runs the chosen targets need (``runs``, ``arms``), the
+    observables each run measures (``names``), and the batches (``seeds``: one per batch, the
+    same for every run). :meth:`tasks` lists the batches to run (``_run_batch``'s tasks) and
+    :meth:`result` assembles their observables; :func:`hlmsim.compare.compare` shares the
+    batches of runs it already makes this way."""
+
+    chosen: Catalogue
+    catalogue: Catalogue
+    runs: dict[str, Scenario]
+    arms: dict[str, tuple[str, str | None]]
+    names: dict[str, tuple[str, ...]]
+    seeds: list[int]
+    replications: int
+    role: str
+    quick: bool
+    seed: int
+    scenario: Scenario | str | Path | None
+    started: str = ""
+
+    @property
+    def batches(self) -> int:
+        return len(self.seeds)
+
+    def tasks(self, skip: Any = ()) -> list[tuple[str, int, Scenario, int, tuple[str, ...]]]:
+        """``_run_batch``'s tasks, batch by batch, except the (run, batch) pairs in ``skip``."""
+        return [
+            (r, b, scen, self.seeds[b], self.names[r])
+            for b in range(self.batches)
+            for r, scen in self.runs.items()
+            if (r, b) not in skip
+        ]
+
+    def result(
+        self, raw: dict[tuple[str, int], dict[str, np.ndarray]], workers: int, seconds: float
+    ) -> TargetsResult:
+        """The targets' results from every batch's observables, ``raw[(run, batch)]``."""
+        nb, replications = self.batches, self.replications
+
+        def series(run: str, name: str) -> np.ndarray:
+            return np.concatenate([raw[(run, b)][name] for b in range(nb)])[:replications]
+
+        rows, values = [], {}
+        for t in self.chosen:
+            main, versus = self.arms[t.id]
+            v = series(main, t.observable)
+            if versus is not None and t.contrast is not None:
+                v = contrast_values(t.contrast, v, series(versus, t.observable))
+            values[t.id] = v
+            row = target_row(t, v)
+            row.update(
+                {
+                    "scenario": self.runs[main].name,
+                    "arrangement": arrangement_of(self.runs[main]),
+                    "spin_up_months": self.runs[main].spin_up_months,
+                    "run": main,
+                    "versus_run": versus or "",
+                }
+            )
+            rows.append(row)
+        table = pd.DataFrame(rows, columns=list(COLUMNS))
+        meta = _metadata(
+            self.chosen,
+            self.catalogue,
+            self.runs,
+            self.arms,
+            self.scenario,
+            replications,
+            self.role,
+            self.quick,
+            self.seed,
+        )
+        meta.update(
+            {
+                "workers": workers,
+                "started": self.started,
+                "seconds": round(seconds, 2),
+                "batch_seeds": self.seeds,
+            }
+        )
+        return TargetsResult(table, values, self.chosen, meta)
+
+
+def plan_targets(
+    catalogue: Catalogue | str | Path | None = None,
+    scenario: Scenario | str | Path | None = None,
+    replications: int | None = None,
+    role: str = "all",
+    quick: bool = False,
+    seed: int = 0,
+    workers: Any = 1,
+) -> TargetsPlan:
+    """Check :func:`run_targets`' arguments (``workers`` too) and plan its runs and batches
+    (nothing runs)."""
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    role = check_role(role)
+    if replications is None:
+        replications = QUICK_REPLICATIONS if quick else REPLICATIONS
+    replications = check_replications(replications)
+    seed = check_seed(seed)
+    check_workers(workers)
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue)
+    chosen = catalogue.select(role)
+    if not len(chosen):
+        raise InputError(f"no {role} target in {catalogue.source}", key="--role")
+    runs, arms = plan_runs(chosen, scenario)
+
+    names: dict[str, set[str]] = {r: set() for r in runs}
+    for t in chosen:
+        main, versus = arms[t.id]
+        names[main].add(t.observable)
+        if versus is not None:
+            names[versus].add(t.observable)
+    return TargetsPlan(
+        chosen=chosen,
+        catalogue=catalogue,
+        runs=runs,
+        arms=arms,
+        names={r: tuple(sorted(n)) for r, n in names.items()},
+        seeds=batch_seeds(seed, n_batches(replications)),
+        replications=replications,
+        role=role,
+        quick=bool(quick),
+        seed=seed,
+        scenario=scenario,
+        started=started,
+    )
+
+
 def run_targets(
     catalogue: Catalogue | str | Path | None = None,
     scenario: Scenario | str | Path | None = None,
@@ -291,33 +422,9 @@ def run_targets(
     ``progress(done, total)`` is called as batches finish.
     """
     t0 = time.perf_counter()
-    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    role = check_role(role)
-    if replications is None:
-        replications = QUICK_REPLICATIONS if quick else REPLICATIONS
-    replications = check_replications(replications)
-    seed = check_seed(seed)
+    plan = plan_targets(catalogue, scenario, replications, role, quick, seed, workers)
     workers = check_workers(workers)
-    if not isinstance(catalogue, Catalogue):
-        catalogue = load_catalogue(catalogue)
-    chosen = catalogue.select(role)
-    if not len(chosen):
-        raise InputError(f"no {role} target in {catalogue.source}", key="--role")
-    runs, arms = plan_runs(chosen, scenario)
-
-    names: dict[str, set[str]] = {r: set() for r in runs}
-    for t in chosen:
-        main, versus = arms[t.id]
-        names[main].add(t.observable)
-        if versus is not None:
-            names[versus].add(t.observable)
-    nb = n_batches(replications)
-    seeds = batch_seeds(seed, nb)
-    tasks = [
-        (r, b, scen, seeds[b], tuple(sorted(names[r])))
-        for b in range(nb)
-        for r, scen in runs.items()
-    ]
+    tasks = plan.tasks()
     raw: dict[tuple[str, int], dict[str, np.ndarray]] = {}
     n_proc = min(workers, len(tasks))
     executor = (
@@ -332,39 +439,7 @@ def run_targets(
     finally:
         if executor:
             executor.shutdown(wait=True, cancel_futures=True)
-
-    def series(run: str, name: str) -> np.ndarray:
-        return np.concatenate([raw[(run, b)][name] for b in range(nb)])[:replications]
-
-    rows, values = [], {}
-    for t in chosen:
-        main, versus = arms[t.id]
-        v = series(main, t.observable)
-        if versus is not None and t.contrast is not None:
-            v = contrast_values(t.contrast, v, series(versus, t.observable))
-        values[t.id] = v
-        row = target_row(t, v)
-        row.update(
-            {
-                "scenario": runs[main].name,
-                "arrangement": arrangement_of(runs[main]),
-                "spin_up_months": runs[main].spin_up_months,
-                "run": main,
-                "versus_run": versus or "",
-            }
-        )
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    meta = _metadata(chosen, catalogue, runs, arms, scenario, replications, role, quick, seed)
-    meta.update(
-        {
-            "workers": workers,
-            "started": started,
-            "seconds": round(time.perf_counter() - t0, 2),
-            "batch_seeds": seeds,
-        }
-    )
-    return TargetsResult(table, values, chosen, meta)
+    return plan.result(raw, workers, time.perf_counter() - t0)
 
 
 def _metadata(
