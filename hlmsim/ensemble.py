@@ -57,7 +57,8 @@ def _run_batch(
         cols.update(observe(model, list(names)))
     if outcomes:
         ts = model.timeseries(per_milieu=False)
-        by_rep = [g for _, g in ts.groupby("replicate", sort=True)]
+        # a model of one world has no replicate column (a batch of one set)
+        by_rep = [g for _, g in ts.groupby("replicate", sort=True)] if "replicate" in ts else [ts]
         series = {
             k: np.stack([g[k].to_numpy(dtype=float) for g in by_rep])
             for k in ts.columns
