@@ -95,6 +95,19 @@ def test_calls_are_steps_of_the_trajectories() -> None:
             assert len(changed) == 1
 
 
+def other_output(points: list[dict[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame({"y3": [p["d"] for p in points]})
+
+
+def test_combined_evaluators() -> None:
+    both = scr.combine(synthetic, other_output)
+    res = scr.screen(FACTORS, both, trajectories=4, seed=1)
+    assert res.outputs == ["y1", "y2", "y3"]
+    assert set(res.selected) == {"a", "b", "c", "d"}
+    with pytest.raises(ValueError, match="y1"):
+        scr.screen(FACTORS, scr.combine(synthetic, synthetic), trajectories=2)
+
+
 def test_deterministic_by_seed_and_workers() -> None:
     one = scr.screen(FACTORS, synthetic, trajectories=4, seed=3)
     again = scr.screen(FACTORS, synthetic, trajectories=4, seed=3)

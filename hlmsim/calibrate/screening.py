@@ -71,6 +71,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -248,9 +249,11 @@ def screen(
         raise InputError(f"must be between 0 and 1 (got {floor!r})", key="floor")
     names = [f.name for f in factors]
     d = len(factors)
-    unit, values = sampling.design(
-        [f.sampling_factor() for f in factors], "morris", trajectories, seed, levels
-    )
+    with warnings.catch_warnings():  # a design of 160-odd columns built column by column
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        unit, values = sampling.design(
+            [f.sampling_factor() for f in factors], "morris", trajectories, seed, levels
+        )
     values = values.drop(columns=["sample_id"])
     records: list[dict[str, float]] = [
         {
@@ -345,6 +348,34 @@ def screen(
         "seconds": round(time.perf_counter() - t0, 2),
     }
     return ScreeningResult(table, selected, fixed, list(outputs), settings, points)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """Several evaluators side by side (see :func:`combine`)."""
+
+    evaluators: tuple[Evaluate, ...]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"combined": [dict(getattr(e, "settings", {}) or {}) for e in self.evaluators]}
+
+    def __call__(self, points: list[dict[str, float]]) -> pd.DataFrame:
+        frames = [e(points).reset_index(drop=True) for e in self.evaluators]
+        names = [c for f in frames for c in f.columns]
+        dup = sorted({c for c in names if names.count(c) > 1})
+        if dup:
+            raise ValueError(f"two evaluators give the output {dup[0]!r}")
+        return pd.concat(frames, axis=1)
+
+
+def combine(*evaluators: Evaluate) -> Combined:
+    """One ``evaluate`` giving the outputs of every evaluator, in order (e.g. the calibration
+    targets and :func:`headline_evaluator`); picklable when they are. Output names must
+    differ."""
+    if not evaluators:
+        raise InputError("give at least one evaluator", key="evaluators")
+    return Combined(tuple(evaluators))
 
 
 # --- storage ----------------------------------------------------------------------------------
