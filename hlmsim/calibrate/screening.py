@@ -257,7 +257,7 @@ def screen(
     values = values.drop(columns=["sample_id"])
     records: list[dict[str, float]] = [
         {
-            k: (int(v) if f.integer else float(v))
+            str(k): (int(v) if f.integer else float(v))
             for (k, v), f in zip(r.items(), factors, strict=True)
         }
         for r in values.to_dict("records")
@@ -381,7 +381,7 @@ def combine(*evaluators: Evaluate) -> Combined:
 # --- storage ----------------------------------------------------------------------------------
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a hidden temporary file replaced in one step (no half-written file)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
