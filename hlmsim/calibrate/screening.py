@@ -33,15 +33,17 @@ the parameter (unit scale), so parameters on different scales compare.
 
 **Chunks and common random numbers.** ``evaluate`` is called once per step of the trajectories:
 call k receives the k-th point of every trajectory, in trajectory order (``trajectories``
-points). An evaluator that uses the same seeds at the same positions of every call, as
-:func:`headline_evaluator` does, therefore runs the two points of each elementary effect in the
-same simulated worlds (common random numbers): a parameter that changes nothing gives an effect
-of exactly 0, and a weak one a small effect, instead of the difference between two worlds. On
-the default scenario at ten years, the headline difference of two worlds differs by about 48
-needs a month; under common random numbers a parameter with no influence on it differs by 0
-and a weak one by about 2 to 3 (measured while building this module). The chunks do not depend
-on ``workers``: with ``workers`` > 1 the calls run in a process pool and the results are the
-same.
+points). An evaluator whose worlds depend only on the point and the seed, as
+:func:`headline_evaluator`'s do, runs the two points of each elementary effect in the same
+simulated worlds (common random numbers): a parameter that changes nothing gives an effect of
+exactly 0, and a weak one a small effect, instead of the difference between two worlds. On the
+default scenario at ten years, the headline of two worlds differs by about 48 needs a month;
+under common random numbers a parameter with no influence on it differs by 0 and a weak one by
+about 2 to 3 (measured while building this module). An evaluator that seeds by position within
+a call (worlds batched together) also pairs them, as long as a point's world does not depend on
+the other points of its call (see :func:`headline_evaluator` for why batched worlds can). The
+calls do not depend on ``workers``: with ``workers`` > 1 they run in a process pool and the
+results are the same.
 
 **Score and selection.** Each output's mu* is divided by the largest mu* of that output over
 the factors (its strongest parameter scores 1), so that outputs on different scales (a count of
@@ -56,8 +58,9 @@ matter. The others are ``fixed``: the calibration leaves them at their defaults 
 met in the final year (the first key outcome, ``needs_met``) under a CIUSSS social worker minus
 services as usual (the comparison's default reference), on the same seeds (common random
 numbers across the two arrangements, as ``hlmsim compare`` pairs them), averaged over
-``replications`` worlds per point; every point is a parameter set of
-:func:`hlmsim.ensemble.run_ensemble` (one vectorised model per batch of ten worlds).
+``replications`` worlds per point; each point runs as ``replications`` parameter sets of
+:func:`hlmsim.ensemble.run_ensemble` (one vectorised model of its worlds per arrangement), every
+point on the same seed.
 
 **Cost.** On the default scenario (1,009 households) at ten years, a world costs about 0.23 s
 with a CIUSSS social worker and 0.12 s under services as usual (2 shared cores, warm numba
