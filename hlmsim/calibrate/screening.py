@@ -63,9 +63,11 @@ numbers across the two arrangements, as ``hlmsim compare`` pairs them), averaged
 point on the same seed.
 
 **Cost.** On the default scenario (1,009 households) at ten years, a world costs about 0.23 s
-with a CIUSSS social worker and 0.12 s under services as usual (2 shared cores, warm numba
-cache), so a point with two replications costs about 0.7 s; see docs/screening-notes.md for the
-measured time of the full screening and what would shorten it.
+with a CIUSSS social worker and 0.12 s under services as usual (a quiet machine, warm numba
+cache). The full screening of the headline (164 factors, 10 trajectories, 1,650 points, two
+replications) took 64 min with ``workers=2`` on 2 cores shared with other jobs (load about 5.5);
+docs/screening-notes.md says what would shorten it (``replications=1`` halves it). Screen once
+and reuse the stored screening (:func:`save`, :func:`load`).
 """
 
 from __future__ import annotations
