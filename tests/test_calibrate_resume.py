@@ -33,7 +33,14 @@ def _stored_generations(out: Path) -> int:
 def test_kill_during_a_generation_then_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = synthetic(tmp_path / "in", population=12, generations=2, seed=5)
+    # small checks after the calibration: the resumed run writes its report like any other
+    path = synthetic(
+        tmp_path / "in",
+        population=12,
+        generations=2,
+        seed=5,
+        extra="[checks]\npredictive_draws = 4\npattern_draws = 0\n",
+    )
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
@@ -82,6 +89,7 @@ def test_kill_during_a_generation_then_resume(
     captured = capsys.readouterr()
     assert "resuming after 1 stored generation" in captured.err
     assert "parameters identified" in captured.out
+    assert (out / "report.html").exists() and (out / "predictive.parquet").exists()
 
     resumed = pd.read_parquet(out / "posterior.parquet")
     pd.testing.assert_frame_equal(resumed, reference.posterior)
