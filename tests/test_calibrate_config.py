@@ -202,3 +202,45 @@ def test_bad_options(
     err = capsys.readouterr().err.strip()
     assert words in err and "\n" not in err
     assert not out.exists()
+
+
+SCREENED = GOOD.replace("[parameters]\nisolation_threshold = {}\n", "") + (
+    '[screening]\nstored = "screen.parquet"\n'
+)
+
+
+def test_a_stored_screening_chooses_the_parameters(tmp_path: Path) -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "parameter": ["isolation_threshold", "need_give_up_months", "ties_half_life_months"],
+            "score": [0.5, 1.0, 0.05],
+            "rank": [2, 1, 3],
+            "selected": [True, True, False],
+        }
+    )
+    table.to_parquet(tmp_path / "screen.parquet")
+    cal = load_calibration(_write(tmp_path, SCREENED))
+    assert [p.name for p in cal.priors] == ["need_give_up_months", "isolation_threshold"]
+    assert cal.screening_table is not None and len(cal.screening_table) == 3
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        (None, "no such file"),
+        ({"parameter": ["isolation_threshold"], "rank": [1]}, "missing column(s) selected"),
+        ({"parameter": ["isolation_treshold"], "rank": [1], "selected": [True]}, "again"),
+        ({"parameter": ["isolation_threshold"], "rank": [1], "selected": [False]}, "selects no"),
+    ],
+)
+def test_bad_stored_screening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table, words
+) -> None:
+    import pandas as pd
+
+    if table is not None:
+        pd.DataFrame(table).to_parquet(tmp_path / "screen.parquet")
+    err = _run_bad(tmp_path, SCREENED, capsys)
+    assert "screening.stored" in err and words in err, err

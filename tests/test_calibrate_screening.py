@@ -1,83 +1,78 @@
-"""A calibration with [screening] lets the screening choose its parameters (issue 13). The
-screening (``hlmsim.calibrate.screening``) is stood in for by a stub with the agreed interface,
-so that this tests the engine's side: the evaluator it is given, the priors it returns, the
-screening's table kept, and a resumed calibration that keeps the parameters chosen."""
+"""A calibration with [screening] lets a Morris screening choose its parameters (issue 13): the
+engine screens on the calibration targets and the headline comparison together (each point in
+its own worlds, several workers), keeps the screening's table, calibrates the parameters chosen,
+keeps them on resume, and a stored screening (``[screening] stored``) is reused as is. The
+factors are cut to four of the scenario's assumed parameters to keep the test small."""
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 from test_calibrate_recovery import OBSERVABLES, synthetic
 
-import hlmsim.calibrate
+from hlmsim.calibrate import screening
 from hlmsim.calibrate.config import load_calibration
 from hlmsim.calibrate.engine import calibrate
 
-
-@dataclass
-class _Result:
-    selected: list[str]
-    table: pd.DataFrame
-
-
-def _stub(calls: list[Any]) -> types.ModuleType:
-    mod = types.ModuleType("hlmsim.calibrate.screening")
-
-    def assumed_factors(scenario: Any) -> list[str]:
-        return ["isolation_threshold", "worker_contacts_per_fte_month", "peer_learning"]
-
-    def headline_evaluator(scenario: Any, months: int, replications: int) -> Any:
-        def evaluate(points: list[dict[str, Any]], seed: int) -> pd.DataFrame:
-            return pd.DataFrame({"needs_met_gain": [0.0] * len(points)})
-
-        return evaluate
-
-    def screen(factors, evaluate, *, trajectories, levels, seed, max_parameters, workers=1,
-               progress=None):  # fmt: skip
-        frame = evaluate([{}, {"isolation_threshold": 0.25}], seed)
-        calls.append((list(factors), trajectories, levels, max_parameters, frame))
-        selected = ["isolation_threshold", "worker_contacts_per_fte_month"]
-        table = pd.DataFrame({"parameter": factors, "mu_star": [3.0, 2.0, 0.1]})
-        return _Result(selected=selected, table=table)
-
-    mod.assumed_factors = assumed_factors  # type: ignore[attr-defined]
-    mod.headline_evaluator = headline_evaluator  # type: ignore[attr-defined]
-    mod.screen = screen  # type: ignore[attr-defined]
-    return mod
+#: The factors screened: two that move the synthetic targets strongly, two that barely can.
+KEPT = (
+    "isolation_threshold",
+    "need_give_up_months",
+    "crisis_security_loss",
+    "senior_isolation_factor",
+)
 
 
-def test_screening_chooses_the_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    calls: list[Any] = []
-    mod = _stub(calls)
-    monkeypatch.setitem(sys.modules, "hlmsim.calibrate.screening", mod)
-    monkeypatch.setattr(hlmsim.calibrate, "screening", mod, raising=False)
-    path = synthetic(tmp_path / "in", population=8, generations=1)
+def _screened(path: Path, extra: str = "") -> Path:
     text = path.read_text(encoding="utf-8")
     head, rest = text.split("[parameters]")
     path.write_text(
         head
-        + "[screening]\ntrajectories = 3\nlevels = 4\nmax_parameters = 2\nseed = 7\n\n"
+        + "[screening]\ntrajectories = 3\nlevels = 4\nmax_parameters = 2\nseed = 7\n"
+        + extra
+        + "\n"
         + rest[rest.index("[stopping]") :],
         encoding="utf-8",
     )
+    return path
+
+
+def test_screening_chooses_the_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    real = screening.assumed_factors
+    monkeypatch.setattr(
+        screening,
+        "assumed_factors",
+        lambda scenario: [f for f in real(scenario) if f.name in KEPT],
+    )
+    path = _screened(synthetic(tmp_path / "in", population=8, generations=1))
     cal = load_calibration(path)
     assert cal.priors == [] and cal.screening is not None
-    res = calibrate(cal, tmp_path / "out")
-    (factors, trajectories, levels, max_parameters, frame) = calls[0]
-    assert (trajectories, levels, max_parameters) == (3, 4, 2)
-    assert list(frame.columns) == [*OBSERVABLES, "needs_met_gain"]
-    assert len(frame) == 2 and frame[list(OBSERVABLES)].notna().all().all()
-    assert [p.name for p in res.priors] == ["isolation_threshold", "worker_contacts_per_fte_month"]
-    assert {"isolation_threshold", "worker_contacts_per_fte_month"} <= set(res.posterior.columns)
-    assert (tmp_path / "out" / "screening.parquet").exists()
-    assert res.metadata["priors"][0]["name"] == "isolation_threshold"
+    res = calibrate(cal, tmp_path / "out", workers=2)
+    table = pd.read_parquet(tmp_path / "out" / "screening.parquet").set_index("parameter")
+    assert set(table.index) == set(KEPT)
+    # every calibration target and the headline are the screening's outputs
+    for name in (*OBSERVABLES, "headline"):
+        assert f"mu_star_{name}" in table.columns
+    chosen = [p.name for p in res.priors]
+    assert chosen == list(table[table["selected"]].sort_values("rank").index)
+    assert len(chosen) == 2 and "isolation_threshold" in chosen  # the isolation target's
+    assert "crisis_security_loss" not in chosen  # moves the sense of security only
+    assert set(chosen) <= set(res.posterior.columns)
+    assert res.metadata["priors"][0]["name"] == chosen[0]
 
+    # resumed: the parameters chosen are kept, not screened again
+    monkeypatch.setattr(screening, "assumed_factors", lambda scenario: 1 / 0)
     again = calibrate(load_calibration(path), tmp_path / "out", resume=True)
-    assert len(calls) == 1  # the parameters chosen are kept, not screened again
     pd.testing.assert_frame_equal(again.posterior, res.posterior)
+
+    # stored: a new calibration reuses the table as is (no screening), and keeps it
+    stored = tmp_path / "in" / "screen.parquet"
+    table.reset_index().to_parquet(stored)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("seed = 7\n", 'seed = 7\nstored = "screen.parquet"\n')
+    path.write_text(text, encoding="utf-8")
+    third = calibrate(load_calibration(path), tmp_path / "third")
+    assert [p.name for p in third.priors] == chosen and len(third.posterior) == 8
+    assert (tmp_path / "third" / "screening.parquet").exists()

@@ -153,13 +153,28 @@ def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="rows"):
         scr.screen(FACTORS, short, trajectories=2)
 
-    def missing(points: list[dict[str, float]]) -> pd.DataFrame:
+    def infinite(points: list[dict[str, float]]) -> pd.DataFrame:
         out = synthetic(points)
-        out.loc[0, "y2"] = np.nan
+        out.loc[0, "y2"] = np.inf
         return out
 
     with pytest.raises(ValueError, match="y2"):
-        scr.screen(FACTORS, missing, trajectories=2)
+        scr.screen(FACTORS, infinite, trajectories=2)
+
+
+def test_undefined_output_counts_for_nothing() -> None:
+    """An output the model leaves undefined at some point (a share of nothing) is listed and
+    scores nothing; the other outputs still choose."""
+
+    def with_gap(points: list[dict[str, float]]) -> pd.DataFrame:
+        out = synthetic(points)
+        out["gap"] = [math.nan if p["c"] > 0.5 else p["c"] for p in points]
+        return out
+
+    res = scr.screen(FACTORS, with_gap, trajectories=4, seed=2)
+    assert res.settings["undefined_outputs"] == ["gap"]
+    assert res.table["mu_star_gap"].isna().all()
+    assert res.selected == scr.screen(FACTORS, synthetic, trajectories=4, seed=2).selected
 
 
 def test_assumed_factors_follow_the_schema() -> None:
@@ -235,3 +250,25 @@ def test_headline_screening_end_to_end(sim) -> None:
     assert t.loc["crisis_security_loss", "mu_star_headline"] == 0
     assert res.selected == ["need_give_up_months"]
     assert res.settings["evaluator"]["outcome"] == "needs_met"
+
+
+def test_targets_evaluator_runs_each_point_in_its_own_worlds(sim) -> None:
+    """The screening's targets evaluator: a point's values depend on the point and the seed
+    only (common random numbers across points), unlike the batched worlds of ABC, where a point
+    changing the households' beta laws shifts the other points' worlds."""
+    from hlmsim.calibrate.simulate import TargetModel, make_evaluator
+    from hlmsim.targets.catalogue import Catalogue, load_catalogue
+
+    scen = sim.scenario(months=12, milieux=1, units=40)
+    shipped = load_catalogue(None).select("calibration")
+    cat = Catalogue(tuple(t for t in shipped if t.versus is None), shipped.source)
+    points = [{"need_give_up_months": 12.0}, {"hard_to_reach_concentration": 8.0}]
+    ev = make_evaluator(scen, cat, replicates=2)
+    both = ev(points, 3)
+    alone = ev(points[:1], 3)
+    assert np.isfinite(both.to_numpy()).sum() >= 5
+    pd.testing.assert_frame_equal(both.iloc[:1], alone)
+    # the control: the same two points batched in one model are not independent of each other
+    batched = TargetModel(scen, cat, replicates=2)
+    first = batched.values(points, 3)[0]
+    assert not np.array_equal(first, batched.values(points[:1], 3)[0], equal_nan=True)

@@ -83,6 +83,9 @@ class ScreeningSpec(_Strict):
     levels: int = Field(4, ge=2, le=100)
     max_parameters: int = Field(12, ge=1, le=MAX_PARAMETERS)
     seed: int = Field(0, ge=0, le=2**63 - 1)
+    #: A screening table stored by an earlier calibration (its ``screening.parquet``), relative
+    #: to the calibration file: its selected parameters are calibrated, without screening again.
+    stored: str | None = Field(None, min_length=1)
 
 
 class StoppingSpec(_Strict):
@@ -173,6 +176,8 @@ class Calibration:
     priors: list[Prior]
     quick: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The stored screening's table (``[screening] stored``), None when there is none.
+    screening_table: Any = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -204,7 +209,14 @@ class Calibration:
     def with_priors(self, priors: list[Prior]) -> Calibration:
         """The same calibration with its parameters chosen (after a screening)."""
         return Calibration(
-            self.spec, self.source, self.scenario, self.catalogue, priors, self.quick, self.raw
+            self.spec,
+            self.source,
+            self.scenario,
+            self.catalogue,
+            priors,
+            self.quick,
+            self.raw,
+            self.screening_table,
         )
 
 
@@ -345,7 +357,57 @@ def _parse(data: dict[str, Any], source: str, quick: bool, from_quick: set[str])
     catalogue = _catalogue(spec, folder, fail)
     presets = _fixed_by_runs(scenario, catalogue)
     priors = [_prior(name, p, presets, fail) for name, p in (spec.parameters or {}).items()]
-    return Calibration(spec, source, scenario, catalogue, priors, quick=quick, raw=data)
+    table = None
+    if spec.screening is not None and spec.screening.stored is not None:
+        table = _stored_screening(spec.screening.stored, folder, fail)
+        priors = [_prior(str(n), PriorSpec(), presets, fail) for n in _selected(table)]
+    return Calibration(
+        spec, source, scenario, catalogue, priors, quick=quick, raw=data, screening_table=table
+    )
+
+
+#: Columns a stored screening table must have.
+_SCREENING_COLUMNS = ("parameter", "selected", "rank")
+
+
+def _stored_screening(ref: str, folder: Path, fail: Any) -> Any:
+    """The screening table ``[screening] stored`` names, checked."""
+    import pandas as pd
+
+    key = "screening.stored"
+    path = Path(ref) if Path(ref).is_absolute() else folder / ref
+    if not path.is_file():
+        raise fail(
+            f"no such file: {path}; remove `stored` to run the screening (its table is then"
+            " written to the output folder's screening.parquet)",
+            key,
+        )
+    try:
+        table = pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is one message
+        raise fail(f"not a screening table (Parquet) ({type(err).__name__}): {path}", key) from None
+    missing = [c for c in _SCREENING_COLUMNS if c not in table.columns]
+    if missing:
+        raise fail(f"{path} is not a screening table: missing column(s) {', '.join(missing)}", key)
+    names = _selected(table)
+    if not names:
+        raise fail(f"{path} selects no parameter", key)
+    if len(names) > MAX_PARAMETERS:
+        raise fail(f"{path} selects {len(names)} parameters (at most {MAX_PARAMETERS})", key)
+    for n in names:
+        if n not in Params.model_fields:
+            raise fail(
+                f"{path} selects {n!r}, which is not a parameter of this version: run the"
+                " screening again (remove `stored`)",
+                key,
+            )
+    return table
+
+
+def _selected(table: Any) -> list[str]:
+    """A screening table's selected parameters, by rank."""
+    sel = table[table["selected"].astype(bool)].sort_values("rank", kind="stable")
+    return [str(n) for n in sel["parameter"]]
 
 
 def _message(err: ValidationError, fail: Any) -> InputError:

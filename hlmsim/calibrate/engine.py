@@ -424,16 +424,15 @@ def _screen(
         ) from None
     sc = cal.screening
     assert sc is not None
-    targets = make_evaluator(cal.scenario, cal.catalogue, cal.spec.replicates)
-    headline = screening.headline_evaluator(cal.scenario, cal.spec.months, cal.spec.replicates)
-
-    def evaluate(points: list[dict[str, Any]], seed: int) -> pd.DataFrame:
-        return pd.concat([targets(points, seed), headline(points, seed)], axis=1)
-
+    seed = cal.spec.seed  # the worlds: every point on the same seed (common random numbers)
+    targets = make_evaluator(cal.scenario, cal.catalogue, cal.spec.replicates, seed=seed)
+    headline = screening.headline_evaluator(
+        cal.scenario, cal.spec.months, cal.spec.replicates, seed=seed
+    )
     factors = screening.assumed_factors(cal.scenario)
     result = screening.screen(
         factors,
-        evaluate,
+        screening.combine(targets, headline),
         trajectories=sc.trajectories,
         levels=sc.levels,
         seed=sc.seed,
@@ -515,6 +514,9 @@ def _run(
         if cal.screening is not None and not cal.priors:
             priors, screening_table = _screen(cal, out, n_workers, progress)
             cal = cal.with_priors(priors)
+            write_frame(screening_table, out / "screening.parquet")
+        elif cal.screening_table is not None:  # a stored screening chose the priors
+            screening_table = cal.screening_table
             write_frame(screening_table, out / "screening.parquet")
         meta = _metadata(cal, seed, started)
         meta["calibration_hash"] = file_hash  # the file's, before a screening chose priors

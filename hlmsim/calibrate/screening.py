@@ -48,7 +48,9 @@ results are the same.
 **Score and selection.** Each output's mu* is divided by the largest mu* of that output over
 the factors (its strongest parameter scores 1), so that outputs on different scales (a count of
 needs, a share, a number of months) weigh alike; a constant output (every mu* zero) counts for
-nothing. A parameter's score is its largest normalised mu* over the outputs (``driver``: the
+nothing, and so does an output the model leaves undefined at some point of the design (a share
+of nothing: its mu* is missing, and it is listed in ``settings["undefined_outputs"]``). A
+parameter's score is its largest normalised mu* over the outputs (``driver``: the
 output where it is reached). The parameters are ranked by score (ties: in the factors' order);
 the selection is the first ``max_parameters`` of them whose score is at least ``floor``
 (:data:`FLOOR`: a tenth of the strongest effect on some output), so fewer are chosen when few
@@ -215,9 +217,9 @@ def _check_frame(frame: Any, n: int, k: int, outputs: list[str] | None) -> pd.Da
             f"evaluate returned columns {list(frame.columns)} (call {k}), not {outputs}"
         )
     values = frame.to_numpy(dtype=float)
-    if not np.all(np.isfinite(values)):
-        bad = [c for c in frame.columns if not np.all(np.isfinite(frame[c].to_numpy(float)))]
-        raise ValueError(f"evaluate returned missing or infinite values for {bad[0]!r} (call {k})")
+    if np.any(np.isinf(values)):
+        bad = [c for c in frame.columns if np.any(np.isinf(frame[c].to_numpy(float)))]
+        raise ValueError(f"evaluate returned infinite values for {bad[0]!r} (call {k})")
     return frame.reset_index(drop=True)
 
 
@@ -302,8 +304,12 @@ def screen(
     )
     normalised = np.zeros((d, len(outputs)))
     constant: list[str] = []
+    undefined: list[str] = []
     for j, out in enumerate(outputs):
-        if np.ptp(y[:, j]) == 0:
+        if not np.all(np.isfinite(y[:, j])):  # a point where the model gives no value
+            undefined.append(out)
+            mu_star, sigma = np.full(d, np.nan), np.full(d, np.nan)
+        elif np.ptp(y[:, j]) == 0:
             constant.append(out)
             mu_star, sigma = np.zeros(d), np.zeros(d)
         else:
@@ -312,7 +318,7 @@ def screen(
             sigma = mi["sigma"].to_numpy(dtype=float)
         table[f"mu_star_{out}"] = mu_star
         table[f"sigma_{out}"] = sigma
-        top = float(mu_star.max())
+        top = float(mu_star.max()) if not np.isnan(mu_star).all() else 0.0
         if top > 0:
             normalised[:, j] = mu_star / top
     best = normalised.argmax(axis=1)
@@ -347,6 +353,7 @@ def screen(
         "calls": len(tasks),
         "normalisation": "mu_star / largest mu_star of the output; score: largest over outputs",
         "constant_outputs": constant,
+        "undefined_outputs": undefined,
         "factors": [f.record() for f in factors],
         "evaluator": dict(getattr(evaluate, "settings", {}) or {}),
         "workers": workers,

@@ -11,6 +11,13 @@ numbers: a contrast pairs replicate r of both arms). A set simulated with ``repl
 worlds gets the mean of its worlds' values (a contrast is taken world by world, then
 averaged).
 
+With ``isolated=True`` each point runs in a model of its own (its ``replicates`` worlds), every
+point on the same seed: a point's worlds then depend on the point and the seed only. Batched
+worlds draw some household attributes in one call of a rejection sampler, so there a point's
+worlds also depend on the other points of its chunk: each world is still a fair draw of the
+model at its own parameters (what ABC needs), but two points do not face the same worlds (what
+a screening's elementary effects need: common random numbers).
+
 :func:`make_evaluator` gives ``evaluate(points, seed) -> DataFrame`` (one row per point, one
 column per target), the form the screening calls; :func:`evaluate` is the same for the
 shipped catalogue's calibration targets on a scenario.
@@ -20,7 +27,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +72,9 @@ class TargetModel:
         catalogue: Catalogue,
         replicates: int = 1,
         workers: int = 1,
+        isolated: bool = False,
     ) -> None:
+        self.isolated = bool(isolated)
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.catalogue = catalogue
         self.targets: list[Target] = list(catalogue)
@@ -90,8 +100,12 @@ class TargetModel:
         if n == 0:
             return np.empty((0, len(self.targets)))
         sets = [p for p in pts for _ in range(reps)]
-        chunks = [sets[i : i + CHUNK] for i in range(0, len(sets), CHUNK)]
-        seeds = batch_seeds(int(seed), len(chunks))
+        if self.isolated:  # one model per point, every point on the same seed
+            chunks = [sets[i : i + reps] for i in range(0, len(sets), reps)]
+            seeds = batch_seeds(int(seed), 1) * len(chunks)
+        else:
+            chunks = [sets[i : i + CHUNK] for i in range(0, len(sets), CHUNK)]
+            seeds = batch_seeds(int(seed), len(chunks))
         tasks = [
             (run, c, scen, seeds[c], chunk, self.observables[run])
             for c, chunk in enumerate(chunks)
@@ -165,21 +179,44 @@ def rms_distance(z: np.ndarray) -> float:
     return float(np.sqrt(np.mean(z * z))) if z.size else 0.0
 
 
+@dataclass(frozen=True)
+class TargetsEvaluator:
+    """``evaluate(points, seed=None)``: the targets' values, one row per point, one column per
+    target id (``seed`` defaults to the evaluator's). Picklable, so that the screening can run
+    it in worker processes."""
+
+    model: TargetModel
+    seed: int = 0
+
+    def __call__(self, points: list[dict[str, Any]], seed: int | None = None) -> pd.DataFrame:
+        return self.model.frame(points, self.seed if seed is None else seed)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "name": "targets",
+            "targets": m.ids,
+            "replicates": m.replicates,
+            "isolated": m.isolated,
+            "seed": self.seed,
+        }
+
+
 def make_evaluator(
     scenario: Scenario | str | Path,
     catalogue: Catalogue,
     replicates: int = 1,
     workers: int = 1,
-) -> Callable[[list[dict[str, Any]], int], pd.DataFrame]:
-    """``evaluate(points, seed)``: the targets' values, one row per point, one column per
-    target (the screening's evaluator)."""
-    model = TargetModel(scenario, catalogue, replicates=replicates, workers=workers)
-
-    def evaluate(points: list[dict[str, Any]], seed: int) -> pd.DataFrame:
-        return model.frame(points, seed)
-
-    evaluate.model = model  # type: ignore[attr-defined]
-    return evaluate
+    isolated: bool = True,
+    seed: int = 0,
+) -> TargetsEvaluator:
+    """The screening's evaluator of the targets (by default each point in its own model, see
+    :class:`TargetModel`)."""
+    model = TargetModel(
+        scenario, catalogue, replicates=replicates, workers=workers, isolated=isolated
+    )
+    return TargetsEvaluator(model, int(seed))
 
 
 def evaluate(
