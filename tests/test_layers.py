@@ -14,6 +14,10 @@ ENGINES = (
     "hlmsim.run",
     "hlmsim.replication",
     "hlmsim.targets.engine",
+    "hlmsim.calibrate.engine",
+    "hlmsim.calibrate.checks",
+    "hlmsim.calibrate.screening",
+    "hlmsim.calibrate.posterior",
 )
 #: Reporting modules: the package, and the old report modules it replaced.
 REPORTING = ("hlmsim.reporting", "hlmsim.report", "hlmsim.patterns_report")

@@ -162,6 +162,7 @@ def build_plan(exp: Experiment) -> Plan:
     s = exp.spec.sampler
     unit, values = design(exp.factors, s.method, s.samples, s.seed, s.levels or 4, s.second_order)
     seeds = exp.seeds()
+    drawn = exp.param_sets()  # one parameter set per replication, or None
     names = [f.name for f in exp.factors]
     ids, arrs, reps, seed_col, keys = [], [], [], [], []
     scenarios: dict[str, Scenario] = {}
@@ -171,6 +172,9 @@ def build_plan(exp: Experiment) -> Plan:
             scen = exp.scenario(a, point)
             h = scenario_hash(scen)
             for r, seed in enumerate(seeds):
+                if drawn is not None:
+                    scen = exp.scenario(a, point, drawn[r])
+                    h = scenario_hash(scen)
                 k = run_key(h, seed, version)
                 scenarios.setdefault(k, scen)
                 ids.append(int(sid))
@@ -547,6 +551,14 @@ def _start_folder(out: Path, exp: Experiment, plan: Plan, started: str) -> dict[
         "sampler": exp.spec.sampler.model_dump(mode="json"),
         "replications": exp.spec.replications,
         "replication_seeds": exp.seeds(),
+        "ensemble": None
+        if exp.ensemble is None
+        else {
+            "reference": exp.spec.ensemble,
+            "sets": len(exp.ensemble),
+            "parameters": exp.ensemble.parameters,
+            **{k: exp.ensemble.meta.get(k) for k in ("scenario", "hlmsim_version", "command")},
+        },
         "points": int(len(plan.design)),
         "runs": int(len(plan.runs)),
         "distinct_runs": len(plan.keys),

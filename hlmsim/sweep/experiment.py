@@ -45,6 +45,7 @@ QUICK_KEYS = (
     "outcomes",
     "series",
     "batch_size",
+    "ensemble",
 )
 
 
@@ -91,6 +92,10 @@ class ExperimentSpec(_Strict):
     sampler: SamplerSpec
     events: list[EventSpec] = Field(default_factory=list)
     batch_size: int = Field(50, ge=1, le=100_000)
+    #: A calibrated ensemble (``calibrated`` for the shipped one, or a file written by
+    #: ``hlmsim calibrate``, relative to the experiment): replication r of every run draws its
+    #: r-th parameter set from it.
+    ensemble: str | None = Field(None, min_length=1)
     quick: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -108,10 +113,20 @@ class Experiment:
     factors: list[Factor]
     quick: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The calibrated ensemble the replications draw their parameters from (``ensemble``).
+    ensemble: Any = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
         return self.spec.name + ("-quick" if self.quick else "")
+
+    def param_sets(self) -> list[dict[str, Any]] | None:
+        """One parameter set per replication, drawn by weight from the ensemble with the
+        sampler's seed (prefix-stable in the replications: the same seed gives the same first
+        sets), the same for every arrangement and sample point; None without an ensemble."""
+        if self.ensemble is None:
+            return None
+        return self.ensemble.param_sets(self.spec.replications, self.spec.sampler.seed)
 
     @property
     def method(self) -> str:
@@ -139,22 +154,38 @@ class Experiment:
     @property
     def hash(self) -> str:
         """Identifies the experiment: its resolved spec and its base scenario's hash."""
+        ens = None
+        if self.ensemble is not None:
+            ens = self.ensemble.values.assign(weight=self.ensemble.weights).to_json(
+                orient="split", double_precision=15
+            )
         blob = json.dumps(
-            {"spec": self.spec.model_dump(mode="json"), "base": scenario_hash(self.base)},
+            {
+                "spec": self.spec.model_dump(mode="json"),
+                "base": scenario_hash(self.base),
+                **({"ensemble": ens} if ens is not None else {}),
+            },
             sort_keys=True,
             separators=(",", ":"),
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def scenario(self, arrangement: str, values: dict[str, Any]) -> Scenario:
+    def scenario(
+        self,
+        arrangement: str,
+        values: dict[str, Any],
+        drawn: dict[str, Any] | None = None,
+    ) -> Scenario:
         """The scenario of one sample point and arrangement: the base scenario on that
         arrangement (every milieu), with the constants and the point's values applied to every
-        milieu (replacing any per-milieu value of the base)."""
+        milieu (replacing any per-milieu value of the base). ``drawn``: a parameter set of the
+        ensemble, applied under the constants and the point's values and, as in
+        :func:`hlmsim.run_ensemble`, under a milieu's own settings."""
         data = self.base.model_dump()
         over = {**self.spec.constants, **values}
         if self.spec.arrangements:
             data = set_arrangement(data, arrangement)
-        data["params"] = {**data["params"], **over}
+        data["params"] = {**data["params"], **(drawn or {}), **over}
         for m in data["milieux"]:
             clash = {k: v for k, v in over.items() if k in m["params"]}
             if clash:
@@ -307,10 +338,34 @@ def _parse(
     _check_sampler(spec, fail)
     factors = [_factor(name, p, spec.sampler.method, fail) for name, p in spec.parameters.items()]
     base = _base(spec, source, fail)
-    exp = Experiment(spec, source, base, factors, quick=quick, raw=data)
+    ensemble = _ensemble(spec.ensemble, source, fail) if spec.ensemble else None
+    exp = Experiment(spec, source, base, factors, quick=quick, raw=data, ensemble=ensemble)
     if exp.n_points == 0:
         raise fail("the design has no sample point", "parameters")
     return exp
+
+
+def _ensemble(ref: str, source: str | None, fail: Any) -> Any:
+    """The calibrated ensemble ``ensemble`` names (``calibrated``: the shipped one)."""
+    from ..calibrate.posterior import load_ensemble, shipped_ensemble_path
+
+    if ref == "calibrated":
+        path = shipped_ensemble_path()
+        if not path.is_file():
+            raise fail(
+                "no calibrated ensemble is shipped with this installation: run `hlmsim"
+                " calibrate` and give its ensemble file (docs/calibration.md)",
+                "ensemble",
+            )
+    else:
+        path = Path(ref)
+        if not path.is_absolute() and source:
+            path = Path(source).parent / path
+    try:
+        return load_ensemble(path)
+    except InputError as err:
+        where = f"{err.key}: " if err.key else ""
+        raise fail(f"{path}: {where}{err.detail}", "ensemble") from None
 
 
 def _message(err: ValidationError, source: str | None, where: Any) -> InputError:
