@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hlmsim import __version__
 from hlmsim.calibrate.config import load_calibration
+from hlmsim.calibrate.posterior import load_ensemble
 from hlmsim.calibrate.engine import calibrate
 from hlmsim.calibrate.simulate import TargetModel
 from hlmsim.targets.catalogue import Catalogue, Target
@@ -150,6 +152,15 @@ def test_recovery(tmp_path: Path) -> None:
     for name, truth in TRUTH.items():
         row = summary.loc[name]
         assert row["q05"] <= truth <= row["q95"], (name, truth, row.to_dict())
+    # the calibrated ensemble: the last generation, tied to the version and the command
+    ens = load_ensemble(tmp_path / "out" / "ensemble.parquet")
+    last = res.posterior[res.posterior["generation"] == res.posterior["generation"].max()]
+    assert len(ens) == len(last) == 30 and ens.parameters == list(TRUTH)
+    assert ens.meta["hlmsim_version"] == __version__
+    assert ens.meta["command"] == f"hlmsim calibrate {path} --out {tmp_path / 'out'}"
+    assert ens.meta["targets"] == list(OBSERVABLES)
+    assert abs(float((ens.values["isolation_threshold"] * ens.weights).sum())
+               - summary.loc["isolation_threshold", "mean"]) < 1e-12  # fmt: skip
 
 
 #: Parallel samplers accept particles as they finish, so their posterior is equivalent to the

@@ -73,6 +73,7 @@ def test_kill_during_a_generation_then_resume(
     assert len(reference.generations) == 2
     assert sorted(p.name for p in reference.out.iterdir() if not p.name.startswith(".")) == [
         "calibration.toml",
+        "ensemble.parquet",
         "generations.parquet",
         "history.db",
         "meta.json",

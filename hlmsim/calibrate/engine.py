@@ -66,6 +66,7 @@ CALIBRATION_FILES = frozenset(
         "history.db-shm",
         "meta.json",
         "posterior.parquet",
+        "ensemble.parquet",
         "generations.parquet",
         "screening.parquet",
         "predictive.parquet",
@@ -622,8 +623,49 @@ def _run(
     )
     write_frame(posterior, out / "posterior.parquet")
     write_frame(generations, out / "generations.parquet")
+    write_calibrated_ensemble(posterior, cal, meta, out)
     write_json(out / "meta.json", meta)
     return CalibrationResult(posterior, generations, cal.priors, meta, out, screening_table)
+
+
+def regenerate_command(cal: Calibration, out: Path) -> str:
+    """The command that reruns ``cal`` into ``out`` (a shipped calibration by its name)."""
+    from .config import CALIBRATION_DIRS
+
+    src = Path(cal.source)
+    shipped = CALIBRATION_DIRS[-1]
+    ref = src.stem if src.parent.resolve() == shipped.resolve() else str(src)
+    quick = " --quick" if cal.quick else ""
+    return f"hlmsim calibrate {ref}{quick} --out {out}"
+
+
+def write_calibrated_ensemble(
+    posterior: pd.DataFrame, cal: Calibration, meta: dict[str, Any], out: Path
+) -> Path:
+    """``ensemble.parquet``: the last generation's weighted parameter sets, with what ties them
+    to their results (``hlmsim.calibrate.posterior``): the file sweeps, ``hlmsim patterns`` and
+    the app draw from, and the one the package ships for the default scenario."""
+    from .posterior import write_ensemble
+    from .summary import last_generation
+
+    last = last_generation(posterior)
+    names = [p.name for p in cal.priors]
+    info = {
+        "scenario": cal.scenario.name,
+        "scenario_hash": meta.get("scenario_hash"),
+        "hlmsim_version": meta.get("hlmsim_version"),
+        "model_version": meta.get("model_version"),
+        "catalogue_hash": meta.get("catalogue_sha256"),
+        "calibration": cal.name,
+        "calibration_hash": meta.get("calibration_hash"),
+        "command": regenerate_command(cal, out),
+        "priors": [p.record() for p in cal.priors],
+        "targets": cal.target_ids,
+        "generation": int(posterior["generation"].max()) if len(posterior) else None,
+        "stopped_by": meta.get("stopped_by"),
+        "seed": meta.get("seed"),
+    }
+    return write_ensemble(last[names], last["weight"].to_numpy(), info, out / "ensemble.parquet")
 
 
 def _with_kinds(priors: list[Prior]) -> list[Prior]:
