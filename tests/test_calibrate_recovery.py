@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hlmsim import __version__
 from hlmsim.calibrate.config import load_calibration
-from hlmsim.calibrate.posterior import load_ensemble
 from hlmsim.calibrate.engine import calibrate
+from hlmsim.calibrate.posterior import load_ensemble
 from hlmsim.calibrate.simulate import TargetModel
 from hlmsim.targets.catalogue import Catalogue, Target
 
