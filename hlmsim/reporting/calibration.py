@@ -417,18 +417,30 @@ def patterns_table(pat: pd.DataFrame, lang: str) -> str:
     return f'<table class="cal"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _driver(r: pd.Series, lang: str) -> str:
+    """The output where a screened parameter's score is reached: a target's id or the
+    headline comparison."""
+    d = str(r.get("driver", "") or "")
+    if not d:
+        return f"<td>{DASH}</td>"
+    if d == "headline":
+        return f"<td>{_e(ct('driver_headline', lang))}</td>"
+    return f"<td><code>{_e(d)}</code></td>"
+
+
 def screening_table(scr: pd.DataFrame, lang: str) -> str:
-    head = "".join(
-        f"<th>{_e(ct(k, lang))}</th>"
-        for k in ("col_rank", "col_parameter", "col_score", "col_chosen")
-    )
+    keys = ["col_rank", "col_parameter", "col_score", "col_chosen"]
+    if "driver" in scr.columns:
+        keys.append("col_driver")
+    head = "".join(f"<th>{_e(ct(k, lang))}</th>" for k in keys)
     body = "".join(
         "<tr>"
         f'<td class="num">{int(r["rank"])}</td>'
         + _param_th(r["parameter"], lang)
         + f'<td class="num">{_e(fmt_num(r["score"], 2, lang))}</td>'
         f"<td>{_e(ct('yes' if r['selected'] else 'no', lang))}</td>"
-        "</tr>"
+        + (_driver(r, lang) if "driver" in scr.columns else "")
+        + "</tr>"
         for _, r in scr.sort_values("rank").iterrows()
     )
     return f'<table class="cal"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -519,9 +531,11 @@ def render_html(outputs: CalibrationOutputs, catalogue: Catalogue, lang: str) ->
         )
     scr_html = ""
     if outputs.screening is not None and len(outputs.screening):
-        scr_html = f"<p>{_e(ct('intro_screening', lang))}</p>" + screening_table(
-            outputs.screening, lang
-        )
+        stored = ((meta.get("config") or {}).get("screening") or {}).get("stored")
+        intro = ct("intro_screening", lang)
+        if stored:
+            intro += " " + ct("intro_screening_stored", lang, file=stored)
+        scr_html = f"<p>{_e(intro)}</p>" + screening_table(outputs.screening, lang)
     if outputs.fixed:
         scr_html += (
             f"<p>{_e(ct('fixed', lang, n=len(outputs.fixed), list=', '.join(outputs.fixed)))}</p>"
