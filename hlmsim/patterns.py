@@ -59,6 +59,7 @@ from .replication import (
     check_workers,
     mean_ci,
     mp_context,
+    overall_series,
 )
 from .scenario import load_scenario, milieu_params, set_arrangement, validate
 
@@ -265,15 +266,8 @@ def outcomes_of(spec: PatternSpec) -> tuple[str, ...]:
 def _simulate(scen: Scenario, seed: int, replicates: int, outcomes: tuple[str, ...]) -> np.ndarray:
     """(outcomes, replicates, months) overall series of ``outcomes`` of one model run."""
     model = HLMModel(scen, seed=seed, agents=False, replicates=replicates).run()
-    ts = model.timeseries(per_milieu=False)
-    if "replicate" not in ts.columns:
-        ts = ts.assign(replicate=0)
-    return np.stack(
-        [
-            ts.pivot(index="replicate", columns="month", values=o).to_numpy(dtype=float)
-            for o in outcomes
-        ]
-    )
+    series = overall_series(model)  # the overall rows of model.timeseries, to the bit
+    return np.stack([series[o] for o in outcomes])
 
 
 def _final(series: np.ndarray, outcome: str) -> np.ndarray:

@@ -23,6 +23,8 @@ import numpy as np
 from .errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .model import HLMModel
 
 #: Independent replicates simulated together in one model.
@@ -154,3 +156,15 @@ def overall_series(model: HLMModel) -> dict[str, np.ndarray]:
                 row[t] = np.sum(v[t][k] * w[t][k]) / np.sum(w[t][k]) if k.any() else np.nan
             out[name][r] = row
     return out
+
+
+def overall_frame(model: HLMModel) -> pd.DataFrame:
+    """``model.timeseries(per_milieu=False)`` of a one-replicate model, to the bit, from
+    :func:`overall_series` (about ten times cheaper than building the tidy table)."""
+    import pandas as pd
+
+    if model.replicates != 1:
+        raise ValueError("overall_frame needs a model of one replicate")
+    series = overall_series(model)
+    months = np.arange(1, len(model.records) + 1, dtype="int64")
+    return pd.DataFrame({"month": months, "milieu": "all", **{k: v[0] for k, v in series.items()}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import hlmsim
@@ -61,3 +62,15 @@ def test_overall_series_leave_out_missing_values_and_zero_weights_as_the_timeser
         expected = np.stack([g[name].to_numpy() for _, g in ts.groupby("replicate", sort=True)])
         assert np.array_equal(series[name], expected, equal_nan=True), name
     assert np.isnan(series["time_to_meet"][0, 3]) and not np.isnan(series["time_to_meet"][1, 3])
+
+
+@pytest.mark.parametrize("copies", [[1, 1, 1, 1], [3, 5, 7, 2]])
+def test_overall_frame_is_the_overall_timeseries_to_the_bit(copies: list[int]) -> None:
+    """The frame sweeps keep per run: the same table as ``timeseries(per_milieu=False)``."""
+    from hlmsim.replication import overall_frame
+
+    model = HLMModel(_copies(18, copies), seed=4, agents=False).run()
+    pd.testing.assert_frame_equal(overall_frame(model), model.timeseries(per_milieu=False))
+    two = HLMModel(_copies(6, copies), seed=4, agents=False, replicates=2).run()
+    with pytest.raises(ValueError, match="one replicate"):
+        overall_frame(two)

@@ -83,8 +83,9 @@ class SweepStopped(RuntimeError):
 def model_runner(scenario: Scenario, seed: int) -> pd.DataFrame:
     """The default runner: the model's overall monthly series (one row per month)."""
     from ..model import HLMModel
+    from ..replication import overall_frame
 
-    return HLMModel(scenario, seed=seed, agents=False).run().timeseries(per_milieu=False)
+    return overall_frame(HLMModel(scenario, seed=seed, agents=False).run())
 
 
 def final_year(ts: pd.DataFrame) -> dict[str, float]:
