@@ -3,6 +3,8 @@
 The server listens on 127.0.0.1 unless ``--host`` names another address, in which case it warns
 that anyone who can reach that address can use the app. It never takes its address from the
 environment (Solara's ``HOST`` / ``SOLARA_HOST``): the address is always passed explicitly.
+``--ensemble FILE|calibrated`` is checked here, before the server starts (a bad file: one line,
+exit 2); the page reads the file named in ``HLMSIM_APP_ENSEMBLE``.
 
 Wiring into ``hlmsim.cli``::
 
@@ -23,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
@@ -31,6 +34,8 @@ from ..i18n import DEFAULT_LANG, LANGS
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 APP_MODULE = "hlmsim.app.page"
+#: The server's environment variable naming the ensemble file the page draws parameters from.
+ENSEMBLE_ENV = "HLMSIM_APP_ENSEMBLE"
 
 
 def is_loopback(host: str) -> bool:
@@ -105,6 +110,15 @@ def add_parser(subparsers: Any) -> None:
         default=DEFAULT_LANG,
         help=f"starting language (default: {DEFAULT_LANG})",
     )
+    p.add_argument(
+        "--ensemble",
+        default=None,
+        metavar="FILE|calibrated",
+        help="run the worlds on a parameter set drawn by weight from a calibrated ensemble (a"
+        " file written by `hlmsim calibrate`, or `calibrated` for the one shipped for the"
+        " default scenario): one set per seed, the same for both arrangements side by side;"
+        " the levers still apply on top",
+    )
 
 
 def server_command(host: str, port: int) -> list[str]:
@@ -127,11 +141,16 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
-def server_env(lang: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The server's environment: starting language, offline assets, no telemetry."""
+def server_env(
+    lang: str, base: dict[str, str] | None = None, ensemble: str | None = None
+) -> dict[str, str]:
+    """The server's environment: starting language, the ensemble file (if any), offline assets,
+    no telemetry."""
     env = dict(os.environ if base is None else base)
-    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP"):
+    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP", ENSEMBLE_ENV):
         env.pop(k, None)
+    if ensemble:
+        env[ENSEMBLE_ENV] = ensemble
     env.update(
         {
             "HLMSIM_APP_LANG": lang,
@@ -152,6 +171,11 @@ def main_app(args: argparse.Namespace) -> int:
     if not 1 <= port <= 65535:
         raise InputError(f"must be between 1 and 65535 (got {port})", key="--port")
     host, warning = resolve_host(args.host, explicit=args.host is not None)
+    ensemble = None
+    if getattr(args, "ensemble", None) is not None:
+        from ..calibrate.posterior import resolve_ensemble  # numpy, pandas: only when asked
+
+        ensemble = str(Path(resolve_ensemble(args.ensemble).source).resolve())
     if port_in_use(host, port):
         raise InputError(
             f"cannot listen on {host}:{port} (already in use?); choose another port with --port",
@@ -161,8 +185,12 @@ def main_app(args: argparse.Namespace) -> int:
         print(f"hlmsim: {warning}", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     print(f"hlmsim app: http://{shown}:{port}/  (language: {args.lang}; Ctrl-C to stop)")
+    if ensemble:
+        print(f"hlmsim app: parameters drawn from the ensemble {ensemble}")
     sys.stdout.flush()
-    proc = subprocess.Popen(server_command(host, port), env=server_env(args.lang))
+    proc = subprocess.Popen(
+        server_command(host, port), env=server_env(args.lang, ensemble=ensemble)
+    )
 
     def stop(*_: Any) -> None:  # SIGTERM to hlmsim stops the server too
         proc.terminate()
@@ -183,8 +211,8 @@ def main_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hlmsim.app.cli [--host H] [--port N] [--lang fr]`` (before the wiring into
-    ``hlmsim``)."""
+    """``python -m hlmsim.app.cli [--host H] [--port N] [--lang fr] [--ensemble FILE]`` (before
+    the wiring into ``hlmsim``)."""
     parser = argparse.ArgumentParser(prog="hlmsim")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

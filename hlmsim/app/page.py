@@ -11,11 +11,13 @@ every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
 from html import escape
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import ipyvue
 import solara
@@ -23,8 +25,9 @@ import solara.lab
 import traitlets
 
 from ..i18n import DEFAULT_LANG, LANGS, t
-from ..i18n.formats import count, fmt_num, label_value
+from ..i18n.formats import colon, count, fmt_num, label_value, quote
 from . import labels, svg
+from .cli import ENSEMBLE_ENV
 from .session import (
     APP_PARAMS,
     CHART_OUTCOMES,
@@ -35,6 +38,9 @@ from .session import (
     app_scenarios,
 )
 
+if TYPE_CHECKING:
+    from ..calibrate.posterior import Ensemble
+
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 0)  # months a second; 0: as fast as possible
 SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
 
@@ -42,6 +48,22 @@ SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
 def _initial_lang() -> str:
     lang = os.environ.get("HLMSIM_APP_LANG", DEFAULT_LANG)
     return lang if lang in LANGS else DEFAULT_LANG
+
+
+@functools.cache
+def app_ensemble() -> Ensemble | None:
+    """The calibrated ensemble the worlds draw their parameters from (``hlmsim app --ensemble``,
+    which checked it), read once per server; None without one."""
+    path = os.environ.get(ENSEMBLE_ENV)
+    if not path:
+        return None
+    from ..calibrate.posterior import load_ensemble
+
+    return load_ensemble(path)
+
+
+def new_session() -> Session:
+    return Session(ensemble=app_ensemble())
 
 
 # Per-browser-tab state (Solara keeps a module-level reactive per kernel, i.e. per page).
@@ -87,6 +109,11 @@ CSS = """
   overflow-y: auto; }
 .hlm-story .moved { color: #b00; font-weight: 600; }
 .hlm-notice { color: #b35900; font-size: 12.5px; }
+.hlm-ens { font-size: 12.5px; line-height: 1.3; margin-top: 4px; padding: 4px 6px;
+  border-left: 3px solid #1f5fa8; background: #f3f7fc; }
+.hlm-ens ul { margin: 2px 0; padding-left: 16px; }
+.hlm-ens summary { cursor: pointer; }
+.hlm-drawn { color: #1f5fa8; }
 """
 
 
@@ -131,7 +158,7 @@ def show(session: Session) -> None:
 
 @solara.component
 def Page() -> None:
-    session = solara.use_memo(Session, [])
+    session = solara.use_memo(new_session, [])
     L = lang.value
     solara.Title(t("app.title", L))
     solara.Style(CSS)
@@ -272,6 +299,37 @@ def Settings(session: Session, L: str) -> None:
         style={"max-width": "120px"},
     )
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.seed_help", L)), classes=["hlm-help"])
+    if session.ensemble is not None:
+        solara.HTML(tag="div", unsafe_innerHTML=ensemble_html(session, L), classes=["hlm-ens"])
+
+
+def ensemble_html(session: Session, L: str) -> str:
+    """Which parameters the worlds use: the ensemble, the draw for the seed and its values."""
+    ens = session.ensemble
+    assert ens is not None and session.drawn is not None
+    line = t(
+        "app_ensemble.line",
+        L,
+        file=Path(ens.source).name,
+        sets=count(len(ens), "app_ensemble.sets", L),
+        seed=session.seed,
+    )
+    notes = [t("app_ensemble.help", L, restore=quote(t("app.restore_defaults", L), L))]
+    calibrated_on = ens.meta.get("scenario")
+    if calibrated_on and calibrated_on != session.scenario:
+        notes.append(t("app_ensemble.other_scenario", L, scenario=quote(calibrated_on, L)))
+    values = "".join(
+        f"<li>{escape(labels.param_label(name, L))}{escape(colon(L))}"
+        f'<b data-testid="drawn-{name}">{escape(labels.param_value_text(name, v, L))}</b> '
+        f"{escape(labels.param_unit(name, L))}</li>"
+        for name, v in session.drawn.items()
+    )
+    return (
+        f'<div data-testid="ensemble">{escape(line)}</div>'
+        + "".join(f'<div class="hlm-help">{escape(n)}</div>' for n in notes)
+        + f'<details class="hlm-help"><summary>{escape(t("app_ensemble.values", L))}</summary>'
+        f"<ul>{values}</ul></details>"
+    )
 
 
 @solara.component
@@ -425,6 +483,8 @@ def ParamControl(session: Session, name: str, L: str, on_change: Any, version: i
     )
     if name in session.overrides:
         label += f' <span class="hlm-changed">({escape(t("app.changed", L))})</span>'
+    elif session.drawn and name in session.drawn:
+        label += f' <span class="hlm-drawn">({escape(t("app_ensemble.drawn", L))})</span>'
     if session.side_by_side and len(session.runs) > 1:
         vb = session.param_value(name, 1)
         if vb != value:

@@ -6,6 +6,12 @@ arrivals identically across arrangements, so the difference shows the arrangemen
 else). It steps them in step, triggers live events in both, applies lever changes (from next
 month when the parameter is only read month by month, otherwise by restarting the run) and
 records each household's monthly history for its life story.
+
+Given a calibrated ensemble (``hlmsim app --ensemble``), every (re)start of the runs draws one
+parameter set from it with the session's seed and runs every world on it (side by side: the same
+set for both arrangements, like the households and needs). The set takes the place of the
+scenario's own parameters (above the arrangement's preset, below a milieu's own settings); the
+levers moved on the page apply over it, and restoring the defaults returns to it.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +34,9 @@ from ..params import (
     field_meta,
 )
 from ..scenario import load_scenario, shipped_scenarios, validate
+
+if TYPE_CHECKING:
+    from ..calibrate.posterior import Ensemble
 
 #: The controls of the page, in this order: levers (``lever=True`` in the schema) first, then a
 #: few assumptions; each is drawn from the schema (label, unit, range, default, source).
@@ -310,11 +319,17 @@ class Run:
     """One model of the page, with its arrangement, live-event log and household history."""
 
     def __init__(
-        self, scen: Scenario, seed: int, arrangement: str | None, watch: np.ndarray | None
+        self,
+        scen: Scenario,
+        seed: int,
+        arrangement: str | None,
+        watch: np.ndarray | None,
+        param_set: dict[str, Any] | None = None,
     ) -> None:
         self.arrangement = arrangement
         self.scenario = scen
-        self.model = HLMModel(scen, seed=seed, agents=False)
+        sets = None if param_set is None else [param_set]
+        self.model = HLMModel(scen, seed=seed, agents=False, param_sets=sets)
         self.history = HouseholdHistory(self.model, watch)
         self.events: list[tuple[int, str, int]] = []  # (month it applies, kind, milieu)
 
@@ -353,8 +368,11 @@ class Session:
         arrangement_b: str = DEFAULT_B,
         side_by_side: bool = False,
         seed: int = 0,
+        ensemble: Ensemble | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.ensemble = ensemble
+        self.drawn: dict[str, Any] | None = None  # the parameter set drawn from the ensemble
         self.scenario = scenario
         self.arrangement_a = arrangement_a
         self.arrangement_b = arrangement_b
@@ -390,10 +408,12 @@ class Session:
     def reset(self) -> None:
         """Rebuild the runs at month 0 from the current settings."""
         with self.lock:
+            if self.ensemble is not None:
+                self.drawn = self.ensemble.param_sets(1, self.seed)[0]
             runs = []
             for arr in self.arrangements:
                 scen = build_scenario(self.scenario, arr, self.overrides)
-                run = Run(scen, self.seed, arr, None)
+                run = Run(scen, self.seed, arr, None, self.drawn)
                 w = self._watch_rows(run.model)
                 if w is not None:
                     run.history = HouseholdHistory(run.model, w)
@@ -509,6 +529,8 @@ class Session:
             return "restart"
 
     def restore_defaults(self) -> None:
+        """Undo every lever moved on the page: back to the scenario's values (with an ensemble,
+        to the parameter set drawn for the seed)."""
         with self.lock:
             self.overrides.clear()
             self.reset()

@@ -76,6 +76,27 @@ def shipped_ensemble_path(scenario: str = "default") -> Path:
     return Path(str(resources.files("hlmsim") / "data" / "ensembles" / f"{scenario}.parquet"))
 
 
+#: What stands for the shipped ensemble where a command takes an ensemble (``--ensemble``).
+SHIPPED = "calibrated"
+
+
+def resolve_ensemble(ref: str | Path, scenario: str = "default") -> Ensemble:
+    """The ensemble a command line names: a file, or ``calibrated`` for the one shipped for
+    ``scenario``. A bad file, or ``calibrated`` when none is shipped (with how to make one), is
+    refused with a one-line :class:`InputError`."""
+    if str(ref) != SHIPPED:
+        return load_ensemble(Path(ref))
+    path = shipped_ensemble_path(scenario)
+    if not path.is_file():
+        raise InputError(
+            f"'{SHIPPED}': no calibrated ensemble is shipped for the {scenario} scenario yet"
+            f" ({path} is missing); make one with `hlmsim calibrate` (see docs/calibration.md)"
+            " and give its file",
+            key="--ensemble",
+        )
+    return load_ensemble(path)
+
+
 def write_ensemble(
     values: pd.DataFrame, weights: np.ndarray, meta: dict[str, Any], path: Path
 ) -> Path:
@@ -143,7 +164,9 @@ def load_ensemble(path: str | Path) -> Ensemble:
 
 __all__ = [
     "Ensemble",
+    "SHIPPED",
     "load_ensemble",
+    "resolve_ensemble",
     "shipped_ensemble_path",
     "write_ensemble",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ..calibrate.posterior import load_ensemble, shipped_ensemble_path
+from ..calibrate.posterior import SHIPPED, resolve_ensemble
 from ..cliutil import whole_number
 from ..errors import InputError
 from ..i18n import t
@@ -116,10 +116,8 @@ def main_patterns(args: argparse.Namespace) -> int:
     check_patterns_dir(out.resolve())
     points, source = None, ""
     if args.ensemble is not None:
-        ens = load_ensemble(
-            shipped_ensemble_path() if args.ensemble == "calibrated" else Path(args.ensemble)
-        )
-        source = args.ensemble if args.ensemble == "calibrated" else Path(args.ensemble).name
+        ens = resolve_ensemble(args.ensemble)
+        source = args.ensemble if args.ensemble == SHIPPED else Path(args.ensemble).name
         points = ens.draw(robustness, seed)
     print(
         t(
