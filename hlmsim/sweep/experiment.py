@@ -346,26 +346,19 @@ def _parse(
 
 
 def _ensemble(ref: str, source: str | None, fail: Any) -> Any:
-    """The calibrated ensemble ``ensemble`` names (``calibrated``: the shipped one)."""
-    from ..calibrate.posterior import load_ensemble, shipped_ensemble_path
+    """The calibrated ensemble ``ensemble`` names (``calibrated``: the shipped one; a path is
+    relative to the experiment file)."""
+    from ..calibrate.posterior import SHIPPED, resolve_ensemble
 
-    if ref == "calibrated":
-        path = shipped_ensemble_path()
-        if not path.is_file():
-            raise fail(
-                "no calibrated ensemble is shipped with this installation: run `hlmsim"
-                " calibrate` and give its ensemble file (docs/calibration.md)",
-                "ensemble",
-            )
-    else:
-        path = Path(ref)
-        if not path.is_absolute() and source:
-            path = Path(source).parent / path
+    path: str | Path = ref
+    if ref != SHIPPED and not Path(ref).is_absolute() and source:
+        path = Path(source).parent / ref
     try:
-        return load_ensemble(path)
+        return resolve_ensemble(path)
     except InputError as err:
-        where = f"{err.key}: " if err.key else ""
-        raise fail(f"{path}: {where}{err.detail}", "ensemble") from None
+        where = f"{err.source}: " if err.source else ""
+        key = f"{err.key}: " if err.key and err.key != "--ensemble" else ""
+        raise fail(f"{where}{key}{err.detail}", "ensemble") from None
 
 
 def _message(err: ValidationError, source: str | None, where: Any) -> InputError:
