@@ -122,3 +122,31 @@ def test_patterns_over_an_ensemble_report_the_share_of_draws(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "bad.parquet" in lines[0]
     assert not (tmp_path / "none").exists()
+
+
+def test_the_shipped_ensemble_belongs_to_these_results() -> None:
+    """The calibrated ensemble of the default scenario ships with the package, calibrated on
+    this version's results: a change of results (a version bump, see the CHANGELOG) must
+    regenerate it in the same change, with the command in its metadata."""
+    from hlmsim import __version__
+    from hlmsim.calibrate.config import load_calibration
+    from hlmsim.calibrate.posterior import shipped_ensemble_path
+
+    path = shipped_ensemble_path("default")
+    assert path.is_file(), f"{path} is missing: run `hlmsim calibrate` (docs/calibration.md)"
+    assert path.stat().st_size < 2_000_000
+    ens = load_ensemble(path)
+    assert ens.meta["hlmsim_version"] == __version__, (
+        f"the shipped ensemble was calibrated on version {ens.meta['hlmsim_version']}, the"
+        f" package is {__version__}: regenerate it with `{ens.meta['command']}` and copy its"
+        f" ensemble.parquet to {path}"
+    )
+    assert ens.meta["scenario"] == "default"
+    assert ens.meta["command"].startswith("hlmsim calibrate default")
+    assert 100 <= len(ens) <= 1000
+    # the parameters are those the shipped calibration calibrates, inside their priors
+    cal = load_calibration()
+    assert ens.parameters == [p.name for p in cal.priors]
+    for p in cal.priors:
+        col = ens.values[p.name]
+        assert col.between(p.low, p.high).all(), p.name

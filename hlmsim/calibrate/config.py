@@ -360,7 +360,7 @@ def _parse(data: dict[str, Any], source: str, quick: bool, from_quick: set[str])
     table = None
     if spec.screening is not None and spec.screening.stored is not None:
         table = _stored_screening(spec.screening.stored, folder, fail)
-        priors = [_prior(str(n), PriorSpec(), presets, fail) for n in _selected(table)]
+        priors = screened_priors(table, presets, fail)
     return Calibration(
         spec, source, scenario, catalogue, priors, quick=quick, raw=data, screening_table=table
     )
@@ -402,6 +402,16 @@ def _stored_screening(ref: str, folder: Path, fail: Any) -> Any:
                 key,
             )
     return table
+
+
+def screened_priors(table: Any, presets: Any, fail: Any) -> list[Prior]:
+    """The priors of a screening's selected parameters (by rank): each on its plausible range,
+    log-uniform where the screening sampled it so (its ``log`` column), else uniform."""
+    logs = dict(zip(table["parameter"], table["log"], strict=True)) if "log" in table else {}
+    return [
+        _prior(n, PriorSpec(prior="loguniform" if logs.get(n) else "uniform"), presets, fail)
+        for n in _selected(table)
+    ]
 
 
 def _selected(table: Any) -> list[str]:

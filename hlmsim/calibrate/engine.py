@@ -32,6 +32,7 @@ code.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -80,6 +81,8 @@ CALIBRATION_FILES = frozenset(
 MAX_BATCH = 400
 #: Format of meta.json.
 FORMAT = 1
+#: Worlds at the default values that measure each output's noise for the screening.
+NOISE_WORLDS = 10
 
 
 # --- pyabc pieces ---------------------------------------------------------------------------------
@@ -430,10 +433,22 @@ def _screen(
     headline = screening.headline_evaluator(
         cal.scenario, cal.spec.months, cal.spec.replicates, seed=seed
     )
+    # the outputs' noise: the defaults in NOISE_WORLDS other worlds (seeds after the screening's)
+    worlds = pd.concat(
+        [
+            screening.combine(
+                dataclasses.replace(targets, seed=seed + k),
+                dataclasses.replace(headline, seed=seed + k),
+            )([{}])
+            for k in range(1, NOISE_WORLDS + 1)
+        ],
+        ignore_index=True,
+    )
     factors = screening.assumed_factors(cal.scenario)
     result = screening.screen(
         factors,
         screening.combine(targets, headline),
+        noise={c: worlds[c].tolist() for c in worlds.columns},
         trajectories=sc.trajectories,
         levels=sc.levels,
         seed=sc.seed,
@@ -443,16 +458,16 @@ def _screen(
         if progress
         else None,
     )
-    from .config import PriorSpec, _fixed_by_runs, _prior
+    from .config import _fixed_by_runs, screened_priors
 
     fixed = _fixed_by_runs(cal.scenario, cal.catalogue)
 
     def fail(msg: str, key: str) -> InputError:
         return InputError(msg, source=cal.source, key=key)
 
-    priors = [_prior(n, PriorSpec(), fixed, fail) for n in result.selected if n not in fixed]
     table = result.table.reset_index(drop=False) if result.table.index.name else result.table
-    return priors, table
+    kept = table[~table["parameter"].isin(list(fixed))]
+    return screened_priors(kept, fixed, fail), table
 
 
 # --- the calibration -----------------------------------------------------------------------------

@@ -79,7 +79,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,6 +234,7 @@ def screen(
     floor: float = FLOOR,
     workers: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
+    noise: Mapping[str, Sequence[float]] | None = None,
 ) -> ScreeningResult:
     """Screen ``factors`` by Morris's elementary effects on the outputs of ``evaluate``
     (``evaluate(points) -> DataFrame``, one row per point, one numeric column per output, no
@@ -244,7 +245,9 @@ def screen(
     processes when more than one (``evaluate`` must then be picklable: a module-level function
     or an object such as :func:`headline_evaluator`'s); the result depends on the factors,
     ``evaluate``, ``trajectories``, ``levels`` and ``seed``, never on ``workers``.
-    ``progress(done, total)`` is called as calls finish."""
+    ``progress(done, total)`` is called as calls finish. ``noise``: each output's values in
+    several independent worlds at one parameter set, whose spread sets the output's noise floor
+    (:func:`noise_mu_star`, :func:`select`)."""
     t0 = time.perf_counter()
     factors = _check_factors(factors)
     trajectories = _whole(trajectories, "trajectories", 2)
@@ -302,7 +305,6 @@ def screen(
             "log": [bool(f.log) for f in factors],
         }
     )
-    normalised = np.zeros((d, len(outputs)))
     constant: list[str] = []
     undefined: list[str] = []
     for j, out in enumerate(outputs):
@@ -318,21 +320,9 @@ def screen(
             sigma = mi["sigma"].to_numpy(dtype=float)
         table[f"mu_star_{out}"] = mu_star
         table[f"sigma_{out}"] = sigma
-        top = float(mu_star.max()) if not np.isnan(mu_star).all() else 0.0
-        if top > 0:
-            normalised[:, j] = mu_star / top
-    best = normalised.argmax(axis=1)
-    table["score"] = normalised.max(axis=1)
-    table["driver"] = [
-        outputs[b] if s > 0 else "" for b, s in zip(best, table["score"], strict=True)
-    ]
-    order = np.argsort(-table["score"].to_numpy(), kind="stable")
-    rank = np.empty(d, dtype="int64")
-    rank[order] = np.arange(1, d + 1)
-    table["rank"] = rank
-    table["selected"] = (
-        (table["rank"] <= max_parameters) & (table["score"] >= floor) & (table["score"] > 0)
-    )
+    noise_mu = noise_mu_star(noise, levels) if noise is not None else None
+    table = select(table, outputs, max_parameters, floor, noise_mu)
+    order = np.argsort(table["rank"].to_numpy(), kind="stable")
     selected = [names[i] for i in order if table["selected"].iat[i]]
     fixed = [n for n, s in zip(names, table["selected"], strict=True) if not s]
 
@@ -352,6 +342,7 @@ def screen(
         "points": len(records),
         "calls": len(tasks),
         "normalisation": "mu_star / largest mu_star of the output; score: largest over outputs",
+        "noise_mu_star": noise_mu,
         "constant_outputs": constant,
         "undefined_outputs": undefined,
         "factors": [f.record() for f in factors],
@@ -360,6 +351,66 @@ def screen(
         "seconds": round(time.perf_counter() - t0, 2),
     }
     return ScreeningResult(table, selected, fixed, list(outputs), settings, points)
+
+
+def noise_mu_star(worlds: Mapping[str, Sequence[float]], levels: int) -> dict[str, float]:
+    """Each output's noise floor in mu* units: the mu* of a parameter that would do nothing
+    but put the point in another world, E|y1 - y2| / delta, where y1, y2 are the output in two
+    independent worlds at the same parameters (``worlds``: its values in several worlds) and
+    delta = levels / (2 (levels - 1)) is a Morris step on the unit scale."""
+    delta = levels / (2 * (levels - 1))
+    out = {}
+    for name, values in worlds.items():
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        if len(v) < 2:
+            out[name] = 0.0
+            continue
+        diffs = np.abs(v[:, None] - v[None, :])[np.triu_indices(len(v), 1)]
+        out[name] = float(diffs.mean() / delta)
+    return out
+
+
+def select(
+    table: pd.DataFrame,
+    outputs: Sequence[str],
+    max_parameters: int,
+    floor: float = FLOOR,
+    noise: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Score, driver, rank and selected from a table's ``mu_star_<output>`` columns (see the
+    module docstring). With ``noise`` (an output's noise floor in mu* units,
+    :func:`noise_mu_star`), a mu* at or below its output's floor counts as no effect: an
+    elementary effect no larger than the difference between two worlds cannot be told from a
+    parameter that only moved the point to another world (a parameter whose change alters how
+    many random numbers a draw consumes does that), and an output whose every mu* is within
+    its noise counts for nothing. Returns a copy of the table with the four columns."""
+    table = table.copy()
+    d = len(table)
+    normalised = np.zeros((d, len(outputs)))
+    for j, out in enumerate(outputs):
+        mu_star = table[f"mu_star_{out}"].to_numpy(dtype=float)
+        if np.isnan(mu_star).all():
+            continue
+        mu_star = np.nan_to_num(mu_star, nan=0.0)
+        if noise is not None and out in noise:
+            mu_star = np.where(mu_star > noise[out], mu_star, 0.0)
+        top = float(mu_star.max())
+        if top > 0:
+            normalised[:, j] = mu_star / top
+    best = normalised.argmax(axis=1)
+    table["score"] = normalised.max(axis=1)
+    table["driver"] = [
+        outputs[b] if s > 0 else "" for b, s in zip(best, table["score"], strict=True)
+    ]
+    order = np.argsort(-table["score"].to_numpy(), kind="stable")
+    rank = np.empty(d, dtype="int64")
+    rank[order] = np.arange(1, d + 1)
+    table["rank"] = rank
+    table["selected"] = (
+        (table["rank"] <= max_parameters) & (table["score"] >= floor) & (table["score"] > 0)
+    )
+    return table
 
 
 @dataclass(frozen=True)
