@@ -57,7 +57,8 @@ def test_screening_chooses_the_parameters(tmp_path: Path, monkeypatch: pytest.Mo
         assert f"mu_star_{name}" in table.columns
     chosen = [p.name for p in res.priors]
     assert chosen == list(table[table["selected"]].sort_values("rank").index)
-    assert len(chosen) == 2 and "isolation_threshold" in chosen  # the isolation target's
+    # the isolation target's strongest; at most the cap, and only effects above the noise
+    assert 1 <= len(chosen) <= 2 and "isolation_threshold" in chosen
     assert "crisis_security_loss" not in chosen  # moves the sense of security only
     assert set(chosen) <= set(res.posterior.columns)
     assert res.metadata["priors"][0]["name"] == chosen[0]

@@ -272,3 +272,25 @@ def test_targets_evaluator_runs_each_point_in_its_own_worlds(sim) -> None:
     batched = TargetModel(scen, cat, replicates=2)
     first = batched.values(points, 3)[0]
     assert not np.array_equal(first, batched.values(points[:1], 3)[0], equal_nan=True)
+
+
+def test_noise_floor_ignores_effects_two_worlds_would_give() -> None:
+    """mu* at or below an output's noise (E|y1 - y2| / delta over independent worlds) counts
+    as no effect: an output whose every mu* is within its noise gives nobody a score; a
+    parameter clearly above it keeps its score of 1."""
+    assert scr.noise_mu_star({"y": [0.0, 2.0]}, 4)["y"] == pytest.approx(2.0 / (4 / 6))
+    assert scr.noise_mu_star({"y": [1.0]}, 4) == {"y": 0.0}
+    table = pd.DataFrame(
+        {
+            "parameter": ["a", "b", "c"],
+            "mu_star_real": [10.0, 2.0, 0.0],
+            "mu_star_noisy": [0.5, 0.0, 0.9],  # every effect within the noise (1.0)
+        }
+    )
+    plain = scr.select(table, ["real", "noisy"], max_parameters=3)
+    assert plain.set_index("parameter").loc["c", "score"] == 1.0  # noise wins without a floor
+    floored = scr.select(table, ["real", "noisy"], 3, noise={"real": 1.0, "noisy": 1.0})
+    t = floored.set_index("parameter")
+    assert t.loc["a", "score"] == 1.0 and t.loc["b", "score"] == pytest.approx(0.2)
+    assert t.loc["c", "score"] == 0 and not t.loc["c", "selected"]
+    assert list(floored["driver"]) == ["real", "real", ""]
