@@ -102,6 +102,7 @@ def test_validation_target_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
             "numeric",
         ),
         (GOOD + "[quick]\npopulaton = 3\n", "quick.populaton", "allowed in [quick]"),
+        ("kernel_scaling = 0\n" + GOOD, "kernel_scaling", "greater than 0"),
         (GOOD + "[stopping]\nmax_generations = 0\n", "stopping.max_generations", "greater"),
         (GOOD.replace('"default"', '"defualt"'), "scenario", "did you mean: default"),
     ],

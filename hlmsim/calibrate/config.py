@@ -17,7 +17,8 @@ Keys (see ``docs/calibration.md``):
   or ``[screening]`` (``trajectories``, ``levels``, ``max_parameters``, ``seed``) to choose them
   by a Morris screening of every assumed parameter;
 - ``population`` (particles per generation), ``replicates`` (worlds simulated per particle,
-  averaged), ``seed``;
+  averaged), ``seed``, ``kernel_scaling`` (the perturbation kernel's width as a multiple of
+  pyabc's Silverman kernel, default 1);
 - ``[stopping]``: ``min_epsilon``, ``max_generations``, ``min_acceptance_rate``;
 - ``[checks]``: ``predictive_draws`` (posterior draws of the predictive check, default 100) and
   ``pattern_draws`` (of the patterns over posterior draws, default 20), 0 to skip;
@@ -116,6 +117,11 @@ class CalibrationSpec(_Strict):
     screening: ScreeningSpec | None = None
     population: int = Field(200, ge=5, le=100_000)
     replicates: int = Field(1, ge=1, le=100)
+    #: The perturbation kernel's width, as a multiple of pyabc's (a multivariate normal with
+    #: Silverman's bandwidth on the particles' weighted covariance). With a dozen parameters
+    #: and a few hundred particles Silverman's kernel leaves holes between particles, where
+    #: proposals get huge importance weights: widen it (the shipped calibration uses 1.5).
+    kernel_scaling: float = Field(1.0, gt=0, le=10)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     stopping: StoppingSpec = Field(default_factory=StoppingSpec)
     checks: ChecksSpec = Field(default_factory=ChecksSpec)

@@ -584,6 +584,7 @@ def _run(
             prior,
             TargetDistance(target_model),
             population_size=cal.spec.population,
+            transitions=pyabc.MultivariateNormalTransition(scaling=cal.spec.kernel_scaling),
             sampler=sampler,
             eps=pyabc.MedianEpsilon(),
         )
