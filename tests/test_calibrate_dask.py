@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_calibrate_recovery import synthetic
 
@@ -50,6 +51,17 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_local_worker_pool(tmp_path: Path) -> None:
     path = synthetic(tmp_path / "in", population=10, generations=2, seed=2)
-    res = calibrate(load_calibration(path), tmp_path / "out", workers=2)
+    res = calibrate(load_calibration(path), tmp_path / "out", workers=2, sampler="multicore")
     _check_valid(res, 10, 2)
-    assert res.metadata["executor"] == "2 worker(s)"
+    assert res.metadata["executor"] == "2 worker(s), multicore sampler"
+
+
+@pytest.mark.slow
+def test_batch_sampler_on_two_workers_is_the_one_worker_calibration(tmp_path: Path) -> None:
+    """The batch sampler simulates each batch on the workers with the batch's own seeds: the
+    posterior is the one-worker posterior, to the bit."""
+    path = synthetic(tmp_path / "in", population=10, generations=2, seed=2)
+    one = calibrate(load_calibration(path), tmp_path / "one", workers=1)
+    two = calibrate(load_calibration(path), tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(one.posterior, two.posterior)
+    assert two.metadata["executor"] == "2 worker(s), batch sampler"

@@ -174,7 +174,8 @@ def test_parallel_posterior_is_equivalent(tmp_path: Path) -> None:
     path = synthetic(tmp_path / "in", population=30, generations=4, seed=3)
     cal = load_calibration(path)
     one = calibrate(cal, tmp_path / "one", workers=1).summary().set_index("parameter")
-    two = calibrate(cal, tmp_path / "two", workers=2).summary().set_index("parameter")
+    two = calibrate(cal, tmp_path / "two", workers=2, sampler="multicore")
+    two = two.summary().set_index("parameter")
     print(one[["mean", "q05", "q95"]], two[["mean", "q05", "q95"]], sep="\n")
     for p in cal.priors:
         a, b = one.loc[p.name, "mean"], two.loc[p.name, "mean"]

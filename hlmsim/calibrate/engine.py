@@ -81,6 +81,9 @@ CALIBRATION_FILES = frozenset(
 MAX_BATCH = 400
 #: Format of meta.json.
 FORMAT = 1
+#: Local samplers: ``batch`` (exactly reproducible for any number of workers) and
+#: ``multicore`` (pyabc's, equivalent posteriors).
+SAMPLERS = ("batch", "multicore")
 #: Worlds at the default values that measure each output's noise for the screening.
 NOISE_WORLDS = 10
 
@@ -481,12 +484,17 @@ def calibrate(
     scheduler: Any = None,
     resume: bool = False,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    sampler: str = "batch",
 ) -> CalibrationResult:
     """Run (or with ``resume``, continue) the calibration ``cal`` in ``out`` (default
-    ``results/calibrations/<name>``). ``workers``: 1 (exactly reproducible) or more local
-    processes; ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
-    ``distributed.Client``. ``progress(event)`` is called with a dict after each generation
-    (``generation``, ``epsilon``, ``acceptance_rate``, ``seconds``, ``seconds_left``...)."""
+    ``results/calibrations/<name>``). ``workers``: local processes; ``sampler``: ``batch``
+    (the particles of a batch drawn first, then simulated together, on ``workers`` processes:
+    exactly reproducible from the seed, the same for any number of workers) or ``multicore``
+    (pyabc's ``MulticoreEvalParallelSampler``: particles accepted as they finish, an equivalent
+    posterior); ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
+    ``distributed.Client`` (pyabc's ``DaskDistributedSampler``). ``progress(event)`` is
+    called with a dict after each generation (``generation``, ``epsilon``,
+    ``acceptance_rate``, ``seconds``, ``seconds_left``...)."""
     from ..sweep.engine import dask_client
 
     if scheduler is not None and workers not in (None, 1):
@@ -495,13 +503,15 @@ def calibrate(
             key="--workers",
         )
     n_workers = check_workers(workers) if scheduler is None else 1
+    if sampler not in SAMPLERS:
+        raise InputError(f"must be one of {', '.join(SAMPLERS)} (got {sampler!r})", key="--sampler")
     out = Path(out) if out is not None else default_out(cal)
     stored = check_folder(out, cal, resume)
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     with dask_client(scheduler) as client:  # reach the cluster before writing anything
         out.mkdir(parents=True, exist_ok=True)
         with _lock(out):
-            return _run(cal, out, stored, client, n_workers, progress, started)
+            return _run(cal, out, stored, client, n_workers, progress, started, sampler)
 
 
 def _run(
@@ -512,6 +522,7 @@ def _run(
     n_workers: int,
     progress: Callable[[dict[str, Any]], None] | None,
     started: str,
+    sampler_kind: str = "batch",
 ) -> CalibrationResult:
     pyabc = _pyabc()
     seed = cal.spec.seed
@@ -547,7 +558,13 @@ def _run(
 
     db_path = out / "history.db"
     db = f"sqlite:///{db_path.resolve()}"
-    target_model = TargetModel(cal.scenario, cal.catalogue, replicates=cal.spec.replicates)
+    batch = client is None and (n_workers == 1 or sampler_kind == "batch")
+    target_model = TargetModel(
+        cal.scenario,
+        cal.catalogue,
+        replicates=cal.spec.replicates,
+        workers=n_workers if batch else 1,  # the batch sampler's processes
+    )
     observed = {t.id: float(t.value) for t in cal.catalogue}
     stop = cal.spec.stopping
     prior = make_prior(cal.priors)
@@ -578,7 +595,7 @@ def _run(
             reason = _stopping_reason(gens, t - 1, stop)
             if reason is not None:
                 break
-        sampler = _sampler(pyabc, client, n_workers)
+        sampler = _sampler(pyabc, client, n_workers if not batch else 1)
         abc = pyabc.ABCSMC(
             ParticleModel(target_model),
             prior,
@@ -634,7 +651,9 @@ def _run(
             "generations": int(len(generations)),
             "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "workers": n_workers,
-            "executor": "dask" if client is not None else f"{n_workers} worker(s)",
+            "executor": "dask"
+            if client is not None
+            else f"{n_workers} worker(s), {'batch' if batch else 'multicore'} sampler",
         }
     )
     write_frame(posterior, out / "posterior.parquet")

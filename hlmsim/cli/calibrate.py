@@ -46,8 +46,15 @@ def add_parser(subparsers: Any) -> None:
         "--workers",
         default=None,
         metavar="N",
-        help="local worker processes (default: 1, exactly reproducible with the seed; more"
-        " accept particles as they finish: an equivalent, not identical, posterior)",
+        help="local worker processes (default: 1)",
+    )
+    p.add_argument(
+        "--sampler",
+        default="batch",
+        choices=("batch", "multicore"),
+        help="batch (default): each batch of particles simulated on the workers, exactly"
+        " reproducible from the seed for any number of workers; multicore: pyabc's sampler,"
+        " particles accepted as they finish (an equivalent, not identical, posterior)",
     )
     p.add_argument(
         "--scheduler",
@@ -158,6 +165,7 @@ def main_calibrate(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             progress=_progress(lang),
+            sampler=args.sampler,
         )
     except KeyboardInterrupt:
         print(f"hlmsim: {t('calibrate.interrupted', lang, out=out)}", file=sys.stderr)
