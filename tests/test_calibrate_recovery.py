@@ -165,9 +165,11 @@ def test_recovery(tmp_path: Path) -> None:
 
 #: Parallel samplers accept particles as they finish, so their posterior is equivalent to the
 #: one-worker posterior, not identical: each parameter's posterior mean within this share of
-#: its prior's width (on the prior's scale). The recovery above moves isolation_threshold's
-#: mean by about a quarter of its prior width, which this tolerance would not let pass.
-PARALLEL_TOLERANCE = 0.1
+#: its prior's width (on the prior's scale). Two such calibrations of 30 particles differed by
+#: up to a tenth of a prior's width (Monte Carlo error); the recovery moves
+#: worker_contacts_per_fte_month's mean by about 0.3 of its prior's width, which this tolerance
+#: would not let pass (the control below).
+PARALLEL_TOLERANCE = 0.15
 
 
 def test_parallel_posterior_is_equivalent(tmp_path: Path) -> None:
@@ -181,9 +183,9 @@ def test_parallel_posterior_is_equivalent(tmp_path: Path) -> None:
         a, b = one.loc[p.name, "mean"], two.loc[p.name, "mean"]
         width = p.scale(p.high) - p.scale(p.low)
         assert abs(p.scale(a) - p.scale(b)) <= PARALLEL_TOLERANCE * width, (p.name, a, b)
-    # the control: the prior's own mean is farther than that from the calibrated one
-    iso = next(p for p in cal.priors if p.name == "isolation_threshold")
-    prior_mean = (iso.low + iso.high) / 2
-    assert abs(one.loc["isolation_threshold", "mean"] - prior_mean) > PARALLEL_TOLERANCE * (
-        iso.high - iso.low
-    )
+    # the control: a sampler that returned the prior would fail the tolerance
+    wc = next(p for p in cal.priors if p.name == "worker_contacts_per_fte_month")
+    prior_mean = (wc.low + wc.high) / 2
+    for res in (one, two):
+        shift = abs(res.loc[wc.name, "mean"] - prior_mean) / (wc.high - wc.low)
+        assert shift > PARALLEL_TOLERANCE, shift
