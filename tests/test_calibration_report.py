@@ -3,6 +3,7 @@ parameters the evidence identifies, and keeps the held-out targets apart."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -115,10 +116,18 @@ def test_report_renders_and_says_what_is_identified(tmp_path: Path, lang: str) -
     assert out.name == "report.html" and not list(tmp_path.glob(".report.*"))
     assert f'<html lang="{lang}">' in html
     summary = html.split('<div class="summary"')[1].split("</div>")[0]
-    # the narrowed pair is identified, the flat one is not, and the summary says which
-    ident, loose = summary.split("need_give_up_months")[0], summary
-    assert "trust_gain_per_contact" in ident and "trust_half_life_months" in ident
-    assert "need_give_up_months" in loose
+    # the narrowed pair is identified, the flat one is not, and the summary says which, in the
+    # planner's words (the parameters' labels)
+    from hlmsim.params import field_meta
+    from hlmsim.reporting.values import param_label
+
+    def label(name: str) -> str:
+        return escape(param_label(field_meta(name), lang))
+
+    flat = label("need_give_up_months")
+    ident = summary.split(flat)[0]
+    assert label("trust_gain_per_contact") in ident and label("trust_half_life_months") in ident
+    assert flat in summary and "need_give_up_months" not in summary
     assert html.count("<figure>") == 4  # generations, marginals, pairs, predictive
     for sid in ("generations", "parameters", "pairs", "predictive", "patterns", "screening"):
         assert f'<section id="{sid}">' in html

@@ -291,12 +291,16 @@ def summary_html(outputs: CalibrationOutputs, summary: pd.DataFrame, lang: str) 
             eps=_num(gens["epsilon"].iloc[-1], lang) if len(gens) else DASH,
         )
     ]
+
+    def labels(names: list[str]) -> str:  # the planner's words; labels may hold commas
+        return "; ".join(_label(n, lang) for n in names)
+
     if ident:
-        parts.append(ct("sum_identified", lang, n=len(ident), list=", ".join(ident)))
+        parts.append(ct("sum_identified", lang, n=len(ident), list=labels(ident)))
     else:
         parts.append(ct("sum_none_identified", lang))
     if loose:
-        parts.append(ct("sum_loose", lang, n=len(loose), list=", ".join(loose)))
+        parts.append(ct("sum_loose", lang, n=len(loose), list=labels(loose)))
     pred = outputs.predictive
     if pred is not None and len(pred):
         for role in ("calibration", "validation"):
@@ -466,7 +470,7 @@ def render_html(outputs: CalibrationOutputs, catalogue: Catalogue, lang: str) ->
     subtitle = ct(
         "subtitle",
         lang,
-        scenario=meta.get("scenario", DASH),
+        scenario=meta.get("scenario_name") or meta.get("scenario") or DASH,
         mode=ct("mode_quick" if meta.get("quick") else "mode_full", lang),
         seed=meta.get("seed", DASH),
         version=meta.get("hlmsim_version", __version__),
@@ -531,8 +535,10 @@ def render_html(outputs: CalibrationOutputs, catalogue: Catalogue, lang: str) ->
         )
     scr_html = ""
     if outputs.screening is not None and len(outputs.screening):
-        stored = ((meta.get("config") or {}).get("screening") or {}).get("stored")
-        intro = ct("intro_screening", lang)
+        spec = (meta.get("config") or {}).get("screening") or {}
+        stored = spec.get("stored")
+        cap = int(spec.get("max_parameters") or int(outputs.screening["selected"].sum()))
+        intro = ct("intro_screening", lang, cap=cap)
         if stored:
             intro += " " + ct("intro_screening_stored", lang, file=stored)
         scr_html = f"<p>{_e(intro)}</p>" + screening_table(outputs.screening, lang)
