@@ -13,19 +13,13 @@ browser; if it is missing the test fails and says how to install it.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from app_server import app_server
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from hlmsim.arrangements import LABELS
@@ -55,57 +49,12 @@ VIEWPORT = {"width": 1600, "height": 2000}
 TIMEOUT_MS = 20_000
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``hlmsim app`` on a free port of 127.0.0.1, in English; its URL."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("app") / "server.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "SOLARA_HOST", "PORT")}
-    # no internet for the server either: any outbound HTTP(S) goes to a closed local port
-    dead = f"http://127.0.0.1:{_free_port()}"
-    env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, NO_PROXY="127.0.0.1,localhost")
-    env.update(http_proxy=dead, https_proxy=dead, all_proxy=dead, no_proxy="127.0.0.1,localhost")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hlmsim.app.cli", "--port", str(port), "--lang", "en"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped with the server below
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app server exited ({proc.returncode}):\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app server did not answer in 60 s:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with app_server(["--lang", "en"], log_path) as url:
         yield url
-    finally:
-        proc.terminate()  # hlmsim app stops its Solara server on SIGTERM
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    log = log_path.read_text(errors="replace")
-    assert "Could not load URL" not in log, f"the server needed the internet:\n{log}"
-    assert "hlmsim/app/" not in log, f"the app raised an error on the server:\n{log}"
 
 
 @pytest.fixture(scope="module")

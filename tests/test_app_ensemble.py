@@ -229,43 +229,10 @@ def test_the_served_page_runs_on_the_drawn_set(
 ) -> None:
     """``hlmsim app --ensemble FILE`` in a real server and Debian's Chromium: the page names the
     ensemble and the draw, and an assumption the ensemble sets shows its drawn value."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
+    from app_server import app_server
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "SOLARA_HOST", "PORT")}
-    cmd = [sys.executable, "-m", "hlmsim.app.cli", "--port", str(port), "--ensemble", str(ens_file)]
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped with the server below
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the app server did not answer in 60 s"
-            time.sleep(0.2)
+    with app_server(["--ensemble", str(ens_file)], tmp_path / "server.log") as url:
         drawn = ens.param_sets(1, 0)[0]
         with sync_playwright() as p:
             b = p.chromium.launch(
@@ -284,11 +251,3 @@ def test_the_served_page_runs_on_the_drawn_set(
                 assert pg.locator(".hlm-param-worker_turnover_annual .hlm-drawn").count() == 1
             finally:
                 b.close()
-    finally:
-        proc.terminate()  # hlmsim app stops its Solara server on SIGTERM
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert "hlmsim/app/" not in log.read_text(), f"the app raised an error:\n{log.read_text()}"
