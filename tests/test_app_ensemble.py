@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_app_unit import FakePopen
 
 from hlmsim.app import cli as app_cli
 from hlmsim.app.session import Session
@@ -49,18 +50,6 @@ def values_of(session: Session, run: int = 0) -> dict[str, Any]:
 
 
 # -- the command line ---------------------------------------------------------------------------
-
-
-class FakePopen:
-    """Stands for the server process: records its command and environment."""
-
-    calls: list[tuple[list[str], dict[str, str]]] = []
-
-    def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
-        FakePopen.calls.append((cmd, env))
-
-    def wait(self, timeout: float | None = None) -> int:
-        return 0
 
 
 @pytest.fixture
