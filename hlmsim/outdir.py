@@ -4,10 +4,11 @@ the previous result restored if the rename fails)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,24 @@ def write_frame(df: Any, path: Path, fmt: str = "parquet") -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path, what: str) -> Iterator[None]:
+    """Hold ``out/.lock`` (an exclusive, non-blocking ``flock``) while a long job writes into
+    ``out``: a second job in the same folder is refused at once with one line ("another
+    ``what`` is running in this folder"). The lock goes with the process, even on kill -9."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InputError(f"another {what} is running in this folder", source=str(out)) from None
+        yield
+    finally:
+        os.close(fd)

@@ -42,7 +42,7 @@ import os
 import random
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..outdir import write_frame
+from ..outdir import folder_lock, write_frame
 from ..replication import FORK_WARNING, check_workers
 from ..run import write_json
 from .config import Calibration, Prior
@@ -345,24 +345,8 @@ def check_folder(out: Path, cal: Calibration, resume: bool) -> dict[str, Any] | 
     return meta
 
 
-@contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InputError(
-                "another calibration is running in this folder", source=str(out)
-            ) from None
-        yield
-    finally:
-        os.close(fd)
+def _lock(out: Path) -> contextlib.AbstractContextManager[None]:
+    return folder_lock(out, "calibration")
 
 
 def _file_hash(path: Path | None) -> str | None:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..outcomes import KEY_OUTCOMES, final_values
-from ..outdir import write_frame
+from ..outdir import folder_lock, write_frame
 from ..params import Scenario
 from ..replication import check_workers
 from ..run import metadata as run_metadata
@@ -497,22 +497,8 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InputError("another sweep is running in this folder", source=str(out)) from None
-        yield
-    finally:
-        os.close(fd)
+def _lock(out: Path) -> contextlib.AbstractContextManager[None]:
+    return folder_lock(out, "sweep")
 
 
 def _write_text(text: str, path: Path) -> None:
