@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import logging
 import math
@@ -54,6 +53,7 @@ from ..errors import InputError
 from ..outdir import folder_lock, write_frame
 from ..replication import FORK_WARNING, check_workers
 from ..run import write_json
+from ..targets.engine import _file_hash
 from .config import Calibration, Prior
 from .simulate import TargetModel, make_evaluator, native_point, rms_distance
 from .summary import effective_sample_size, parameter_summary
@@ -347,15 +347,6 @@ def check_folder(out: Path, cal: Calibration, resume: bool) -> dict[str, Any] | 
 
 def _lock(out: Path) -> contextlib.AbstractContextManager[None]:
     return folder_lock(out, "calibration")
-
-
-def _file_hash(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return None
 
 
 def generation_seed(seed: int, t: int) -> int:
