@@ -23,11 +23,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import uncertainty
 from .arrangements import ARRANGEMENTS
 from .errors import InputError
 from .model import HLMModel
@@ -51,6 +53,9 @@ from .targets import engine as targets_engine
 
 #: Upper bound on replications in precision mode.
 MAX_REPLICATIONS = 500
+#: Seeds (independent worlds) per parameter set drawn from an ensemble (it divides BATCH, so
+#: that a batch holds whole sets).
+SEEDS_PER_SET = 5
 
 
 @dataclass
@@ -71,6 +76,17 @@ class CompareResult:
     #: The model against the facts on the same scenario (a
     #: :class:`hlmsim.targets.engine.TargetsResult`, from ``hlmsim compare``), or None.
     targets: Any = field(default=None, repr=False)
+    #: Probability best, rank distribution and regret per outcome and arrangement
+    #: (:func:`hlmsim.uncertainty.rank_table`).
+    ranks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The spread due to parameters and to chance (:func:`hlmsim.uncertainty.spread_table`).
+    spread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The parameter sets drawn from the ensemble, one row per set (index ``set``); empty
+    #: without an ensemble.
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Where the leading arrangement stops being best (:func:`hlmsim.uncertainty.hinge`), or
+    #: None without an ensemble.
+    hinge: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def replications(self) -> int:
@@ -97,11 +113,14 @@ class _Batch:
     observed: dict[str, np.ndarray]
 
 
-def _run_batch(task: tuple[Scenario, str, int, int, tuple[str, ...]]) -> tuple[str, int, _Batch]:
-    """Run one batch of BATCH replicates of one arrangement (in a worker process), and reduce
-    it there to what the comparison keeps (and the observables ``names`` for the targets)."""
-    scen, arrangement, batch, seed, names = task
-    model = HLMModel(scen, seed=seed, agents=False, replicates=BATCH).run()
+def _run_batch(
+    task: tuple[Scenario, str, int, int, tuple[str, ...], list[dict[str, Any]] | None],
+) -> tuple[str, int, _Batch]:
+    """Run one batch of BATCH replicates of one arrangement (in a worker process), each on its
+    parameter set when ``sets`` is given, and reduce it there to what the comparison keeps (and
+    the observables ``names`` for the targets)."""
+    scen, arrangement, batch, seed, names, sets = task
+    model = HLMModel(scen, seed=seed, agents=False, replicates=BATCH, param_sets=sets).run()
     series = overall_series(model)
     finals = final_values(series, KEY_OUTCOMES)
     observed = observe(model, list(names)) if names else {}
@@ -116,9 +135,23 @@ def _run_task(task: tuple[str, Any]) -> tuple[str, Any]:
     return kind, targets_engine._run_batch(inner)
 
 
+def set_means(finals: pd.DataFrame) -> pd.DataFrame:
+    """The key outcomes averaged over the seeds of each parameter set: one row per
+    (arrangement, set), the set in column ``replication`` (without a ``set`` column each
+    replication is its own set and ``finals`` comes back as it is)."""
+    if "set" not in finals or finals["set"].nunique() == finals["replication"].nunique():
+        return finals
+    cols = [c for c in KEY_OUTCOMES if c in finals]
+    means = finals.groupby(["arrangement", "set"], sort=False)[cols].mean().reset_index()
+    return means.rename(columns={"set": "replication"})
+
+
 def summarise_finals(finals: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-arrangement means with CIs, and paired differences to ``reference`` with CIs."""
+    """Per-arrangement means with CIs, and paired differences to ``reference`` with CIs. Over
+    an ensemble the intervals are over parameter sets (each set's seeds averaged first: a set's
+    seeds share its parameters, so they are not independent draws of the ensemble)."""
     rows, diffs = [], []
+    finals = set_means(finals)
     ref = finals[finals["arrangement"] == reference].set_index("replication")
     for arr, g in finals.groupby("arrangement", sort=False):
         g = g.set_index("replication")
@@ -231,6 +264,8 @@ def compare(
     progress: Callable[[int, int], None] | None = None,
     max_replications: int = MAX_REPLICATIONS,
     targets: int = 0,
+    ensemble: Any = None,
+    seeds_per_set: int = SEEDS_PER_SET,
 ) -> CompareResult:
     """Run every arrangement on the same scenario and seeds; return runs, summary, differences.
 
@@ -245,6 +280,16 @@ def compare(
     :func:`hlmsim.targets.engine.run_targets` gives it), in the same pool of workers: a target
     run that is one of the arrangements' runs is read from the comparison's own batches.
     ``progress(done, total)`` is called as batches finish.
+
+    ``ensemble`` carries parameter uncertainty: ``"posterior"`` (the calibrated ensemble
+    shipped with the package), ``"plausible"`` (every assumed parameter on its plausible
+    range), ``"none"`` or None (every parameter at its default, as before), a path to an
+    ensemble file, or an ensemble object (:mod:`hlmsim.calibrate.posterior`). Parameter sets
+    are drawn by weight (from ``seed``), each run with ``seeds_per_set`` seeds: replication
+    ``r`` runs set ``r // seeds_per_set``, and every arrangement the same sets and seeds. A
+    value the scenario file sets, or the arrangement's preset, wins over a draw; a milieu's own
+    setting wins over both. Intervals are then over parameter sets, and ``result.ranks``,
+    ``result.spread`` and ``result.hinge`` say which arrangement holds up across them.
     """
     t0 = time.perf_counter()
     chosen = _check_arrangements(arrangements, reference)
@@ -269,9 +314,12 @@ def compare(
     if target is None:
         n_batches = math.ceil(replications / BATCH)
         n_tasks = n_batches * len(chosen)
+        most_batches = n_batches
     else:
         n_batches = min(2, math.ceil(cap / BATCH))
         n_tasks = math.ceil(cap / BATCH) * len(chosen)
+        most_batches = math.ceil(cap / BATCH)
+    worlds = ComparisonWorlds.make(ensemble, base, scenarios, seeds_per_set, most_batches, seed)
 
     # the targets' batches: those of a run that is an arrangement's run (same scenario, same
     # batch seeds) come from the comparison's first batches; the others are tasks of their own
@@ -280,7 +328,9 @@ def compare(
     target_tasks: list[tuple[str, Any]] = []
     if targets:
         plan = targets_engine.plan_targets(scenario=base, replications=targets, seed=seed)
-        by_hash = {scenario_hash(s): a for a, s in scenarios.items()}
+        # over an ensemble the comparison's runs have drawn parameters: none serves the targets
+        shareable = scenarios if worlds.ensemble is None else {}
+        by_hash = {scenario_hash(s): a for a, s in shareable.items()}
         for r, scen in plan.runs.items():
             a = by_hash.get(scenario_hash(scen))
             for b in range(plan.batches):
@@ -310,6 +360,7 @@ def compare(
                     b,
                     seeds[b],
                     plan.names[shared[(a, b)]] if plan and (a, b) in shared else (),
+                    worlds.batch_sets(a, b),
                 ),
             )
             for b in range(first, last)
@@ -360,7 +411,16 @@ def compare(
     used = math.ceil(n_rep / BATCH)
     runs = _runs(results, chosen, used, n_rep)
     finals = _finals(results, chosen, n_rep)
+    finals.insert(2, "set", finals["replication"] // worlds.seeds_per_set)
     summary, differences = summarise_finals(finals, reference)
+    ranks = uncertainty.rank_table(finals, chosen)
+    spread = uncertainty.spread_table(finals, chosen, reference)
+    draws = worlds.draws(int(finals["set"].max()) + 1)
+    hinge = None
+    if worlds.ensemble is not None:
+        lead = uncertainty.leader(ranks)
+        if lead is not None:
+            hinge = uncertainty.hinge(finals, draws, chosen, lead, kinds=worlds.kinds)
     meta = run_metadata(base, seed, started)
     meta.update(
         {
@@ -381,6 +441,7 @@ def compare(
             },
             "workers": workers,
             "scenarios_by_arrangement": {a: scenario_hash(s) for a, s in scenarios.items()},
+            "ensemble": worlds.metadata(base, draws),
         }
     )
     measured = None
@@ -392,7 +453,115 @@ def compare(
             "catalogue_sha256": measured.metadata["catalogue_sha256"],
             **{role: measured.counts(role) for role in ("calibration", "validation")},
         }
-    return CompareResult(runs, finals, summary, differences, meta, scenario=base, targets=measured)
+    return CompareResult(
+        runs,
+        finals,
+        summary,
+        differences,
+        meta,
+        scenario=base,
+        targets=measured,
+        ranks=ranks,
+        spread=spread,
+        draws=draws,
+        hinge=hinge,
+    )
+
+
+@dataclass
+class ComparisonWorlds:
+    """The parameter sets a comparison runs: none (every parameter at its default), or sets
+    drawn from an ensemble, ``seeds_per_set`` replications each, filtered per arrangement (a
+    value the scenario file or the arrangement's preset sets wins over a draw)."""
+
+    ensemble: Any
+    seeds_per_set: int
+    sets: list[dict[str, Any]]
+    by_arrangement: dict[str, list[dict[str, Any]]]
+    kinds: dict[str, str]
+    reference: str | None
+
+    @classmethod
+    def make(
+        cls,
+        ref: Any,
+        base: Scenario,
+        scenarios: dict[str, Scenario],
+        seeds_per_set: int,
+        batches: int,
+        seed: int,
+    ) -> ComparisonWorlds:
+        from .calibrate.posterior import comparison_ensemble
+        from .params import Params
+        from .state import replicate_params
+
+        ens = ref if hasattr(ref, "param_sets") else comparison_ensemble(ref, base)
+        if ens is None:
+            return cls(None, 1, [], {}, {}, None)
+        k = seeds_per_set
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise InputError(
+                f"must be a whole number of at least 1 (got {k!r})", key="--seeds-per-set"
+            )
+        sets = ens.param_sets(math.ceil(batches * BATCH / k), seed)
+        own = set(base.params)
+        by_arr = {
+            a: [
+                {p: v for p, v in s.items() if p not in own and p not in ARRANGEMENTS[a]}
+                for s in sets
+            ]
+            for a in scenarios
+        }
+        for a, scen in scenarios.items():  # a bad set fails here, in one line, before any run
+            try:
+                replicate_params(scen, len(by_arr[a]), by_arr[a])
+            except InputError as err:
+                raise InputError(
+                    err.detail, source=getattr(ens, "source", None), key=err.key
+                ) from None
+        kinds = {
+            p: "int" if Params.model_fields[p].annotation is int else "float"
+            for p in ens.parameters
+        }
+        name = str(ref) if isinstance(ref, (str, Path)) else getattr(ens, "source", "ensemble")
+        return cls(ens, int(k), sets, by_arr, kinds, name)
+
+    def batch_sets(self, arrangement: str, batch: int) -> list[dict[str, Any]] | None:
+        """The parameter sets of one batch's worlds (None without an ensemble)."""
+        if self.ensemble is None:
+            return None
+        sets = self.by_arrangement[arrangement]
+        return [sets[r // self.seeds_per_set] for r in range(batch * BATCH, (batch + 1) * BATCH)]
+
+    def draws(self, n_sets: int) -> pd.DataFrame:
+        """The first ``n_sets`` sets drawn, one row per set (index ``set``)."""
+        if self.ensemble is None:
+            return pd.DataFrame()
+        return pd.DataFrame(self.sets[:n_sets]).rename_axis("set")
+
+    def metadata(self, base: Scenario, draws: pd.DataFrame) -> dict[str, Any] | None:
+        """What ``metadata.json`` records of the ensemble and of the sets drawn."""
+        if self.ensemble is None:
+            return None
+        meta = dict(getattr(self.ensemble, "meta", {}) or {})
+        calibrated = meta.get("scenario")
+        if meta.get("scenario_hash"):  # the very scenario calibrated, not only its name
+            same = meta["scenario_hash"] == scenario_hash(base)
+        else:
+            same = calibrated is None or calibrated == base.name
+        return {
+            "reference": self.reference,
+            "kind": meta.get("kind", "ensemble"),
+            "source": str(getattr(self.ensemble, "source", "")),
+            "scenario_calibrated": calibrated,
+            "same_scenario": same,
+            "hlmsim_version": meta.get("hlmsim_version"),
+            "command": meta.get("command"),
+            "parameters": list(self.ensemble.parameters),
+            "seeds_per_set": self.seeds_per_set,
+            "sets": int(len(draws)),
+            "draws": draws.reset_index().to_dict("records"),
+        }
 
 
 def _runs(

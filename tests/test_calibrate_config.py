@@ -103,6 +103,7 @@ def test_validation_target_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
         ),
         (GOOD + "[quick]\npopulaton = 3\n", "quick.populaton", "allowed in [quick]"),
         ("kernel_scaling = 0\n" + GOOD, "kernel_scaling", "greater than 0"),
+        ('kernel = "wide"\n' + GOOD, "kernel", "twice_covariance"),
         (GOOD + "[stopping]\nmax_generations = 0\n", "stopping.max_generations", "greater"),
         (GOOD.replace('"default"', '"defualt"'), "scenario", "did you mean: default"),
     ],
@@ -245,3 +246,15 @@ def test_bad_stored_screening(
         pd.DataFrame(table).to_parquet(tmp_path / "screen.parquet")
     err = _run_bad(tmp_path, SCREENED, capsys)
     assert "screening.stored" in err and words in err, err
+
+
+def test_the_kernels_are_pyabc_bandwidth_selectors() -> None:
+    import math
+
+    from hlmsim.calibrate.engine import KERNELS
+
+    # pyabc multiplies the weighted covariance by the factor squared
+    assert KERNELS["twice_covariance"](300, 12) ** 2 == pytest.approx(2.0)
+    silverman = KERNELS["silverman"](300, 12)
+    assert silverman == pytest.approx((4 / (300 * (12 + 2))) ** (1 / (12 + 4)))
+    assert 0 < silverman < 1 and math.isfinite(silverman)

@@ -198,7 +198,7 @@ def test_result_shape_and_metadata(crn: tuple[CompareResult, CompareResult]) -> 
     assert a.replications == 40 and a.arrangements == [CIUSSS, SAU] and a.reference == SAU
     assert len(a.runs) == 2 * 40 * 36
     assert set(a.runs["replication"]) == set(range(40))
-    assert len(a.finals) == 80 and list(a.finals.columns[3:]) == list(KEY_OUTCOMES)
+    assert len(a.finals) == 80 and list(a.finals.columns[4:]) == list(KEY_OUTCOMES)
     assert len(a.summary) == 2 * len(KEY_OUTCOMES)
     assert len(a.differences) == len(KEY_OUTCOMES)
     for key in ("hlmsim_version", "scenario_hash", "seed", "batch_seeds", "replications"):
@@ -405,11 +405,11 @@ def test_cli_compare_writes_every_output(
     captured = capsys.readouterr()
     assert "Comparing 2 arrangements" in captured.err
     assert f"report: {out / 'report.html'}" in captured.out
-    assert "Concertation only" in captured.out and "model's assumptions" in captured.out
+    assert "Concertation only" in captured.out and "plausible world" in captured.out
     assert "Against the facts, on this scenario (2 replications)" in captured.out
     assert {p.name for p in out.iterdir()} == {
         "report.html", "figures", "runs.parquet", "summary.csv", "differences.csv",
-        "finals.csv", "metadata.json", "targets.csv",
+        "finals.csv", "ranks.csv", "spread.csv", "metadata.json", "targets.csv",
     }  # fmt: skip
     # the report states which targets the model meets on this scenario
     targets = pd.read_csv(out / "targets.csv")

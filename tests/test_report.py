@@ -141,7 +141,7 @@ def test_plain_language_summary(result: CompareResult, written: dict[str, Path])
     assert fmt_num(s.loc[(best, "needs_met"), "mean"], 0, "en") in text
     assert fmt_money(round_sig(s.loc[(best, "cost"), "mean"]), "en") in text
     assert "per need met" in text and "95% confidence interval" in text
-    assert f"in {result.replications} of the {result.replications} paired" in text
+    assert f"in {result.replications} of the {result.replications} replications" in text
     assert "not a forecast" in text
     # unmet needs also count what prevention averts: the arrangement leaving the fewest
     low = min(result.arrangements, key=lambda a: s.loc[(a, "needs_unmet"), "mean"])

@@ -17,8 +17,9 @@ Keys (see ``docs/calibration.md``):
   or ``[screening]`` (``trajectories``, ``levels``, ``max_parameters``, ``seed``) to choose them
   by a Morris screening of every assumed parameter;
 - ``population`` (particles per generation), ``replicates`` (worlds simulated per particle,
-  averaged), ``seed``, ``kernel_scaling`` (the perturbation kernel's width as a multiple of
-  pyabc's Silverman kernel, default 1);
+  averaged), ``seed``, ``kernel`` (``silverman``, pyabc's default, or ``twice_covariance``:
+  twice the particles' weighted covariance, after Beaumont et al. 2009) and ``kernel_scaling``
+  (a multiple of the kernel's covariance, default 1);
 - ``[stopping]``: ``min_epsilon``, ``max_generations``, ``min_acceptance_rate``;
 - ``[checks]``: ``predictive_draws`` (posterior draws of the predictive check, default 100) and
   ``pattern_draws`` (of the patterns over posterior draws, default 20), 0 to skip;
@@ -122,6 +123,12 @@ class CalibrationSpec(_Strict):
     #: and a few hundred particles Silverman's kernel leaves holes between particles, where
     #: proposals get huge importance weights: widen it (the shipped calibration uses 1.5).
     kernel_scaling: float = Field(1.0, gt=0, le=10)
+    #: The perturbation kernel's covariance: ``silverman`` (pyabc's default: the particles'
+    #: weighted covariance times Silverman's factor, about 0.4 to 0.6 for a dozen parameters)
+    #: or ``twice_covariance`` (twice their weighted covariance: the kernel of Beaumont, Cornuet,
+    #: Marin & Robert 2009, wider, whose importance weights vary less); ``kernel_scaling``
+    #: multiplies either.
+    kernel: Literal["silverman", "twice_covariance"] = "silverman"
     seed: int = Field(0, ge=0, le=2**63 - 1)
     stopping: StoppingSpec = Field(default_factory=StoppingSpec)
     checks: ChecksSpec = Field(default_factory=ChecksSpec)
@@ -443,7 +450,8 @@ def _message(err: ValidationError, fail: Any) -> InputError:
     elif e["type"] == "missing":
         msg = "missing"
     elif e["type"] == "literal_error":
-        msg = f"must be one of {', '.join(PRIORS)} (got {e.get('input')!r})"
+        allowed = e.get("ctx", {}).get("expected") or ", ".join(PRIORS)
+        msg = f"must be one of {allowed.replace(' or ', ', ')} (got {e.get('input')!r})"
     elif "input" in e:
         msg = f"{msg} (got {e['input']!r})"
     return fail(msg, loc or "calibration")

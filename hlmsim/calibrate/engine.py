@@ -99,6 +99,26 @@ def _pyabc() -> Any:
     return pyabc
 
 
+def twice_covariance(n: float, dim: int) -> float:
+    """The bandwidth factor of Beaumont, Cornuet, Marin & Robert (2009): a kernel covariance
+    of twice the particles' weighted covariance (pyabc multiplies the covariance by the
+    factor squared)."""
+    return math.sqrt(2.0)
+
+
+def _silverman(n: float, dim: int) -> float:
+    from pyabc.transition.multivariatenormal import silverman_rule_of_thumb
+
+    return float(silverman_rule_of_thumb(n, dim))
+
+
+#: The perturbation kernels a calibration file can name (``kernel``): bandwidth selectors.
+KERNELS: dict[str, Callable[[float, int], float]] = {
+    "silverman": _silverman,
+    "twice_covariance": twice_covariance,
+}
+
+
 def make_prior(priors: list[Prior]) -> Any:
     """The prior: a ``pyabc.Distribution`` of uniform or log-uniform random variables."""
     pyabc = _pyabc()
@@ -576,7 +596,9 @@ def _run(
             prior,
             TargetDistance(target_model),
             population_size=cal.spec.population,
-            transitions=pyabc.MultivariateNormalTransition(scaling=cal.spec.kernel_scaling),
+            transitions=pyabc.MultivariateNormalTransition(
+                scaling=cal.spec.kernel_scaling, bandwidth_selector=KERNELS[cal.spec.kernel]
+            ),
             sampler=sampler,
             eps=pyabc.MedianEpsilon(),
         )

@@ -78,13 +78,19 @@ def shipped_ensemble_path(scenario: str = "default") -> Path:
 
 #: What stands for the shipped ensemble where a command takes an ensemble (``--ensemble``).
 SHIPPED = "calibrated"
+#: The same, as ``hlmsim compare --ensemble`` names it (the calibration's posterior).
+POSTERIOR = "posterior"
+#: ``hlmsim compare --ensemble``: every assumed parameter drawn from its plausible range.
+PLAUSIBLE = "plausible"
+#: ``hlmsim compare --ensemble``: every parameter at its default (no parameter uncertainty).
+NONE = "none"
 
 
 def resolve_ensemble(ref: str | Path, scenario: str = "default") -> Ensemble:
     """The ensemble a command line names: a file, or ``calibrated`` for the one shipped for
     ``scenario``. A bad file, or ``calibrated`` when none is shipped (with how to make one), is
     refused with a one-line :class:`InputError`."""
-    if str(ref) != SHIPPED:
+    if str(ref) not in (SHIPPED, POSTERIOR):
         return load_ensemble(Path(ref))
     path = shipped_ensemble_path(scenario)
     if not path.is_file():
@@ -162,8 +168,64 @@ def load_ensemble(path: str | Path) -> Ensemble:
     return Ensemble(df[params].reset_index(drop=True), w / w.sum(), meta, src)
 
 
+@dataclass(frozen=True)
+class PlausibleEnsemble:
+    """Every assumed parameter of a scenario on its plausible range (the factors of the
+    screening, :func:`hlmsim.calibrate.screening.assumed_factors`: uniform, or log-uniform when
+    the range spans a factor of 4 or more), each set drawn independently with equal weight:
+    what a comparison's answer looks like when the evidence narrows nothing."""
+
+    factors: tuple[Any, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    source: str = PLAUSIBLE
+
+    @property
+    def parameters(self) -> list[str]:
+        return [f.name for f in self.factors]
+
+    def param_sets(self, n: int, seed: int) -> list[dict[str, Any]]:
+        """``n`` sets, reproducibly from ``seed``; the first ``n`` of a longer draw on the same
+        seed are the same sets (precision mode adds sets without changing the first ones)."""
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x504C41]))
+        u = rng.random((int(n), len(self.factors)))
+        out = []
+        for row in u:
+            ps: dict[str, Any] = {}
+            for f, x in zip(self.factors, row, strict=True):
+                if f.log:
+                    v = float(np.exp(np.log(f.low) + x * (np.log(f.high) - np.log(f.low))))
+                else:
+                    v = float(f.low + x * (f.high - f.low))
+                ps[f.name] = int(round(v)) if f.integer else v
+            out.append(ps)
+        return out
+
+
+def comparison_ensemble(
+    ref: str | Path | None, scenario: Any
+) -> Ensemble | PlausibleEnsemble | None:
+    """What ``hlmsim compare --ensemble`` names: ``posterior`` (or ``calibrated``: the ensemble
+    shipped for the default scenario, whatever the scenario compared: the report says where it
+    was calibrated), ``plausible`` (:class:`PlausibleEnsemble` on ``scenario``), ``none`` (None:
+    every parameter at its default) or an ensemble file."""
+    if ref is None or str(ref) == NONE:
+        return None
+    if str(ref) == PLAUSIBLE:
+        from .screening import assumed_factors
+
+        factors = tuple(assumed_factors(scenario))
+        name = getattr(scenario, "name", str(scenario))
+        return PlausibleEnsemble(factors, {"scenario": name, "kind": PLAUSIBLE})
+    return resolve_ensemble(ref)
+
+
 __all__ = [
     "Ensemble",
+    "NONE",
+    "PLAUSIBLE",
+    "POSTERIOR",
+    "PlausibleEnsemble",
+    "comparison_ensemble",
     "SHIPPED",
     "load_ensemble",
     "resolve_ensemble",

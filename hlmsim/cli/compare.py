@@ -13,13 +13,21 @@ from typing import Any
 from rich.table import Table
 
 from ..arrangements import ARRANGEMENTS, arrangement_label
+from ..calibrate.posterior import POSTERIOR, comparison_ensemble
 from ..cliutil import whole_number
-from ..compare import MAX_REPLICATIONS, _check_arrangements, compare, parse_precision
+from ..compare import (
+    MAX_REPLICATIONS,
+    SEEDS_PER_SET,
+    _check_arrangements,
+    compare,
+    parse_precision,
+)
 from ..errors import InputError
 from ..i18n import t
 from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
-from ..reporting import check_compare_dir, summary_text, write_compare
+from ..reporting import answer_text, check_compare_dir, write_compare
+from ..reporting.answer import ensemble_intro, not_costed, targets_sentence
 from ..scenario import load_scenario
 from ..targets.engine import QUICK_REPLICATIONS
 from .common import (
@@ -43,7 +51,8 @@ def add_parser(subparsers: Any) -> None:
         help="compare arrangements with paired replications and write a report",
         description="Run every arrangement on the same scenario with the same seeds (common"
         " random numbers), in batches of 10 replications, and write report.html, figures,"
-        " runs.parquet, summary.csv, differences.csv, finals.csv and metadata.json.",
+        " runs.parquet, summary.csv, differences.csv, finals.csv, ranks.csv, spread.csv and"
+        " metadata.json.",
     )
     p.add_argument(
         "scenario",
@@ -86,6 +95,22 @@ def add_parser(subparsers: Any) -> None:
         help="replications of the check against the targets catalogue on the same scenario,"
         f" reported with the comparison (default: {QUICK_REPLICATIONS}; 0: no check)",
     )
+    p.add_argument(
+        "--ensemble",
+        default=POSTERIOR,
+        metavar="WHICH",
+        help="the parameter sets the arrangements run on: posterior (default: the calibrated"
+        " ensemble shipped with hlmsim), plausible (every assumed parameter drawn from its"
+        " plausible range), none (every parameter at its default: chance alone) or an ensemble"
+        " file written by `hlmsim calibrate`",
+    )
+    p.add_argument(
+        "--seeds-per-set",
+        default=None,
+        metavar="N",
+        help=f"seeds each parameter set runs with (default: {SEEDS_PER_SET}); replication r"
+        " runs set r // N, the same sets and seeds for every arrangement",
+    )
     add_seed_workers(p)
     p.add_argument(
         "--out",
@@ -101,6 +126,7 @@ def main_compare(args: argparse.Namespace) -> int:
     opts = _check_compare_args(args)
     lang = args.lang
     scen = load_scenario(args.scenario)
+    comparison_ensemble(args.ensemble, scen)  # a bad --ensemble fails before anything runs
     default_out = Path("results") / f"compare-{safe_name(scen.name)}"
     out = Path(args.out) if args.out else default_out
     check_compare_dir(out.resolve())
@@ -133,6 +159,8 @@ def main_compare(args: argparse.Namespace) -> int:
             workers=workers,
             progress=progress,
             targets=opts["targets"],
+            ensemble=args.ensemble,
+            seeds_per_set=opts["seeds_per_set"],
         ),
         t("cli.batches", lang),
     )
@@ -171,6 +199,7 @@ def _check_compare_args(args: argparse.Namespace) -> dict[str, Any]:
         else _targets_replications(args.targets),
         "seed": whole_number(args.seed, "--seed", 0),
         "workers": whole_number(args.workers, "--workers", 1),
+        "seeds_per_set": whole_number(args.seeds_per_set, "--seeds-per-set", 1) or SEEDS_PER_SET,
     }
 
 
@@ -212,11 +241,20 @@ def _print_compare_summary(result: Any, lang: str) -> None:
             arrangement_label(a, lang),
             needs,
             diff,
-            fmt_money(round_sig(s.loc[(a, "cost"), "mean"]), lang),
-            fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang),
+            *(
+                (t("report.not_costed", lang), "–")
+                if not_costed(result, a)
+                else (
+                    fmt_money(round_sig(s.loc[(a, "cost"), "mean"]), lang),
+                    fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang),
+                )
+            ),
         )
     console().print(table)
-    print(summary_text(result, lang))
+    print(answer_text(result, lang))
+    print(ensemble_intro(result, lang))
+    if result.targets is not None:
+        print(targets_sentence(result, lang))
     p = result.metadata.get("precision")
     if p:
         key = "cli.precision_met" if p["met"] else "cli.precision_not_met"

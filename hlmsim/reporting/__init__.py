@@ -11,6 +11,7 @@ figures, summaries, command-line tables). Engines never import this package; it 
 
 from __future__ import annotations
 
+from .answer import answer_text
 from .comparison import check_compare_dir, summary_text, write_compare, write_report
 from .targets import check_targets_dir, write_targets
 from .validation import check_patterns_dir, write_patterns
@@ -20,6 +21,7 @@ __all__ = [
     "check_patterns_dir",
     "check_targets_dir",
     "summary_text",
+    "answer_text",
     "write_compare",
     "write_patterns",
     "write_report",

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..arrangements import arrangement_description, arrangement_label
-from ..compare import CompareResult, arrangement_scenarios
+from ..compare import CompareResult, arrangement_scenarios, set_means
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, check_lang, pick, t
 from ..i18n.formats import (
@@ -47,6 +47,15 @@ from ..params import Params, Scenario, field_meta
 from ..replication import FORK_WARNING, mean_ci, mp_context
 from ..run import write_json
 from ..scenario import milieu_params, validate
+from .answer import _mark as answer_mark
+from .answer import (
+    answer_sentences,
+    not_costed,
+    summary_table,
+    targets_sentence,
+    worlds_section,
+    worlds_word,
+)
 from .html import esc as _e
 from .html import img, page, summary_box, swatch
 from .style import MARKERS, axis_formatter, colour, new_figure, png, rc, style_axes
@@ -409,6 +418,9 @@ def _final_window(result: CompareResult) -> tuple[int, int]:
 
 
 def _paired(finals: pd.DataFrame, a: str, b: str, name: str) -> np.ndarray:
+    """``a`` minus ``b``, parameter set by parameter set (each set's seeds averaged; without
+    an ensemble, replication by replication)."""
+    finals = set_means(finals)
     fa = finals[finals["arrangement"] == a].set_index("replication")[name]
     fb = finals[finals["arrangement"] == b].set_index("replication")[name]
     idx = fa.index.intersection(fb.index)
@@ -435,6 +447,9 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
         return rt("arrangement_name", lang, label=strong(arrangement_label(a, lang)))
 
     lab = {a: name(a) for a in result.arrangements}
+    worlds = worlds_word(result, lang)
+    ens = result.metadata.get("ensemble")
+    caveat = rt("p_caveat_ensemble", lang, n=ens["sets"]) if ens else rt("p_caveat", lang, n=n)
     out: list[str] = []
     m_best = fmt_num(mean(best, "needs_met"), 0, lang)
     n_best = round(np.nan_to_num(mean(best, "needs_met")))
@@ -455,7 +470,7 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
                     verdict=rt("p_clear" if _finite(dlo) and dlo > 0 else "p_unclear", lang),
                 )
             )
-        out.append(rt("p_caveat", lang, n=n))
+        out.append(caveat)
         return out
 
     d = _paired(result.finals, best, ref, "needs_met")
@@ -493,10 +508,9 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
         out.append(sentence + ".")
     else:
         out.append(rt("p_free", lang) + ".")
+    sets = set_means(result.finals)
     tm, tlo, thi, _ = mean_ci(
-        result.finals.loc[result.finals["arrangement"] == best, "time_to_maturity"].to_numpy(
-            dtype=float
-        )
+        sets.loc[sets["arrangement"] == best, "time_to_maturity"].to_numpy(dtype=float)
     )
     if _finite(tm):
         out.append(
@@ -510,7 +524,7 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
             )
         )
     wins = int(np.sum(d > 0))
-    out.append(rt("p_wins", lang, ref=lab[ref], k=wins, n=int(np.sum(~np.isnan(d)))))
+    out.append(rt("p_wins", lang, ref=lab[ref], k=wins, n=int(np.sum(~np.isnan(d))), worlds=worlds))
     second = ranked[1]
     if second != ref:
         d2 = _paired(result.finals, best, second, "needs_met")
@@ -544,19 +558,8 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
             )
         )
     if result.targets is not None:
-        c = {role: result.targets.counts(role) for role in ("calibration", "validation")}
-        out.append(
-            rt(
-                "p_targets",
-                lang,
-                k=c["calibration"]["inside"],
-                n=sum(c["calibration"].values()),
-                kv=c["validation"]["inside"],
-                nv=sum(c["validation"].values()),
-                reps=result.targets.replications,
-            )
-        )
-    out.append(rt("p_caveat", lang, n=n))
+        out.append(targets_sentence(result, lang))
+    out.append(caveat)
     return out
 
 
@@ -624,11 +627,7 @@ def differences_table(result: CompareResult, lang: str) -> str:
         for a in others:
             r = d.loc[(a, name)]
             m, lo, hi = float(r["mean_diff"]), float(r["ci_low"]), float(r["ci_high"])
-            if _finite(lo) and (lo > 0 or hi < 0) and KEY_OUTCOMES[name] != 0:
-                good = (lo > 0) == (KEY_OUTCOMES[name] > 0)
-                cls, mark = ("better", "▲") if good else ("worse", "▼")
-            else:
-                cls, mark = "unclear", "○"
+            cls, mark = answer_mark(result, a, name)
             ci = fmt_range(fmt_value(name, lo, lang, True), fmt_value(name, hi, lang, True), lang)
             cells.append(
                 f'<td class="num {cls}" data-arrangement="{_e(a)}" data-outcome="{_e(name)}"'
@@ -654,11 +653,15 @@ def cost_table(result: CompareResult, lang: str) -> str:
         dneed = need - float(s.loc[(ref, "needs_met"), "mean"])
         icer = fmt_money(dcost / dneed, lang) if a != ref and dneed > 0 else DASH
         cls = ' class="ref"' if a == ref else ""
+        cpn = fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang)
+        shown = fmt_money(cost, lang)
+        if not_costed(result, a):
+            shown, cpn = rt("not_costed", lang), DASH
         rows.append(
             f"<tr{cls}><td>{swatch(a, result.arrangements)}{_e(arrangement_label(a, lang))}</td>"
-            f'<td class="num">{_e(fmt_money(cost, lang))}</td>'
+            f'<td class="num">{_e(shown)}</td>'
             f'<td class="num">{_e(fmt_num(need, 0, lang))}</td>'
-            f'<td class="num">{_e(fmt_money(s.loc[(a, "cost_per_need_met"), "mean"], lang))}</td>'
+            f'<td class="num">{_e(cpn)}</td>'
             f'<td class="num">{_e(icer)}</td></tr>'
         )
     return (
@@ -883,8 +886,22 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         months=a1,
         version=meta.get("hlmsim_version", __version__),
     )
-    summary = " ".join(summary_sentences(result, lang, lambda x: f"<strong>{_e(x)}</strong>"))
-    sections: list[tuple[str, str, str]] = []
+
+    def strong(x: str) -> str:
+        return f"<strong>{_e(x)}</strong>"
+
+    answer = " ".join(answer_sentences(result, lang, strong))
+    words = " ".join(summary_sentences(result, lang, strong))
+    ens = meta.get("ensemble")
+    n_units = ens["sets"] if ens else n
+    worlds = worlds_word(result, lang)
+    by = rt("w_by_world" if ens else "w_by_replication", lang)
+    final_caption = rt("final_caption", lang, a=a0, b=a1, n=n_units, worlds=worlds)
+    diff_caption = rt("diff_caption", lang, ref=_e(ref_label), by=by, worlds=worlds)
+    sections: list[tuple[str, str, str]] = [
+        ("words", rt("s_words", lang), f"<p>{words}</p>"),
+        ("worlds", rt("s_worlds", lang), worlds_section(result, lang)),
+    ]
 
     base = base_scenario(result)
     scen_line = ""
@@ -925,8 +942,7 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         (
             "final",
             rt("s_final", lang),
-            f"{final_table(result, lang)}"
-            f'<p class="caption">{_e(rt("final_caption", lang, a=a0, b=a1, n=n))}</p>',
+            f'{final_table(result, lang)}<p class="caption">{_e(final_caption)}</p>',
         )
     )
     sections.append(
@@ -935,7 +951,7 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
             rt("s_diff", lang),
             f"<figure>{img(figures['differences'], rt('figure_alt_diff', lang))}</figure>"
             f"{differences_table(result, lang)}"
-            f'<p class="caption">{rt("diff_caption", lang, ref=_e(ref_label))}</p>',
+            f'<p class="caption">{diff_caption}</p>',
         )
     )
     sections.append(
@@ -960,7 +976,7 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         sections,
         rt("contents", lang),
         footer=rt("footer", lang),
-        before_nav=summary_box(rt("key_message", lang), summary),
+        before_nav=summary_box(rt("key_message", lang), answer, after=summary_table(result, lang)),
         extra_css=TARGETS_CSS if result.targets is not None else "",
     )
 
@@ -991,6 +1007,8 @@ COMPARE_FILES = frozenset(
         "summary.csv",
         "differences.csv",
         "finals.csv",
+        "ranks.csv",
+        "spread.csv",
         "metadata.json",
         "targets.csv",
     }
@@ -1005,10 +1023,9 @@ def check_compare_dir(out: Path) -> None:
 
 def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> Path:
     """Write a comparison's files (report.html, figures/, runs.parquet, summary.csv,
-    differences.csv, finals.csv, metadata.json; targets.csv when the targets were measured) into
-    ``out``: into a temporary sibling folder
-    first, which replaces ``out`` only when complete. A folder holding other files is never
-    replaced."""
+    differences.csv, finals.csv, ranks.csv, spread.csv, metadata.json; targets.csv when the
+    targets were measured) into ``out``: into a temporary sibling folder first, which replaces
+    ``out`` only when complete. A folder holding other files is never replaced."""
     try:
         check_lang(lang)
     except InputError as err:
@@ -1023,6 +1040,8 @@ def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> P
             result.summary.to_csv(tmp / "summary.csv", index=False)
             result.differences.to_csv(tmp / "differences.csv", index=False)
             result.finals.to_csv(tmp / "finals.csv", index=False)
+            result.ranks.to_csv(tmp / "ranks.csv", index=False)
+            result.spread.to_csv(tmp / "spread.csv", index=False)
             write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
             if result.targets is not None:
                 targets_table(result.targets, lang).to_csv(tmp / "targets.csv", index=False)

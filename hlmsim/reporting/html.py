@@ -83,9 +83,12 @@ def swatch(a: str, order: Sequence[str]) -> str:
     return f'<span class="swatch" style="background:{colour(a, order)}"></span>'
 
 
-def summary_box(heading: str, body_html: str) -> str:
-    """The key message above a report's contents: ``heading`` (text) and ``body_html``."""
-    return f'<div class="summary" id="summary"><h2>{esc(heading)}</h2><p>{body_html}</p></div>'
+def summary_box(heading: str, body_html: str, after: str = "") -> str:
+    """The key message above a report's contents: ``heading`` (text), ``body_html`` (the
+    message's paragraph) and ``after`` (HTML below it, e.g. a summary table)."""
+    return (
+        f'<div class="summary" id="summary"><h2>{esc(heading)}</h2><p>{body_html}</p>{after}</div>'
+    )
 
 
 def page(
