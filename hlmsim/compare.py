@@ -16,6 +16,7 @@ files and report (engines import no reporting code).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import difflib
 import math
@@ -266,6 +267,7 @@ def compare(
     targets: int = 0,
     ensemble: Any = None,
     seeds_per_set: int = SEEDS_PER_SET,
+    scheduler: Any = None,
 ) -> CompareResult:
     """Run every arrangement on the same scenario and seeds; return runs, summary, differences.
 
@@ -290,6 +292,10 @@ def compare(
     value the scenario file sets, or the arrangement's preset, wins over a draw; a milieu's own
     setting wins over both. Intervals are then over parameter sets, and ``result.ranks``,
     ``result.spread`` and ``result.hinge`` say which arrangement holds up across them.
+
+    ``scheduler`` (a Dask scheduler address such as ``tcp://host:8786``, or a
+    ``distributed.Client``) runs the batches on a Dask cluster instead of the local pool, with
+    the same results (each batch is seeded by its position, whoever runs it).
     """
     t0 = time.perf_counter()
     chosen = _check_arrangements(arrangements, reference)
@@ -301,6 +307,11 @@ def compare(
     if replications is not None:
         replications = check_replications(replications)
     seed = check_seed(seed)
+    if scheduler is not None and workers is not None:
+        raise InputError(
+            "give either --workers (a local pool) or --scheduler (a Dask cluster), not both",
+            key="--scheduler",
+        )
     workers = check_workers(workers)
     cap = check_replications(max_replications)
     if isinstance(targets, bool) or not isinstance(targets, (int, np.integer)) or targets < 0:
@@ -370,7 +381,13 @@ def compare(
         tasks = extra + tasks
         launched = last
         total += len(tasks)
-        mapper = pool_map(pool, _run_task, tasks) if pool else map(_run_task, tasks)
+        if client is not None:
+            from distributed import as_completed
+
+            futures = client.map(_run_task, tasks, pure=False)
+            mapper: Any = (f.result() for f in as_completed(futures))
+        else:
+            mapper = pool_map(pool, _run_task, tasks) if pool else map(_run_task, tasks)
         for kind, out in mapper:
             if kind == "compare":
                 a, b, batch = out
@@ -384,9 +401,13 @@ def compare(
             if progress:
                 progress(done, total)
 
+    from .sweep.engine import dask_client
+
     ctx = mp_context()
-    n_proc = min(workers, n_tasks)
+    n_proc = 1 if scheduler is not None else min(workers, n_tasks)
     executor = ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx) if n_proc > 1 else None
+    stack = contextlib.ExitStack()
+    client = stack.enter_context(dask_client(scheduler))
     try:
         run_batches(0, n_batches, executor, target_tasks)
         if target is None:
@@ -407,6 +428,7 @@ def compare(
     finally:
         if executor:
             executor.shutdown(wait=True, cancel_futures=True)
+        stack.close()
 
     used = math.ceil(n_rep / BATCH)
     runs = _runs(results, chosen, used, n_rep)
@@ -440,6 +462,7 @@ def compare(
                 "max_replications": cap,
             },
             "workers": workers,
+            "executor": "dask" if client is not None else f"{n_proc} worker process(es)",
             "scenarios_by_arrangement": {a: scenario_hash(s) for a, s in scenarios.items()},
             "ensemble": worlds.metadata(base, draws),
         }

@@ -258,3 +258,40 @@ def test_the_kernels_are_pyabc_bandwidth_selectors() -> None:
     silverman = KERNELS["silverman"](300, 12)
     assert silverman == pytest.approx((4 / (300 * (12 + 2))) ** (1 / (12 + 4)))
     assert 0 < silverman < 1 and math.isfinite(silverman)
+
+
+def test_a_folder_of_another_storage_format_is_not_resumed(tmp_path: Path) -> None:
+    import json
+
+    from hlmsim.calibrate.config import load_calibration
+    from hlmsim.calibrate.engine import FORMAT, check_folder
+    from hlmsim.errors import InputError
+
+    cal = load_calibration("default")
+    out = tmp_path / "cal"
+    out.mkdir()
+    meta = {"format": FORMAT - 1, "calibration_hash": cal.hash, "calibration": cal.name}
+    (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(InputError, match="another version of hlmsim"):
+        check_folder(out, cal, resume=True)
+    meta["format"] = FORMAT
+    (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert check_folder(out, cal, resume=True)["format"] == FORMAT
+
+
+def test_log_uniform_parameters_run_on_their_logarithm() -> None:
+    import math
+
+    from hlmsim.calibrate.config import Prior
+    from hlmsim.calibrate.engine import make_prior, natural
+
+    priors = [Prior("need_give_up_months", "loguniform", 12.0, 48.0), Prior("x", "uniform", 0, 1)]
+    prior = make_prior(priors)
+    # flat in the logarithm: the same density at both ends of the range
+    lo, hi = math.log(12.0), math.log(48.0)
+    assert prior.pdf({"need_give_up_months": lo + 1e-9, "x": 0.5}) == pytest.approx(
+        prior.pdf({"need_give_up_months": hi - 1e-9, "x": 0.5})
+    )
+    back = natural({"need_give_up_months": math.log(24.0), "x": 0.3}, priors)
+    assert back["need_give_up_months"] == pytest.approx(24.0) and back["x"] == 0.3
+    assert natural({"need_give_up_months": hi + 1e-12}, priors)["need_give_up_months"] <= 48.0

@@ -212,7 +212,7 @@ def test_identical_results_with_one_and_two_workers(short: hlmsim.Scenario) -> N
     for attr in ("runs", "finals", "summary", "differences"):
         pd.testing.assert_frame_equal(getattr(one, attr), getattr(two, attr))
     assert set(one.runs["replication"]) == set(range(15))  # not a multiple of the batch
-    drop = {"workers", "started"}
+    drop = {"workers", "started", "executor"}
     assert {k: v for k, v in one.metadata.items() if k not in drop} == {
         k: v for k, v in two.metadata.items() if k not in drop
     }

@@ -228,3 +228,26 @@ def test_cli_refuses_a_bad_ensemble(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0], err
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_local_pool_s_results(short: hlmsim.Scenario) -> None:
+    from distributed import Client, LocalCluster
+
+    kw = dict(replications=20, seed=4, ensemble="posterior", seeds_per_set=5)
+    local = compare(short, [CIUSSS], workers=2, **kw)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = compare(short, [CIUSSS], scheduler=client, **kw)
+    for attr in ("runs", "finals", "summary", "differences", "ranks", "spread", "draws"):
+        pd.testing.assert_frame_equal(getattr(local, attr), getattr(remote, attr))
+    assert remote.metadata["executor"] == "dask"
+
+
+def test_workers_and_a_scheduler_are_refused_together(short: hlmsim.Scenario) -> None:
+    with pytest.raises(hlmsim.InputError, match="not both"):
+        compare(short, [CIUSSS], replications=2, workers=2, scheduler="tcp://127.0.0.1:1")

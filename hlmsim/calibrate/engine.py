@@ -80,7 +80,9 @@ CALIBRATION_FILES = frozenset(
 #: The most particles simulated together in one batch (memory stays flat).
 MAX_BATCH = 400
 #: Format of meta.json.
-FORMAT = 1
+#: Bumped when the stored history changes meaning (2: log-uniform parameters are stored as their
+#: logarithms); a folder of another format is not resumed.
+FORMAT = 2
 #: Local samplers: ``batch`` (exactly reproducible for any number of workers) and
 #: ``multicore`` (pyabc's, equivalent posteriors).
 SAMPLERS = ("batch", "multicore")
@@ -120,15 +122,28 @@ KERNELS: dict[str, Callable[[float, int], float]] = {
 
 
 def make_prior(priors: list[Prior]) -> Any:
-    """The prior: a ``pyabc.Distribution`` of uniform or log-uniform random variables."""
+    """The prior, in pyabc's parameter space: a ``pyabc.Distribution`` of uniform random
+    variables, on [low, high] for a uniform prior and on [log low, log high] for a log-uniform
+    one. ABC-SMC then runs on the logarithm of a log-uniform parameter: its prior density is
+    flat there, and the perturbation kernel's steps are relative, instead of a density that
+    varies by the ratio high / low across the range and weighs the particles near its low end
+    up (the importance weight is prior density over proposal density)."""
     pyabc = _pyabc()
     rvs = {}
     for p in priors:
-        if p.kind == "loguniform":
-            rvs[p.name] = pyabc.RV("loguniform", p.low, p.high)
-        else:
-            rvs[p.name] = pyabc.RV("uniform", p.low, p.high - p.low)
+        lo, hi = (math.log(p.low), math.log(p.high)) if p.kind == "loguniform" else (p.low, p.high)
+        rvs[p.name] = pyabc.RV("uniform", lo, hi - lo)
     return pyabc.Distribution(**rvs)
+
+
+def natural(values: Any, priors: list[Prior]) -> dict[str, float]:
+    """A parameter set from pyabc's space back to the parameters' own (the exponential of a
+    log-uniform parameter, kept inside its range despite rounding)."""
+    out = dict(values)
+    for p in priors:
+        if p.kind == "loguniform" and p.name in out:
+            out[p.name] = min(max(math.exp(float(out[p.name])), p.low), p.high)
+    return out
 
 
 def _distance_base() -> type:
@@ -159,9 +174,10 @@ class ParticleModel(_model_base()):  # type: ignore[misc]
     batch simulated ahead by :meth:`prefetch` (one vectorised model) is served from a cache;
     otherwise each call simulates its particle alone, with a seed drawn from numpy."""
 
-    def __init__(self, model: TargetModel) -> None:
+    def __init__(self, model: TargetModel, priors: list[Prior]) -> None:
         super().__init__(name="hlmsim")
         self.model = model
+        self.priors = list(priors)
         self.cache: dict[tuple, list[dict[str, float]]] = {}
 
     @staticmethod
@@ -171,7 +187,7 @@ class ParticleModel(_model_base()):  # type: ignore[misc]
     def prefetch(self, params: list[Any]) -> None:
         """Simulate ``params`` together (one seed drawn from numpy for the batch)."""
         seed = int(np.random.randint(0, 2**31 - 1))
-        values = self.model.values([dict(p) for p in params], seed)
+        values = self.model.values([natural(p, self.priors) for p in params], seed)
         for p, row in zip(params, values, strict=True):
             rec = dict(zip(self.model.ids, (float(x) for x in row), strict=True))
             self.cache.setdefault(self._key(p), []).append(rec)
@@ -181,7 +197,7 @@ class ParticleModel(_model_base()):  # type: ignore[misc]
         if hit:
             return hit.pop(0)
         seed = int(np.random.randint(0, 2**31 - 1))
-        return self.model.simulate(dict(pars), seed)
+        return self.model.simulate(natural(pars, self.priors), seed)
 
 
 def _sampler_base() -> type:
@@ -353,6 +369,12 @@ def check_folder(out: Path, cal: Calibration, resume: bool) -> dict[str, Any] | 
         raise InputError(
             "folder already holds a calibration; add --resume to continue it, or choose another"
             " --out",
+            source=str(out),
+        )
+    if meta.get("format") != FORMAT:
+        raise InputError(
+            f"folder holds a calibration stored by another version of hlmsim (format"
+            f" {meta.get('format')}, this one {FORMAT}); choose another --out",
             source=str(out),
         )
     if meta.get("calibration_hash") != cal.hash:
@@ -592,7 +614,7 @@ def _run(
                 break
         sampler = _sampler(pyabc, client, n_workers if not batch else 1)
         abc = pyabc.ABCSMC(
-            ParticleModel(target_model),
+            ParticleModel(target_model, cal.priors),
             prior,
             TargetDistance(target_model),
             population_size=cal.spec.population,
@@ -779,7 +801,8 @@ def _outputs(
     for t in generations["generation"]:
         df, w = h.get_distribution(m=0, t=int(t))
         df = df.reset_index(drop=True)
-        frame = pd.DataFrame({n: df[n].to_numpy(dtype=float) for n in names})
+        own = [natural(row, priors) for row in df[names].to_dict("records")]
+        frame = pd.DataFrame({n: np.array([r[n] for r in own], dtype=float) for n in names})
         frame["weight"] = np.asarray(w, dtype=float)
         frame["generation"] = int(t)
         frames.append(frame)

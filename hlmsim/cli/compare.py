@@ -113,6 +113,13 @@ def add_parser(subparsers: Any) -> None:
     )
     add_seed_workers(p)
     p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the batches on a Dask distributed cluster instead of local processes (e.g."
+        " tcp://host:8786); the results are the same",
+    )
+    p.add_argument(
         "--out",
         default=None,
         metavar="DIR",
@@ -131,6 +138,11 @@ def main_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out
     check_compare_dir(out.resolve())
     workers = opts["workers"] or os.cpu_count() or 1
+    if args.scheduler is not None and opts["workers"] is not None:
+        raise InputError(
+            "give either --workers (a local pool) or --scheduler (a Dask cluster), not both",
+            key="--scheduler",
+        )
     if opts["target"] is None:
         n = opts["replications"] or DEFAULT_REPLICATIONS
         plan = t("cli.plan_fixed", lang, n=n, batch=BATCH)
@@ -156,7 +168,8 @@ def main_compare(args: argparse.Namespace) -> int:
             replications=opts["replications"],
             precision=opts["precision"],
             seed=opts["seed"],
-            workers=workers,
+            workers=None if args.scheduler else workers,
+            scheduler=args.scheduler,
             progress=progress,
             targets=opts["targets"],
             ensemble=args.ensemble,
