@@ -144,6 +144,11 @@ def test_the_shipped_ensemble_belongs_to_these_results() -> None:
     assert ens.meta["scenario"] == "default"
     assert ens.meta["command"].startswith("hlmsim calibrate default")
     assert 100 <= len(ens) <= 1000
+    # calibrated with the shipped calibration file as it is (its spec, priors and targets)
+    assert ens.meta["calibration_hash"] == load_calibration().hash, (
+        f"hlmsim/calibrations/default.toml changed since the shipped ensemble: regenerate it with"
+        f" `{ens.meta['command']}`"
+    )
     # the parameters are those the shipped calibration calibrates, inside their priors
     cal = load_calibration()
     assert ens.parameters == [p.name for p in cal.priors]

@@ -118,7 +118,7 @@ class CalibrationSpec(_Strict):
     screening: ScreeningSpec | None = None
     population: int = Field(200, ge=5, le=100_000)
     replicates: int = Field(1, ge=1, le=100)
-    #: The perturbation kernel's width, as a multiple of pyabc's (a multivariate normal with
+    #: A multiple of the perturbation kernel's covariance (pyabc's: a multivariate normal with
     #: Silverman's bandwidth on the particles' weighted covariance). With a dozen parameters
     #: and a few hundred particles Silverman's kernel leaves holes between particles, where
     #: proposals get huge importance weights: widen it (the shipped calibration uses 1.5).
