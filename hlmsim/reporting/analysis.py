@@ -36,7 +36,15 @@ from ..sweep.experiment import ALL_OUTCOMES
 from ..sweep.sampling import Factor
 from . import style
 from .html import esc, img, page, summary_box, swatch
-from .values import display_unit, fmt_value, param_label, param_unit, param_value, value_scale
+from .values import (
+    display_unit,
+    fmt_value,
+    param_label,
+    param_unit,
+    param_value,
+    series_unit,
+    value_scale,
+)
 
 # -- words --------------------------------------------------------------------------------------
 
@@ -153,6 +161,13 @@ def describe_factor(f: Factor, lang: str) -> str:
     return f"{f.dist} {rng}"
 
 
+def _kind(name: str) -> str:
+    try:
+        return str(field_meta(name)["kind"])
+    except KeyError:
+        return ""
+
+
 def describe_box(box: discovery.Box, lang: str) -> str:
     """``0.1 ≤ <label> ≤ 0.4, <label> ∈ {x, y}`` (or "everywhere"), parameters by label."""
     if not box.limits:
@@ -163,6 +178,8 @@ def describe_box(box: discovery.Box, lang: str) -> str:
         if isinstance(lim, (set, frozenset, list, tuple)) and not discovery._is_interval(lim):
             sep = t("analysis.list_sep", lang)
             parts.append(f"{what} ∈ {{{sep.join(sorted(map(str, lim)))}}}")
+        elif _kind(name) == "bool" and (lim[0] > 0 or lim[1] < 1):  # coded 0 (no) and 1 (yes)
+            parts.append(f"{what} = {param_value(bool(lim[0] > 0), lang)}")
         else:
             lo, hi = lim
             if lo == hi:
@@ -206,9 +223,10 @@ def finding_text(f: Finding, lang: str) -> str:
         return f"{head}{c}PRIM {t('analysis.skipped', lang)}{c}{f.error}"
     box = f.box
     assert box is not None
+    region = t("analysis.box_by", lang, method=box.method.upper())
     return (
         f"{head}{c}{t('analysis.holds', lang)} {_pct(f.share, lang)}"
-        f" {t('analysis.of_cases', lang)}{semi}{box.method.upper()} {t('analysis.box', lang)}{c}"
+        f" {t('analysis.of_cases', lang)}{semi}{region}{c}"
         f"{describe_box(box, lang)}{semi}{t('analysis.coverage', lang)}"
         f" {_pct(box.coverage, lang)}, {t('analysis.density', lang)} {_pct(box.density, lang)}"
     )
@@ -226,7 +244,7 @@ def _replications(lo: int, hi: int, lang: str) -> str:
     return t("analysis.reps_range", lang, lo=fmt_num(lo, 0, lang), hi=fmt_num(hi, 0, lang))
 
 
-def best_sentences(tab: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+def best_sentences(tab: pd.DataFrame, lang: str, probs: bool = True) -> list[tuple[str, str]]:
     """For each ranked outcome: (outcome label, sentence): each arrangement's probability of
     being best over replications, most probable first, and where one is clearly best (its
     paired 95% CI against every other excludes zero), or that none can be told apart."""
@@ -235,7 +253,7 @@ def best_sentences(tab: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     for o, g in tab.groupby("outcome", sort=False):
         o = str(o)
         g = g.sort_values("p_best", ascending=False, kind="stable")
-        probs = ", ".join(
+        shares = ", ".join(
             f"{arrangement_label(r.arrangement, lang)} {_pct(r.p_best, lang)}"
             for r in g.itertuples()
         )
@@ -245,7 +263,9 @@ def best_sentences(tab: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
             _replications(int(r0["replications_min"]), int(r0["replications_max"]), lang),
         )
         clear = g[g["clear_best"] > 0]
-        if clear.empty:
+        if int(r0["replications_max"]) < 2:
+            tail = t("analysis.best_single", lang)
+        elif clear.empty:
             tail = t("analysis.best_none", lang, points=fmt_num(points, 0, lang), reps=reps,
                      count=points)  # fmt: skip
         else:
@@ -260,7 +280,9 @@ def best_sentences(tab: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
             )
             tail = t("analysis.best_clear", lang, who=who, undecided=_pct(r0["undecided"], lang),
                      reps=reps)  # fmt: skip
-        out.append((label(o, lang), f"{tail}{semi}{t('analysis.best_probs', lang, probs=probs)}"))
+        if probs:
+            tail += semi + t("analysis.best_probs", lang, probs=shares)
+        out.append((label(o, lang), tail))
     return out
 
 
@@ -566,6 +588,12 @@ def fig_cart(tree: Any, features: list[str], lang: str, path: Path) -> str:
         ax=ax,
     )
     for note in notes:  # scikit-learn's words and numbers, in the reader's language
+        counts = re.search(r"value = \[([^\]]*)\]", note.get_text())
+        if counts and note.get_bbox_patch() is not None:  # greys, not arrangement colours
+            v = [float(x) for x in counts.group(1).split(",")]
+            share = v[-1] / sum(v) if sum(v) > 0 else 0.0
+            grey = 1.0 - 0.45 * share
+            note.get_bbox_patch().set_facecolor((grey, grey, grey))
         note.set_text(_cart_words(note.get_text(), lang))
     for text in ax.texts:  # the branches' "True  " and "  False"
         word = text.get_text().strip()
@@ -633,6 +661,12 @@ def fig_series(sw: Sweep, outcome: str, lang: str, path: Path) -> str:
             ax.plot(q.index, k * q[0.5], lw=1.2, color=colour)
             ax.set_title(arrangement_label(a, lang), color=colour)
             ax.set_xlabel(t("analysis.month", lang))
+    try:
+        unit = series_unit(outcome, lang)
+    except KeyError:
+        unit = ""
+    for ax in axes[:, 0]:
+        ax.set_ylabel(unit)
     fig.suptitle(label(outcome, lang), fontsize=11)
     return _save(fig, path)
 
@@ -713,6 +747,8 @@ def _rows(tab: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
 
 def _means_caption(res: Analysis, lang: str) -> str:
     arr = res.tables["arrangements"]
+    if int(arr["replications"].max()) < 2:
+        return t("analysis.means_single", lang)
     reps = _replications(int(arr["replications"].min()), int(arr["replications"].max()), lang)
     return t("analysis.means_caption", lang, reps=reps)
 
@@ -888,7 +924,7 @@ def _best_html(res: Analysis, lang: str) -> str:
         )
     items = "".join(
         f"<li><strong>{esc(o)}</strong>{esc(colon(lang))}{esc(text)}</li>"
-        for o, text in best_sentences(tab, lang)
+        for o, text in best_sentences(tab, lang, probs=False)
     )
     return (
         f'<table class="final" id="best-table"><thead><tr>'
@@ -1030,7 +1066,8 @@ def write(res: Analysis, lang: str) -> dict[str, pd.DataFrame]:
         text = summary_markdown(res, [*files, "report.html", "summary.md"], lang)
         (tmp / "summary.md").write_text(text, encoding="utf-8")
         files.append("summary.md")
-        (tmp / "report.html").write_text(report_html(res, lang, tmp, files), encoding="utf-8")
+        html_text = report_html(res, lang, tmp, [*files, "report.html"])
+        (tmp / "report.html").write_text(html_text, encoding="utf-8")
         files.append("report.html")
         (tmp / "index.json").write_text(json.dumps({"files": sorted(files)}, indent=1))
 
