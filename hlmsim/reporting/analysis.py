@@ -211,7 +211,14 @@ def finding_text(f: Finding, lang: str) -> str:
                 for p, v, h in f.items
             )
         else:
-            items = semi.join(f"{plabel(p, lang)} (mu* {_g(v, lang)})" for p, v, _ in f.items)
+            k = _scale(f.outcome)
+            try:
+                unit = " " + display_unit(f.outcome, lang, diff=True)
+            except KeyError:
+                unit = ""
+            items = semi.join(
+                f"{plabel(p, lang)} (mu* {_g(k * v, lang)}{unit})" for p, v, _ in f.items
+            )
         return f"{name}, {head}{c}{t('analysis.top', lang)}{c}{items}"
     cond = describe_condition(f.condition, lang) if f.condition else ""
     who = "" if f.condition and f.condition.kind == "best" else arrangement_label(f.who, lang)
@@ -476,9 +483,14 @@ def fig_morris(
         _style(ax, lang)
         g = tab[(tab["arrangement"] == a) & (tab["outcome"] == outcome)]
         ax.errorbar(
-            k * g["mu_star"], k * g["sigma"], xerr=k * g["mu_star_conf"], fmt="o", capsize=2,
-            color=style.colour(a, arrangements), marker=style.MARKERS.get(a, "o"),
-        )  # fmt: skip
+            k * g["mu_star"],
+            k * g["sigma"],
+            xerr=k * g["mu_star_conf"],
+            linestyle="none",
+            capsize=2,
+            color=style.colour(a, arrangements),
+            marker=style.MARKERS.get(a, "o"),
+        )
         for _, r in g.nlargest(8, "mu_star").iterrows():  # the eight most influential
             ax.annotate(
                 _wrap(plabel(str(r["parameter"]), lang), 30),
@@ -487,7 +499,10 @@ def fig_morris(
                 textcoords="offset points",
                 fontsize=6.5,
             )
-        unit = _unit(outcome, lang)
+        try:
+            unit = display_unit(outcome, lang, diff=True)
+        except KeyError:
+            unit = ""
         ax.set_xlabel(f"mu* ({unit})" if unit else "mu*")
         ax.set_ylabel(f"sigma ({unit})" if unit else "sigma")
         ax.set_title(arrangement_label(a, lang), color=style.colour(a, arrangements))
