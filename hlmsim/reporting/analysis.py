@@ -26,7 +26,7 @@ import pandas as pd
 from ..arrangements import arrangement_label
 from ..errors import InputError
 from ..i18n import LANGS, catalogue, pick, t
-from ..i18n.formats import DASH, MINUS, colon, fmt_num, fmt_pct, fmt_range
+from ..i18n.formats import DASH, MINUS, colon, fmt_num, fmt_pct, fmt_range, quote
 from ..outcomes import KEY_OUTCOMES, outcome_label
 from ..outdir import write_atomically
 from ..params import field_meta
@@ -193,7 +193,7 @@ def describe_condition(cond: Condition, lang: str) -> str:
     if cond.kind == "best":
         verb = t("analysis.not_best" if cond.negate else "analysis.is_best", lang)
         who = arrangement_label(cond.subject or "", lang)
-        return f"{who} {verb} {label(cond.outcome or '', lang).lower()}"
+        return f"{who} {verb} {quote(label(cond.outcome or '', lang), lang)}"
     return cond.text
 
 
