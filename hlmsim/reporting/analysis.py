@@ -1067,7 +1067,8 @@ def _check_analysis_dir(d: Path) -> None:
 
 def write(res: Analysis, lang: str) -> dict[str, pd.DataFrame]:
     """Write ``res`` into its sweep's ``analysis`` folder (replacing a previous analysis);
-    return its tables and ``findings`` (columns ``topic``, ``en``, ``fr``)."""
+    return its tables and ``findings`` (columns ``topic``, ``en``, ``fr``: the best arrangement
+    on each ranked outcome first, then the sensitivity and discovery findings)."""
     sw = res.sweep
     out = sw.path / "analysis"
     _check_analysis_dir(out)
@@ -1087,8 +1088,26 @@ def write(res: Analysis, lang: str) -> dict[str, pd.DataFrame]:
         (tmp / "index.json").write_text(json.dumps({"files": sorted(files)}, indent=1))
 
     write_atomically(out, fill)
-    tables["findings"] = findings_table(res.findings)
+    tables["findings"] = pd.concat(
+        [best_findings(res), findings_table(res.findings)], ignore_index=True
+    )
     return tables
+
+
+def best_findings(res: Analysis) -> pd.DataFrame:
+    """The best arrangement on each ranked outcome as findings (topic ``best``), in every
+    language: what ``hlmsim analyze`` prints first."""
+    rows: list[list[str]] = []
+    if "best" in res.tables:
+        per_lang = [
+            [
+                f"{t('analysis.best_head', L)}, {o}{colon(L)}{text}"
+                for o, text in best_sentences(res.tables["best"], L)
+            ]
+            for L in LANGS
+        ]
+        rows = [["best", *texts] for texts in zip(*per_lang, strict=True)]
+    return pd.DataFrame(rows, columns=["topic", *LANGS])
 
 
 def analyze(

@@ -238,10 +238,12 @@ def best_points(sw: Sweep, outcomes: list[str]) -> pd.DataFrame:
 
 
 def best_table(sw: Sweep, points: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """For each key outcome and arrangement: ``p_best``, the mean over sample points of its
-    probability of being best over replications (the share of (point, replication) worlds
-    where it is best, ties shared); ``rank_1`` ... ``rank_A`` and ``mean_rank``; ``regret``
-    (mean shortfall against the best arrangement of each world, in the outcome's unit);
+    """For each key outcome and arrangement: ``p_best``, the share of (point, replication)
+    worlds where it is best, ties shared (:func:`hlmsim.uncertainty.rank_table` over these
+    worlds): the mean over sample points of its probability of being best over replications
+    when every point has as many complete replications; ``rank_1`` ... ``rank_A`` and
+    ``mean_rank``; ``regret`` (mean shortfall against the best arrangement of each world, in
+    the outcome's unit);
     ``clear_best``, the share of points where it is clearly best, and ``undecided``, the share
     of points where no arrangement is; ``points`` and the fewest and most complete
     ``replications`` of a point (``replications_min``, ``replications_max``)."""
