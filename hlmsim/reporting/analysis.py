@@ -194,6 +194,8 @@ def describe_condition(cond: Condition, lang: str) -> str:
         verb = t("analysis.not_best" if cond.negate else "analysis.is_best", lang)
         who = arrangement_label(cond.subject or "", lang)
         return f"{who} {verb} {quote(label(cond.outcome or '', lang), lang)}"
+    if cond.outcome and cond.op and cond.threshold is not None:  # the default: worded
+        return f"{label(cond.outcome, lang)} {cond.op} {oval(cond.outcome, cond.threshold, lang)}"
     return cond.text
 
 
@@ -265,28 +267,30 @@ def best_sentences(tab: pd.DataFrame, lang: str, probs: bool = True) -> list[tup
             for r in g.itertuples()
         )
         r0 = g.iloc[0]
-        points, reps = (
-            int(r0["points"]),
-            _replications(int(r0["replications_min"]), int(r0["replications_max"]), lang),
+        points = int(r0["points"])
+        reps = _replications(int(r0["replications_min"]), int(r0["replications_max"]), lang)
+        clear = g[g["clear_best"] > 0].sort_values("clear_best", ascending=False, kind="stable")
+        who = ", ".join(
+            t(
+                "analysis.best_clear_item",
+                lang,
+                arrangement=arrangement_label(r.arrangement, lang),
+                share=_pct(r.clear_best, lang),
+            )
+            for r in clear.itertuples()
         )
-        clear = g[g["clear_best"] > 0]
+        undecided = float(r0["undecided"])
         if int(r0["replications_max"]) < 2:
             tail = t("analysis.best_single", lang)
         elif clear.empty:
-            tail = t("analysis.best_none", lang, points=fmt_num(points, 0, lang), reps=reps,
-                     count=points)  # fmt: skip
+            n = fmt_num(points, 0, lang)
+            tail = t("analysis.best_none", lang, points=n, reps=reps, count=points)
+        elif undecided == 0:
+            tail = t("analysis.best_clear_all", lang, who=who, reps=reps)
         else:
-            who = ", ".join(
-                t(
-                    "analysis.best_clear_item",
-                    lang,
-                    arrangement=arrangement_label(r.arrangement, lang),
-                    share=_pct(r.clear_best, lang),
-                )  # fmt: skip
-                for r in clear.sort_values("clear_best", ascending=False).itertuples()
+            tail = t(
+                "analysis.best_clear", lang, who=who, undecided=_pct(undecided, lang), reps=reps
             )
-            tail = t("analysis.best_clear", lang, who=who, undecided=_pct(r0["undecided"], lang),
-                     reps=reps)  # fmt: skip
         if probs:
             tail += semi + t("analysis.best_probs", lang, probs=shares)
         out.append((label(o, lang), tail))

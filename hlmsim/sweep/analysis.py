@@ -319,13 +319,16 @@ _BEST = re.compile(r"^\s*([A-Za-z_]\w*)\s+(not\s+)?(?:the\s+)?best\s+(?:on|for)\
 class Condition:
     """A scenario-discovery condition: ``ARRANGEMENT [not] best on OUTCOME`` (one case per
     sample point), or an expression over outcomes and parameters (one case per sample point and
-    arrangement)."""
+    arrangement). The default expression, ``OUTCOME < MEDIAN`` (or ``>``), keeps its parts
+    (``outcome``, ``op``, ``threshold``) for reports to word it."""
 
     text: str
     kind: str  # "best" or "expr"
     subject: str | None = None
     negate: bool = False
     outcome: str | None = None
+    op: str | None = None
+    threshold: float | None = None
 
 
 def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
@@ -373,7 +376,7 @@ def default_condition(sw: Sweep, outcome: str) -> Condition:
     ok = sw.results.loc[sw.results["status"] == "ok", outcome]
     med = float(ok.median()) if len(ok) else 0.0
     op = ">" if KEY_OUTCOMES.get(outcome, 1) < 0 else "<"
-    return Condition(f"{outcome} {op} {med:.6g}", "expr")
+    return Condition(f"{outcome} {op} {med:.6g}", "expr", outcome=outcome, op=op, threshold=med)
 
 
 def discovery_cases(
