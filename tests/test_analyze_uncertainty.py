@@ -234,3 +234,31 @@ def test_report_in_english_and_french(noisy: Path) -> None:
     assert not re.search(r"\d%", french)  # 35 %, with a narrow no-break space
     assert "sample point" not in french and "replication" not in french.replace("réplication", "")
     assert not re.search(r"\d[.]\d", re.sub(r"<[^>]*>|data:image[^\"]*", "", french))
+
+
+def clear_runner(scen: Any, seed: int) -> pd.DataFrame:
+    """The OMH worker meets 200 more needs; chance adds sd 10, shared by the arrangements."""
+    lift = 200.0 if scen.arrangement == "omh_worker" else 0.0
+    own = 3 * noise(seed + ARRS.index(scen.arrangement))
+    return series_with(1000 + lift + 10 * noise(seed) + own, 0.4)
+
+
+def test_a_real_difference_is_clearly_best(tmp_path: Path) -> None:
+    out = run(tmp_path, "clear", clear_runner, 5)
+    sw, outcomes, cond = prepare(out)
+    res = compute(sw, outcomes, cond)
+    best = res.tables["best"].set_index(["outcome", "arrangement"])
+    assert best.loc[("needs_met", "omh_worker"), "p_best"] == 1.0
+    assert best.loc[("needs_met", "omh_worker"), "clear_best"] == 1.0
+    assert best.loc[("needs_met", "omh_worker"), "undecided"] == 0.0
+    assert best.loc[("needs_met", "ciusss_social_worker"), "regret"] == pytest.approx(200, abs=10)
+    [(o, text)] = [
+        x for x in report.best_sentences(res.tables["best"], "en") if x[0] == "Needs met"
+    ]
+    assert text.startswith("clearly best at 100% of the points (OMH worker), with 5 replications")
+    # the default condition of scenario discovery, in words and the reader's number format
+    assert cond is None and res.condition is not None and res.condition.kind == "best"
+    single = report.Condition("needs_met < 1209.5", "expr", outcome="needs_met", op="<",
+                              threshold=1209.5)  # fmt: skip
+    assert report.describe_condition(single, "fr") == "Besoins comblés < 1\u202f210"
+    assert report.describe_condition(single, "en") == "Needs met < 1,210"
