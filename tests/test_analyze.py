@@ -223,7 +223,7 @@ def test_default_condition_is_the_ciusss_worker_not_being_the_best(region: Path)
     assert list(box.index) == ["partners_colocated_share"]
     assert box.loc["partners_colocated_share", "low"] == pytest.approx(0.5, abs=0.05)
     assert box["density"].iloc[0] >= 0.9 and box["coverage"].iloc[0] >= 0.9
-    best = tables["best"].set_index(["outcome", "arrangement"])["share_best"]
+    best = tables["best"].set_index(["outcome", "arrangement"])["p_best"]
     assert best.sum() == pytest.approx(1.0)
 
 

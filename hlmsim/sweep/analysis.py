@@ -6,10 +6,18 @@
 analyze``). The tables:
 
 * ``points``: each sample point and arrangement, mean of each outcome over replications with its
-  95% CI; ``arrangements``: each arrangement over all points;
-* full factorial: ``effects`` (marginal mean of each outcome at each level of each parameter);
-  other samplers: ``correlations`` (Spearman);
-* two or more arrangements: ``best``, how often each arrangement is the best;
+  95% CI (a t interval over the point's replications); ``arrangements``: each arrangement's mean
+  over all points, with a 95% CI over replications (each replication's mean over the points: the
+  interval says how sure the mean is, chance alone) and the range of the point means (how much
+  the parameters move it);
+* full factorial: ``effects`` (marginal mean of each outcome at each level of each parameter,
+  its 95% CI over replications in the same way); other samplers: ``correlations`` (Spearman);
+* two or more arrangements: ``best`` and ``best_points``, which arrangement is the best on each
+  key outcome: at each sample point, its probability of being best over the point's replications
+  (:func:`hlmsim.uncertainty.rank_table`'s rule: ties share, so identical arrangements get equal
+  shares, never a winner) and whether it is *clearly* best (its paired 95% CI against every
+  other arrangement excludes zero); over all points, the mean of these probabilities, the rank
+  distribution, the expected regret and the share of points where each is clearly best;
 * Sobol samples: ``sobol`` (S1, ST with CIs; ``sobol_s2``); Morris samples: ``morris`` (mu*,
   sigma);
 * ``discovery``: PRIM and CART boxes where the condition holds, with coverage and density.
@@ -27,8 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import uncertainty
 from ..errors import InputError
 from ..outcomes import KEY_OUTCOMES
+from ..replication import mean_ci
 from ..scenario import _suggest
 from . import discovery, sensitivity
 from .experiment import ALL_OUTCOMES
@@ -133,29 +143,130 @@ def point_means(sw: Sweep, outcomes: list[str]) -> pd.DataFrame:
     return m.merge(sw.design[["sample_id", *sw.names]], on="sample_id", how="left")
 
 
-def best_shares(pm: pd.DataFrame, arrangements: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """For each key outcome, the share of sample points where each arrangement is the best
-    (higher or lower is better as in ``KEY_OUTCOMES``)."""
+def overall(
+    sw: Sweep, pm: pd.DataFrame, outcomes: list[str], by: list[str], level: str | None = None
+) -> pd.DataFrame:
+    """Long table: for each group (``by``, among ``arrangement`` and ``level``: the value of
+    parameter ``level``) and outcome, the mean over the group's sample points with a 95% t
+    interval over replications (replication *r*'s mean over the points is one value; the
+    interval is :func:`hlmsim.replication.mean_ci` of these), their sd and number
+    (``replications``), the number of ``points`` and the range of the point means
+    (``point_min``, ``point_max``)."""
+    ok = sw.results[sw.results["status"] == "ok"]
+    if level is not None:
+        ok = ok.assign(level=ok[level])
+        pm = pm.assign(level=pm[level])
     rows = []
     for o in outcomes:
-        if o not in KEY_OUTCOMES:
-            continue
-        wide = pm.pivot(index="sample_id", columns="arrangement", values=o)[arrangements]
-        wide = wide.dropna()
-        if not len(wide):
-            continue
-        best = wide.idxmax(axis=1) if KEY_OUTCOMES[o] > 0 else wide.idxmin(axis=1)
-        for a in arrangements:
+        per_rep = ok.groupby([*by, "replication"], sort=False, observed=True)[o].mean()
+        spread = pm.groupby(by, sort=False, observed=True)[o].agg(["min", "max", "count"])
+        for key, reps in per_rep.groupby(level=list(range(len(by))), sort=False):
+            m, lo, hi, sd = mean_ci(reps.to_numpy(dtype=float))
+            k = key if isinstance(key, tuple) else (key,)
+            at = k if len(by) > 1 else k[0]
+            sp = spread.loc[at] if at in spread.index else None
             rows.append(
                 {
+                    **dict(zip(by, k, strict=True)),
                     "outcome": o,
-                    "arrangement": a,
-                    "better": "higher" if KEY_OUTCOMES[o] > 0 else "lower",
-                    "share_best": float((best == a).mean()),
-                    "points": int(len(wide)),
+                    "mean": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "sd": sd,
+                    "replications": int(reps.notna().sum()),
+                    "points": int(sp["count"]) if sp is not None else 0,
+                    "point_min": float(sp["min"]) if sp is not None else math.nan,
+                    "point_max": float(sp["max"]) if sp is not None else math.nan,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def ranked(outcomes: list[str]) -> list[str]:
+    """The outcomes on which arrangements can be ranked (key outcomes with a better
+    direction)."""
+    return uncertainty.ranked_outcomes([o for o in outcomes if o in KEY_OUTCOMES])
+
+
+def _tolerance(values: np.ndarray) -> float:
+    scale = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    return uncertainty.TIE_TOLERANCE * max(scale, 1.0)
+
+
+def best_points(sw: Sweep, outcomes: list[str]) -> pd.DataFrame:
+    """For each sample point, key outcome and arrangement: ``p_best``, its probability of being
+    the best over the point's replications (ties shared as in
+    :func:`hlmsim.uncertainty.rank_table`), ``mean`` over those replications, ``clear_best``
+    (it has the best mean and its paired 95% CI against every other arrangement excludes zero:
+    replication *r* of every arrangement shares a seed) and ``replications`` (complete ones:
+    every arrangement succeeded)."""
+    arrs = sw.arrangements
+    ok = sw.results[sw.results["status"] == "ok"]
+    rows: list[dict[str, Any]] = []
+    for o in ranked(outcomes):
+        direction = KEY_OUTCOMES[o]
+        wide = ok.pivot_table(index=["sample_id", "replication"], columns="arrangement", values=o)
+        wide = wide.reindex(columns=arrs).dropna(how="any")
+        for sid, w in wide.groupby(level="sample_id", sort=True):
+            raw = w.to_numpy(dtype=float)
+            v = direction * raw
+            tol = _tolerance(raw)
+            # each replication is one world: the ranks as rank_table gives them, ties shared
+            shares = sum(uncertainty._ranks_in_world(x, direction, tol) for x in raw) / len(raw)
+            means = v.mean(axis=0)
+            clear = np.zeros(len(arrs), dtype=bool)
+            lead = int(np.argmax(means))
+            others = [j for j in range(len(arrs)) if j != lead]
+            if len(v) >= 2 and all(means[lead] - means[j] > tol for j in others):
+                clear[lead] = all(mean_ci(v[:, lead] - v[:, j])[1] > 0 for j in others)
+            for i, a in enumerate(arrs):
+                rows.append(
+                    {
+                        "sample_id": sid,
+                        "outcome": o,
+                        "arrangement": a,
+                        "p_best": float(shares[i, 0]),
+                        "mean": direction * float(means[i]),
+                        "clear_best": bool(clear[i]),
+                        "replications": len(raw),
+                    }
+                )
+    out = pd.DataFrame(rows)
+    if len(out):
+        out = out.merge(sw.design[["sample_id", *sw.names]], on="sample_id", how="left")
+    return out
+
+
+def best_table(sw: Sweep, points: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """For each key outcome and arrangement: ``p_best``, the share of (point, replication)
+    worlds where it is best, ties shared (:func:`hlmsim.uncertainty.rank_table` over these
+    worlds): the mean over sample points of its probability of being best over replications
+    when every point has as many complete replications; ``rank_1`` ... ``rank_A`` and
+    ``mean_rank``; ``regret`` (mean shortfall against the best arrangement of each world, in
+    the outcome's unit);
+    ``clear_best``, the share of points where it is clearly best, and ``undecided``, the share
+    of points where no arrangement is; ``points`` and the fewest and most complete
+    ``replications`` of a point (``replications_min``, ``replications_max``)."""
+    ok = sw.results[sw.results["status"] == "ok"]
+    keys = ok["sample_id"].astype(str) + ":" + ok["replication"].astype(str)
+    finals = ok.assign(set=keys)  # one world per point and replication
+    tab = uncertainty.rank_table(finals, sw.arrangements, ranked(outcomes))
+    if not len(tab):
+        return tab
+    tab = tab.drop(columns=["regret_low", "regret_high"])  # worlds of a design are not a sample
+    tab.insert(
+        2, "better", tab["outcome"].map(lambda o: "higher" if KEY_OUTCOMES[o] > 0 else "lower")
+    )
+    done = points[points["replications"] > 0]
+    clear = done.groupby(["outcome", "arrangement"])["clear_best"].mean()
+    tab["clear_best"] = [clear.get((r.outcome, r.arrangement), math.nan) for r in tab.itertuples()]
+    decided = done.groupby(["outcome", "sample_id"])["clear_best"].any().groupby("outcome").mean()
+    tab["undecided"] = 1 - tab["outcome"].map(decided)
+    reps = done.groupby("outcome")["replications"]
+    tab["points"] = tab["outcome"].map(done.groupby("outcome")["sample_id"].nunique())
+    tab["replications_min"] = tab["outcome"].map(reps.min())
+    tab["replications_max"] = tab["outcome"].map(reps.max())
+    return tab
 
 
 def correlations(pm: pd.DataFrame, sw: Sweep, outcomes: list[str]) -> pd.DataFrame:
@@ -183,13 +294,13 @@ def correlations(pm: pd.DataFrame, sw: Sweep, outcomes: list[str]) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def main_effects(sw: Sweep, outcomes: list[str]) -> pd.DataFrame:
+def main_effects(sw: Sweep, pm: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Factorial designs: for each parameter and level, each arrangement's mean of each outcome
-    over every run at that level (marginal over the other parameters), with 95% CI."""
-    ok = sw.results[sw.results["status"] == "ok"]
+    over the sample points at that level (marginal over the other parameters), with a 95% CI
+    over replications (see :func:`overall`)."""
     frames = []
     for f in sw.factors:
-        s = summarise(ok.assign(level=ok[f.name]), ["arrangement", "level"], outcomes)
+        s = overall(sw, pm, outcomes, ["arrangement", "level"], level=f.name)
         if f.numeric:  # ascending levels within each outcome (arrangements keep their order)
             rank = s["outcome"].map({o: i for i, o in enumerate(outcomes)})
             s = s.assign(_o=rank).sort_values(["_o", "level"], kind="stable").drop(columns="_o")
@@ -208,13 +319,16 @@ _BEST = re.compile(r"^\s*([A-Za-z_]\w*)\s+(not\s+)?(?:the\s+)?best\s+(?:on|for)\
 class Condition:
     """A scenario-discovery condition: ``ARRANGEMENT [not] best on OUTCOME`` (one case per
     sample point), or an expression over outcomes and parameters (one case per sample point and
-    arrangement)."""
+    arrangement). The default expression, ``OUTCOME < MEDIAN`` (or ``>``), keeps its parts
+    (``outcome``, ``op``, ``threshold``) for reports to word it."""
 
     text: str
     kind: str  # "best" or "expr"
     subject: str | None = None
     negate: bool = False
     outcome: str | None = None
+    op: str | None = None
+    threshold: float | None = None
 
 
 def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
@@ -229,10 +343,11 @@ def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
             )
         if len(sw.arrangements) < 2:
             raise InputError("'best' needs a sweep of two or more arrangements", key="--condition")
-        if outcome not in KEY_OUTCOMES:
+        if not KEY_OUTCOMES.get(outcome):
+            have = ranked(list(KEY_OUTCOMES))
             raise InputError(
-                f"'best' needs a key outcome (whose better direction is known):"
-                f" {', '.join(KEY_OUTCOMES)}{_suggest(outcome, KEY_OUTCOMES)}",
+                f"'best' needs a key outcome whose better direction is known:"
+                f" {', '.join(have)}{_suggest(outcome, have)}",
                 key="--condition",
             )
         return Condition(text, "best", subject, negate, outcome)
@@ -251,7 +366,7 @@ def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
 def default_condition(sw: Sweep, outcome: str) -> Condition:
     """The first arrangement (the CIUSSS social worker when it ran) is not the best on the
     outcome; with one arrangement, the outcome is on its worse side of the median."""
-    if len(sw.arrangements) >= 2 and outcome in KEY_OUTCOMES:
+    if len(sw.arrangements) >= 2 and KEY_OUTCOMES.get(outcome):
         subject = (
             "ciusss_social_worker"
             if "ciusss_social_worker" in sw.arrangements
@@ -261,7 +376,7 @@ def default_condition(sw: Sweep, outcome: str) -> Condition:
     ok = sw.results.loc[sw.results["status"] == "ok", outcome]
     med = float(ok.median()) if len(ok) else 0.0
     op = ">" if KEY_OUTCOMES.get(outcome, 1) < 0 else "<"
-    return Condition(f"{outcome} {op} {med:.6g}", "expr")
+    return Condition(f"{outcome} {op} {med:.6g}", "expr", outcome=outcome, op=op, threshold=med)
 
 
 def discovery_cases(
@@ -273,8 +388,10 @@ def discovery_cases(
         o = cond.outcome or ""
         wide = pm.pivot(index="sample_id", columns="arrangement", values=o)[sw.arrangements]
         wide = wide.dropna()
-        best = wide.idxmax(axis=1) if KEY_OUTCOMES[o] > 0 else wide.idxmin(axis=1)
-        y = (best != cond.subject) if cond.negate else (best == cond.subject)
+        v = KEY_OUTCOMES[o] * wide.to_numpy(dtype=float)
+        i = sw.arrangements.index(cond.subject or "")
+        best = v.max(axis=1) - v[:, i] <= _tolerance(v) if len(v) else np.zeros(0, dtype=bool)
+        y = pd.Series(~best if cond.negate else best, index=wide.index)  # ties count as best
         vals = sw.design.set_index("sample_id").loc[wide.index, sw.names].reset_index(drop=True)
         return [(cond.subject or "", vals, y.to_numpy(dtype=bool))]
     out = []
@@ -377,14 +494,15 @@ def compute(
     )
     pts = pts.merge(sw.design[["sample_id", *sw.names]], on="sample_id", how="left")
     tables["points"] = pts
-    tables["arrangements"] = summarise(pm, ["arrangement"], outcomes)
+    tables["arrangements"] = overall(sw, pm, outcomes, ["arrangement"])
     if len(sw.arrangements) > 1:
-        best = best_shares(pm, sw.arrangements, outcomes)
-        if len(best):
-            tables["best"] = best
+        bp = best_points(sw, outcomes)
+        if len(bp):
+            tables["best"] = best_table(sw, bp, outcomes)
+            tables["best_points"] = bp
     if sw.factors:
         if sw.method == "factorial":
-            tables["effects"] = main_effects(sw, outcomes)
+            tables["effects"] = main_effects(sw, pm, outcomes)
         else:
             tables["correlations"] = correlations(pm, sw, outcomes)
     if sw.method == "sobol":
