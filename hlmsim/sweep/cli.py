@@ -245,7 +245,7 @@ def main_analyze(args: argparse.Namespace) -> int:
     for line in tables["findings"][args.lang]:
         print(line)
     print(
-        f"wrote: {folder} ({len(list(folder.iterdir()))} files; summary: {folder / 'summary.md'})"
+        f"wrote: {folder} ({len(list(folder.iterdir()))} files; report: {folder / 'report.html'})"
     )
     return 0
 
