@@ -758,10 +758,12 @@ def assumptions_section(result: CompareResult, lang: str) -> str:
 def facts_section(result: CompareResult, lang: str) -> str:
     """Which targets the model meets on this scenario (``hlmsim targets``' verdicts)."""
     tr = result.targets
+    note = rt("facts_note", lang, scenario=tr.metadata.get("scenario") or "")
+    if result.metadata.get("ensemble"):  # the comparison's worlds are not the targets'
+        note += " " + rt("facts_defaults", lang)
     return (
         f"<p>{targets_summary_html(tr, lang)}</p>"
-        f'<p class="note">{_e(rt("facts_note", lang, scenario=tr.metadata.get("scenario") or ""))}'
-        f"</p>{compact_table(tr, lang)}"
+        f'<p class="note">{_e(note)}</p>{compact_table(tr, lang)}'
     )
 
 
