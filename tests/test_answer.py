@@ -146,3 +146,15 @@ def test_the_report_leads_with_the_answer_and_the_table(
         )
         assert words(first) <= MAX_WORDS
         assert 'id="worlds"' in html and 'id="ranks-table"' in html and 'id="spread-table"' in html
+
+
+def test_an_ensemble_of_another_version_is_flagged(results: dict[str, CompareResult]) -> None:
+    import copy
+
+    from hlmsim.reporting.answer import worlds_section
+
+    r = copy.copy(results["every"])
+    assert "calibrate again" not in worlds_section(r, "en")  # the shipped one: this version
+    r.metadata = {**r.metadata, "ensemble": {**r.metadata["ensemble"], "hlmsim_version": "0.0.1"}}
+    assert "calibrated on the results of hlmsim 0.0.1" in worlds_section(r, "en")
+    assert "refaites le calibrage" in worlds_section(r, "fr")

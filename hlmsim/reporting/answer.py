@@ -323,6 +323,11 @@ def worlds_section(result: CompareResult, lang: str) -> str:
     parameters and to chance, and where the answer changes."""
     meta = ensemble_meta(result)
     parts = [f"<p>{_e(ensemble_intro(result, lang))}</p>"]
+    from .. import __version__
+
+    if meta and meta.get("hlmsim_version") and meta["hlmsim_version"] != __version__:
+        note = rt("w_other_version", lang, version=meta["hlmsim_version"], current=__version__)
+        parts.append(f'<p class="note">{_e(note)}</p>')
     if meta and not meta.get("same_scenario", True):
         where = meta.get("scenario_calibrated") or DASH
         parts.append(f'<p class="note">{_e(rt("w_elsewhere", lang, calibrated=where))}</p>')
