@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_analyze import SMALL_BASE
 
 from hlmsim.i18n import t
 from hlmsim.outcomes import OUTCOMES
@@ -25,15 +26,7 @@ from hlmsim.sweep.engine import sweep
 from hlmsim.sweep.experiment import parse_experiment
 from hlmsim.uncertainty import rank_table
 
-BASE = """
-name = "small"
-arrangement = "ciusss_social_worker"
-months = 12
-[[milieux]]
-name = "m0"
-[[milieux.ensembles]]
-units = 30
-"""
+BASE = SMALL_BASE  # the small one-milieu scenario of tests/test_analyze.py
 ARRS = ["ciusss_social_worker", "community_worker", "omh_worker"]
 TEMPLATE = pd.DataFrame(
     {"month": np.arange(1, 13), "milieu": "all", **{k: np.ones(12) for k in OUTCOMES}}
