@@ -54,15 +54,6 @@ def worlds_word(result: CompareResult, lang: str) -> str:
     return rt("w_worlds" if ensemble_meta(result) else "w_replications", lang)
 
 
-def set_differences(result: CompareResult, a: str, b: str, name: str) -> np.ndarray:
-    """``a`` minus ``b`` on ``name``, parameter set by parameter set (seeds averaged)."""
-    f = set_means(result.finals)
-    fa = f[f["arrangement"] == a].set_index("replication")[name]
-    fb = f[f["arrangement"] == b].set_index("replication")[name]
-    idx = fa.index.intersection(fb.index)
-    return (fa.loc[idx] - fb.loc[idx]).to_numpy(dtype=float)
-
-
 def _p_best(result: CompareResult, outcome: str = HEADLINE) -> dict[str, float]:
     r = result.ranks
     if r.empty:
@@ -134,9 +125,17 @@ def answer_sentences(
     def num(x: float) -> str:
         return fmt_value(HEADLINE, abs(x), lang)
 
+    sets = set_means(result.finals).set_index("replication")  # once, not per pair
+    cis: dict[tuple[str, str], tuple[float, float, float]] = {}
+
     def ci(a: str, b: str) -> tuple[float, float, float]:
-        m, lo, hi, _ = mean_ci(set_differences(result, a, b, HEADLINE))
-        return m, lo, hi
+        if (a, b) not in cis:
+            fa = sets[sets["arrangement"] == a][HEADLINE]
+            fb = sets[sets["arrangement"] == b][HEADLINE]
+            idx = fa.index.intersection(fb.index)
+            m, lo, hi, _ = mean_ci((fa.loc[idx] - fb.loc[idx]).to_numpy(dtype=float))
+            cis[(a, b)] = (m, lo, hi)
+        return cis[(a, b)]
 
     def signed(x: float) -> str:
         return fmt_num(x, 0, lang, sign=True)
@@ -297,7 +296,7 @@ def summary_table(result: CompareResult, lang: str) -> str:
 
 
 def summary_caption(result: CompareResult, lang: str) -> str:
-    s0, s1 = _final_months(result)
+    s0, s1 = final_window(result)
     n = int(result.summary["n"].max()) if len(result.summary) else 0
     return rt(
         "st_caption",
@@ -310,7 +309,8 @@ def summary_caption(result: CompareResult, lang: str) -> str:
     )
 
 
-def _final_months(result: CompareResult) -> tuple[int, int]:
+def final_window(result: CompareResult) -> tuple[int, int]:
+    """The final year's first and last months (the report's window for final-year values)."""
     last = int(result.runs["month"].max()) if len(result.runs) else 0
     return max(1, last - 11), last
 

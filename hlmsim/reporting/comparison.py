@@ -50,6 +50,7 @@ from ..scenario import milieu_params, validate
 from .answer import _mark as answer_mark
 from .answer import (
     answer_sentences,
+    final_window,
     not_costed,
     summary_table,
     targets_sentence,
@@ -412,11 +413,6 @@ class _Figures:
 # --- the plain-language summary -------------------------------------------------------------
 
 
-def _final_window(result: CompareResult) -> tuple[int, int]:
-    last = int(result.runs["month"].max()) if len(result.runs) else 0
-    return max(1, last - 11), last
-
-
 def _paired(finals: pd.DataFrame, a: str, b: str, name: str) -> np.ndarray:
     """``a`` minus ``b``, parameter set by parameter set (each set's seeds averaged; without
     an ensemble, replication by replication)."""
@@ -433,7 +429,7 @@ def summary_sentences(result: CompareResult, lang: str, strong: Callable[[str], 
     s = result.summary.set_index(["arrangement", "outcome"])
     ref = result.reference
     n = result.replications
-    a0, a1 = _final_window(result)
+    a0, a1 = final_window(result)
 
     def mean(a: str, name: str) -> float:
         return float(s.loc[(a, name), "mean"])
@@ -874,7 +870,7 @@ def _households(scen: Scenario) -> int:
 def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> str:
     """The report as one self-contained HTML page."""
     meta = result.metadata
-    a0, a1 = _final_window(result)
+    a0, a1 = final_window(result)
     n = result.replications
     ref_label = arrangement_label(result.reference, lang)
     from .. import __version__
