@@ -24,6 +24,19 @@ from hlmsim.params import Scenario
 from hlmsim.scenario import validate
 
 
+#: How far a compiled kernel may be from its NumPy formula when the formula calls a
+#: transcendental function (exp, log, a float power): on processors with AVX-512, NumPy computes
+#: these with its own SIMD routines, which may differ from the C library's (what the kernels
+#: call) in the last bit; a difference such as 1 - x then carries that bit (an absolute
+#: tolerance of a few units in the last place of 1).
+MATH_RTOL, MATH_ATOL = 1e-12, 4 * np.finfo(float).eps
+
+
+def same_math(got: Any, expected: Any) -> None:
+    """``got`` equals ``expected`` up to the last bits of a math function (:data:`MATH_RTOL`)."""
+    np.testing.assert_allclose(got, expected, rtol=MATH_RTOL, atol=MATH_ATOL)
+
+
 class Sim:
     """Namespace of helpers (see the ``sim`` fixture)."""
 
