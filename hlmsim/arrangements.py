@@ -7,6 +7,8 @@ Every setting can be overridden in a scenario file.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from .i18n import pick
@@ -97,18 +99,91 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Settings that shape the local network when a milieu is built (its members, who is on site):
+#: an arrangement switch in the course of a run may not change them.
+STRUCTURAL: tuple[str, ...] = ("network_present", "n_partners", "partners_colocated_share")
+
+#: A switching arrangement, as ``hlmsim compare`` names it: ``start>to@month``.
+SWITCH_PATTERN = re.compile(r"^(?P<start>[a-z_]+)>(?P<to>[a-z_]+)@(?P<month>[0-9]+)$")
+SWITCH_LABEL: tuple[str, str] = (
+    "{start} → {to} from month {month}",
+    "{start} → {to} à partir du mois {month}",
+)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A milieu that starts on arrangement ``start`` and switches to ``to`` in ``month``
+    (1-based, the first recorded month being 1): the arrangement ``start>to@month``."""
+
+    start: str
+    to: str
+    month: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.start}>{self.to}@{self.month}"
+
+
+def parse_switch(name: str) -> Switch | None:
+    """The switch an arrangement name such as ``community_worker>ciusss_social_worker@36``
+    stands for, or None for a plain arrangement name (the names are not checked here)."""
+    found = SWITCH_PATTERN.match(name)
+    if found is None:
+        return None
+    return Switch(found["start"], found["to"], int(found["month"]))
+
+
 def preset(name: str) -> dict[str, Any]:
     """The parameter settings of an arrangement (a copy)."""
     return dict(ARRANGEMENTS[name])
 
 
+def preset_keys(name: str) -> set[str]:
+    """The parameters an arrangement sets: a switching arrangement's are both presets'."""
+    switch = parse_switch(name)
+    if switch is not None:
+        return set(ARRANGEMENTS[switch.start]) | set(ARRANGEMENTS[switch.to])
+    return set(ARRANGEMENTS[name])
+
+
 def arrangement_label(name: str, lang: str) -> str:
-    """An arrangement's label in ``lang`` (its name when it is not a preset)."""
+    """An arrangement's label in ``lang`` (its name when it is not a preset); a switching
+    arrangement's says both and the month."""
+    switch = parse_switch(name)
+    if switch is not None:
+        return pick(SWITCH_LABEL, lang).format(
+            start=arrangement_label(switch.start, lang),
+            to=arrangement_label(switch.to, lang),
+            month=switch.month,
+        )
     pair = LABELS.get(name)
     return pick(pair, lang) if pair else name
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its capital dropped unless it starts an acronym (CIUSSS)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+SWITCH_DESCRIPTION: tuple[str, str] = (
+    "Starts as {start}; in month {month} the milieu switches to {to}: the worker in post leaves"
+    " (residents keep only part of their trust), the new post stays vacant for a while and the"
+    " newcomer has to learn the milieu.",
+    "Débute avec {start} ; au mois {month}, le milieu passe à {to} : l'intervenant·e en poste"
+    " part (les résident·e·s ne gardent qu'une partie de leur confiance), le nouveau poste reste"
+    " vacant un temps et la personne embauchée doit apprendre à connaître le milieu.",
+)
+
+
 def arrangement_description(name: str, lang: str) -> str:
     """A preset's one-sentence description in ``lang`` ("" for other arrangements)."""
+    switch = parse_switch(name)
+    if switch is not None:
+        return pick(SWITCH_DESCRIPTION, lang).format(
+            start=_in_sentence(arrangement_label(switch.start, lang)),
+            to=_in_sentence(arrangement_label(switch.to, lang)),
+            month=switch.month,
+        )
     pair = DESCRIPTIONS.get(name)
     return pick(pair, lang) if pair else ""

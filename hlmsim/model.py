@@ -23,13 +23,15 @@ from .mechanisms import (
     referral,
     services,
     staff,
+    switching,
     wellbeing,
 )
 from .observables import OBS_TALLIES, OBS_TALLIES_BY_PARTNER, track
 from .outcomes import OUTCOMES, TALLIES, Tally, record
 from .params import NEED_CATEGORIES, Scenario
 from .rng import Streams
-from .state import K, init_state
+from .scenario import switched
+from .state import K, MilieuParams, expand_milieux, init_state
 
 
 class HLMModel(mesa.Model):
@@ -79,6 +81,7 @@ class HLMModel(mesa.Model):
         self.triggered: list[tuple[str, np.ndarray]] = []
         self.events_now: dict[str, np.ndarray] = {}
         self.schedule = self._build_schedule(scenario)
+        self.switches = self._build_switches(scenario)
         demography.initial_stays(self)
         needs.initial_needs(self)
         self.records: list[dict[str, np.ndarray]] = []
@@ -95,15 +98,31 @@ class HLMModel(mesa.Model):
     # -- construction --------------------------------------------------------------------------
     def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
         """Scheduled events as masks over milieux (a named milieu: all its copies)."""
-        spec_names = [m.name for m in scen.milieux]
         sched: dict[int, list[tuple[str, np.ndarray]]] = {}
         for ev in scen.events:
-            if ev.milieu is None:
-                mask = np.ones(len(self.milieu_names), dtype=bool)
-            else:
-                mask = self.layout.spec == spec_names.index(ev.milieu)
-            sched.setdefault(ev.month, []).append((ev.kind, mask))
+            if ev.kind in events.EVENT_KINDS:
+                sched.setdefault(ev.month, []).append((ev.kind, self._event_mask(ev.milieu)))
         return sched
+
+    def _event_mask(self, milieu: str | None) -> np.ndarray:
+        """The milieux an event concerns: a named milieu (all its copies, in every replicate)
+        or all."""
+        if milieu is None:
+            return np.ones(len(self.milieu_names), dtype=bool)
+        spec_names = [m.name for m in self.scenario_spec.milieux]
+        return self.layout.spec == spec_names.index(milieu)
+
+    def _build_switches(self, scen: Scenario) -> dict[int, list[tuple[np.ndarray, MilieuParams]]]:
+        """Scheduled arrangement switches (``hlmsim.mechanisms.switching``): by month, the
+        milieux switched and every milieu's parameters on the new arrangement (each replicate
+        on its own parameter set)."""
+        plan: dict[int, list[tuple[np.ndarray, MilieuParams]]] = {}
+        for ev in scen.events:
+            if ev.kind == switching.KIND:
+                layout = expand_milieux(switched(scen, ev), self.replicates, self.param_sets)
+                new = MilieuParams(layout.params)
+                plan.setdefault(ev.month, []).append((self._event_mask(ev.milieu), new))
+        return plan
 
     def _create_agents(self) -> None:
         M, P = self.ms.member.shape
@@ -121,23 +140,25 @@ class HLMModel(mesa.Model):
         """One month, in the order of the ODD process overview:
 
         1. events: this month's scheduled and triggered events
-        2. crises: crises start and end
-        3. funding: grants end or are renewed; partners' funding is cut and recovers
-        4. staff: workers, representatives and organisers leave, vacancies are filled
-        5. demography: households move out, newcomers move in
-        6. needs: needs arise, age, resolve alone or are given up
-        7. governance: committees meet; trust, understanding, roles; controversies, mediation
-        8. outreach: partners chosen for referrals; the worker's contacts, trust, disclosure,
+        2. switching: scheduled arrangement switches (the worker in post leaves, a new post)
+        3. crises: crises start and end
+        4. funding: grants end or are renewed; partners' funding is cut and recovers
+        5. staff: workers, representatives and organisers leave, vacancies are filled
+        6. demography: households move out, newcomers move in
+        7. needs: needs arise, age, resolve alone or are given up
+        8. governance: committees meet; trust, understanding, roles; controversies, mediation
+        9. outreach: partners chosen for referrals; the worker's contacts, trust, disclosure,
            direct help, warm referrals
-        9. self-referral: residents seek services on their own
-        10. services: queues served within capacity, pooling, onward referrals, drops
-        11. participation: activities, projects, consultations, association, mutual aid
-        12. information: word of mouth about resources between neighbours
-        13. well-being: trust and knowledge fade, images, sense of security
-        14. outcomes: this month's record, and its observation record (hlmsim.observables)
+        10. self-referral: residents seek services on their own
+        11. services: queues served within capacity, pooling, onward referrals, drops
+        12. participation: activities, projects, consultations, association, mutual aid
+        13. information: word of mouth about resources between neighbours
+        14. well-being: trust and knowledge fade, images, sense of security
+        15. outcomes: this month's record, and its observation record (hlmsim.observables)
         """
         self._reset_tally()
         events.step(self)
+        switching.step(self)
         crises.step(self)
         funding.step(self)
         staff.step(self)

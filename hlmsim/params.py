@@ -373,7 +373,9 @@ class EnsembleSpec(Strict):
 
 
 class EventSpec(Strict):
-    """A scheduled event: at ``month`` (1-based), in milieu ``milieu`` (name) or all milieux."""
+    """A scheduled event: at ``month`` (1-based), in milieu ``milieu`` (name) or all milieux.
+    An ``arrangement_switch`` changes the milieu's arrangement to ``arrangement`` that month
+    (see :mod:`hlmsim.mechanisms.switching`); no other kind takes an arrangement."""
 
     month: int = Field(ge=1, le=600)
     kind: Literal[
@@ -384,8 +386,10 @@ class EventSpec(Strict):
         "crisis",
         "collective_project",
         "consultation",
+        "arrangement_switch",
     ]
     milieu: str | None = None
+    arrangement: str | None = None
 
 
 class MilieuSpec(Strict):

@@ -29,6 +29,7 @@ STREAMS: tuple[str, ...] = (
     "network",  # meetings, attendance, controversies, mediation
     "participation",  # activities, consultations, projects, association, mutual aid
     "information",  # word of mouth between neighbours
+    "switching",  # the vacancy of a post opened by an arrangement switch
 )
 
 _KEYS = {name: zlib.crc32(name.encode()) for name in STREAMS}

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .arrangements import ARRANGEMENTS, preset
+from .arrangements import ARRANGEMENTS, STRUCTURAL, preset
 from .errors import InputError
 from .params import EventSpec, MilieuSpec, Params, Scenario
 
@@ -218,9 +218,64 @@ def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
                 source=source,
                 key=f"events[{j}].month",
             )
+        _check_switch(scen, j, source)
     for i, _ in enumerate(scen.milieux):
         milieu_params(scen, i, source)  # every milieu's parameters are valid
     return scen
+
+
+def _check_switch(scen: Scenario, j: int, source: str | None) -> None:
+    """An ``arrangement_switch`` event names a known arrangement that keeps the milieux' local
+    network as built; no other event takes an arrangement."""
+    ev = scen.events[j]
+    key = f"events[{j}].arrangement"
+    if ev.kind != "arrangement_switch":
+        if ev.arrangement is not None:
+            raise InputError(
+                "only an arrangement_switch event takes an arrangement", source=source, key=key
+            )
+        return
+    if ev.arrangement is None:
+        raise InputError(
+            f"an arrangement_switch needs the arrangement switched to; allowed:"
+            f" {', '.join(ARRANGEMENTS)}",
+            source=source,
+            key=key,
+        )
+    _check_arrangement(ev.arrangement, source, key)
+    after = switched(scen, ev)
+    for i, m in enumerate(scen.milieux):
+        if ev.milieu is not None and m.name != ev.milieu:
+            continue
+        old, new = milieu_params(scen, i, source), milieu_params(after, i, source)
+        differ = [k for k in STRUCTURAL if getattr(old, k) != getattr(new, k)]
+        if differ:
+            start = m.arrangement or scen.arrangement
+            keeps = [
+                a
+                for a in ARRANGEMENTS
+                if all(ARRANGEMENTS[a].get(k) == ARRANGEMENTS[start].get(k) for k in STRUCTURAL)
+            ]
+            raise InputError(
+                f"a switch may not change the local network as built ({', '.join(differ)}):"
+                f" milieu '{m.name}' on {start} can switch to {', '.join(keeps)}",
+                source=source,
+                key=key,
+            )
+
+
+def switched(scen: Scenario, ev: EventSpec) -> Scenario:
+    """The scenario as it stands after the arrangement switch ``ev``: the milieu it names (or
+    every milieu) on the arrangement switched to; the scenario's and milieux' own parameters
+    still win over the new arrangement's preset."""
+    if ev.milieu is None:
+        milieux = [m.model_copy(update={"arrangement": None}) for m in scen.milieux]
+        return scen.model_copy(update={"arrangement": ev.arrangement, "milieux": milieux})
+    milieux = [
+        m.model_copy(update={"arrangement": ev.arrangement}) if m.name == ev.milieu else m
+        for m in scen.milieux
+    ]
+    return scen.model_copy(update={"milieux": milieux})
 
 
 def milieu_params(scen: Scenario, index: int, source: str | None = None) -> Params:

@@ -80,6 +80,16 @@ class MilieuParams:
             else:
                 setattr(self, name, np.array(values, dtype=float))
 
+    def replace(self, milieux: np.ndarray, other: MilieuParams) -> None:
+        """Take ``other``'s values (parameters over the same milieux) for the milieux of mask
+        ``milieux``, in place (an arrangement switch)."""
+        for name, values in self.arrays().items():
+            values[milieux] = getattr(other, name)[milieux]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every parameter array by name (the derived codes included)."""
+        return {n: getattr(self, n) for n in (*self.names, "employer_code", "origin_crisis")}
+
     def __getattr__(self, name: str) -> Any:  # only reached for unknown names
         raise AttributeError(f"no parameter named {name!r}")
 

@@ -23,7 +23,6 @@ from hlmsim.model import HLMModel
 from hlmsim.params import Scenario
 from hlmsim.scenario import validate
 
-
 #: How far a compiled kernel may be from its NumPy formula when the formula calls a
 #: transcendental function (exp, log, a float power): on processors with AVX-512, NumPy computes
 #: these with its own SIMD routines, which may differ from the C library's (what the kernels

@@ -47,13 +47,15 @@ MODULES: dict[str, ModuleType] = {
 }
 HH_FIELDS = tuple(f.name for f in dataclasses.fields(Households))
 MS_FIELDS = tuple(f.name for f in dataclasses.fields(Milieux) if f.name != "tally")
-#: Model attributes that are state (the rest are the parameters ``mp``, the random streams
-#: ``rs``, the layout and the records, which no phase may change).
+#: Model attributes that are state (the rest are the random streams ``rs``, the layout and the
+#: records, which no phase may change, and the parameters ``mp``, which phases read freely and
+#: only a phase declaring ``model.mp`` may change: the snapshot holds them).
 MODEL_STATE = (
     "t",
     "events_now",
     "triggered",
     "schedule",
+    "switches",
     "mix",
     "best_warm",
     "best_onward",
@@ -162,6 +164,7 @@ def snapshot(model: HLMModel) -> dict[str, Any]:
             snap[f"model.{name}"] = _copy(value)
     for key, value in model.tally.items():
         snap[f"tally.{key}"] = np.array(value, copy=True)
+    snap["model.mp"] = {k: v.copy() for k, v in model.mp.arrays().items()}
     return snap
 
 
@@ -230,9 +233,9 @@ def run_recorded(model: HLMModel, months: int, monkeypatch: pytest.MonkeyPatch) 
 
 def rare_branches_model(sim: Any) -> HLMModel:
     """A small world that reaches the rare branches: three milieux (a grant-funded CIUSSS worker
-    whose grant lapses, a landlord-employed worker, no worker), crises, funding cuts, every kind
-    of departure, projects, consultations, move-outs, scarce services and long waits, onward
-    referrals served."""
+    whose grant lapses and whose milieu then switches arrangement, a landlord-employed worker, no
+    worker), crises, funding cuts, every kind of departure, projects, consultations, move-outs,
+    scarce services and long waits, onward referrals served."""
     events_ = [
         {"month": m, "kind": k}
         for m, k in [
@@ -245,6 +248,9 @@ def rare_branches_model(sim: Any) -> HLMModel:
             (5, "consultation"),
         ]
     ]
+    # the grant-funded CIUSSS worker's milieu switches to a community-organisation worker
+    events_.append({"month": 10, "kind": "arrangement_switch", "milieu": "m0",
+                    "arrangement": "community_worker"})  # fmt: skip
     scen = sim.scenario(
         months=24,
         milieux=3,
@@ -309,7 +315,7 @@ def test_every_mechanism_module_declares_its_contract(name: str) -> None:
         | {f"model.{f}" for f in MODEL_STATE}
         | {f"tally.{t}" for t in model_mod.TALLIES}
         | {f"tally.{t}" for t in (*model_mod.OBS_TALLIES, *model_mod.OBS_TALLIES_BY_PARTNER)}
-        | {"tally.needs_met_by_category"}
+        | {"tally.needs_met_by_category", "model.mp"}
     )
     unknown = (reads | writes) - known
     assert not unknown, f"{name} declares fields that do not exist: {sorted(unknown)}"

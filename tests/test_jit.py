@@ -4,10 +4,10 @@ counter-based numbers, the logistic function and the activity schedule, bit for 
 from __future__ import annotations
 
 import numpy as np
+from conftest import same_math
 
 from hlmsim.mechanisms import _jit, _util
 from hlmsim.rng import Streams
-from conftest import same_math
 
 
 def test_uniform_equals_counter_draws():

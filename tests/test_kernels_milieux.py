@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import same_math
 
 import hlmsim
 from hlmsim.constants import BETA_MEAN_CLIP
 from hlmsim.mechanisms import crises, demography, funding, governance, staff
 from hlmsim.params import monthly_hazard
 from hlmsim.state import draw_households
-from conftest import same_math
 
 KERNELS = (
     governance._step_kernel,

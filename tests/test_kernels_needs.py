@@ -4,11 +4,11 @@ they replaced gave (kept here as small references), and compile once per session
 from __future__ import annotations
 
 import numpy as np
+from conftest import same_math
 
 from hlmsim.constants import MEMBER_TIE_BREAK
 from hlmsim.mechanisms import agency, needs, referral
 from hlmsim.state import NEED, SERVES
-from conftest import same_math
 
 
 def test_learning_counts_each_households_needs_together(sim):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import same_math
 
 from hlmsim import load_scenario
 from hlmsim.constants import OUTREACH_SCORE_SPAN
 from hlmsim.mechanisms import outreach, services
 from hlmsim.mechanisms._util import rank_in_group
 from hlmsim.state import HEALTH_NETWORK
-from conftest import same_math
 
 
 @pytest.mark.parametrize("seed", range(20))

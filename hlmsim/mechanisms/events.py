@@ -30,8 +30,12 @@ WRITES: frozenset[str] = frozenset(
     }
 )
 
-#: The event kinds, as declared once in the schema (``EventSpec.kind``).
-EVENT_KINDS: tuple[str, ...] = get_args(EventSpec.model_fields["kind"].annotation)
+#: The event kinds this phase turns into masks: those declared in the schema
+#: (``EventSpec.kind``) but the arrangement switch, which carries an arrangement and is
+#: planned by the model for :mod:`hlmsim.mechanisms.switching`.
+EVENT_KINDS: tuple[str, ...] = tuple(
+    k for k in get_args(EventSpec.model_fields["kind"].annotation) if k != "arrangement_switch"
+)
 
 
 def step(model: HLMModel) -> None:
