@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import uncertainty
-from .arrangements import ARRANGEMENTS
+from .arrangements import ARRANGEMENTS, parse_switch, preset_keys
 from .errors import InputError
 from .model import HLMModel
 from .observables import observe
@@ -51,6 +51,7 @@ from .replication import (
 from .run import metadata as run_metadata
 from .scenario import load_scenario, scenario_hash, set_arrangement, validate
 from .targets import engine as targets_engine
+from .transitions import transition_table
 
 #: Upper bound on replications in precision mode.
 MAX_REPLICATIONS = 500
@@ -88,6 +89,9 @@ class CompareResult:
     #: Where the leading arrangement stops being best (:func:`hlmsim.uncertainty.hinge`), or
     #: None without an ensemble.
     hinge: dict[str, Any] | None = field(default=None, repr=False)
+    #: Each switching arrangement against keeping its start: the transition dip, the payback
+    #: and the total (:func:`hlmsim.transitions.transition_table`); empty without a switch.
+    transitions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def replications(self) -> int:
@@ -225,19 +229,42 @@ def precision_met(differences: pd.DataFrame, target: tuple[float, bool]) -> bool
     return bool(np.all(hw <= value))
 
 
+def _check_name(a: str, key: str) -> None:
+    """A preset's name, or the one-line error naming the allowed ones."""
+    if a not in ARRANGEMENTS:
+        close = difflib.get_close_matches(a, list(ARRANGEMENTS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise InputError(
+            f"unknown arrangement '{a}'{hint}; allowed: {', '.join(ARRANGEMENTS)}"
+            " or a switch start>to@month",
+            key=key,
+        )
+
+
 def _check_arrangements(arrangements: Sequence[str] | None, reference: str) -> list[str]:
-    """The arrangements to run (the reference last when not listed), checked against the presets."""
+    """The arrangements to run (the reference last when not listed), checked against the presets.
+    A switching arrangement ``start>to@month`` brings its ``start`` (keeping it) when not
+    listed, just before it."""
     chosen = list(arrangements) if arrangements else list(ARRANGEMENTS)
-    for a in [*chosen, reference]:
-        if a not in ARRANGEMENTS:
-            close = difflib.get_close_matches(a, list(ARRANGEMENTS), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise InputError(
-                f"unknown arrangement '{a}'{hint}; allowed: {', '.join(ARRANGEMENTS)}",
-                key="--reference" if a == reference and a not in chosen else "--arrangements",
-            )
+    if reference not in chosen:
+        _check_name(reference, "--reference")
+    for a in chosen:
+        switch = parse_switch(a)
+        if switch is None:
+            _check_name(a, "--arrangements")
+            continue
+        _check_name(switch.start, "--arrangements")
+        _check_name(switch.to, "--arrangements")
+        if switch.start == switch.to:
+            raise InputError(f"'{a}' switches to its own start", key="--arrangements")
+        if switch.month < 1:
+            raise InputError(f"'{a}': the switch month must be 1 or later", key="--arrangements")
     if len(set(chosen)) != len(chosen):
         raise InputError("each arrangement may appear once", key="--arrangements")
+    for a in list(chosen):
+        switch = parse_switch(a)
+        if switch is not None and switch.start not in chosen:
+            chosen.insert(chosen.index(a), switch.start)
     if reference not in chosen:
         chosen.append(reference)
     if len(chosen) < 2:
@@ -249,9 +276,28 @@ def _check_arrangements(arrangements: Sequence[str] | None, reference: str) -> l
 
 
 def arrangement_scenarios(base: Scenario, chosen: Sequence[str]) -> dict[str, Scenario]:
-    """The scenario each arrangement runs: ``base`` with every milieu on that arrangement."""
+    """The scenario each arrangement runs: ``base`` with every milieu on that arrangement; for a
+    switching arrangement ``start>to@month``, on ``start`` with the switch of every milieu to
+    ``to`` scheduled in ``month`` (after the scenario's own events)."""
     data = base.model_dump()
-    return {a: validate(set_arrangement(data, a)) for a in chosen}
+    out = {}
+    for a in chosen:
+        switch = parse_switch(a)
+        if switch is None:
+            out[a] = validate(set_arrangement(data, a))
+            continue
+        if switch.month > base.months:
+            raise InputError(
+                f"'{a}': month {switch.month} is beyond the horizon ({base.months} months)",
+                key="--arrangements",
+            )
+        event = {"month": switch.month, "kind": "arrangement_switch", "arrangement": switch.to}
+        raw = set_arrangement(data, switch.start)
+        try:
+            out[a] = validate({**raw, "events": [*raw.get("events", []), event]})
+        except InputError as err:  # the switch is refused (it would change the network)
+            raise InputError(f"'{a}': {err.detail}", key="--arrangements") from None
+    return out
 
 
 def compare(
@@ -438,6 +484,7 @@ def compare(
     ranks = uncertainty.rank_table(finals, chosen)
     spread = uncertainty.spread_table(finals, chosen, reference)
     draws = worlds.draws(int(finals["set"].max()) + 1)
+    transitions = transition_table(runs, finals, chosen)
     hinge = None
     if worlds.ensemble is not None:
         lead = uncertainty.leader(ranks)
@@ -488,6 +535,7 @@ def compare(
         spread=spread,
         draws=draws,
         hinge=hinge,
+        transitions=transitions,
     )
 
 
@@ -530,7 +578,7 @@ class ComparisonWorlds:
         own = set(base.params)
         by_arr = {
             a: [
-                {p: v for p, v in s.items() if p not in own and p not in ARRANGEMENTS[a]}
+                {p: v for p, v in s.items() if p not in own and p not in preset_keys(a)}
                 for s in sets
             ]
             for a in scenarios

@@ -254,7 +254,8 @@ def _check_switch(scen: Scenario, j: int, source: str | None) -> None:
             keeps = [
                 a
                 for a in ARRANGEMENTS
-                if all(ARRANGEMENTS[a].get(k) == ARRANGEMENTS[start].get(k) for k in STRUCTURAL)
+                if a != start
+                and all(ARRANGEMENTS[a].get(k) == ARRANGEMENTS[start].get(k) for k in STRUCTURAL)
             ]
             raise InputError(
                 f"a switch may not change the local network as built ({', '.join(differ)}):"

@@ -19,6 +19,7 @@ from ..compare import (
     MAX_REPLICATIONS,
     SEEDS_PER_SET,
     _check_arrangements,
+    arrangement_scenarios,
     compare,
     parse_precision,
 )
@@ -26,7 +27,7 @@ from ..errors import InputError
 from ..i18n import t
 from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
-from ..reporting import answer_text, check_compare_dir, write_compare
+from ..reporting import answer_text, check_compare_dir, transitions, write_compare
 from ..reporting.answer import ensemble_intro, not_costed, targets_sentence
 from ..scenario import load_scenario
 from ..targets.engine import QUICK_REPLICATIONS
@@ -65,7 +66,9 @@ def add_parser(subparsers: Any) -> None:
         "--arrangements",
         default=None,
         metavar="A,B,...",
-        help=f"arrangements to compare, comma-separated (default: all: {', '.join(ARRANGEMENTS)})",
+        help=f"arrangements to compare, comma-separated (default: all: {', '.join(ARRANGEMENTS)});"
+        " a switch START>TO@MONTH (quoted in the shell) runs START and switches every milieu to TO"
+        " in MONTH, compared with keeping START (added when not listed)",
     )
     p.add_argument(
         "--reference",
@@ -134,6 +137,7 @@ def main_compare(args: argparse.Namespace) -> int:
     lang = args.lang
     scen = load_scenario(args.scenario)
     comparison_ensemble(args.ensemble, scen)  # a bad --ensemble fails before anything runs
+    arrangement_scenarios(scen, opts["arrangements"])  # so does a switch the scenario refuses
     default_out = Path("results") / f"compare-{safe_name(scen.name)}"
     out = Path(args.out) if args.out else default_out
     check_compare_dir(out.resolve())
@@ -265,6 +269,8 @@ def _print_compare_summary(result: Any, lang: str) -> None:
         )
     console().print(table)
     print(answer_text(result, lang))
+    for sentence in transitions.sentences(result, lang):
+        print(sentence)
     print(ensemble_intro(result, lang))
     if result.targets is not None:
         print(targets_sentence(result, lang))

@@ -27,6 +27,7 @@ from ..i18n.formats import finite as _finite
 from ..outcomes import KEY_OUTCOMES, outcome_label
 from ..params import field_meta
 from ..replication import mean_ci
+from . import transitions
 from .html import esc as _e
 from .html import swatch
 from .values import display_unit, fmt_value, param_label
@@ -68,16 +69,23 @@ def words(text: str) -> int:
     return sum(1 for w in tokens if any(c.isalnum() for c in w))  # not « », :, –
 
 
-def fit(sentences: list[str], limit: int = MAX_WORDS) -> list[str]:
+def fit(
+    sentences: list[str], limit: int = MAX_WORDS, needs: dict[int, int] | None = None
+) -> list[str]:
     """The first sentence, then each next one that still fits in ``limit`` words (in order:
-    a sentence too long is left out, a shorter one after it may still fit)."""
-    out = list(sentences[:1])
-    used = sum(words(x) for x in out)
-    for sentence in sentences[1:]:
+    a sentence too long is left out, a shorter one after it may still fit). ``needs`` maps a
+    sentence's index to the index of the sentence it refers back to ("It costs..."): it is
+    kept only with that one."""
+    needs = needs or {}
+    kept = [0] if sentences else []
+    used = sum(words(sentences[i]) for i in kept)
+    for i, sentence in enumerate(sentences[1:], start=1):
+        if needs.get(i, -1) not in (-1, *kept):
+            continue
         if used + words(sentence) <= limit:
-            out.append(sentence)
+            kept.append(i)
             used += words(sentence)
-    return out
+    return [sentences[i] for i in kept]
 
 
 def _names(items: list[str], lang: str) -> str:
@@ -182,7 +190,10 @@ def answer_sentences(
             )  # fmt: skip
         else:
             out.append(rt("a_best_share", lang, p=p, worlds=unit))
+    # what follows the lead sentence refers back to it ("It stays ahead...", "It costs..."),
+    # but where the ranking changes, which names the arrangement
     h = result.hinge
+    follow_lead = list(range(1, len(out)))
     if h and h.get("status") == "box":
         box = h["box"]
         out.append(
@@ -203,7 +214,13 @@ def answer_sentences(
         out.append(rt("a_cost", lang, cost=fmt_money(round_sig(cost), lang), cpn=cpn))
     else:
         out.append(rt("a_not_costed", lang))
-    return fit(out)
+    follow_lead.append(len(out) - 1)  # the cost, of the lead
+    needs = dict.fromkeys(follow_lead, 0)
+    switch = transitions.answer_sentence(result, lang, strong)
+    if switch:  # a switching comparison's question comes first
+        out.insert(0, switch)
+        needs = {i + 1: 1 for i in needs}
+    return fit(out, needs=needs)
 
 
 def targets_sentence(result: CompareResult, lang: str) -> str:

@@ -47,6 +47,7 @@ from ..params import Params, Scenario, field_meta
 from ..replication import FORK_WARNING, mean_ci, mp_context
 from ..run import write_json
 from ..scenario import milieu_params, validate
+from . import transitions
 from .answer import _mark as answer_mark
 from .answer import (
     answer_sentences,
@@ -96,6 +97,7 @@ FIGURES: dict[str, str] = {
     "series": "timeseries.png",
     "differences": "differences.png",
     "cost": "cost_effect.png",
+    "transitions": "transitions.png",  # only when the comparison holds a switch
 }
 #: Outcomes drawn over time (needs met as a 12-month moving average).
 SERIES: tuple[str, ...] = (
@@ -400,6 +402,8 @@ class _Figures:
                 "differences": figure_differences(self.result, self.lang),
                 "cost": figure_cost(self.result, self.lang),
             }
+            if transitions.has_transitions(self.result):
+                others["transitions"] = transitions.figure(self.result, self.lang)
             if self.series is None:
                 series = figure_series(self.result, self.lang)
             else:
@@ -900,6 +904,9 @@ def render_html(result: CompareResult, lang: str, figures: dict[str, bytes]) -> 
         ("words", rt("s_words", lang), f"<p>{words}</p>"),
         ("worlds", rt("s_worlds", lang), worlds_section(result, lang)),
     ]
+    if transitions.has_transitions(result):
+        switch = transitions.section(result, lang, figures["transitions"])
+        sections.append(("switch", rt("s_switch", lang), switch))
 
     base = base_scenario(result)
     scen_line = ""
@@ -1009,6 +1016,7 @@ COMPARE_FILES = frozenset(
         "spread.csv",
         "metadata.json",
         "targets.csv",
+        "transitions.csv",
     }
 )
 
@@ -1022,8 +1030,9 @@ def check_compare_dir(out: Path) -> None:
 def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> Path:
     """Write a comparison's files (report.html, figures/, runs.parquet, summary.csv,
     differences.csv, finals.csv, ranks.csv, spread.csv, metadata.json; targets.csv when the
-    targets were measured) into ``out``: into a temporary sibling folder first, which replaces
-    ``out`` only when complete. A folder holding other files is never replaced."""
+    targets were measured, transitions.csv when an arrangement is a switch) into ``out``: into
+    a temporary sibling folder first, which replaces ``out`` only when complete. A folder
+    holding other files is never replaced."""
     try:
         check_lang(lang)
     except InputError as err:
@@ -1040,6 +1049,8 @@ def write_compare(result: CompareResult, out: str | Path, lang: str = "en") -> P
             result.finals.to_csv(tmp / "finals.csv", index=False)
             result.ranks.to_csv(tmp / "ranks.csv", index=False)
             result.spread.to_csv(tmp / "spread.csv", index=False)
+            if transitions.has_transitions(result):
+                result.transitions.to_csv(tmp / "transitions.csv", index=False)
             write_json(tmp / "metadata.json", {**result.metadata, "lang": lang})
             if result.targets is not None:
                 targets_table(result.targets, lang).to_csv(tmp / "targets.csv", index=False)
