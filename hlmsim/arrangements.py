@@ -161,18 +161,14 @@ def arrangement_label(name: str, lang: str) -> str:
     return pick(pair, lang) if pair else name
 
 
-def _in_sentence(label: str) -> str:
-    """A label inside a sentence: its capital dropped unless it starts an acronym (CIUSSS)."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
 SWITCH_DESCRIPTION: tuple[str, str] = (
-    "Starts as {start}; in month {month} the milieu switches to {to}: the worker in post leaves"
+    "Starts as “{start}”; in month {month} the milieu switches to “{to}”: the worker in post leaves"
     " (residents keep only part of their trust), the new post stays vacant for a while and the"
     " newcomer has to learn the milieu.",
-    "Débute avec {start} ; au mois {month}, le milieu passe à {to} : l'intervenant·e en poste"
-    " part (les résident·e·s ne gardent qu'une partie de leur confiance), le nouveau poste reste"
-    " vacant un temps et la personne embauchée doit apprendre à connaître le milieu.",
+    "Le milieu commence avec le modèle d'intervention «\u202f{start}\u202f»\u202f; au mois"
+    " {month}, il passe à «\u202f{to}\u202f»\u202f: l'intervenant·e en poste part (les"
+    " résident·e·s ne gardent qu'une partie de leur confiance), le nouveau poste reste vacant"
+    " un temps et la personne embauchée doit apprendre à connaître le milieu.",
 )
 
 
@@ -181,8 +177,8 @@ def arrangement_description(name: str, lang: str) -> str:
     switch = parse_switch(name)
     if switch is not None:
         return pick(SWITCH_DESCRIPTION, lang).format(
-            start=_in_sentence(arrangement_label(switch.start, lang)),
-            to=_in_sentence(arrangement_label(switch.to, lang)),
+            start=arrangement_label(switch.start, lang),
+            to=arrangement_label(switch.to, lang),
             month=switch.month,
         )
     pair = DESCRIPTIONS.get(name)

@@ -241,9 +241,17 @@ def table(result: CompareResult, lang: str) -> str:
     body = []
     for _, row in result.transitions.iterrows():
         v = {k: float(row[k]) for k in row.index if k not in ("switch", "keep", "outcome")}
+        lo, hi = v["payback_low"], v["payback_high"]
+        spread = (
+            fmt_range(months(lo), months(hi), lang)
+            if math.isfinite(hi)
+            else rt("t_open_range", lang, lo=months(lo))
+            if math.isfinite(lo)
+            else ""
+        )
         pay = (
-            f'<span class="m">{esc(months(v["payback_median"]))}</span><span class="ci">'
-            f"{esc(fmt_range(months(v['payback_low']), months(v['payback_high']), lang))}</span>"
+            f'<span class="m">{esc(months(v["payback_median"]))}</span>'
+            f'<span class="ci">{esc(spread)}</span>'
         )
         dip = (v["dip_mean"], v["dip_low"], v["dip_high"])
         total = (v["total_mean"], v["total_low"], v["total_high"])
