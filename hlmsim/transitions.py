@@ -159,12 +159,24 @@ def transition_table(
 
 
 def transition_path(
-    runs: pd.DataFrame, finals: pd.DataFrame, switch: str, outcome: str = SWITCH_OUTCOME
+    runs: pd.DataFrame,
+    finals: pd.DataFrame,
+    switch: str,
+    outcome: str = SWITCH_OUTCOME,
+    window: int = 1,
+    cumulative: bool = False,
 ) -> pd.DataFrame:
-    """The monthly difference *switch − keep* (signed so that more is better): its mean and
-    95% interval over worlds, one row per month (columns ``month``, ``mean``, ``low``,
+    """The monthly difference *switch − keep* (signed so that more is better), each world's
+    as a centred mean over ``window`` months, or ``cumulative`` from the switch month on: its
+    mean and 95% interval over worlds, one row per month (columns ``month``, ``mean``, ``low``,
     ``high``)."""
     d = world_differences(runs, finals, switch, outcome)
+    if window > 1:
+        d = d.T.rolling(window, center=True, min_periods=1).mean().T
+    if cumulative:
+        sw = parse_switch(switch)
+        assert sw is not None
+        d = d.loc[:, [m for m in d.columns if m >= sw.month]].cumsum(axis=1)
     stats = [mean_ci(d[m].to_numpy(dtype=float))[:3] for m in d.columns]
     return pd.DataFrame(
         {

@@ -17,8 +17,7 @@ from ..arrangements import arrangement_label, parse_switch
 from ..compare import CompareResult
 from ..i18n import t
 from ..i18n.formats import finite, fmt_num, fmt_pct, fmt_range
-from ..replication import mean_ci
-from ..transitions import SWITCH_OUTCOME, world_differences
+from ..transitions import TROUGH_WINDOW, transition_path
 from .html import esc, img
 from .style import axis_formatter, colour, new_figure, png, rc, style_axes
 
@@ -154,21 +153,6 @@ def answer_sentence(result: CompareResult, lang: str, strong: Callable[[str], st
     )  # fmt: skip
 
 
-def _cumulative(d: pd.DataFrame, month: int) -> pd.DataFrame:
-    """Mean and 95% interval over worlds of the cumulative difference from ``month`` on."""
-    after = d.loc[:, [m for m in d.columns if m >= month]]
-    cum = after.cumsum(axis=1)
-    stats = [mean_ci(cum[m].to_numpy(dtype=float))[:3] for m in cum.columns]
-    return pd.DataFrame(
-        {
-            "month": list(cum.columns),
-            "mean": [s[0] for s in stats],
-            "low": [s[1] for s in stats],
-            "high": [s[2] for s in stats],
-        }
-    )
-
-
 def figure(result: CompareResult, lang: str) -> bytes:
     """Per switch: the difference with keeping month by month (three-month mean) and
     cumulated since the switch, mean and 95% band over the worlds."""
@@ -184,26 +168,21 @@ def figure(result: CompareResult, lang: str) -> bytes:
             sw = parse_switch(row.switch)
             assert sw is not None
             c = colour(row.switch, result.arrangements)
-            d = world_differences(result.runs, result.finals, row.switch, SWITCH_OUTCOME)
-            smooth = d.T.rolling(3, center=True, min_periods=1).mean().T
-            stats = [mean_ci(smooth[m].to_numpy(dtype=float))[:3] for m in smooth.columns]
-            months = np.array(smooth.columns, dtype=float)
-            mean = np.array([s[0] for s in stats])
-            lo = np.array([s[1] for s in stats])
-            hi = np.array([s[2] for s in stats])
-            ax_m.fill_between(months, lo, hi, color=c, alpha=0.18, linewidth=0)
-            ax_m.plot(months, mean, color=c, linewidth=2.0)
-            cum = _cumulative(d, sw.month)
-            ax_c.fill_between(
-                cum["month"], cum["low"], cum["high"], color=c, alpha=0.18, linewidth=0
+            paths = (
+                transition_path(result.runs, result.finals, row.switch, window=TROUGH_WINDOW),
+                transition_path(result.runs, result.finals, row.switch, cumulative=True),
             )
-            ax_c.plot(cum["month"], cum["mean"], color=c, linewidth=2.0)
+            for ax, path in zip((ax_m, ax_c), paths, strict=True):
+                ax.fill_between(path["month"], path["low"], path["high"], color=c, alpha=0.18,
+                                linewidth=0)  # fmt: skip
+                ax.plot(path["month"], path["mean"], color=c, linewidth=2.0)
             title = rt("t_fig_monthly", lang, switch=arrangement_label(row.switch, lang))
             for ax, text in ((ax_m, title), (ax_c, rt("t_fig_cumulative", lang))):
                 ax.set_title("\n".join(textwrap.wrap(text, 52)), loc="left", fontweight="bold")
             ax_m.set_ylabel(rt("t_fig_unit_month", lang))
             ax_c.set_ylabel(rt("t_fig_unit_total", lang))
             for ax in (ax_m, ax_c):
+                ax.set_xlim(1, horizon)
                 ax.axhline(0, color="#555555", linewidth=0.8)
                 ax.axvline(sw.month, color="#555555", linewidth=0.8, linestyle=":")
                 ax.yaxis.set_major_formatter(axis_formatter(lang))
@@ -212,8 +191,6 @@ def figure(result: CompareResult, lang: str) -> bytes:
                     ax.xaxis.set_major_locator(MultipleLocator(12 if horizon <= 180 else 24))
                 ax.set_xlabel(rt("month", lang))
                 style_axes(ax)
-            ax_m.set_xlim(1, horizon)
-            ax_c.set_xlim(1, horizon)
         return png(fig)
 
 
