@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import difflib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +31,7 @@ import pandas as pd
 
 from . import uncertainty
 from .arrangements import ARRANGEMENTS
-from .errors import InputError
+from .errors import InputError, suggest
 from .model import HLMModel
 from .observables import observe
 from .outcomes import KEY_OUTCOMES, OUTCOMES, final_values, outcome_unit
@@ -230,10 +229,9 @@ def _check_arrangements(arrangements: Sequence[str] | None, reference: str) -> l
     chosen = list(arrangements) if arrangements else list(ARRANGEMENTS)
     for a in [*chosen, reference]:
         if a not in ARRANGEMENTS:
-            close = difflib.get_close_matches(a, list(ARRANGEMENTS), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
             raise InputError(
-                f"unknown arrangement '{a}'{hint}; allowed: {', '.join(ARRANGEMENTS)}",
+                f"unknown arrangement '{a}'{suggest(a, ARRANGEMENTS)};"
+                f" allowed: {', '.join(ARRANGEMENTS)}",
                 key="--reference" if a == reference and a not in chosen else "--arrangements",
             )
     if len(set(chosen)) != len(chosen):
