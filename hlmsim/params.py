@@ -111,9 +111,11 @@ def par(
 
 class Strict(BaseModel):
     """Base: unknown keys are errors, types are strict (no "yes" for true, no 12.0 for 12),
-    assignments are validated."""
+    numbers finite (no nan, no inf), assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
 
 
 #: Two ranges per numeric parameter. The validation range (``lo``, ``hi`` of :func:`par`) bounds
