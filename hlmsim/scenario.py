@@ -138,6 +138,8 @@ def _validation_message(err: ValidationError, src: str | None, prefix: str) -> I
     msg = e["msg"]
     if e["type"] == "extra_forbidden":
         msg = "unknown key"
+    elif e["type"] == "value_error":  # a check across keys (the shares of an ensemble)
+        msg = str(e.get("ctx", {}).get("error", msg))
     elif e["type"] == "literal_error":
         msg = f"{msg} (got {e.get('input')!r})"
     elif "input" in e and e["type"] not in ("missing",):
