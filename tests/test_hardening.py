@@ -421,6 +421,35 @@ def test_every_option_that_takes_a_name_suggests_prefixes(
     assert not out.exists()
 
 
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from test_analyze import region_sweep
+
+    return region_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (
+            ["--outcome", "needs"],
+            "--outcome: 'needs' is not in this sweep's results (did you mean: needs_met, ",
+        ),
+        (["--condition", "ciusss not best on needs_met"], "(did you mean: ciusss_social_worker?)"),
+        (["--condition", "needs < 900"], "(did you mean: needs_met, needs_new, "),
+        (["--method", "pri"], "(did you mean: prim?)"),
+    ],
+)
+def test_analyze_suggests_outcomes_and_arrangements_by_prefix(
+    small_sweep: Path, capsys: pytest.CaptureFixture[str], options: list[str], words: str
+) -> None:
+    before = sorted(p.name for p in small_sweep.rglob("*"))
+    assert main(["analyze", str(small_sweep), *options]) == 2
+    line = _one_line(capsys)
+    assert words in line, line
+    assert sorted(p.name for p in small_sweep.rglob("*")) == before
+
+
 def test_parameter_names_in_files_get_prefix_suggestions(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
