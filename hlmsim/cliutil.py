@@ -1,10 +1,53 @@
-"""Small helpers shared by the command-line modules (hlmsim.cli, hlmsim.sweep.cli)."""
+"""Small helpers shared by the command-line modules (hlmsim.cli, hlmsim.sweep.cli, hlmsim.app.cli):
+the argument parser, one-line errors and whole numbers."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
+from typing import Any
 
-from .errors import InputError
+from .errors import InputError, suggest
+
+
+class Parser(argparse.ArgumentParser):
+    """The argument parser of every ``hlmsim`` command and subcommand (subparsers are made of
+    the same class): option names are never abbreviated (``allow_abbrev=False``: ``--out`` is
+    not read as ``--outcome``), and an unknown option is reported with the options it may have
+    meant, by the subcommand that was given it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            leaf = self._leaf(ns)
+            leaf.error(f"unrecognized arguments: {' '.join(extra)}{leaf._hint(extra)}")
+        return ns
+
+    def _leaf(self, ns: argparse.Namespace) -> argparse.ArgumentParser:
+        """The (sub)parser of the subcommand given on the command line."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and action.dest:
+                chosen = action.choices.get(getattr(ns, action.dest, None) or "")
+                if isinstance(chosen, Parser):
+                    return chosen._leaf(ns)
+                if chosen is not None:
+                    return chosen
+        return self
+
+    def _hint(self, extra: Sequence[str]) -> str:
+        """Options close to the first unknown one (`` (did you mean: --outcome?)``)."""
+        unknown = next((e for e in extra if e.startswith("--")), None)
+        if unknown is None:
+            return ""
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        return suggest(unknown.split("=", 1)[0], options)
 
 
 def one_line(text: str) -> str:

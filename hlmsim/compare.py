@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import difflib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +31,7 @@ import pandas as pd
 
 from . import uncertainty
 from .arrangements import ARRANGEMENTS, parse_switch, preset_keys
-from .errors import InputError
+from .errors import InputError, suggest
 from .model import HLMModel
 from .observables import observe
 from .outcomes import KEY_OUTCOMES, OUTCOMES, final_values, outcome_unit
@@ -232,11 +231,9 @@ def precision_met(differences: pd.DataFrame, target: tuple[float, bool]) -> bool
 def _check_name(a: str, key: str) -> None:
     """A preset's name, or the one-line error naming the allowed ones."""
     if a not in ARRANGEMENTS:
-        close = difflib.get_close_matches(a, list(ARRANGEMENTS), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
         raise InputError(
-            f"unknown arrangement '{a}'{hint}; allowed: {', '.join(ARRANGEMENTS)}"
-            " or a switch start>to@month",
+            f"unknown arrangement '{a}'{suggest(a, ARRANGEMENTS)};"
+            f" allowed: {', '.join(ARRANGEMENTS)} or a switch start>to@month",
             key=key,
         )
 

@@ -455,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     """Write ``docs/parameters.md`` and the ODD's constants section, or with ``--check`` exit 1
     if either is stale. ``--out`` alone (a parameters file elsewhere) leaves the ODD alone
     unless ``--odd`` names one."""
-    ap = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog=COMMAND, description=__doc__.split("\n\n")[0], allow_abbrev=False
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 if the generated docs are stale")
     ap.add_argument("--out", type=Path, default=OUTPUT, help=argparse.SUPPRESS)
     ap.add_argument("--odd", type=Path, default=None, help=argparse.SUPPRESS)

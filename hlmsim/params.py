@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .i18n import unit_label
 
@@ -111,9 +111,11 @@ def par(
 
 class Strict(BaseModel):
     """Base: unknown keys are errors, types are strict (no "yes" for true, no 12.0 for 12),
-    assignments are validated."""
+    numbers finite (no nan, no inf), assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
 
 
 #: Two ranges per numeric parameter. The validation range (``lo``, ``hi`` of :func:`par`) bounds
@@ -363,13 +365,41 @@ class Params(Strict):
     crisis_security_loss: float = par(0.15, 0, 1, "index", "Loss of sense of security during a crisis", "Perte de sentiment de sécurité durant une crise", plausible=(0.075, 0.3))
 
 
+#: Slack on the sum of an ensemble's shares (0.55 + 0.45 may exceed 1 by a rounding error).
+SHARE_SUM_SLACK = 1e-9
+
+
 class EnsembleSpec(Strict):
-    """One HLM ensemble: a name, a number of units and a household mix."""
+    """One HLM ensemble: a name, a number of units and a household mix.
+
+    The mix is the share of family households and the share of senior households, each in
+    [0, 1] and summing to at most 1; the remainder, 1 - share_family - share_senior, are persons
+    alone. Each household's type is drawn with these probabilities (initially and at every
+    move-in). A share left out takes its default (0.3): when that default would make the sum
+    exceed 1, the ensemble is refused rather than a share silently changed.
+    """
 
     name: str = "ensemble"
     units: int = Field(26, ge=1, le=5000, description="Dwelling units (households)")
     share_family: float = Field(0.3, ge=0, le=1, description="Share of family households")
     share_senior: float = Field(0.3, ge=0, le=1, description="Share of senior households")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_at_most_one(self) -> EnsembleSpec:
+        total = self.share_family + self.share_senior
+        if total > 1 + SHARE_SUM_SLACK:
+            given = self.model_fields_set
+
+            def shown(key: str) -> str:
+                value = f"{key} = {getattr(self, key):g}"
+                return value if key in given else f"{value} (the default, left out)"
+
+            fix = "lower one" if {"share_family", "share_senior"} <= given else "give both"
+            raise ValueError(
+                f"{shown('share_family')} and {shown('share_senior')} sum to {total:g}, more"
+                f" than 1: the two shares sum to at most 1, persons alone being the rest; {fix}"
+            )
+        return self
 
 
 class EventSpec(Strict):

@@ -29,11 +29,9 @@ order: results do not depend on the number of workers.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 import re
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -47,7 +45,8 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from .arrangements import ARRANGEMENTS
-from .errors import InputError
+from .errors import InputError, suggest
+from .inputfile import read_toml
 from .model import HLMModel
 from .outcomes import OUTCOMES, final_values
 from .params import EventSpec, Params, Scenario, Strict, field_meta, is_assumption
@@ -136,12 +135,7 @@ EMERGENCE = ("emergent", "built_in")
 def load_pattern(path: str | Path) -> PatternSpec:
     """Read and validate one pattern file (one-line InputError naming file and key)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", source=str(p)) from None
+    data = read_toml(p, "pattern", PatternSpec.model_fields)
     try:
         spec = PatternSpec(**data)
     except ValidationError as err:
@@ -149,26 +143,29 @@ def load_pattern(path: str | Path) -> PatternSpec:
         key = ".".join(str(x) for x in e["loc"])
         msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
         if e["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(e["loc"][-1]), list(PatternSpec.model_fields), 1)
-            msg += f" (did you mean: {close[0]}?)" if close else ""
+            msg += suggest(str(e["loc"][-1]), PatternSpec.model_fields)
         raise InputError(msg, source=str(p), key=key) from None
     for where, params in _param_sets(spec):
         for k in params:
             if k not in Params.model_fields:
-                close = difflib.get_close_matches(k, list(Params.model_fields), 1)
-                hint = f" (did you mean: {close[0]}?)" if close else ""
+                hint = suggest(k, Params.model_fields)
                 raise InputError(f"unknown parameter{hint}", source=str(p), key=f"{where}.{k}")
     if (spec.no_longer_holds_en is None) != (spec.no_longer_holds_fr is None):
         key = "no_longer_holds_fr" if spec.no_longer_holds_fr is None else "no_longer_holds_en"
         raise InputError("give the reason in both languages", source=str(p), key=key)
     if spec.outcome not in OUTCOMES:
-        raise InputError("unknown outcome", source=str(p), key="outcome")
+        hint = suggest(spec.outcome, OUTCOMES)
+        raise InputError(f"unknown outcome{hint}", source=str(p), key="outcome")
     for name in spec.also:
         if name not in OUTCOMES:
-            raise InputError("unknown outcome", source=str(p), key=f"also.{name}")
+            hint = suggest(name, OUTCOMES)
+            raise InputError(f"unknown outcome{hint}", source=str(p), key=f"also.{name}")
     for s in (spec.low, spec.high, spec.factor_b_low, spec.factor_b_high, spec.middle):
         if s is not None and s.arrangement is not None and s.arrangement not in ARRANGEMENTS:
-            raise InputError(f"unknown arrangement '{s.arrangement}'", source=str(p))
+            raise InputError(
+                f"unknown arrangement '{s.arrangement}'{suggest(s.arrangement, ARRANGEMENTS)}",
+                source=str(p),
+            )
     if spec.kind == "interaction" and (spec.factor_b_low is None or spec.factor_b_high is None):
         raise InputError("an interaction needs factor_b_low and factor_b_high", source=str(p))
     if spec.kind == "dose" and spec.middle is None:
@@ -518,8 +515,7 @@ def _check_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     for k in overrides:
         if k not in Params.model_fields:
-            close = difflib.get_close_matches(k, list(Params.model_fields), 1)
-            hint = f" (did you mean: {close[0]}?)" if close else ""
+            hint = suggest(k, Params.model_fields)
             raise InputError(f"unknown parameter{hint}", key=f"overrides.{k}")
     return overrides
 
@@ -574,8 +570,7 @@ def select_patterns(
         stem = w.removesuffix(".toml")
         match = ids.get(stem) or next((f for f in files if f.stem == stem), None)
         if match is None:
-            close = difflib.get_close_matches(stem, list(ids), 1)
-            hint = f" (did you mean: {close[0]}?)" if close else ""
+            hint = suggest(stem, ids)
             raise InputError(
                 f"unknown pattern '{w}'{hint}; allowed: {', '.join(ids)}", key="--only"
             )

@@ -10,10 +10,8 @@ file and the key.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,8 @@ from pydantic import ValidationError
 
 from .arrangements import ARRANGEMENTS, STRUCTURAL, preset
 from .errors import InputError
+from .errors import suggest as _suggest
+from .inputfile import read_toml
 from .params import EventSpec, MilieuSpec, Params, Scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -42,17 +42,10 @@ def shipped_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
-def _suggest(key: str, valid: Any) -> str:
-    close = difflib.get_close_matches(key, list(valid), n=3, cutoff=0.6)
-    return f" (did you mean: {', '.join(close)}?)" if close else ""
-
-
 def _locate(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
-        if not p.is_file():
-            raise InputError("file not found", source=str(p))
-        return p
+        return p  # read_toml says what is wrong with it, if anything
     candidate = SCENARIO_DIR / f"{name_or_path}.toml"
     if not candidate.is_file():
         raise InputError(
@@ -63,13 +56,7 @@ def _locate(name_or_path: str | Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", source=str(path)) from None
-    except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror}", source=str(path)) from None
+    return read_toml(path, "scenario", _TOP_KEYS)
 
 
 def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
@@ -151,6 +138,8 @@ def _validation_message(err: ValidationError, src: str | None, prefix: str) -> I
     msg = e["msg"]
     if e["type"] == "extra_forbidden":
         msg = "unknown key"
+    elif e["type"] == "value_error":  # a check across keys (the shares of an ensemble)
+        msg = str(e.get("ctx", {}).get("error", msg))
     elif e["type"] == "literal_error":
         msg = f"{msg} (got {e.get('input')!r})"
     elif "input" in e and e["type"] not in ("missing",):

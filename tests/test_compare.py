@@ -259,7 +259,7 @@ def test_precision_stops_at_the_cap(short: hlmsim.Scenario) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
-        ({"arrangements": ["ciuss_social_worker"]}, "did you mean ciusss_social_worker"),
+        ({"arrangements": ["ciuss_social_worker"]}, "did you mean: ciusss_social_worker"),
         ({"reference": "nobody"}, "--reference"),
         ({"arrangements": [CIUSSS, CIUSSS]}, "once"),
         ({"arrangements": [SAU]}, "besides the reference"),
@@ -352,7 +352,7 @@ def test_api_is_exported() -> None:
     [
         (
             ["--arrangements", "comunity_worker"],
-            ["--arrangements", "did you mean community_worker"],
+            ["--arrangements", "did you mean: community_worker"],
         ),
         (["--reference", "nobody"], ["--reference", "nobody"]),
         (["--replications", "1"], ["--replications", "at least 2"]),

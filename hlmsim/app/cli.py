@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cliutil import Parser
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS
 
@@ -213,7 +214,7 @@ def main_app(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m hlmsim.app.cli [--host H] [--port N] [--lang fr] [--ensemble FILE]`` (before
     the wiring into ``hlmsim``)."""
-    parser = argparse.ArgumentParser(prog="hlmsim")
+    parser = Parser(prog="hlmsim")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)
     args = parser.parse_args(["app", *(sys.argv[1:] if argv is None else argv)])

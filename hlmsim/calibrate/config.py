@@ -29,12 +29,9 @@ Keys (see ``docs/calibration.md``):
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
-import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,7 +40,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
-from ..errors import InputError
+from ..errors import InputError, suggest
+from ..inputfile import MAX_FLOAT, Number, read_toml
 from ..params import Params, Scenario, field_meta
 from ..scenario import load_scenario, validate
 from ..targets.catalogue import Catalogue, load_catalogue
@@ -68,14 +66,14 @@ QUICK_KEYS = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class PriorSpec(_Strict):
     """``[parameters.NAME]``: the prior (default uniform) and its range (default: plausible)."""
 
     prior: Literal["uniform", "loguniform"] = "uniform"
-    range: list[float] | None = Field(None, min_length=2, max_length=2)
+    range: list[Number] | None = Field(None, min_length=2, max_length=2)
 
 
 class ScreeningSpec(_Strict):
@@ -93,7 +91,7 @@ class ScreeningSpec(_Strict):
 class StoppingSpec(_Strict):
     """``[stopping]``: stop at the first rule met."""
 
-    min_epsilon: float = Field(0.5, ge=0)
+    min_epsilon: float = Field(0.5, ge=0, le=MAX_FLOAT)
     max_generations: int = Field(8, ge=1, le=1000)
     min_acceptance_rate: float = Field(0.01, ge=0, le=1)
 
@@ -233,11 +231,6 @@ class Calibration:
         )
 
 
-def suggest(word: str, valid: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.6)
-    return f" (did you mean: {', '.join(close)}?)" if close else ""
-
-
 # --- loading -------------------------------------------------------------------------------------
 
 
@@ -253,9 +246,7 @@ def locate(name_or_path: str | Path | None) -> Path:
         name_or_path = "default"
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
-        if not p.is_file():
-            raise InputError("file not found", source=str(p))
-        return p
+        return p  # read_toml says what is wrong with it, if anything
     for d in CALIBRATION_DIRS:
         if (d / f"{p}.toml").is_file():
             return d / f"{p}.toml"
@@ -270,13 +261,7 @@ def load_calibration(name_or_path: str | Path | None = None, quick: bool = False
     """Read and validate a calibration file (``quick``: its ``[quick]`` overrides applied; the
     full-size file is validated too)."""
     path = locate(name_or_path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", source=str(path)) from None
-    except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror}", source=str(path)) from None
+    data = read_toml(path, "calibration", TOP_KEYS)
     return parse_calibration(data, str(path), quick=quick)
 
 

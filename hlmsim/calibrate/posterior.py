@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, suggest
 
 #: The key of the ensemble's metadata in the Parquet schema.
 META_KEY = b"hlmsim"
@@ -86,11 +86,25 @@ PLAUSIBLE = "plausible"
 NONE = "none"
 
 
+def _check_name(ref: str | Path, names: tuple[str, ...]) -> None:
+    """Refuse a bare word that is neither one of ``names`` nor a file (a mistyped name), with
+    the names it may have meant."""
+    text = str(ref)
+    if text in names or Path(text).exists() or "/" in text or "." in text:
+        return
+    raise InputError(
+        f"unknown ensemble '{text}'{suggest(text, names)}: give {', '.join(names)} or an"
+        " ensemble file written by `hlmsim calibrate`",
+        key="--ensemble",
+    )
+
+
 def resolve_ensemble(ref: str | Path, scenario: str = "default") -> Ensemble:
     """The ensemble a command line names: a file, or ``calibrated`` for the one shipped for
     ``scenario``. A bad file, or ``calibrated`` when none is shipped (with how to make one), is
     refused with a one-line :class:`InputError`."""
     if str(ref) not in (SHIPPED, POSTERIOR):
+        _check_name(ref, (SHIPPED,))
         return load_ensemble(Path(ref))
     path = shipped_ensemble_path(scenario)
     if not path.is_file():
@@ -210,6 +224,7 @@ def comparison_ensemble(
     every parameter at its default) or an ensemble file."""
     if ref is None or str(ref) == NONE:
         return None
+    _check_name(ref, (POSTERIOR, PLAUSIBLE, NONE, SHIPPED))
     if str(ref) == PLAUSIBLE:
         from .screening import assumed_factors
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from .. import __version__
 from ..app.cli import add_parser as add_app_parser
 from ..app.cli import main_app
-from ..cliutil import report_error
+from ..cliutil import Parser, report_error
 from ..errors import InputError
 from ..sweep.cli import add_parsers as add_sweep_parsers
 from ..sweep.cli import main_analyze, main_sweep
@@ -52,7 +52,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hlmsim``."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hlmsim",
         description="Agent-based simulation of proximity intervention in Québec public housing.",
     )

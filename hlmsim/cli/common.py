@@ -1,5 +1,5 @@
 """Helpers shared by the command groups of :mod:`hlmsim.cli`: the console, the ``--lang`` option,
-the progress bar, name suggestions and safe folder names.
+the progress bar, and safe folder names (name suggestions: :func:`hlmsim.errors.suggest`).
 
 One-line errors and whole numbers given on the command line are in :mod:`hlmsim.cliutil`, shared
 with :mod:`hlmsim.sweep.cli`.
@@ -8,11 +8,10 @@ with :mod:`hlmsim.sweep.cli`.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,6 @@ def check_lang_option(lang: str) -> str:
     if lang not in LANGS:
         raise InputError(f"must be {' or '.join(LANGS)} (got {lang!r})", key="--lang")
     return lang
-
-
-def suggest(word: str, valid: Sequence[str]) -> str:
-    """`` (did you mean: a, b?)`` for the valid names close to ``word``, or nothing."""
-    close = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.6)
-    return f" (did you mean: {', '.join(close)}?)" if close else ""
 
 
 def safe_name(name: str) -> str:

@@ -23,6 +23,7 @@ from ..patterns import (
     QUICK_ROBUSTNESS_POINTS,
     REPLICATIONS,
     ROBUSTNESS_POINTS,
+    load_pattern,
     select_patterns,
     validate_patterns,
 )
@@ -108,6 +109,8 @@ def main_patterns(args: argparse.Namespace) -> int:
     if directory is not None and not directory.is_dir():
         raise InputError("no such folder", source=str(directory), key="--dir")
     files = select_patterns(args.only, directory)
+    for f in files:  # every file checked before anything is printed, run or written
+        load_pattern(f)
     if replications is None:
         replications = QUICK_REPLICATIONS if args.quick else REPLICATIONS
     if robustness is None:

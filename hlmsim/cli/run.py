@@ -11,14 +11,14 @@ from typing import Any
 from rich.table import Table
 
 from ..arrangements import ARRANGEMENTS
-from ..errors import InputError
+from ..errors import InputError, suggest
 from ..i18n import localized, t, unit_label
 from ..i18n.formats import DASH, finite, fmt_money, fmt_num, fmt_pct
 from ..outcomes import DERIVED, OUTCOMES, Outcome
 from ..params import Scenario
 from ..run import check_out_dir, run
 from ..scenario import load_scenario
-from .common import add_lang, console, safe_name, suggest, write_report
+from .common import add_lang, console, safe_name, write_report
 
 #: Final-year indicators shown after a run, in this order.
 SUMMARY_INDICATORS: tuple[str, ...] = (

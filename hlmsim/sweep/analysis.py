@@ -36,10 +36,9 @@ import numpy as np
 import pandas as pd
 
 from .. import uncertainty
-from ..errors import InputError
+from ..errors import InputError, suggest
 from ..outcomes import KEY_OUTCOMES
 from ..replication import mean_ci
-from ..scenario import _suggest
 from . import discovery, sensitivity
 from .experiment import ALL_OUTCOMES
 from .sampling import Factor
@@ -337,7 +336,7 @@ def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
         subject, negate, outcome = m.group(1), bool(m.group(2)), m.group(3)
         if subject not in sw.arrangements:
             raise InputError(
-                f"unknown arrangement '{subject}'{_suggest(subject, sw.arrangements)}; this"
+                f"unknown arrangement '{subject}'{suggest(subject, sw.arrangements)}; this"
                 f" sweep ran: {', '.join(sw.arrangements)}",
                 key="--condition",
             )
@@ -347,7 +346,7 @@ def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
             have = ranked(list(KEY_OUTCOMES))
             raise InputError(
                 f"'best' needs a key outcome whose better direction is known:"
-                f" {', '.join(have)}{_suggest(outcome, have)}",
+                f" {', '.join(have)}{suggest(outcome, have)}",
                 key="--condition",
             )
         return Condition(text, "best", subject, negate, outcome)
@@ -356,7 +355,7 @@ def parse_condition(text: str, sw: Sweep, outcomes: list[str]) -> Condition:
     for n in sorted(names):
         if n not in allowed:
             raise InputError(
-                f"unknown name '{n}'{_suggest(n, allowed)}: use outcomes and varied parameters,"
+                f"unknown name '{n}'{suggest(n, allowed)}: use outcomes and varied parameters,"
                 " e.g. 'needs_met < 900', or 'ARRANGEMENT not best on OUTCOME'",
                 key="--condition",
             )
@@ -474,7 +473,9 @@ def prepare(
 ) -> tuple[Sweep, list[str], Condition | None]:
     """Check the request and read the sweep: (sweep, outcomes, condition)."""
     if method not in METHODS:
-        raise InputError(f"must be prim, cart or both (got {method!r})", key="--method")
+        raise InputError(
+            f"must be prim, cart or both (got {method!r}){suggest(method, METHODS)}", key="--method"
+        )
     sw = read_sweep(sweep_dir)
     outcomes = _outcomes(sw, outcome)
     cond = parse_condition(condition, sw, outcomes) if condition else None
@@ -675,7 +676,7 @@ def _outcomes(sw: Sweep, outcome: str | list[str] | None) -> list[str]:
         if o not in sw.results.columns:
             have = [c for c in sw.results.columns if c in ALL_OUTCOMES]
             raise InputError(
-                f"'{o}' is not in this sweep's results{_suggest(o, have)}; it has:"
+                f"'{o}' is not in this sweep's results{suggest(o, have)}; it has:"
                 f" {', '.join(have)} (list more outcomes in the experiment's outcomes)",
                 key="--outcome",
             )

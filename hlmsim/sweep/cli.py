@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cliutil import one_line, report_error, whole_number
+from ..cliutil import Parser, one_line, report_error, whole_number
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS
 
@@ -254,13 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m hlmsim.sweep EXPERIMENT ...`` (or ``python -m hlmsim.sweep analyze DIR``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "analyze":
-        parser = argparse.ArgumentParser(prog="python -m hlmsim.sweep analyze")
+        parser = Parser(prog="python -m hlmsim.sweep analyze")
         add_analyze_arguments(parser)
         handler, argv = main_analyze, argv[1:]
     else:
         if argv and argv[0] == "sweep":
             argv = argv[1:]
-        parser = argparse.ArgumentParser(prog="python -m hlmsim.sweep")
+        parser = Parser(prog="python -m hlmsim.sweep")
         add_sweep_arguments(parser)
         handler = main_sweep
     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,11 +20,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
-from ..errors import InputError
+from ..errors import InputError, suggest
+from ..inputfile import MAX_FLOAT, Number, read_toml
 from ..outcomes import DERIVED, KEY_OUTCOMES, OUTCOMES
 from ..params import EventSpec, Params, Scenario, field_meta
 from ..replication import batch_seeds
-from ..scenario import _suggest, load_scenario, scenario_hash, set_arrangement, validate
+from ..scenario import load_scenario, scenario_hash, set_arrangement, validate
 from .sampling import DISTRIBUTIONS, Factor, n_points
 
 #: Where experiments are found by name (``hlmsim sweep staff_turnover``): a folder
@@ -50,7 +50,7 @@ QUICK_KEYS = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SamplerSpec(_Strict):
@@ -67,13 +67,13 @@ class ParamSpec(_Strict):
     """``[parameters.NAME]``: values, a range, or a distribution."""
 
     values: list[Any] | None = Field(None, min_length=1)
-    range: list[float] | None = Field(None, min_length=2, max_length=2)
+    range: list[Number] | None = Field(None, min_length=2, max_length=2)
     levels: int | None = Field(None, ge=2, le=1000)
     distribution: Literal["uniform", "loguniform", "triangular", "normal"] | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = Field(None, gt=0)
-    bounds: list[float] | None = Field(None, min_length=2, max_length=2)
+    mode: Number | None = None
+    mean: Number | None = None
+    sd: float | None = Field(None, gt=0, le=MAX_FLOAT)
+    bounds: list[Number] | None = Field(None, min_length=2, max_length=2)
 
 
 class ExperimentSpec(_Strict):
@@ -214,15 +214,13 @@ def locate(name_or_path: str | Path) -> Path:
     """A path to an experiment file, or a shipped experiment's name (``experiments/NAME.toml``)."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
-        if not p.is_file():
-            raise InputError("file not found", source=str(p))
-        return p
+        return p  # read_toml says what is wrong with it, if anything
     for d in EXPERIMENT_DIRS:
         if (d / f"{p}.toml").is_file():
             return d / f"{p}.toml"
     names = sorted({q.stem for d in EXPERIMENT_DIRS if d.is_dir() for q in d.glob("*.toml")})
     raise InputError(
-        f"unknown experiment '{name_or_path}'{_suggest(str(name_or_path), names)}; give a path"
+        f"unknown experiment '{name_or_path}'{suggest(str(name_or_path), names)}; give a path"
         f" to a .toml file{' or one of: ' + ', '.join(names) if names else ''}"
     )
 
@@ -231,13 +229,7 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     """Read and validate an experiment file (``quick``: with its ``[quick]`` size applied).
     The full-size experiment is validated too, so ``--quick`` in CI checks the whole file."""
     path = locate(name_or_path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", source=str(path)) from None
-    except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror}", source=str(path)) from None
+    data = read_toml(path, "experiment", TOP_KEYS)
     return parse_experiment(data, str(path), quick=quick)
 
 
@@ -282,7 +274,7 @@ def _parse(
 
     for k in data:
         if k not in TOP_KEYS:
-            raise fail(f"unknown key{_suggest(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}", k)
+            raise fail(f"unknown key{suggest(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}", k)
     q = data.get("quick")
     if q is not None:
         if not isinstance(q, dict):
@@ -290,7 +282,7 @@ def _parse(
         for k in q:
             if k not in QUICK_KEYS:
                 raise InputError(
-                    f"unknown key{_suggest(k, QUICK_KEYS)}; allowed in [quick]:"
+                    f"unknown key{suggest(k, QUICK_KEYS)}; allowed in [quick]:"
                     f" {', '.join(QUICK_KEYS)}",
                     source=source,
                     key=f"quick.{k}",
@@ -312,7 +304,7 @@ def _parse(
     for name, spec in data["parameters"].items():
         if name not in Params.model_fields:
             raise fail(
-                f"unknown parameter{_suggest(name, Params.model_fields)}; see docs/parameters.md"
+                f"unknown parameter{suggest(name, Params.model_fields)}; see docs/parameters.md"
                 " for the valid names",
                 f"parameters.{name}",
             )
@@ -331,7 +323,7 @@ def _parse(
     _check_lists(spec, fail)
     for k, v in spec.constants.items():
         if k not in Params.model_fields:
-            raise fail(f"unknown parameter{_suggest(k, Params.model_fields)}", f"constants.{k}")
+            raise fail(f"unknown parameter{suggest(k, Params.model_fields)}", f"constants.{k}")
         _check_value(k, v, f"constants.{k}", fail)
         if k in spec.parameters:
             raise fail("is both varied (parameters) and constant: keep one", f"constants.{k}")
@@ -372,7 +364,7 @@ def _message(err: ValidationError, source: str | None, where: Any) -> InputError
         table = {"parameters": ParamSpec, "sampler": SamplerSpec}.get(top)
         if table is not None and (top == "sampler" or len(e["loc"]) >= 3):
             keys = table.model_fields
-            msg = f"unknown key{_suggest(str(e['loc'][-1]), keys)}; allowed: {', '.join(keys)}"
+            msg = f"unknown key{suggest(str(e['loc'][-1]), keys)}; allowed: {', '.join(keys)}"
         else:
             msg = "unknown key"
     elif e["type"] == "missing":
@@ -387,7 +379,7 @@ def _check_lists(spec: ExperimentSpec, fail: Any) -> None:
         for i, a in enumerate(spec.arrangements):
             if a not in ARRANGEMENTS:
                 raise fail(
-                    f"unknown arrangement '{a}'{_suggest(a, ARRANGEMENTS)};"
+                    f"unknown arrangement '{a}'{suggest(a, ARRANGEMENTS)};"
                     f" allowed: {', '.join(ARRANGEMENTS)}",
                     f"arrangements[{i}]",
                 )
@@ -396,7 +388,7 @@ def _check_lists(spec: ExperimentSpec, fail: Any) -> None:
     for i, o in enumerate(spec.outcomes):
         if o not in ALL_OUTCOMES:
             raise fail(
-                f"unknown outcome '{o}'{_suggest(o, ALL_OUTCOMES)}; key outcomes:"
+                f"unknown outcome '{o}'{suggest(o, ALL_OUTCOMES)}; key outcomes:"
                 f" {', '.join(KEY_OUTCOMES)} (or any monthly outcome)",
                 f"outcomes[{i}]",
             )
@@ -404,7 +396,7 @@ def _check_lists(spec: ExperimentSpec, fail: Any) -> None:
         raise fail("each outcome may appear once", "outcomes")
     for i, o in enumerate(spec.series):
         if o not in OUTCOMES:
-            raise fail(f"unknown monthly outcome '{o}'{_suggest(o, OUTCOMES)}", f"series[{i}]")
+            raise fail(f"unknown monthly outcome '{o}'{suggest(o, OUTCOMES)}", f"series[{i}]")
     if len(set(spec.series)) != len(spec.series):
         raise fail("each outcome may appear once", "series")
 
@@ -570,7 +562,7 @@ def _base(spec: ExperimentSpec, source: str | None, fail: Any) -> Scenario:
     for j, ev in enumerate(spec.events):
         if ev.milieu is not None and ev.milieu not in names:
             raise fail(
-                f"unknown milieu '{ev.milieu}'{_suggest(ev.milieu, names)}; milieux of the base"
+                f"unknown milieu '{ev.milieu}'{suggest(ev.milieu, names)}; milieux of the base"
                 f" scenario: {', '.join(names)}",
                 f"events[{j}].milieu",
             )

@@ -10,10 +10,7 @@ the key.
 
 from __future__ import annotations
 
-import difflib
 import math
-import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,7 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..arrangements import ARRANGEMENTS
-from ..errors import InputError
+from ..errors import InputError, suggest
+from ..inputfile import MAX_FLOAT, read_toml
 from ..observables import OBSERVABLES
 from ..scenario import SCENARIO_DIR, shipped_scenarios
 
@@ -49,7 +47,7 @@ _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 class Target(BaseModel):
     """One target as written in the catalogue (see :mod:`hlmsim.targets` for each key)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     id: str
     observable: str
@@ -84,6 +82,8 @@ class Target(BaseModel):
             raise ValueError(f"must be a number (got {v!r})")
         if not math.isfinite(v):
             raise ValueError(f"must be a finite number (got {v!r})")
+        if abs(v) > MAX_FLOAT:
+            raise ValueError(f"must be at most {MAX_FLOAT:g} in magnitude (got {v!r})")
         return float(v)
 
     @property
@@ -149,18 +149,15 @@ def check_role(role: str) -> str:
     """A role filter: ``calibration``, ``validation`` or ``all``."""
     allowed = (*ROLES, "all")
     if role not in allowed:
-        raise InputError(f"must be {', '.join(allowed)} (got {role!r})", key="--role")
+        raise InputError(
+            f"must be {', '.join(allowed)} (got {role!r}){suggest(role, allowed)}", key="--role"
+        )
     return role
 
 
 def shipped_catalogue_path() -> Path:
     """The shipped catalogue file."""
     return Path(str(resources.files(__package__).joinpath(CATALOGUE_FILE)))
-
-
-def _suggest(word: str, valid: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.6)
-    return f" (did you mean: {', '.join(close)}?)" if close else ""
 
 
 def scenario_path(name: str, base: Path | None = None) -> Path | None:
@@ -182,7 +179,7 @@ def _message(err: ValidationError) -> tuple[str, str]:
     kind = e["type"]
     if kind == "extra_forbidden":
         valid = [k for k in Target.model_fields if k != key]
-        msg = f"unknown key{_suggest(key, valid)}; allowed: {', '.join(Target.model_fields)}"
+        msg = f"unknown key{suggest(key, valid)}; allowed: {', '.join(Target.model_fields)}"
     elif kind == "missing":
         msg = "missing (a required key)"
     elif kind == "literal_error":
@@ -207,19 +204,19 @@ def _check_target(t: Target, base: Path | None) -> tuple[str, str] | None:
         return "id", f"must be lowercase letters, digits and underscores (got {t.id!r})"
     if t.observable not in OBSERVABLES:
         return "observable", (
-            f"unknown observable {t.observable!r}{_suggest(t.observable, OBSERVABLES)};"
+            f"unknown observable {t.observable!r}{suggest(t.observable, OBSERVABLES)};"
             f" allowed: {', '.join(OBSERVABLES)}"
         )
     if scenario_path(t.scenario, base) is None:
         return "scenario", (
-            f"unknown scenario {t.scenario!r}{_suggest(t.scenario, shipped_scenarios())};"
+            f"unknown scenario {t.scenario!r}{suggest(t.scenario, shipped_scenarios())};"
             f" shipped scenarios: {', '.join(shipped_scenarios())}, or a path to a .toml file"
         )
     for key in ("arrangement", "versus"):
         name = getattr(t, key)
         if name is not None and name not in ARRANGEMENTS:
             return key, (
-                f"unknown arrangement {name!r}{_suggest(name, ARRANGEMENTS)};"
+                f"unknown arrangement {name!r}{suggest(name, ARRANGEMENTS)};"
                 f" allowed: {', '.join(ARRANGEMENTS)}"
             )
     if t.spin_up_months is not None and not 0 <= t.spin_up_months <= MAX_SPIN_UP:
@@ -275,7 +272,7 @@ def parse_catalogue(data: Any, source: str, path: Path | None = None) -> Catalog
     for k in data:
         if k != "target":
             raise InputError(
-                f"unknown key{_suggest(k, ['target'])}; a catalogue holds only [[target]] tables",
+                f"unknown key{suggest(k, ['target'])}; a catalogue holds only [[target]] tables",
                 source=source,
                 key=k,
             )
@@ -310,15 +307,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and check a catalogue file (default: the shipped catalogue)."""
     p = shipped_catalogue_path() if path is None else Path(path)
     source = str(path) if path is not None else _shipped_source()
-    if not p.is_file():
-        raise InputError("file not found", source=source)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", source=source) from None
-    except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror}", source=source) from None
+    data = read_toml(p, "catalogue", ("target",), source=source)
     return parse_catalogue(data, source, p)
 
 
