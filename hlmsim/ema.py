@@ -251,11 +251,25 @@ def model(
     ensemble: Any = None,
     name: str | None = None,
 ) -> Any:
-    """hlmsim as an EMA Workbench model (see the module docstring): ``scenario`` a
-    :class:`Scenario`, a shipped name or a path; ``months`` its horizon (the scenario's when
-    None); ``replications`` seeds per experiment, derived from ``seed`` and the same for every
-    experiment; ``ensemble`` (``uncertainties="posterior"``): the shipped calibrated ensemble
-    when None, or an ensemble file."""
+    """hlmsim as an EMA Workbench model, built from the parameter schema (the module docstring
+    has the details): ``scenario`` a :class:`Scenario`, a shipped name or a path; ``months``
+    its horizon (the scenario's when None).
+
+    ``uncertainties``: ``"assumed"`` (the assumed parameters the calibration's screening
+    varies, on their plausible ranges, log-uniform where the range spans a factor of 4 or
+    more), ``"posterior"`` (the calibrated ensemble's parameters: sample them with
+    :class:`PosteriorSampler` or :func:`posterior_scenarios`), a list of parameter names, or
+    None. ``levers``: ``"planner"`` (every parameter the schema marks as a lever),
+    ``"arrangement"`` (the five arrangements), a list of names, or None. ``outcomes``:
+    ``"key"`` (the key outcomes of comparisons, each ``MAXIMIZE``, ``MINIMIZE`` or ``INFO`` by
+    the direction that is better) or a list of outcome names; final-year values over all
+    milieux, as ``hlmsim.run(...).summary["all"]`` gives them.
+
+    ``replications`` seeds per experiment, derived from ``seed`` and the same for every
+    experiment (common random numbers; an ``ema_workbench.ReplicatorModel`` whose outcomes are
+    the mean over replications when more than one, else an ``ema_workbench.Model`` with the
+    constant ``seed``); ``ensemble`` (``uncertainties="posterior"``): the calibrated ensemble
+    shipped for the scenario when None, or an ensemble file."""
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if months is not None:
         scen = with_overrides(scen, months=months)
