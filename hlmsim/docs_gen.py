@@ -471,6 +471,7 @@ API_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("hlmsim.analyze", "sweep/__init__.py", "analyze"),
     ("hlmsim.ema.model", "ema.py", "model"),
     ("hlmsim.ema.PosteriorSampler", "ema.py", "PosteriorSampler"),
+    ("hlmsim.ema.planner_levers", "ema.py", "planner_levers"),
     ("hlmsim.ema.posterior_scenarios", "ema.py", "posterior_scenarios"),
 )
 

@@ -44,6 +44,11 @@ Install the extra (``pip install "hlmsim[ema]"``), then::
   Every experiment, whatever its policy and scenario, runs on the same seeds: two policies are
   compared in the same simulated worlds (common random numbers).
 
+**Optimisation.** EMA's ``optimize`` and ``robust_optimize`` search over the levers with the
+outcomes' directions. EMA Workbench 3.0.0 fails on yes/no and choice levers there, and on a
+model without uncertainties: give numeric levers (``levers=planner_levers(numeric=True)``)
+and at least one uncertainty (``tests/test_ema.py`` runs ``robust_optimize`` that way).
+
 Each experiment is one run of the model (``hlmsim.run`` with ``seed`` and the experiment's
 values as overrides gives the same numbers). The function the model calls (:class:`Runner`) is a
 picklable object, so ``MultiprocessingEvaluator`` works. ``docs/sweeps.md`` says when the
@@ -202,12 +207,22 @@ def uncertainties(
     return [_parameter(n) for n in _names(kind, "uncertainties")]
 
 
+def planner_levers(numeric: bool = False) -> list[str]:
+    """The names of the parameters the schema marks as levers, in schema order; with
+    ``numeric``, only those with a range (numbers and whole numbers), e.g. for EMA 3.0's
+    ``optimize``, which does not handle yes/no and choice levers."""
+    kinds = ("int", "float") if numeric else ("int", "float", "bool", "choice")
+    return [
+        n for n in Params.model_fields if field_meta(n)["lever"] and field_meta(n)["kind"] in kinds
+    ]
+
+
 def levers(kind: str | Sequence[str] | None = "planner") -> list[Any]:
     """The model's levers (see the module docstring)."""
     if kind is None:
         return []
     if kind == "planner":
-        return [_parameter(n) for n in Params.model_fields if field_meta(n)["lever"]]
+        return [_parameter(n) for n in planner_levers()]
     if kind == "arrangement":
         return [ema.CategoricalParameter("arrangement", list(ARRANGEMENTS))]
     return [
@@ -367,6 +382,7 @@ __all__ = [
     "levers",
     "model",
     "outcomes",
+    "planner_levers",
     "posterior_scenarios",
     "replication_mean",
     "uncertainties",

@@ -144,3 +144,30 @@ def test_bad_input_is_one_line() -> None:
         hlmsim.ema.model("default", uncertainties=["worker_fte"], levers=["worker_fte"])
     with pytest.raises(InputError, match="replications: must be at least 1"):
         hlmsim.ema.model("default", replications=0)
+
+
+def test_robust_optimisation_over_the_numeric_planner_levers(tmp_path) -> None:
+    from ema_workbench.em_framework.evaluators import robust_optimize
+
+    numeric = hlmsim.ema.planner_levers(numeric=True)
+    assert set(numeric) < set(hlmsim.ema.planner_levers())
+    assert "worker_employer" not in numeric and "worker_fte" in numeric
+    m = hlmsim.ema.model("default", UNCERTAIN[:1], numeric, ["needs_met", "cost"], months=6)
+    robustness = [
+        ScalarOutcome("mean_needs_met", ScalarOutcome.MAXIMIZE, "needs_met", function=np.mean),
+        ScalarOutcome("max_cost", ScalarOutcome.MINIMIZE, "cost", function=np.max),
+    ]
+    result = robust_optimize(
+        m,
+        robustness,
+        scenarios=2,
+        nfe=10,
+        epsilons=[10, 1000],
+        rng=1,
+        convergence_freq=10,
+        filename="robust.tar.gz",
+        directory=str(tmp_path),
+    )
+    front = result[0] if isinstance(result, tuple) else result
+    assert len(front) >= 1
+    assert {"mean_needs_met", "max_cost", "worker_fte"} <= set(front.columns)
