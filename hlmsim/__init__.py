@@ -9,6 +9,10 @@ Quick use::
     comp = hlmsim.compare(scen, replications=20)
     hlmsim.write_compare(comp, "out", lang="fr")  # report.html, figures, CSV
 
+``HLMModel`` is a Mesa 3.5 model (``rng=``, overrides as keywords, ``model.datacollector``), so
+``mesa.batch_run(hlmsim.HLMModel, ...)`` works; :mod:`hlmsim.ema` (the ``[ema]`` extra, not
+imported here) gives it to the EMA Workbench. The API with tested examples: ``docs/api.md``.
+
 The engines (``run``, ``compare``, ``sweep``, :mod:`hlmsim.patterns`) return result objects and
 import no reporting code; the writers of reports (``write_compare``, ``write_patterns``) live in
 :mod:`hlmsim.reporting`, loaded on first use.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .agents import CommunityOrganiser, MilieuWorker, PartnerOrganisation, Resident
+from .datacollector import RecordsCollector
 from .mechanisms import (
     crises,
     demography,
@@ -30,8 +32,47 @@ from .observables import OBS_TALLIES, OBS_TALLIES_BY_PARTNER, track
 from .outcomes import OUTCOMES, TALLIES, Tally, record
 from .params import NEED_CATEGORIES, Scenario
 from .rng import Streams
-from .scenario import switched
+from .scenario import load_scenario, switched, with_overrides
 from .state import K, MilieuParams, expand_milieux, init_state
+
+#: What Mesa's ``rng`` may be: a seed, or what a seed is drawn from.
+RNGLike = (
+    int | np.integer | np.random.Generator | np.random.BitGenerator | np.random.SeedSequence | None
+)
+
+
+def resolve_seed(seed: Any = None, rng: RNGLike = None) -> int:
+    """The run's seed from ``seed`` or Mesa's ``rng`` (not both): an integer is the seed; None,
+    a generator or a ``SeedSequence`` gives a seed drawn from it (from fresh entropy for None),
+    which the model records (``model.seed``)."""
+    if seed is not None and rng is not None:
+        raise ValueError("give seed or rng, not both")
+    value = seed if seed is not None else rng
+    if isinstance(value, bool):
+        raise ValueError(f"seed must be a non-negative integer, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if value < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {value!r}")
+        return int(value)
+    if seed is not None:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    # as Mesa does for a model given no integer seed
+    return int(np.random.default_rng(value).integers(np.iinfo(np.int32).max))
+
+
+def resolve_scenario(scenario: Scenario | str | Path, overrides: Mapping[str, Any]) -> Scenario:
+    """A :class:`Scenario` from a scenario, a shipped name or a path, with overrides applied."""
+    if isinstance(scenario, Scenario):
+        return with_overrides(scenario, **overrides)
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario, **overrides)
+    hint = ""
+    if isinstance(scenario, tuple) and len(scenario) == 2 and scenario[0] in Scenario.model_fields:
+        # mesa.batch_run iterates over a parameter's value, and a Scenario iterates its fields
+        hint = " (mesa.batch_run: give a Scenario in a list, parameters={'scenario': [scen]})"
+    raise TypeError(
+        f"scenario must be a Scenario, a shipped scenario's name or a path, not {scenario!r}{hint}"
+    )
 
 
 class HLMModel(mesa.Model):
@@ -49,6 +90,17 @@ class HLMModel(mesa.Model):
 
     Each mechanism module declares the state it reads and writes (``READS``, ``WRITES``);
     ``tests/test_contracts.py`` runs every phase on recording state and checks them.
+
+    Mesa's conventions: ``scenario`` is a :class:`Scenario`, a shipped scenario's name or a
+    path; any other keyword is an override applied like ``load_scenario``'s (``months``,
+    ``arrangement``, a parameter name: ``HLMModel("default", worker_turnover_annual=0.2,
+    rng=3)``). The random seed is ``seed`` or Mesa's ``rng``: an integer (the seed itself), or
+    None, a ``numpy.random.Generator`` or a ``SeedSequence``, from which a seed is drawn; either
+    way the seed used is ``model.seed``, and ``HLMModel(scen, seed=model.seed)`` replays the
+    run. ``model.datacollector`` gives the key outcomes of every month, built from the records
+    the model keeps (see :class:`hlmsim.datacollector.RecordsCollector`), so ``mesa.batch_run``
+    works as with any Mesa model. ``model.steps`` and ``model.time`` count months from month 1
+    (a spin-up runs before them).
     """
 
     #: This month's partner for each (milieu, need category), set by ``referral.choose_partners``.
@@ -58,15 +110,19 @@ class HLMModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario,
-        seed: int = 0,
+        scenario: Scenario | str | Path = "default",
+        *,
+        rng: RNGLike = None,
         agents: bool = True,
         replicates: int = 1,
         param_sets: Sequence[Mapping[str, Any]] | None = None,
+        **overrides: Any,
     ) -> None:
-        super().__init__(rng=int(seed))
+        seed = resolve_seed(overrides.pop("seed", None), rng)
+        scenario = resolve_scenario(scenario, overrides)
+        super().__init__(rng=seed)
         self.scenario_spec = scenario
-        self.seed = int(seed)
+        self.seed = seed
         self.months = scenario.months
         self.rs = Streams(self.seed)
         if replicates < 1:
@@ -90,10 +146,14 @@ class HLMModel(mesa.Model):
         if agents:
             self._create_agents()
         self.running = True
-        # a mature start: months before month 1, the arrangement in place, nothing recorded
+        #: Mesa's data collector, read from the monthly records on demand (nothing is collected
+        #: step by step): ``model.datacollector.get_model_vars_dataframe()``, ``mesa.batch_run``.
+        self.datacollector: mesa.DataCollector = RecordsCollector(self)
+        # a mature start: months before month 1, the arrangement in place, nothing recorded;
+        # stepped outside Mesa's clock, so that model.steps and model.time count months from 1
         self.t = -scenario.spin_up_months
         while self.t < 0:
-            self.step()
+            type(self).step(self)
 
     # -- construction --------------------------------------------------------------------------
     def _build_schedule(self, scen: Scenario) -> dict[int, list[tuple[str, np.ndarray]]]:
@@ -279,4 +339,4 @@ def timeseries_frame(
     return df.sort_values("month", kind="stable").reset_index(drop=True)
 
 
-__all__ = ["HLMModel", "NEED_CATEGORIES", "timeseries_frame"]
+__all__ = ["HLMModel", "NEED_CATEGORIES", "resolve_seed", "timeseries_frame"]

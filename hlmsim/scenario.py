@@ -331,3 +331,35 @@ def scenario_hash(scen: Scenario) -> str:
 def events_of(scen: Scenario) -> list[EventSpec]:
     """The scenario's scheduled events."""
     return list(scen.events)
+
+
+#: Scenario fields an override may set (every other override is a parameter name).
+OVERRIDE_FIELDS = ("months", "spin_up_months", "arrangement", "name", "description", "events")
+
+
+def with_overrides(scen: Scenario, **overrides: Any) -> Scenario:
+    """A resolved scenario with overrides applied as :func:`load_scenario` applies them
+    (scenario fields, or parameter names set in every milieu, below a milieu's own settings),
+    validated again; ``scen`` itself when there are none. Used by ``HLMModel(scen, **overrides)``
+    and the EMA Workbench adapter (:mod:`hlmsim.ema`)."""
+    if not overrides:
+        return scen
+    top: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for k, v in overrides.items():
+        if k in OVERRIDE_FIELDS:
+            top[k] = v
+        elif k in Params.model_fields:
+            params[k] = v
+        else:
+            valid = [*Params.model_fields, *OVERRIDE_FIELDS]
+            raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
+    data = _merge(scen.model_dump(), {**top, **({"params": params} if params else {})})
+    try:
+        return validate(data)
+    except InputError as err:
+        key = (err.key or "").split("[")[0]
+        name = key.split(".", 1)[1] if key.startswith("params.") else key
+        if name in overrides:
+            raise InputError(err.detail, source="overrides", key=name) from None
+        raise

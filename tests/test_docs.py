@@ -52,6 +52,36 @@ def test_parameters_md_is_up_to_date() -> None:
     )
 
 
+def test_api_md_reference_is_up_to_date() -> None:
+    api = ROOT / "docs" / "api.md"
+    assert api.read_text(encoding="utf-8") == docs_gen.with_api(api.read_text(encoding="utf-8")), (
+        "docs/api.md's reference is stale: run `python -m hlmsim.docs_gen` (or `make docs`)"
+    )
+
+
+def test_api_reference_documents_every_item_with_its_docstring() -> None:
+    text = docs_gen.render_api()
+    for public, _, _ in docs_gen.API_ITEMS:
+        assert f"### `{public}`" in text
+    assert "hlmsim.HLMModel(scenario: Scenario | str | Path='default', *, rng:" in text
+    # reStructuredText roles and double-backquoted literals made Markdown
+    assert not re.search(r":(func|class|mod|data|meth):`", text)
+    assert not re.search(r"(?<!`)``(?!`)", text)
+
+
+def test_api_check_flag_detects_an_edited_reference(tmp_path: Path) -> None:
+    api = tmp_path / "api.md"
+    api.write_text(f"# API\n\n{docs_gen.API_BEGIN}\n{docs_gen.API_END}\n", encoding="utf-8")
+    params = tmp_path / "parameters.md"
+    args = ["--out", str(params), "--api", str(api)]
+    assert docs_gen.main(["--check", *args]) == 1
+    assert docs_gen.main(args) == 0
+    assert docs_gen.main(["--check", *args]) == 0
+    assert api.read_text(encoding="utf-8").startswith("# API\n\n")
+    api.write_text(api.read_text(encoding="utf-8").replace("Run a scenario", "Runs"), "utf-8")
+    assert docs_gen.main(["--check", *args]) == 1
+
+
 def test_check_flag_detects_a_stale_file(tmp_path: Path) -> None:
     out = tmp_path / "parameters.md"
     assert docs_gen.main(["--check", "--out", str(out)]) == 1  # missing

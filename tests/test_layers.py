@@ -18,6 +18,8 @@ ENGINES = (
     "hlmsim.calibrate.checks",
     "hlmsim.calibrate.screening",
     "hlmsim.calibrate.posterior",
+    "hlmsim.ema",
+    "hlmsim.datacollector",
 )
 #: Reporting modules: the package, and the old report modules it replaced.
 REPORTING = ("hlmsim.reporting", "hlmsim.report", "hlmsim.patterns_report")
