@@ -382,3 +382,76 @@ def test_slider_steps_are_round_and_hit_the_default() -> None:
         assert 20 <= span / step <= 2000, (name, step)
         n = (float(meta["default"]) - float(meta["min"])) / step
         assert abs(n - round(n)) < 1e-6, (name, step)
+
+
+# -- on a projector: legible side by side, no developer's line, no "−0" -------------------------
+
+
+def test_two_lines_stay_visible_where_they_coincide() -> None:
+    same = np.array([0.2, 0.3, 0.4])
+    pic = svg.line_chart("t", "u", [(svg.COLOURS[0], same), (svg.COLOURS[1], same)], 120, "fr",
+                         note="B − A : 0,00")  # fmt: skip
+    root = ET.fromstring(pic)
+    polys = [e for e in root.iter() if e.tag.endswith("polyline")]
+    assert [p.get("data-run") for p in polys] == ["a", "b"]  # B drawn on top of A
+    a, b = polys
+    assert a.get("points") == b.get("points")
+    assert a.get("stroke-dasharray") is None and b.get("stroke-dasharray")
+    assert float(a.get("stroke-width")) > float(b.get("stroke-width"))  # A shows around B
+    assert "B − A : 0,00" in pic
+    one = ET.fromstring(svg.line_chart("t", "u", [(svg.COLOURS[0], same)], 120, "en"))
+    assert [p.get("stroke-dasharray") for p in one.iter() if p.tag.endswith("polyline")] == [None]
+    for k in (0, 1):  # the legend draws each run's stroke
+        key = ET.fromstring(svg.line_key(k))
+        line = next(e for e in key.iter() if e.tag.endswith("line"))
+        assert (line.get("stroke-dasharray") is None) == (k == 0)
+
+
+def test_differences_never_read_minus_zero() -> None:
+    from hlmsim.app.page import signed
+
+    assert signed(-0.001, 2, "fr") == "0,00"
+    assert signed(-0.004, 2, "en") == "0.00"
+    assert signed(0.004, 2, "en") == "0.00"
+    assert signed(0.3, 2, "en") == "+0.30"
+    assert signed(-120, 1, "en").endswith("120.0") and not signed(-120, 1, "en").startswith("+")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_timings_only_in_debug_mode(lang: str) -> None:
+    from hlmsim.app.page import status_html
+
+    s = Session()
+    s.step()
+    assert 'data-testid="update-ms"' not in status_html(s, lang)
+    assert t("app.update_ms", lang).split("{")[0].strip() not in status_html(s, lang)
+    assert 'data-testid="update-ms"' in status_html(s, lang, debug=True)
+
+
+def test_debug_flag_reaches_the_server(fake_server: type[FakePopen]) -> None:
+    assert app_cli.main_app(parse(["app"])) == 0
+    assert "HLMSIM_APP_DEBUG" not in fake_server.calls[-1][1]
+    assert app_cli.main_app(parse(["app", "--debug"])) == 0
+    assert fake_server.calls[-1][1]["HLMSIM_APP_DEBUG"] == "1"
+    env = app_cli.server_env("en", base={"HLMSIM_APP_DEBUG": "1"})
+    assert "HLMSIM_APP_DEBUG" not in env  # never inherited from the environment
+
+
+def test_network_labels_keep_inside_the_picture() -> None:
+    """Partner names on the sides run outwards, on lines short enough to fit the picture."""
+    s = Session()
+    s.trigger("funding_cut")
+    for _ in range(3):
+        s.step()
+    for width in (400, 420):
+        for lang in LANGS:
+            root = ET.fromstring(svg.network_svg(s.model, s.milieu, lang, "n", width))
+            for e in root.iter():
+                if not e.tag.endswith("text") or not (e.text or "").strip():
+                    continue
+                x, size = float(e.get("x")), float(e.get("font-size"))
+                est = 0.55 * size * len(e.text)  # a generous estimate of the text's width
+                anchor = e.get("text-anchor", "start")
+                lo = x - est if anchor == "end" else x - est / 2 if anchor == "middle" else x
+                assert lo >= -2 and lo + est <= width + 2, (lang, width, e.text, lo, est)
+    assert svg.wrap_label("Municipalité / bibliothèque", 16) == ["Municipalité /", "bibliothèque"]

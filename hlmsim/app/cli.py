@@ -36,6 +36,8 @@ DEFAULT_PORT = 8765
 APP_MODULE = "hlmsim.app.page"
 #: The server's environment variable naming the ensemble file the page draws parameters from.
 ENSEMBLE_ENV = "HLMSIM_APP_ENSEMBLE"
+#: Set to 1 by ``--debug``: the page shows its timings.
+DEBUG_ENV = "HLMSIM_APP_DEBUG"
 
 
 def is_loopback(host: str) -> bool:
@@ -120,6 +122,12 @@ def add_parser(subparsers: Any) -> None:
         " the levers still apply on top",
     )
 
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the developer's timings on the page (model, pictures, page update)",
+    )
+
 
 def server_command(host: str, port: int) -> list[str]:
     """The command that runs the Solara server for the app."""
@@ -142,15 +150,20 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(
-    lang: str, base: dict[str, str] | None = None, ensemble: str | None = None
+    lang: str,
+    base: dict[str, str] | None = None,
+    ensemble: str | None = None,
+    debug: bool = False,
 ) -> dict[str, str]:
-    """The server's environment: starting language, the ensemble file (if any), offline assets,
-    no telemetry."""
+    """The server's environment: starting language, the ensemble file (if any), debug mode,
+    offline assets, no telemetry."""
     env = dict(os.environ if base is None else base)
-    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP", ENSEMBLE_ENV):
+    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP", ENSEMBLE_ENV, DEBUG_ENV):
         env.pop(k, None)
     if ensemble:
         env[ENSEMBLE_ENV] = ensemble
+    if debug:
+        env[DEBUG_ENV] = "1"
     env.update(
         {
             "HLMSIM_APP_LANG": lang,
@@ -189,7 +202,8 @@ def main_app(args: argparse.Namespace) -> int:
         print(f"hlmsim app: parameters drawn from the ensemble {ensemble}")
     sys.stdout.flush()
     proc = subprocess.Popen(
-        server_command(host, port), env=server_env(args.lang, ensemble=ensemble)
+        server_command(host, port),
+        env=server_env(args.lang, ensemble=ensemble, debug=bool(getattr(args, "debug", False))),
     )
 
     def stop(*_: Any) -> None:  # SIGTERM to hlmsim stops the server too

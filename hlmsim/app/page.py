@@ -11,6 +11,7 @@ every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import os
@@ -27,7 +28,7 @@ import traitlets
 from ..i18n import DEFAULT_LANG, LANGS, t
 from ..i18n.formats import colon, count, fmt_num, label_value, quote
 from . import labels, svg
-from .cli import ENSEMBLE_ENV
+from .cli import DEBUG_ENV, ENSEMBLE_ENV
 from .session import (
     APP_PARAMS,
     CHART_OUTCOMES,
@@ -43,11 +44,22 @@ if TYPE_CHECKING:
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 0)  # months a second; 0: as fast as possible
 SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
+#: At most this many months per picture when the page falls behind the chosen speed: the model
+#: is cheap and the pictures are not, so a slow page keeps the speed by drawing fewer frames.
+MAX_BATCH = 6
+#: The key outcomes charted at the top of the page (on one screen with the controls); the
+#: others are charted further down.
+KEY_CHARTS: tuple[str, ...] = ("needs_met", "needs_unmet", "trust_worker", "inter_org_trust")
 
 
 def _initial_lang() -> str:
     lang = os.environ.get("HLMSIM_APP_LANG", DEFAULT_LANG)
     return lang if lang in LANGS else DEFAULT_LANG
+
+
+def debug_mode() -> bool:
+    """True when the server was started with ``--debug`` (timings shown on the page)."""
+    return os.environ.get(DEBUG_ENV, "") == "1"
 
 
 @functools.cache
@@ -76,15 +88,21 @@ colour_by = solara.reactive("trust_worker")
 at_end = solara.reactive(False)  # the runs reached the horizon (only the run bar reads it)
 
 CSS = """
-.hlm-app { padding: 8px 16px; font-size: 14px; }
-.hlm-app h1 { font-size: 22px; margin: 0; }
-.hlm-app h2 { font-size: 16px; margin: 6px 0 2px 0; }
-.hlm-app h3 { font-size: 14px; margin: 4px 0 0 0; }
-.hlm-sub { color: #444; }
+.hlm-app { padding: 4px 12px; font-size: 14px; }
+.hlm-app h1 { font-size: 20px; margin: 0; white-space: nowrap; }
+.hlm-app h2 { font-size: 15px; margin: 4px 0 2px 0; }
+.hlm-app h3 { font-size: 13.5px; margin: 2px 0 0 0; }
+.hlm-top { display: flex; align-items: center; gap: 12px; min-height: 40px; }
+.hlm-sub { color: #444; flex: 1 1 auto; }
 .hlm-caveat { color: #7a4b00; background: #fff6e0; border-left: 3px solid #e0a000;
-  padding: 4px 8px; font-size: 12.5px; margin: 4px 0 6px 0; }
-.hlm-side { width: 370px; flex: none; }
+  padding: 2px 8px; font-size: 12px; margin: 0 0 6px 0; }
+.hlm-layout { display: flex; gap: 10px; align-items: flex-start; flex-wrap: nowrap; }
+.hlm-side { width: 300px; flex: none; }
 .hlm-main { flex: 1 1 auto; min-width: 0; }
+.hlm-panel { border-top: 1px solid #e4e4e4; }
+.hlm-panel-head.v-btn { text-transform: none; font-weight: 600; font-size: 14.5px;
+  letter-spacing: 0; width: 100%; justify-content: flex-start; padding: 0 2px !important; }
+.hlm-panel-body { padding: 0 0 6px 0; }
 .hlm-help { color: #666; font-size: 11.5px; line-height: 1.25; }
 .hlm-param { margin-top: 4px; }
 .hlm-param-label { font-size: 12.5px; line-height: 1.25; }
@@ -101,8 +119,10 @@ CSS = """
   text-align: left; }
 .hlm-values td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .hlm-values .unit { color: #777; font-size: 11px; }
-.hlm-charts { display: flex; flex-wrap: wrap; gap: 6px; }
-.hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 6px 8px; background: #fff; }
+.hlm-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
+.hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 4px 6px; background: #fff; }
+.hlm-live { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.hlm-net svg { max-width: 100%; height: auto; }
 .hlm-legend-a { color: #1f5fa8; font-weight: 600; }
 .hlm-legend-b { color: #d9600b; font-weight: 600; }
 .hlm-story ul { margin: 2px 0; padding-left: 18px; font-size: 12.5px; max-height: 210px;
@@ -165,34 +185,55 @@ def Page() -> None:
     Player(session)
     with solara.Div(classes=["hlm-app"]):
         Header(L)
-        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-            with solara.Column(classes=["hlm-side"], gap="6px"):
-                Settings(session, L)
+        with solara.Div(classes=["hlm-layout"]):
+            with solara.Column(classes=["hlm-side"], gap="2px"):
                 RunBar(session, L)
-                Events(session, L)
-                Levers(session, L)
-            with solara.Column(classes=["hlm-main"], gap="8px"):
+                with Panel(t("app.panel_settings", L), "settings", True):
+                    Settings(session, L)
+                with Panel(t("app.events", L), "events", True):
+                    Events(session, L)
+                with Panel(t("app.levers", L), "levers", False):
+                    Levers(session, L, True)
+                with Panel(t("app.assumptions", L), "assumptions", False):
+                    Levers(session, L, False)
+            with solara.Column(classes=["hlm-main"], gap="6px"):
                 Views(session, L)
 
 
 @solara.component
+def Panel(
+    title: str, name: str, start_open: bool, children: list[solara.Element] | None = None
+) -> None:
+    """A collapsible panel of the side column: its title is a button that shows or hides it
+    (closed panels are not drawn at all)."""
+    is_open = solara.use_reactive(start_open)
+    with solara.Div(classes=["hlm-panel", f"hlm-panel-{name}"]):
+        solara.Button(
+            ("▾ " if is_open.value else "▸ ") + title,
+            on_click=lambda: is_open.set(not is_open.value),
+            text=True,
+            classes=["hlm-panel-head", f"hlm-panel-head-{name}"],
+        )
+        if is_open.value:
+            solara.Div(children=list(children or []), classes=["hlm-panel-body"])
+
+
+@solara.component
 def Header(L: str) -> None:
-    with solara.Row(justify="space-between", style={"align-items": "center"}):
-        with solara.Column(gap="0px"):
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("app.title", L))}</h1>'
-                f'<div class="hlm-sub">{escape(t("app.subtitle", L))}</div>',
-            )
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text(t("app.language", L))
-            with solara.ToggleButtonsSingle(
-                value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
-            ):
-                for code in LANGS:
-                    solara.Button(
-                        t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
-                    )
+    with solara.Div(classes=["hlm-top"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("app.title", L))}</h1>',
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.subtitle", L)), classes=["hlm-sub"])
+        solara.Text(t("app.language", L))
+        with solara.ToggleButtonsSingle(
+            value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
+        ):
+            for code in LANGS:
+                solara.Button(
+                    t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
+                )
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.caveat", L)), classes=["hlm-caveat"])
 
 
@@ -348,7 +389,7 @@ def RunBar(session: Session, L: str) -> None:
         show(session)
         bump(ui)
 
-    with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "wrap"}):
+    with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "nowrap"}):
         if playing.value:
             solara.Button(
                 t("app.pause", L),
@@ -374,21 +415,26 @@ def RunBar(session: Session, L: str) -> None:
             outlined=True,
             classes=["hlm-step"],
         )
+    with solara.Row(
+        classes=["hlm-runbar"], gap="4px", style={"align-items": "center", "flex-wrap": "nowrap"}
+    ):
+        with solara.Div(style={"flex": "1 1 auto"}):
+            _select(
+                t("app.speed", L),
+                [(s, t("app.speed_value", L, v=s) if s else t("app.speed_max", L)) for s in SPEEDS],
+                speed.value,
+                lambda v: speed.set(int(v)),
+                "hlm-select-speed",
+                L,
+            )
         solara.Button(
             t("app.reset", L),
             icon_name="mdi-restore",
             on_click=reset,
             outlined=True,
             classes=["hlm-reset"],
+            style={"margin-top": "6px"},
         )
-    _select(
-        t("app.speed", L),
-        [(s, t("app.speed_value", L, v=s) if s else t("app.speed_max", L)) for s in SPEEDS],
-        speed.value,
-        lambda v: speed.set(int(v)),
-        "hlm-select-speed",
-        L,
-    )
 
 
 @solara.component
@@ -397,7 +443,6 @@ def Events(session: Session, L: str) -> None:
         session.trigger(kind)
         show(session)
 
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.events", L)))
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.events_help", L)), classes=["hlm-help"])
     with solara.Div(classes=["hlm-events"]):
         for kind in LIVE_EVENTS:
@@ -430,7 +475,9 @@ def slider_step(meta: dict[str, Any]) -> float:
 
 
 @solara.component
-def Levers(session: Session, L: str) -> None:
+def Levers(session: Session, L: str, lever: bool) -> None:
+    """The levers (``lever=True`` in the schema) or the assumptions, and the button that
+    restores the defaults."""
     version = ui.value  # children re-render when settings change (the session is mutable)
 
     def changed(name: str, value: Any) -> None:
@@ -448,22 +495,14 @@ def Levers(session: Session, L: str) -> None:
         bump(ui)
         show(session)
 
-    groups = {True: [], False: []}
-    for name in APP_PARAMS:
-        groups[bool(labels.field_meta(name)["lever"])].append(name)
-    for lever, names in ((True, groups[True]), (False, groups[False])):
-        if not names:
-            continue
-        solara.HTML(
-            tag="h2", unsafe_innerHTML=escape(t("app.levers" if lever else "app.assumptions", L))
-        )
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=escape(t("app.levers_help" if lever else "app.assumptions_help", L)),
-            classes=["hlm-help"],
-        )
-        for name in names:
-            ParamControl(session, name, L, changed, version)
+    names = [n for n in APP_PARAMS if bool(labels.field_meta(n)["lever"]) == lever]
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=escape(t("app.levers_help" if lever else "app.assumptions_help", L)),
+        classes=["hlm-help"],
+    )
+    for name in names:
+        ParamControl(session, name, L, changed, version)
     solara.Button(
         t("app.restore_defaults", L), on_click=restore, text=True, classes=["hlm-restore"]
     )
@@ -539,7 +578,10 @@ def _run_label(session: Session, k: int, L: str) -> str:
     return f"{label} ({t('app.as_in_scenario', L).lower()})" if own else label
 
 
-def status_html(session: Session, L: str) -> str:
+def status_html(session: Session, L: str, debug: bool = False, playing: bool = False) -> str:
+    """The month, the arrangements (side by side: with the lines' legend), what happens next
+    month, notices; the speed the page reaches when it falls short of the chosen one; the
+    timings only in debug mode (``hlmsim app --debug``)."""
     T = session.months
     month = session.t
     parts = [
@@ -547,12 +589,13 @@ def status_html(session: Session, L: str) -> str:
         f'<span data-testid="month">{month}</span></b> / {T}'
         f" · {escape(t('app.year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
     ]
+    two = len(session.runs) > 1
     for k, _ in enumerate(session.runs):
         cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
         tag = "AB"[k]
         parts.append(
             f' · <span class="{cls}" data-testid="arrangement-{tag.lower()}">'
-            f"{'■ ' + tag + ': ' if len(session.runs) > 1 else '■ '}"
+            f"{svg.line_key(k) + ' ' + tag + escape(colon(L)) if two else '■ '}"
             f"{escape(_run_label(session, k, L))}</span>"
         )
     if session.finished:
@@ -566,6 +609,16 @@ def status_html(session: Session, L: str) -> str:
         )
     if session.notice:
         parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
+    if playing and math.isfinite(session.play_rate):
+        chosen = speed.value
+        if not chosen or session.play_rate < 0.85 * chosen:
+            rate = fmt_num(session.play_rate, 1, L)
+            key = "app.rate_max" if not chosen else "app.rate_short"
+            parts.append(
+                f'<div class="hlm-help" data-testid="rate">{escape(t(key, L, v=rate))}</div>'
+            )
+    if not debug:
+        return "".join(parts)
     parts.append(
         '<div class="hlm-help" data-testid="update-ms">'
         + escape(
@@ -597,13 +650,7 @@ def values_html(session: Session, L: str) -> str:
     rows = []
     for key in TABLE_OUTCOMES:
         unit = labels.outcome_unit(key, L)
-        decimals = (
-            0
-            if key in ("cost",)
-            else 2
-            if "index" in unit or "share" in unit or "part" in unit or "indice" in unit
-            else 1
-        )
+        decimals = outcome_decimals(key, L)
         cells = ""
         vals = [run.current(key, m) for run in session.runs]
         for k, v in enumerate(vals):
@@ -612,20 +659,38 @@ def values_html(session: Session, L: str) -> str:
                 f"{escape(fmt_num(v, decimals, L))}</td>"
             )
         if two:
-            d = vals[1] - vals[0]
-            sign = "+" if d > 0 and round(d, decimals) != 0 else ""
-            cells += f'<td class="num">{sign}{escape(fmt_num(d, decimals, L))}</td>'
+            cells += f'<td class="num">{escape(signed(vals[1] - vals[0], decimals, L))}</td>'
         rows.append(
             f'<tr><td data-testid="label-{key}">{escape(labels.outcome_label(key, L))}'
             f' <span class="unit">{escape(unit)}</span></td>{cells}</tr>'
         )
     return (
-        f'<table class="hlm-values" data-testid="values"><thead><tr>{head}</tr></thead>'
+        f'<table class="hlm-values" data-testid="values" data-month="{session.t}">'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def charts_html(session: Session, L: str) -> str:
+def signed(d: float, decimals: int, L: str) -> str:
+    """A difference with its sign; one that rounds to zero is written 0 (never −0,00)."""
+    if not math.isfinite(d):
+        return fmt_num(d, decimals, L)
+    if round(d, decimals) == 0:
+        return fmt_num(0.0, decimals, L)
+    return ("+" if d > 0 else "") + fmt_num(d, decimals, L)
+
+
+def outcome_decimals(key: str, L: str) -> int:
+    unit = labels.outcome_unit(key, L)
+    if key == "cost":
+        return 0
+    if "index" in unit or "share" in unit or "part" in unit or "indice" in unit:
+        return 2
+    return 1
+
+
+def charts_html(session: Session, L: str, keys: tuple[str, ...] = CHART_OUTCOMES) -> str:
+    """Charts of ``keys`` over time (side by side: A solid, B dashed, and the current B − A)."""
     m = session.milieu
     markers = [
         (month, labels.event_label(kind, L))
@@ -633,8 +698,13 @@ def charts_html(session: Session, L: str) -> str:
         if mm == m and month <= session.t
     ]
     out = []
-    for key in CHART_OUTCOMES:
+    two = len(session.runs) > 1
+    for key in keys:
         lines = [(svg.COLOURS[k], run.series(key, m)) for k, run in enumerate(session.runs)]
+        note = ""
+        if two and session.t > 0:
+            d = session.runs[1].current(key, m) - session.runs[0].current(key, m)
+            note = f"B − A{colon(L)}{signed(d, outcome_decimals(key, L), L)}"
         out.append(
             '<div class="hlm-card">'
             + svg.line_chart(
@@ -645,6 +715,7 @@ def charts_html(session: Session, L: str) -> str:
                 L,
                 markers,
                 testid=f"chart-{key}",
+                note=note,
             )
             + "</div>"
         )
@@ -700,13 +771,19 @@ def story_html(session: Session, k: int, L: str) -> str:
 
 @solara.component
 def Views(session: Session, L: str) -> None:
+    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
+    key charts and the local network(s); below: the current values, the other charts, the
+    residents and a household's story."""
     tick.value  # noqa: B018  (one render per month)
     t0 = time.perf_counter()
+    two = len(session.runs) > 1
+    others = tuple(k for k in CHART_OUTCOMES if k not in KEY_CHARTS)
     with session.lock:
-        status = status_html(session, L)
+        status = status_html(session, L, debug_mode(), playing.value)
         values = values_html(session, L)
-        charts = charts_html(session, L)
-        width = 560 if len(session.runs) == 1 else 520
+        key_charts = charts_html(session, L, KEY_CHARTS)
+        other_charts = charts_html(session, L, others)
+        width = 400 if two else 420
         nets = [
             svg.network_svg(run.model, session.milieu, L, f"network-{'ab'[k]}", width)
             for k, run in enumerate(session.runs)
@@ -724,25 +801,24 @@ def Views(session: Session, L: str) -> None:
         ]
         stories = [story_html(session, k, L) for k, _ in enumerate(session.runs)]
     session.last_render_ms = (time.perf_counter() - t0) * 1000
-    two = len(session.runs) > 1
 
     solara.HTML(tag="div", unsafe_innerHTML=status, classes=["hlm-card"])
-    row = {"flex-wrap": "wrap", "align-items": "flex-start"}
-    with solara.Row(style=row, gap="8px"):
+    solara.HTML(tag="div", unsafe_innerHTML=key_charts, classes=["hlm-key"])
+    with solara.Div(classes=["hlm-live"]):
+        for k, net in enumerate(nets):
+            title = t("app.network", L)
+            if two:
+                cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+                title = f'<span class="{cls}">{svg.line_key(k)} {"AB"[k]}</span> · {escape(title)}'
+            else:
+                title = escape(title)
+            NetworkCard(net, title)
         with solara.Div(classes=["hlm-card"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.current_values", L)))
+            solara.HTML(tag="h3", unsafe_innerHTML=escape(t("app.current_values", L)))
             solara.HTML(tag="div", unsafe_innerHTML=values)
-        if not two:
-            NetworkCard(nets[0], t("app.network", L), t("app.network_help", L))
-    if two:
-        with solara.Row(style=row, gap="8px"):
-            for k, net in enumerate(nets):
-                NetworkCard(net, f"{t('app.network', L)} · {_run_label(session, k, L)}", "")
-        solara.HTML(
-            tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"]
-        )
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.outcomes", L)))
-    solara.HTML(tag="div", unsafe_innerHTML=charts)
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
+    solara.HTML(tag="div", unsafe_innerHTML=other_charts)
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
@@ -775,17 +851,10 @@ def Views(session: Session, L: str) -> None:
 
 
 @solara.component
-def NetworkCard(picture: str, title: str, help_text: str) -> None:
-    with solara.Div(classes=["hlm-card"]):
-        solara.HTML(tag="h2", unsafe_innerHTML=escape(title))
+def NetworkCard(picture: str, title_html: str) -> None:
+    with solara.Div(classes=["hlm-card", "hlm-net"]):
+        solara.HTML(tag="h3", unsafe_innerHTML=title_html)
         solara.HTML(tag="div", unsafe_innerHTML=picture)
-        if help_text:
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=escape(help_text),
-                classes=["hlm-help"],
-                style="max-width: 560px",
-            )
 
 
 @solara.component
@@ -845,25 +914,60 @@ def StoryPicker(session: Session, L: str) -> None:
 
 @solara.component
 def Player(session: Session) -> None:
-    """Plays month after month while ``playing`` (a thread of this page)."""
+    """Plays month after month while ``playing`` (a thread of this page).
+
+    At a chosen speed, the months due by the clock are played: when drawing a month takes
+    longer than the speed allows, the next picture jumps several months (at most
+    :data:`MAX_BATCH`), so the chosen speed is kept; beyond that the page says how fast it
+    really goes. It never runs ahead of the browser: it waits until the browser has drawn each
+    picture."""
 
     def loop() -> None:
+        chosen: int | None = None
+        start, done = 0.0, 0
+        marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=40)
+        session.play_rate = float("nan")
         while playing.value:
+            s = speed.value
+            now = time.perf_counter()
+            if s != chosen:
+                chosen, start, done = s, now, 0
+                marks.clear()
+                session.play_rate = float("nan")
+            n = 1
+            if s:
+                due = int((now - start) * s) + 1  # months due by now (the first at once)
+                if due <= done:
+                    time.sleep(min(max(start + done / s - now, 0.002), 0.1))
+                    continue
+                n = due - done
+                if n > MAX_BATCH:  # far behind: do not try to catch up the whole past
+                    done, n = due - MAX_BATCH, MAX_BATCH
             t0 = time.perf_counter()
-            if not session.step():
+            played = 0
+            for _ in range(n):
+                if not session.step():
+                    break
+                played += 1
+            done += n
+            if played == 0:
                 playing.value = False
                 show(session)
                 return
             session.notice = ""
             t1 = time.perf_counter()
+            marks.append((t1, session.t))
+            recent = [(a, m) for a, m in marks if t1 - a <= 3.0]
+            if len(recent) >= 3 and recent[-1][0] > recent[0][0]:
+                session.play_rate = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
             show(session)  # renders the views in this thread
             session.last_page_ms = (time.perf_counter() - t1) * 1000
-            # never run ahead of the browser: wait until it has drawn this month
+            # never run ahead of the browser: wait until it has drawn this picture
             if session.wait_shown(tick.value, timeout=SHOWN_TIMEOUT):
                 session.last_shown_ms = (time.perf_counter() - t0) * 1000
-            s = speed.value
-            wait = (1.0 / s if s else 0.0) - (time.perf_counter() - t0)
-            time.sleep(max(wait, 0.002))
+            if not s:
+                time.sleep(0.002)
+        session.play_rate = float("nan")
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 

@@ -386,6 +386,7 @@ class Session:
         self.notice = ""  # a message for the page (e.g. the run restarted)
         self.last_page_ms = float("nan")  # a played month's page update, server side
         self.last_shown_ms = float("nan")  # a played month, from its step to the browser's frame
+        self.play_rate = float("nan")  # months a second the page reaches while playing
         self._shown = -1  # the last frame the browser says it has drawn
         self._shown_cv = threading.Condition()
         self.restarts = 0  # how many times the runs were rebuilt
