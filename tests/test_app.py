@@ -14,6 +14,7 @@ browser; if it is missing the test fails and says how to install it.
 from __future__ import annotations
 
 import statistics
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -411,3 +412,54 @@ def test_side_by_side_keeps_both_runs_visible(page: Page) -> None:
     assert legend_b.get_attribute("stroke-dasharray") == b.get_attribute("stroke-dasharray")
     note = pg.locator("[data-testid=chart-trust_worker-note]").text_content() or ""
     assert note.startswith("B − A")
+
+
+# -- a reload keeps the run; a design saved and loaded ----------------------------------------
+
+
+def test_reload_keeps_the_run(page: Page) -> None:
+    pg = page
+    pg.click(".hlm-lang-fr")
+    pg.wait_for_function("() => document.querySelector('[data-testid=title]')"
+                         ".textContent === 'Atelier hlmsim'")  # fmt: skip
+    step(pg, 5)
+    pg.click(".hlm-event-crisis")
+    pg.wait_for_selector("[data-testid=pending]")
+    trust = value(pg, "trust_worker")
+    assert "run=" in pg.url  # the session's token is in the address
+    pg.reload()
+    pg.wait_for_selector("[data-testid=month]")
+    pg.wait_for_function("() => document.querySelector('[data-testid=month]').textContent === '5'")
+    assert value(pg, "trust_worker") == trust
+    assert pg.locator("[data-testid=pending]").count() == 1  # the event still comes next month
+    assert pg.locator("[data-testid=title]").inner_text() == "Atelier hlmsim"  # language kept
+    step(pg, 1)
+    assert month(pg) == 6
+
+
+def test_design_saved_and_loaded(page: Page, tmp_path: Path) -> None:
+    pg = page
+    step(pg, 2)
+    pg.click(".hlm-event-worker_leaves")
+    pg.wait_for_selector("[data-testid=pending]")
+    pg.click(".hlm-panel-head-design")
+    href = pg.locator("a.hlm-design-save").get_attribute("href") or ""
+    text = urllib.parse.unquote(href.split(",", 1)[1])
+    assert 'base = "default"' in text
+    assert 'kind = "worker_leaves"' in text and "month = 3" in text
+    design = tmp_path / "team.toml"
+    design.write_text(
+        'base = "default"\narrangement = "omh_worker"\n[params]\nmeetings_per_year = 6\n',
+        encoding="utf-8",
+    )
+    pg.set_input_files(".hlm-design-drop input[type=file]", str(design))
+    expect(pg.locator("[data-testid=design-message]")).to_contain_text("team.toml")
+    expect(pg.locator("[data-testid=arrangement-a]")).to_contain_text(LABELS["omh_worker"][0])
+    assert month(pg) == 0
+    pg.click(".hlm-panel-head-levers")
+    assert pg.locator("[data-testid=param-meetings_per_year]").inner_text() == "6"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "default"\n[params]\nmeetings_per_year = 900\n', encoding="utf-8")
+    pg.set_input_files(".hlm-design-drop input[type=file]", str(bad))
+    expect(pg.locator("[data-testid=design-message]")).to_contain_text("meetings_per_year")
+    assert LABELS["omh_worker"][0] in pg.locator("[data-testid=arrangement-a]").inner_text()

@@ -455,3 +455,91 @@ def test_network_labels_keep_inside_the_picture() -> None:
                 lo = x - est if anchor == "end" else x - est / 2 if anchor == "middle" else x
                 assert lo >= -2 and lo + est <= width + 2, (lang, width, e.text, lo, est)
     assert svg.wrap_label("Municipalité / bibliothèque", 16) == ["Municipalité /", "bibliothèque"]
+
+
+# -- a reload keeps the run; designs as scenario files ------------------------------------------
+
+
+def test_store_keeps_a_session_over_a_reload_and_forgets_it_later() -> None:
+    from hlmsim.app.session import KEEP_SECONDS, SessionStore
+
+    made: list[object] = []
+
+    def factory() -> object:
+        made.append(object())
+        return made[-1]
+
+    store = SessionStore(factory)
+    tok, s1 = store.open(None, now=0.0)
+    assert store.open(tok, now=1.0) == (tok, s1)  # a reload: the same session
+    tok2, s2 = store.open("unknown", now=1.0)
+    assert tok2 != tok and s2 is not s1 and len(made) == 2
+    store.attach(tok)
+    store.detach(tok, now=10.0)  # the page closed (reloading)
+    assert KEEP_SECONDS >= 10 * 60
+    assert store.open(tok, now=10.0 + 10 * 60) == (tok, s1)  # ten minutes later: still there
+    store.attach(tok2)  # a page shows it: never dropped
+    store.prune(now=10.0 + 10 * 60 + KEEP_SECONDS + 1)
+    assert tok not in store and tok2 in store
+
+
+def test_a_design_file_replays_the_run_in_the_app_and_with_hlmsim_run(tmp_path: Path) -> None:
+    from hlmsim.app.session import apply_design, design_toml, read_design, session_design
+    from hlmsim.model import HLMModel
+    from hlmsim.scenario import load_scenario
+
+    s = Session(arrangement_a="community_worker", seed=4)
+    s.set_param("meetings_per_year", 6)
+    s.set_param("association_support", True)
+    for _ in range(4):
+        s.step()
+    s.trigger("crisis")
+    for _ in range(6):
+        s.step()
+    text = design_toml(session_design(s, "Équipe « Nord »"))
+    design = read_design(text.encode("utf-8"), "team.toml")
+    assert design["arrangement"] == "community_worker"
+    assert design["params"] == {"association_support": True, "meetings_per_year": 6}
+    assert design["events"] == [{"month": 5, "kind": "crisis", "milieu": "mtl-famille"}]
+    assert design["name"] == "Équipe « Nord »"
+    # loaded in another page: the same run
+    other = Session(seed=4)
+    apply_design(other, design)
+    for _ in range(10):
+        other.step()
+    assert other.arrangement_a == "community_worker"
+    for key in ("trust_worker", "needs_met", "engagement"):
+        assert np.array_equal(other.runs[0].series(key, 0), s.runs[0].series(key, 0)), key
+    assert [e[:2] for e in other.runs[0].events] == [(5, "crisis")]
+    # and the file is a scenario that `hlmsim run` reads as it is
+    path = tmp_path / "design.toml"
+    path.write_text(text, encoding="utf-8")
+    model = HLMModel(load_scenario(path), seed=4, agents=False)
+    for _ in range(10):
+        model.step()
+    assert np.array_equal(
+        np.array([r["trust_worker"][0] for r in model.records]), s.runs[0].series("trust_worker", 0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('base = "default"\ncolour = "red"\n', "colour"),
+        ('base = "nowhere"\n', "base"),
+        ('arrangement = "omh_worker"\n', "base"),
+        ('base = "default"\n[params]\nmeetings_per_year = 900\n', "meetings_per_year"),
+        ('base = "default"\n[[events]]\nmonth = 3\nkind = "crisis"\nmilieu = "x"\n', "milieu"),
+        ('base = "default"\n[[events]]\nmonth = 3\nkind = "party"\n', "kind"),
+        ("base = \n", None),
+    ],
+)
+def test_a_bad_design_file_is_refused_in_one_line(text: str, key: str | None) -> None:
+    from hlmsim.app.session import read_design
+
+    with pytest.raises(InputError) as err:
+        read_design(text.encode("utf-8"), "team.toml")
+    msg = str(err.value)
+    assert msg.startswith("team.toml") and "\n" not in msg
+    if key:
+        assert key in msg

@@ -15,7 +15,9 @@ import collections
 import functools
 import math
 import os
+import secrets
 import time
+import urllib.parse
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ import solara
 import solara.lab
 import traitlets
 
+from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS, t
 from ..i18n.formats import colon, count, fmt_num, label_value, quote
 from . import labels, svg
@@ -36,7 +39,12 @@ from .session import (
     LIVE_PARAMS,
     TABLE_OUTCOMES,
     Session,
+    SessionStore,
     app_scenarios,
+    apply_design,
+    design_toml,
+    read_design,
+    session_design,
 )
 
 if TYPE_CHECKING:
@@ -78,6 +86,18 @@ def new_session() -> Session:
     return Session(ensemble=app_ensemble())
 
 
+#: The server's sessions by token: a page keeps its token in its address (``?run=...``), so a
+#: reload finds its run again (for :data:`hlmsim.app.session.KEEP_SECONDS` after the last page
+#: showing it closed). Memory only: nothing is kept after the server stops.
+STORE = SessionStore(new_session)
+RUN_KEY = "run"
+
+
+def query_of(search: str | None) -> dict[str, str]:
+    """The page address's query (``a=1&b=2``) as a dict (the last value of a repeated key)."""
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(search or "").items()}
+
+
 # Per-browser-tab state (Solara keeps a module-level reactive per kernel, i.e. per page).
 lang = solara.reactive(_initial_lang())
 tick = solara.reactive(0)  # bumped when the runs change: a month, a reset, an event
@@ -85,6 +105,7 @@ ui = solara.reactive(0)  # bumped when settings change: the controls show new va
 playing = solara.reactive(False)
 speed = solara.reactive(5)
 colour_by = solara.reactive("trust_worker")
+team = solara.reactive("")  # the team's name (classroom mode), written into its design
 at_end = solara.reactive(False)  # the runs reached the horizon (only the run bar reads it)
 
 CSS = """
@@ -134,6 +155,10 @@ CSS = """
 .hlm-ens ul { margin: 2px 0; padding-left: 16px; }
 .hlm-ens summary { cursor: pointer; }
 .hlm-drawn { color: #1f5fa8; }
+.hlm-design-open { display: inline-block; cursor: pointer; margin: 4px 0; padding: 4px 10px;
+  border-radius: 4px; border: 1px solid #1f5fa8; color: #1f5fa8; font-size: 13px; }
+.hlm-design-save { display: inline-block; margin: 4px 0; padding: 4px 10px; border-radius: 4px;
+  border: 1px solid #1f5fa8; color: #1f5fa8; text-decoration: none; font-size: 13px; }
 """
 
 
@@ -163,6 +188,72 @@ module.exports = {
     shown = traitlets.Int(-1).tag(sync=True)
 
 
+class FilePicker(ipyvue.VueTemplate):
+    """A button that opens a small text file from this computer (a design): its name and text
+    reach the server as ``picked`` ({"name", "text", "n"}; ``n`` counts the files opened)."""
+
+    template = traitlets.Unicode(
+        """<template><label class="hlm-file-pick">
+<input type="file" accept=".toml,text/plain" style="display: none" @change="pick"/>
+<span class="hlm-design-open">⤒ {{ label }}</span></label></template>
+<script>
+module.exports = {
+  methods: {
+    pick(event) {
+      const file = event.target.files[0];
+      if (!file) return;
+      if (file.size > 200000) {
+        this.picked = {name: file.name, text: "", n: (this.picked.n || 0) + 1, too_big: true};
+        event.target.value = "";
+        return;
+      }
+      file.text().then(text => {
+        this.picked = {name: file.name, text: text, n: (this.picked.n || 0) + 1};
+        event.target.value = "";
+      });
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    picked = traitlets.Dict({}).tag(sync=True)
+
+
+def design_filename(name: str) -> str:
+    """A file name for a design: its name reduced to letters, digits and dashes."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.strip().lower()).strip("-")
+    return f"design-{slug}.toml" if slug else "design.toml"
+
+
+class KeepToken(ipyvue.VueTemplate):
+    """An invisible element that writes the session's token into the page's address
+    (``?run=TOKEN``, replacing the current history entry), so that a reload opens the same
+    session."""
+
+    template = traitlets.Unicode(
+        """<template><span class="hlm-token" style="display: none"></span></template>
+<script>
+module.exports = {
+  watch: {
+    token: {
+      immediate: true,
+      handler(v) {
+        if (!v) return;
+        const url = new URL(window.location.href);
+        if (url.searchParams.get(this.name) === v) return;
+        url.searchParams.set(this.name, v);
+        window.history.replaceState(window.history.state, "", url.toString());
+      },
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    name = traitlets.Unicode("run").tag(sync=True)
+    token = traitlets.Unicode("").tag(sync=True)
+
+
 def bump(reactive: solara.Reactive[int]) -> None:
     reactive.value = reactive.value + 1
 
@@ -178,11 +269,26 @@ def show(session: Session) -> None:
 
 @solara.component
 def Page() -> None:
-    session = solara.use_memo(new_session, [])
+    router = solara.use_router()
+    query = query_of(router.search)
+    token, session = solara.use_memo(lambda: STORE.open(query.get(RUN_KEY)), [])
+    page_id = solara.use_memo(lambda: secrets.token_hex(6), [])
     L = lang.value
+
+    def attach() -> Any:
+        STORE.attach(token)
+        session.owner = page_id  # a page reloaded: the old page's player stops
+        if session.lang in LANGS and session.lang != lang.value:
+            lang.set(session.lang)
+        show(session)
+        return lambda: STORE.detach(token)
+
+    solara.use_effect(attach, [])
+    solara.use_effect(lambda: setattr(session, "lang", L), [L])
     solara.Title(t("app.title", L))
     solara.Style(CSS)
-    Player(session)
+    KeepToken.element(name=RUN_KEY, token=token)
+    Player(session, page_id)
     with solara.Div(classes=["hlm-app"]):
         Header(L)
         with solara.Div(classes=["hlm-layout"]):
@@ -196,6 +302,8 @@ def Page() -> None:
                     Levers(session, L, True)
                 with Panel(t("app.assumptions", L), "assumptions", False):
                     Levers(session, L, False)
+                with Panel(t("app.design", L), "design", False):
+                    DesignFile(session, L)
             with solara.Column(classes=["hlm-main"], gap="6px"):
                 Views(session, L)
 
@@ -371,6 +479,51 @@ def ensemble_html(session: Session, L: str) -> str:
         + f'<details class="hlm-help"><summary>{escape(t("app_ensemble.values", L))}</summary>'
         f"<ul>{values}</ul></details>"
     )
+
+
+@solara.component
+def DesignFile(session: Session, L: str) -> None:
+    """Save the design (scenario, arrangement A, levers moved, events) as a scenario file, or
+    load one: the runs restart on it."""
+    ui.value  # noqa: B018
+    tick.value  # noqa: B018  (the events triggered so far are part of the design)
+    message = solara.use_reactive("")
+
+    def load(info: dict[str, Any]) -> None:
+        if not info:
+            return
+        try:
+            if info.get("too_big"):
+                raise InputError("larger than 200 kB: not a design file", str(info["name"]))
+            design = read_design(str(info.get("text", "")).encode("utf-8"), str(info["name"]))
+        except InputError as err:
+            message.value = t("app.design_refused", L, error=str(err))
+            return
+        playing.value = False
+        apply_design(session, design)
+        message.value = t("app.design_loaded", L, name=info["name"])
+        bump(ui)
+        show(session)
+
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.design_help", L)), classes=["hlm-help"])
+    # a plain link to the file's text (redrawn with the design: no round trip to the server)
+    text = design_toml(session_design(session, team.value))
+    href = "data:application/toml;charset=utf-8," + urllib.parse.quote(text)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<a class="hlm-design-save" href="{escape(href)}"'
+        f' download="{escape(design_filename(team.value))}">'
+        f"⤓ {escape(t('app.design_save', L))}</a>",
+    )
+    with solara.Div(classes=["hlm-design-drop"]):
+        FilePicker.element(label=t("app.design_open", L), on_picked=load)
+    if message.value:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=escape(message.value),
+            classes=["hlm-notice"],
+            attributes={"data-testid": "design-message"},
+        )
 
 
 @solara.component
@@ -913,7 +1066,7 @@ def StoryPicker(session: Session, L: str) -> None:
 
 
 @solara.component
-def Player(session: Session) -> None:
+def Player(session: Session, page_id: str = "") -> None:
     """Plays month after month while ``playing`` (a thread of this page).
 
     At a chosen speed, the months due by the clock are played: when drawing a month takes
@@ -927,7 +1080,7 @@ def Player(session: Session) -> None:
         start, done = 0.0, 0
         marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=40)
         session.play_rate = float("nan")
-        while playing.value:
+        while playing.value and session.owner == page_id:
             s = speed.value
             now = time.perf_counter()
             if s != chosen:
