@@ -14,7 +14,9 @@ browser; if it is missing the test fails and says how to install it.
 from __future__ import annotations
 
 import statistics
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -463,3 +465,68 @@ def test_design_saved_and_loaded(page: Page, tmp_path: Path) -> None:
     pg.set_input_files(".hlm-design-drop input[type=file]", str(bad))
     expect(pg.locator("[data-testid=design-message]")).to_contain_text("meetings_per_year")
     assert LABELS["omh_worker"][0] in pg.locator("[data-testid=arrangement-a]").inner_text()
+
+
+# -- classroom mode ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``hlmsim app --classroom`` on a free port; its join address (``?code=`` included)."""
+    log_path = tmp_path_factory.mktemp("classroom") / "server.log"
+    with app_server(["--lang", "en", "--classroom"], log_path) as url:
+        yield url
+
+
+def test_classroom_refuses_requests_without_the_join_code(classroom: str) -> None:
+    base, code = classroom.split("?code=")
+    for path in ("", "board", "?code=WRONG2", "static/assets/custom.css"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + path, timeout=10)
+        assert err.value.code == 403, path
+    with urllib.request.urlopen(f"{base}board?code={code}", timeout=10) as r:
+        assert r.status == 200
+
+
+def test_teams_submit_and_the_board_ranks_them(classroom: str, browser: Browser) -> None:
+    base, code = classroom.split("?code=")
+    contexts = []
+    try:
+        for name, arrangement in (("Nord", "community_worker"), ("Est", "services_as_usual")):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+            contexts.append(ctx)
+            pg = ctx.new_page()
+            pg.set_default_timeout(TIMEOUT_MS)
+            pg.goto(classroom)
+            pg.wait_for_selector("[data-testid=month]")
+            pg.fill(".hlm-team input", name)
+            choose(pg, "hlm-select-arr-a", LABELS[arrangement][0])
+            expect(pg.locator("[data-testid=arrangement-a]")).to_contain_text(
+                LABELS[arrangement][0]
+            )
+            step(pg, 2)
+            pg.click(".hlm-submit")
+            expect(pg.locator("[data-testid=submit-message]")).to_contain_text(name, timeout=60_000)
+            inside(pg, ".hlm-submit", 1280, 720)  # on the first screen
+        ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+        contexts.append(ctx)
+        board = ctx.new_page()
+        board.set_default_timeout(TIMEOUT_MS)
+        board.goto(f"{base}board?code={code}")
+        board.wait_for_selector("[data-testid=board-title]")
+        expect(board.locator("[data-testid=design-Nord]")).to_contain_text(
+            LABELS["community_worker"][0]
+        )
+        expect(board.locator("[data-testid=design-Est]")).to_be_visible()
+        # the replays arrive and rank: no extra cost without a worker is clearly lowest
+        expect(board.locator("[data-testid=verdict-cost]")).to_contain_text("Est", timeout=60_000)
+        assert board.locator("[data-testid=rank-cost-Est]").get_attribute("data-leader") == "true"
+        assert board.locator("[data-testid=rank-cost-Nord]").get_attribute("data-leader") == "false"
+        href = board.locator("a.hlm-export").get_attribute("href") or ""
+        exported = urllib.parse.unquote(href.split(",", 1)[1])
+        assert exported.startswith("team,") and "Nord" in exported and "Est" in exported
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        board.screenshot(path=str(ARTEFACTS / "app-board.png"), full_page=True)
+    finally:
+        for ctx in contexts:
+            ctx.close()

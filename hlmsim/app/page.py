@@ -28,10 +28,13 @@ import solara.lab
 import traitlets
 
 from ..errors import InputError
-from ..i18n import DEFAULT_LANG, LANGS, t
-from ..i18n.formats import colon, count, fmt_num, label_value, quote
+from ..i18n import DEFAULT_LANG, LANGS, t, unit_label
+from ..i18n.formats import colon, count, fmt_num, fmt_pct, fmt_range, label_value, quote
+from ..outcomes import outcome_unit
 from . import labels, svg
+from .board import BOARD_OUTCOMES, Board, clean_team, run_finals
 from .cli import DEBUG_ENV, ENSEMBLE_ENV
+from .gate import CODE_ENV
 from .session import (
     APP_PARAMS,
     CHART_OUTCOMES,
@@ -91,6 +94,16 @@ def new_session() -> Session:
 #: showing it closed). Memory only: nothing is kept after the server stops.
 STORE = SessionStore(new_session)
 RUN_KEY = "run"
+
+
+#: The classroom's board (``hlmsim app --classroom``): the designs the teams submitted, for every
+#: page of this server.
+BOARD = Board()
+
+
+def classroom_code() -> str:
+    """The join code in classroom mode, else an empty string."""
+    return os.environ.get(CODE_ENV, "")
 
 
 def query_of(search: str | None) -> dict[str, str]:
@@ -155,6 +168,12 @@ CSS = """
 .hlm-ens ul { margin: 2px 0; padding-left: 16px; }
 .hlm-ens summary { cursor: pointer; }
 .hlm-drawn { color: #1f5fa8; }
+.hlm-board-designs { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.hlm-board-design { width: 300px; font-size: 12.5px; }
+.hlm-board-design ul { margin: 2px 0; padding-left: 16px; }
+.hlm-board-ranks { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
+  gap: 8px; }
+.hlm-verdict { font-weight: 600; margin: 2px 0 4px 0; }
 .hlm-design-open { display: inline-block; cursor: pointer; margin: 4px 0; padding: 4px 10px;
   border-radius: 4px; border: 1px solid #1f5fa8; color: #1f5fa8; font-size: 13px; }
 .hlm-design-save { display: inline-block; margin: 4px 0; padding: 4px 10px; border-radius: 4px;
@@ -268,7 +287,7 @@ def show(session: Session) -> None:
 
 
 @solara.component
-def Page() -> None:
+def TeamPage() -> None:
     router = solara.use_router()
     query = query_of(router.search)
     token, session = solara.use_memo(lambda: STORE.open(query.get(RUN_KEY)), [])
@@ -293,6 +312,9 @@ def Page() -> None:
         Header(L)
         with solara.Div(classes=["hlm-layout"]):
             with solara.Column(classes=["hlm-side"], gap="2px"):
+                if classroom_code():
+                    with Panel(t("app_board.team_panel", L), "team", True):
+                        TeamSubmit(session, L)
                 RunBar(session, L)
                 with Panel(t("app.panel_settings", L), "settings", True):
                     Settings(session, L)
@@ -479,6 +501,56 @@ def ensemble_html(session: Session, L: str) -> str:
         + f'<details class="hlm-help"><summary>{escape(t("app_ensemble.values", L))}</summary>'
         f"<ul>{values}</ul></details>"
     )
+
+
+@solara.component
+def TeamSubmit(session: Session, L: str) -> None:
+    """Classroom mode: the team's name and the button that sends its design (scenario,
+    arrangement A, levers, events) and its ten-year outcomes to the facilitator's board."""
+    message = solara.use_reactive("")
+    if not team.value and session.team:
+        team.value = session.team
+
+    def set_team(v: str) -> None:
+        team.value = v
+        session.team = v
+
+    def submit() -> None:
+        try:
+            name = clean_team(team.value)
+        except InputError:
+            message.value = t("app_board.name_needed", L)
+            return
+        design = session_design(session, name)
+        own = {k: float(v[0]) for k, v in run_finals(design, session.seed).items()}
+        BOARD.submit(name, design, session.seed, own)
+        message.value = t("app_board.submitted", L, team=name)
+
+    solara.InputText(
+        t("app_board.team_name", L),
+        value=team.value,
+        on_value=set_team,
+        continuous_update=True,
+        classes=["hlm-team"],
+    )
+    solara.Button(
+        t("app_board.submit", L),
+        icon_name="mdi-send",
+        on_click=submit,
+        color="primary",
+        outlined=True,
+        classes=["hlm-submit"],
+    )
+    solara.HTML(
+        tag="div", unsafe_innerHTML=escape(t("app_board.submit_help", L)), classes=["hlm-help"]
+    )
+    if message.value:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=escape(message.value),
+            classes=["hlm-notice"],
+            attributes={"data-testid": "submit-message"},
+        )
 
 
 @solara.component
@@ -1125,4 +1197,189 @@ def Player(session: Session, page_id: str = "") -> None:
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
 
-__all__ = ["Page"]
+# -- the classroom board ------------------------------------------------------------------------
+
+
+class Beat(ipyvue.VueTemplate):
+    """An invisible element that counts seconds in the browser (``beat``): the board's page
+    checks for new submissions on each beat, and stops when the page closes."""
+
+    template = traitlets.Unicode(
+        """<template><span class="hlm-beat" style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.timer = setInterval(() => { this.beat = this.beat + 1; }, 1000); },
+  destroyed() { clearInterval(this.timer); },
+};
+</script>"""
+    ).tag(sync=True)
+    beat = traitlets.Int(0).tag(sync=True)
+
+
+def _board_decimals(value: float) -> int:
+    v = abs(value) if math.isfinite(value) else 0.0
+    return 0 if v >= 100 else 1 if v >= 10 else 2
+
+
+def _design_lines(design: dict[str, Any], L: str) -> list[str]:
+    """A design in words: scenario, arrangement, levers moved, events."""
+    arr = design.get("arrangement")
+    out = [
+        label_value(t("app.scenario", L), str(design.get("base", "")), L),
+        label_value(
+            t("app.arrangement", L),
+            labels.arrangement_label(arr, L) if arr else t("app.as_in_scenario", L),
+            L,
+        ),
+    ]
+    for name, v in (design.get("params") or {}).items():
+        out.append(
+            label_value(
+                labels.param_label(name, L),
+                f"{labels.param_value_text(name, v, L)} {labels.param_unit(name, L)}".strip(),
+                L,
+            )
+        )
+    for ev in design.get("events") or []:
+        where = f" ({ev['milieu']})" if ev.get("milieu") else ""
+        out.append(
+            f"{t('app.month', L)} {ev['month']} · {labels.event_label(ev['kind'], L)}{where}"
+        )
+    return out
+
+
+def board_html(board: Board, L: str, code: str = "") -> str:
+    """The board: the designs side by side, then each outcome's ranking with intervals (ties
+    shown as ties), from the replays on common seeds."""
+    subs = board.snapshot()
+    parts = [
+        f'<h1 data-testid="board-title">{escape(t("app_board.title", L))}</h1>',
+        f'<div class="hlm-sub">{escape(t("app_board.line", L, code=code, n=len(subs)))}</div>',
+        f'<div class="hlm-help">'
+        f"{escape(t('app_board.method', L, k=board.replications, seed=board.seed))}</div>",
+    ]
+    if not subs:
+        parts.append(f'<p data-testid="board-empty">{escape(t("app_board.empty", L))}</p>')
+        return "".join(parts)
+    cards = []
+    for sub in subs:
+        status = (
+            t("app_board.replaying", L)
+            if sub.replay is None and not sub.error
+            else t("app_board.failed", L, error=sub.error)
+            if sub.error
+            else t("app_board.replayed", L, k=board.replications)
+        )
+        own = "".join(
+            f"<li>{escape(labels.outcome_label(k, L))}{escape(colon(L))}"
+            f"{escape(fmt_num(v, _board_decimals(v), L))}</li>"
+            for k in BOARD_OUTCOMES
+            for v in [sub.own.get(k, float("nan"))]
+        )
+        lines = "".join(f"<li>{escape(x)}</li>" for x in _design_lines(sub.design, L))
+        cards.append(
+            f'<div class="hlm-card hlm-board-design" data-testid="design-{escape(sub.team)}">'
+            f"<h3>{escape(sub.team)}</h3><ul>{lines}</ul>"
+            f"<div class='hlm-help'>{escape(t('app_board.own_run', L, seed=sub.seed))}</div>"
+            f"<ul>{own}</ul><div class='hlm-help'>{escape(status)}</div></div>"
+        )
+    parts.append(f'<div class="hlm-board-designs">{"".join(cards)}</div>')
+    table = board.ranking()
+    if table.empty:
+        parts.append(f"<p>{escape(t('app_board.replaying', L))}</p>")
+        return "".join(parts)
+    parts.append(f"<h2>{escape(t('app_board.ranking', L))}</h2>")
+    parts.append(f'<div class="hlm-help">{escape(t("app_board.ranking_help", L))}</div>')
+    blocks = []
+    for outcome in BOARD_OUTCOMES:
+        rows = table[table["outcome"] == outcome]
+        top = list(rows.loc[rows["leader"], "team"])
+        if len(rows) == 1:
+            verdict = t("app_board.only_one", L)
+        elif len(top) == 1 and board.replications > 1:
+            verdict = t("app_board.clear", L, team=quote(top[0], L))
+        else:
+            names = [quote(x, L) for x in top]
+            listed = t("app_board.and", L, a=", ".join(names[:-1]), b=names[-1])
+            verdict = t("app_board.tie", L, teams=listed)
+        body = []
+        for _, r in rows.iterrows():
+            d = _board_decimals(float(r["mean"]))
+            ci = fmt_range(fmt_num(r["low"], d, L), fmt_num(r["high"], d, L), L)
+            mark = "●" if r["leader"] else ""
+            body.append(
+                f'<tr data-testid="rank-{outcome}-{escape(str(r["team"]))}"'
+                f' data-leader="{str(bool(r["leader"])).lower()}">'
+                f"<td>{mark}</td><td>{escape(str(r['team']))}</td>"
+                f'<td class="num">{escape(fmt_num(r["mean"], d, L))}</td>'
+                f'<td class="num">{escape(ci)}</td>'
+                f'<td class="num">{escape(fmt_pct(r["p_best"], L))}</td>'
+                f'<td class="num">{escape(fmt_num(r["mean_rank"], 1, L))}</td></tr>'
+            )
+        unit = unit_label(outcome_unit(outcome), L)
+        head = "".join(
+            f"<th>{escape(t(f'app_board.col_{c}', L))}</th>"
+            for c in ("leader", "team", "mean", "interval", "p_best", "mean_rank")
+        )
+        blocks.append(
+            f'<div class="hlm-card" data-testid="ranking-{outcome}">'
+            f"<h3>{escape(labels.outcome_label(outcome, L))}"
+            f' <span class="unit">{escape(unit)}</span></h3>'
+            f'<div class="hlm-verdict" data-testid="verdict-{outcome}">{escape(verdict)}</div>'
+            f'<table class="hlm-values"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+    parts.append(f'<div class="hlm-board-ranks">{"".join(blocks)}</div>')
+    return "".join(parts)
+
+
+@solara.component
+def BoardPage() -> None:
+    """The facilitator's board (``/board`` in classroom mode, behind the join code)."""
+    L = lang.value
+    seen = solara.use_reactive(-1)
+    solara.Title(t("app_board.title", L))
+    solara.Style(CSS)
+
+    def on_beat(_: int) -> None:
+        if BOARD.version != seen.value:
+            seen.value = BOARD.version
+
+    Beat.element(on_beat=on_beat)
+    seen.value  # noqa: B018  (redraw when the board changes)
+    with solara.Div(classes=["hlm-app", "hlm-board"]):
+        with solara.Div(classes=["hlm-top"]):
+            solara.HTML(tag="div", unsafe_innerHTML="", classes=["hlm-sub"])
+            with solara.ToggleButtonsSingle(
+                value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
+            ):
+                for code in LANGS:
+                    solara.Button(
+                        t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
+                    )
+        if not classroom_code():
+            solara.HTML(tag="p", unsafe_innerHTML=escape(t("app_board.not_classroom", L)))
+            return
+        solara.HTML(tag="div", unsafe_innerHTML=board_html(BOARD, L, classroom_code()))
+        if BOARD.snapshot():
+            href = "data:text/csv;charset=utf-8," + urllib.parse.quote(BOARD.csv())
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f'<a class="hlm-design-save hlm-export" href="{escape(href)}"'
+                f' download="board.csv">⤓ {escape(t("app_board.export", L))}</a>',
+            )
+
+
+@solara.component
+def Layout(children: list[solara.Element] | None = None) -> None:
+    """The pages as they are (no navigation bar between them)."""
+    solara.Div(children=list(children or []))
+
+
+#: The pages: the app (a team's page) and, in classroom mode, the facilitator's board.
+routes = [
+    solara.Route(path="/", component=TeamPage, label="hlmsim", layout=Layout),
+    solara.Route(path="board", component=BoardPage, label="board"),
+]
+
+__all__ = ["BoardPage", "TeamPage", "routes"]

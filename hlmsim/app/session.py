@@ -395,6 +395,7 @@ class Session:
         self.scheduled: list[dict[str, Any]] = []  # a loaded design's events (scenario events)
         self.lang: str | None = None  # the page's language, kept over a reload
         self.owner = ""  # the page that plays the runs (the latest to show them)
+        self.team = ""  # the team's name (classroom mode), kept over a reload
         self.milieu = 0
         self.story_hid: int | None = None
         self.last_step_ms = 0.0  # the model's month(s), server side
