@@ -811,7 +811,8 @@ def status_html(session: Session, L: str, debug: bool = False, playing: bool = F
     month = session.t
     parts = [
         f'<span class="hlm-status"><b>{escape(t("app.month", L))} '
-        f'<span data-testid="month">{month}</span></b> / {T}'
+        f'<span data-testid="month" data-at="{session.stepped_at * 1000:.0f}">{month}</span></b>'
+        f" / {T}"
         f" · {escape(t('app.year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
     ]
     two = len(session.runs) > 1

@@ -404,6 +404,7 @@ class Session:
         self.last_page_ms = float("nan")  # a played month's page update, server side
         self.last_shown_ms = float("nan")  # a played month, from its step to the browser's frame
         self.play_rate = float("nan")  # months a second the page reaches while playing
+        self.stepped_at = 0.0  # when the last month was stepped (epoch seconds; the benchmark)
         self._shown = -1  # the last frame the browser says it has drawn
         self._shown_cv = threading.Condition()
         self.restarts = 0  # how many times the runs were rebuilt
@@ -521,6 +522,7 @@ class Session:
             stepped = [run.step() for run in self.runs]
             if any(stepped):
                 self.last_step_ms = (time.perf_counter() - t0) * 1000
+                self.stepped_at = time.time()
             return any(stepped)
 
     def trigger(self, kind: str, milieu: int | None = None) -> None:
