@@ -157,6 +157,10 @@ def test_a_team_submitting_again_replaces_its_design(board: Board) -> None:
     assert b.snapshot()[0].design["arrangement"] == "omh_worker"
     with pytest.raises(InputError):
         clean_team("   ")
+    b.submit("=HYPERLINK(1)", design(), seed=1, own={k: 0.0 for k in BOARD_OUTCOMES})
+    assert b.wait(120)
+    rows = list(csv.DictReader(io.StringIO(b.csv())))
+    assert {r["team"] for r in rows} == {"Nord", "'=HYPERLINK(1)"}  # never a formula
     assert len(clean_team("x" * 100)) == 40
 
 

@@ -261,7 +261,7 @@ class Board:
                 r = row.iloc[0].to_dict() if len(row) else {}
                 w.writerow(
                     [
-                        team,
+                        _cell(team),
                         sub.design.get("base", ""),
                         sub.design.get("arrangement") or "",
                         json.dumps(sub.design.get("params") or {}, sort_keys=True),
@@ -279,6 +279,12 @@ class Board:
                     ]
                 )
         return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A text cell that a spreadsheet will not read as a formula (a team's name is typed by
+    anyone with the code)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _num(v: Any) -> str:

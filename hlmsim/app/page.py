@@ -137,6 +137,7 @@ CSS = """
 .hlm-panel-head.v-btn { text-transform: none; font-weight: 600; font-size: 14.5px;
   letter-spacing: 0; width: 100%; justify-content: flex-start; padding: 0 2px !important; }
 .hlm-panel-body { padding: 0 0 6px 0; }
+.hlm-panel-body .v-btn { text-transform: none; letter-spacing: 0; }
 .hlm-help { color: #666; font-size: 11.5px; line-height: 1.25; }
 .hlm-param { margin-top: 4px; }
 .hlm-param-label { font-size: 12.5px; line-height: 1.25; }
