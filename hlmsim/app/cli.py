@@ -224,10 +224,16 @@ def main_app(args: argparse.Namespace) -> int:
             f"cannot listen on {host}:{port} (already in use?); choose another port with --port",
             key="--port",
         )
+    classroom = bool(getattr(args, "classroom", False))
+    if warning and classroom:
+        warning = (
+            f"warning: the app listens on {host}: anyone who can reach this address and port"
+            " and knows the join code can use it and see the board. Use the default (127.0.0.1)"
+            " to keep it on this computer."
+        )
     if warning:
         print(f"hlmsim: {warning}", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
-    classroom = bool(getattr(args, "classroom", False))
     code = new_code() if classroom else None
     if code:
         where = f"http://{join_host(host)}:{port}"
