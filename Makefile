@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast check lint docs bench bench-model bench-compare bench-sweep clean
+.PHONY: demo test test-fast check lint docs bench bench-model bench-compare bench-sweep bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "hlmsim needs Python 3.12+ (see .python-version)"'
@@ -76,6 +76,10 @@ bench-compare: $(STAMP)
 
 bench-sweep: $(STAMP)
 	$(BENCH_SWEEP)
+
+# The classroom app under load (issue 15): needs Debian's Chromium and the dev tools (Playwright).
+bench-app: $(DEV_STAMP) $(CHROMIUM)
+	$(BIN)/python benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

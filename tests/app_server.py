@@ -5,6 +5,7 @@ the block ends; the server's log is checked for errors raised in the app."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,7 +29,8 @@ def free_port() -> int:
 
 @contextmanager
 def app_server(args: list[str], log_path: Path) -> Iterator[str]:
-    """``python -m hlmsim.app.cli --port N *args``; yields its URL once it answers."""
+    """``python -m hlmsim.app.cli --port N *args``; yields its URL once it answers (with
+    ``--classroom``: the join address, ``?code=`` included)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HOST", "SOLARA_HOST", "PORT")}
     dead = f"http://127.0.0.1:{free_port()}"
@@ -50,9 +52,15 @@ def app_server(args: list[str], log_path: Path) -> Iterator[str]:
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"the app server exited ({proc.returncode}):\n{log_path.read_text()}")
+            code = re.search(r"join code: (\w+)", log_path.read_text(errors="replace"))
+            if "--classroom" in args and code is None:
+                time.sleep(0.2)
+                continue
+            probe = url + (f"?code={code.group(1)}" if code else "")
             try:
-                with urllib.request.urlopen(url, timeout=2) as r:
+                with urllib.request.urlopen(probe, timeout=2) as r:
                     if r.status == 200:
+                        url = probe
                         break
             except OSError:
                 pass

@@ -14,6 +14,9 @@ browser; if it is missing the test fails and says how to install it.
 from __future__ import annotations
 
 import statistics
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -51,9 +54,10 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``hlmsim app`` on a free port of 127.0.0.1, in English; its URL."""
+    """``hlmsim app --debug`` on a free port of 127.0.0.1, in English; its URL (debug: the page
+    shows its timings, which the timing test prints)."""
     log_path = tmp_path_factory.mktemp("app") / "server.log"
-    with app_server(["--lang", "en"], log_path) as url:
+    with app_server(["--lang", "en", "--debug"], log_path) as url:
         yield url
 
 
@@ -123,13 +127,16 @@ def chart_points(pg: Page, outcome: str) -> list[str]:
 
 
 #: Clicks "step" and resolves, at the first animation frame where the page shows month ``n``
-#: (its number and the charts' points), with the time since the click, in the browser's clock.
+#: (its number, the charts' points and the values table), with the time since the click, in
+#: the browser's clock.
 _STEP_JS = """async n => {
     const shown = () => {
         const m = document.querySelector('[data-testid=month]');
         const p = document.querySelector('[data-testid=chart-trust_worker] polyline');
+        const v = document.querySelector('[data-testid=values]');
         return m && m.textContent.trim() === String(n) && p &&
-            p.getAttribute('points').trim().split(' ').length === n;
+            p.getAttribute('points').trim().split(' ').length === n &&
+            v && v.getAttribute('data-month') === String(n);
     };
     const t0 = performance.now();
     document.querySelector('.hlm-step').click();
@@ -187,6 +194,7 @@ def test_page_loads_offline_and_switches_language(page: Page) -> None:
     assert pg.locator("[data-testid=title]").inner_text() == "hlmsim workshop"
     label = pg.locator("[data-testid=label-trust_worker]")
     assert OUTCOMES["trust_worker"].en in label.inner_text()
+    pg.click(".hlm-panel-head-levers")
     lever = pg.locator(".hlm-param-meetings_per_year .hlm-param-label")
     assert field_meta("meetings_per_year")["label_en"] in lever.inner_text()
     assert pg.locator(".hlm-event-worker_leaves").inner_text().strip() == "The worker leaves"
@@ -302,6 +310,8 @@ def test_side_by_side_shows_two_arrangements(page: Page) -> None:
 def test_levers_apply_live_or_restart(page: Page) -> None:
     pg = page
     step(pg, 6)
+    assert pg.locator(".hlm-param-meetings_per_year").count() == 0  # a closed panel
+    pg.click(".hlm-panel-head-levers")
     meetings = pg.locator(".hlm-param-meetings_per_year")
     assert pg.locator("[data-testid=param-meetings_per_year]").inner_text() == "10"
     meetings.locator("[role=slider]").first.focus()
@@ -323,3 +333,200 @@ def test_levers_apply_live_or_restart(page: Page) -> None:
     pg.wait_for_function(
         "() => document.querySelector('[data-testid=param-n_partners]').textContent === '6'"
     )
+
+
+# -- on a projector --------------------------------------------------------------------------
+
+KEY_IDS = ("needs_met", "needs_unmet", "trust_worker", "inter_org_trust")
+
+
+def inside(pg: Page, selector: str, width: int, height: int) -> None:
+    box = pg.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    assert box["x"] >= 0 and box["y"] >= 0, f"{selector} at {box}"
+    assert box["x"] + box["width"] <= width + 0.5, f"{selector} beyond the right edge: {box}"
+    assert box["y"] + box["height"] <= height + 0.5, f"{selector} below the fold: {box}"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_projector_layout_on_one_screen(
+    server: str, browser: Browser, size: tuple[int, int]
+) -> None:
+    """At a projector's size the controls, the live view and the key charts are on one screen
+    without scrolling, alone and side by side."""
+    w, h = size
+    context = browser.new_context(viewport={"width": w, "height": h})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(server)
+        pg.wait_for_selector("[data-testid=month]")
+        for mode in ("alone", "side by side"):
+            if mode == "side by side":
+                pg.locator(".hlm-side-by-side input").click(force=True)
+                pg.wait_for_selector("[data-testid=arrangement-b]")
+            step(pg, 3)
+            for sel in (".hlm-play", ".hlm-step", ".hlm-select-speed", ".hlm-select-arr-a"):
+                inside(pg, sel, w, h)
+            inside(pg, "[data-testid=month]", w, h)
+            for key in KEY_IDS:
+                inside(pg, f"[data-testid=chart-{key}]", w, h)
+            inside(pg, "[data-testid=network-a]", w, h)
+            if mode == "side by side":
+                inside(pg, "[data-testid=network-b]", w, h)
+            assert pg.evaluate("() => window.scrollY") == 0
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            tag = "sbs" if mode == "side by side" else "one"
+            pg.screenshot(path=str(ARTEFACTS / f"app-projector-{w}-{tag}.png"))
+        # no developer's timing line without --debug is checked in test_app_unit
+    finally:
+        context.close()
+
+
+def test_side_by_side_keeps_both_runs_visible(page: Page) -> None:
+    """Side by side, A is drawn solid and wide, B dashed on top (both visible where they
+    coincide), with a legend and the current B − A on each key chart."""
+    pg = page
+    pg.locator(".hlm-side-by-side input").click(force=True)
+    pg.wait_for_selector("[data-testid=arrangement-b]")
+    choose(pg, "hlm-select-arr-b", LABELS["community_worker"][0])
+    pg.wait_for_function(
+        "t => document.querySelector('[data-testid=arrangement-b]').textContent.includes(t)",
+        arg=LABELS["community_worker"][0],
+    )
+    step(pg, 6)
+    chart = pg.locator("[data-testid=chart-needs_met]")
+    a = chart.locator("polyline[data-run=a]")
+    b = chart.locator("polyline[data-run=b]")
+    assert a.count() == 1 and b.count() == 1
+    assert b.get_attribute("stroke-dasharray")  # B dashed
+    assert a.get_attribute("stroke-dasharray") is None  # A solid
+    assert float(a.get_attribute("stroke-width")) > float(b.get_attribute("stroke-width"))
+    # B is drawn after A (on top), and A, wider, shows on both sides of B's dashes
+    order = chart.evaluate(
+        "el => [...el.querySelectorAll('polyline')].map(p => p.getAttribute('data-run'))"
+    )
+    assert order == ["a", "b"]
+    # the legend draws the same strokes next to each arrangement's name
+    legend_a = pg.locator("[data-testid=arrangement-a] line")
+    legend_b = pg.locator("[data-testid=arrangement-b] line")
+    assert legend_a.get_attribute("stroke-dasharray") is None
+    assert legend_b.get_attribute("stroke-dasharray") == b.get_attribute("stroke-dasharray")
+    note = pg.locator("[data-testid=chart-trust_worker-note]").text_content() or ""
+    assert note.startswith("B − A")
+
+
+# -- a reload keeps the run; a design saved and loaded ----------------------------------------
+
+
+def test_reload_keeps_the_run(page: Page) -> None:
+    pg = page
+    pg.click(".hlm-lang-fr")
+    pg.wait_for_function("() => document.querySelector('[data-testid=title]')"
+                         ".textContent === 'Atelier hlmsim'")  # fmt: skip
+    step(pg, 5)
+    pg.click(".hlm-event-crisis")
+    pg.wait_for_selector("[data-testid=pending]")
+    trust = value(pg, "trust_worker")
+    assert "run=" in pg.url  # the session's token is in the address
+    pg.reload()
+    pg.wait_for_selector("[data-testid=month]")
+    pg.wait_for_function("() => document.querySelector('[data-testid=month]').textContent === '5'")
+    assert value(pg, "trust_worker") == trust
+    assert pg.locator("[data-testid=pending]").count() == 1  # the event still comes next month
+    assert pg.locator("[data-testid=title]").inner_text() == "Atelier hlmsim"  # language kept
+    step(pg, 1)
+    assert month(pg) == 6
+
+
+def test_design_saved_and_loaded(page: Page, tmp_path: Path) -> None:
+    pg = page
+    step(pg, 2)
+    pg.click(".hlm-event-worker_leaves")
+    pg.wait_for_selector("[data-testid=pending]")
+    pg.click(".hlm-panel-head-design")
+    href = pg.locator("a.hlm-design-save").get_attribute("href") or ""
+    text = urllib.parse.unquote(href.split(",", 1)[1])
+    assert 'base = "default"' in text
+    assert 'kind = "worker_leaves"' in text and "month = 3" in text
+    design = tmp_path / "team.toml"
+    design.write_text(
+        'base = "default"\narrangement = "omh_worker"\n[params]\nmeetings_per_year = 6\n',
+        encoding="utf-8",
+    )
+    pg.set_input_files(".hlm-design-drop input[type=file]", str(design))
+    expect(pg.locator("[data-testid=design-message]")).to_contain_text("team.toml")
+    expect(pg.locator("[data-testid=arrangement-a]")).to_contain_text(LABELS["omh_worker"][0])
+    assert month(pg) == 0
+    pg.click(".hlm-panel-head-levers")
+    assert pg.locator("[data-testid=param-meetings_per_year]").inner_text() == "6"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "default"\n[params]\nmeetings_per_year = 900\n', encoding="utf-8")
+    pg.set_input_files(".hlm-design-drop input[type=file]", str(bad))
+    expect(pg.locator("[data-testid=design-message]")).to_contain_text("meetings_per_year")
+    assert LABELS["omh_worker"][0] in pg.locator("[data-testid=arrangement-a]").inner_text()
+
+
+# -- classroom mode ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``hlmsim app --classroom`` on a free port; its join address (``?code=`` included)."""
+    log_path = tmp_path_factory.mktemp("classroom") / "server.log"
+    with app_server(["--lang", "en", "--classroom"], log_path) as url:
+        yield url
+
+
+def test_classroom_refuses_requests_without_the_join_code(classroom: str) -> None:
+    base, code = classroom.split("?code=")
+    for path in ("", "board", "?code=WRONG2", "static/assets/custom.css"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + path, timeout=10)
+        assert err.value.code == 403, path
+    with urllib.request.urlopen(f"{base}board?code={code}", timeout=10) as r:
+        assert r.status == 200
+
+
+def test_teams_submit_and_the_board_ranks_them(classroom: str, browser: Browser) -> None:
+    base, code = classroom.split("?code=")
+    contexts = []
+    try:
+        for name, arrangement in (("Nord", "community_worker"), ("Est", "services_as_usual")):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+            contexts.append(ctx)
+            pg = ctx.new_page()
+            pg.set_default_timeout(TIMEOUT_MS)
+            pg.goto(classroom)
+            pg.wait_for_selector("[data-testid=month]")
+            pg.fill(".hlm-team input", name)
+            choose(pg, "hlm-select-arr-a", LABELS[arrangement][0])
+            expect(pg.locator("[data-testid=arrangement-a]")).to_contain_text(
+                LABELS[arrangement][0]
+            )
+            step(pg, 2)
+            pg.click(".hlm-submit")
+            expect(pg.locator("[data-testid=submit-message]")).to_contain_text(name, timeout=60_000)
+            inside(pg, ".hlm-submit", 1280, 720)  # on the first screen
+        ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+        contexts.append(ctx)
+        board = ctx.new_page()
+        board.set_default_timeout(TIMEOUT_MS)
+        board.goto(f"{base}board?code={code}")
+        board.wait_for_selector("[data-testid=board-title]")
+        expect(board.locator("[data-testid=design-Nord]")).to_contain_text(
+            LABELS["community_worker"][0]
+        )
+        expect(board.locator("[data-testid=design-Est]")).to_be_visible()
+        # the replays arrive and rank: no extra cost without a worker is clearly lowest
+        expect(board.locator("[data-testid=verdict-cost]")).to_contain_text("Est", timeout=60_000)
+        assert board.locator("[data-testid=rank-cost-Est]").get_attribute("data-leader") == "true"
+        assert board.locator("[data-testid=rank-cost-Nord]").get_attribute("data-leader") == "false"
+        href = board.locator("a.hlm-export").get_attribute("href") or ""
+        exported = urllib.parse.unquote(href.split(",", 1)[1])
+        assert exported.startswith("team,") and "Nord" in exported and "Est" in exported
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        board.screenshot(path=str(ARTEFACTS / "app-board.png"), full_page=True)
+    finally:
+        for ctx in contexts:
+            ctx.close()

@@ -234,6 +234,7 @@ def test_the_served_page_runs_on_the_drawn_set(
                 pg.set_default_timeout(30_000)
                 pg.goto(url)
                 line = pg.locator("[data-testid=ensemble]").inner_text()
+                pg.click(".hlm-panel-head-assumptions")  # a closed panel
                 assert "small.parquet" in line and "3 sets" in line and "seed 0" in line
                 shown = pg.locator("[data-testid=param-worker_turnover_annual]").inner_text()
                 assert float(shown) == pytest.approx(drawn["worker_turnover_annual"], abs=0.005)

@@ -382,3 +382,164 @@ def test_slider_steps_are_round_and_hit_the_default() -> None:
         assert 20 <= span / step <= 2000, (name, step)
         n = (float(meta["default"]) - float(meta["min"])) / step
         assert abs(n - round(n)) < 1e-6, (name, step)
+
+
+# -- on a projector: legible side by side, no developer's line, no "−0" -------------------------
+
+
+def test_two_lines_stay_visible_where_they_coincide() -> None:
+    same = np.array([0.2, 0.3, 0.4])
+    pic = svg.line_chart("t", "u", [(svg.COLOURS[0], same), (svg.COLOURS[1], same)], 120, "fr",
+                         note="B − A : 0,00")  # fmt: skip
+    root = ET.fromstring(pic)
+    polys = [e for e in root.iter() if e.tag.endswith("polyline")]
+    assert [p.get("data-run") for p in polys] == ["a", "b"]  # B drawn on top of A
+    a, b = polys
+    assert a.get("points") == b.get("points")
+    assert a.get("stroke-dasharray") is None and b.get("stroke-dasharray")
+    assert float(a.get("stroke-width")) > float(b.get("stroke-width"))  # A shows around B
+    assert "B − A : 0,00" in pic
+    one = ET.fromstring(svg.line_chart("t", "u", [(svg.COLOURS[0], same)], 120, "en"))
+    assert [p.get("stroke-dasharray") for p in one.iter() if p.tag.endswith("polyline")] == [None]
+    for k in (0, 1):  # the legend draws each run's stroke
+        key = ET.fromstring(svg.line_key(k))
+        line = next(e for e in key.iter() if e.tag.endswith("line"))
+        assert (line.get("stroke-dasharray") is None) == (k == 0)
+
+
+def test_differences_never_read_minus_zero() -> None:
+    from hlmsim.app.page import signed
+
+    assert signed(-0.001, 2, "fr") == "0,00"
+    assert signed(-0.004, 2, "en") == "0.00"
+    assert signed(0.004, 2, "en") == "0.00"
+    assert signed(0.3, 2, "en") == "+0.30"
+    assert signed(-120, 1, "en").endswith("120.0") and not signed(-120, 1, "en").startswith("+")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_timings_only_in_debug_mode(lang: str) -> None:
+    from hlmsim.app.page import status_html
+
+    s = Session()
+    s.step()
+    assert 'data-testid="update-ms"' not in status_html(s, lang)
+    assert t("app.update_ms", lang).split("{")[0].strip() not in status_html(s, lang)
+    assert 'data-testid="update-ms"' in status_html(s, lang, debug=True)
+
+
+def test_debug_flag_reaches_the_server(fake_server: type[FakePopen]) -> None:
+    assert app_cli.main_app(parse(["app"])) == 0
+    assert "HLMSIM_APP_DEBUG" not in fake_server.calls[-1][1]
+    assert app_cli.main_app(parse(["app", "--debug"])) == 0
+    assert fake_server.calls[-1][1]["HLMSIM_APP_DEBUG"] == "1"
+    env = app_cli.server_env("en", base={"HLMSIM_APP_DEBUG": "1"})
+    assert "HLMSIM_APP_DEBUG" not in env  # never inherited from the environment
+
+
+def test_network_labels_keep_inside_the_picture() -> None:
+    """Partner names on the sides run outwards, on lines short enough to fit the picture."""
+    s = Session()
+    s.trigger("funding_cut")
+    for _ in range(3):
+        s.step()
+    for width in (400, 420):
+        for lang in LANGS:
+            root = ET.fromstring(svg.network_svg(s.model, s.milieu, lang, "n", width))
+            for e in root.iter():
+                if not e.tag.endswith("text") or not (e.text or "").strip():
+                    continue
+                x, size = float(e.get("x")), float(e.get("font-size"))
+                est = 0.55 * size * len(e.text)  # a generous estimate of the text's width
+                anchor = e.get("text-anchor", "start")
+                lo = x - est if anchor == "end" else x - est / 2 if anchor == "middle" else x
+                assert lo >= -2 and lo + est <= width + 2, (lang, width, e.text, lo, est)
+    assert svg.wrap_label("Municipalité / bibliothèque", 16) == ["Municipalité /", "bibliothèque"]
+
+
+# -- a reload keeps the run; designs as scenario files ------------------------------------------
+
+
+def test_store_keeps_a_session_over_a_reload_and_forgets_it_later() -> None:
+    from hlmsim.app.session import KEEP_SECONDS, SessionStore
+
+    made: list[object] = []
+
+    def factory() -> object:
+        made.append(object())
+        return made[-1]
+
+    store = SessionStore(factory)
+    tok, s1 = store.open(None, now=0.0)
+    assert store.open(tok, now=1.0) == (tok, s1)  # a reload: the same session
+    tok2, s2 = store.open("unknown", now=1.0)
+    assert tok2 != tok and s2 is not s1 and len(made) == 2
+    store.attach(tok)
+    store.detach(tok, now=10.0)  # the page closed (reloading)
+    assert KEEP_SECONDS >= 10 * 60
+    assert store.open(tok, now=10.0 + 10 * 60) == (tok, s1)  # ten minutes later: still there
+    store.attach(tok2)  # a page shows it: never dropped
+    store.prune(now=10.0 + 10 * 60 + KEEP_SECONDS + 1)
+    assert tok not in store and tok2 in store
+
+
+def test_a_design_file_replays_the_run_in_the_app_and_with_hlmsim_run(tmp_path: Path) -> None:
+    from hlmsim.app.session import apply_design, design_toml, read_design, session_design
+    from hlmsim.model import HLMModel
+    from hlmsim.scenario import load_scenario
+
+    s = Session(arrangement_a="community_worker", seed=4)
+    s.set_param("meetings_per_year", 6)
+    s.set_param("association_support", True)
+    for _ in range(4):
+        s.step()
+    s.trigger("crisis")
+    for _ in range(6):
+        s.step()
+    text = design_toml(session_design(s, "Équipe « Nord »"))
+    design = read_design(text.encode("utf-8"), "team.toml")
+    assert design["arrangement"] == "community_worker"
+    assert design["params"] == {"association_support": True, "meetings_per_year": 6}
+    assert design["events"] == [{"month": 5, "kind": "crisis", "milieu": "mtl-famille"}]
+    assert design["name"] == "Équipe « Nord »"
+    # loaded in another page: the same run
+    other = Session(seed=4)
+    apply_design(other, design)
+    for _ in range(10):
+        other.step()
+    assert other.arrangement_a == "community_worker"
+    for key in ("trust_worker", "needs_met", "engagement"):
+        assert np.array_equal(other.runs[0].series(key, 0), s.runs[0].series(key, 0)), key
+    assert [e[:2] for e in other.runs[0].events] == [(5, "crisis")]
+    # and the file is a scenario that `hlmsim run` reads as it is
+    path = tmp_path / "design.toml"
+    path.write_text(text, encoding="utf-8")
+    model = HLMModel(load_scenario(path), seed=4, agents=False)
+    for _ in range(10):
+        model.step()
+    assert np.array_equal(
+        np.array([r["trust_worker"][0] for r in model.records]), s.runs[0].series("trust_worker", 0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('base = "default"\ncolour = "red"\n', "colour"),
+        ('base = "nowhere"\n', "base"),
+        ('arrangement = "omh_worker"\n', "base"),
+        ('base = "default"\n[params]\nmeetings_per_year = 900\n', "meetings_per_year"),
+        ('base = "default"\n[[events]]\nmonth = 3\nkind = "crisis"\nmilieu = "x"\n', "milieu"),
+        ('base = "default"\n[[events]]\nmonth = 3\nkind = "party"\n', "kind"),
+        ("base = \n", None),
+    ],
+)
+def test_a_bad_design_file_is_refused_in_one_line(text: str, key: str | None) -> None:
+    from hlmsim.app.session import read_design
+
+    with pytest.raises(InputError) as err:
+        read_design(text.encode("utf-8"), "team.toml")
+    msg = str(err.value)
+    assert msg.startswith("team.toml") and "\n" not in msg
+    if key:
+        assert key in msg

@@ -31,12 +31,15 @@ from typing import Any
 from ..cliutil import Parser
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS
+from .gate import CODE_ENV, new_code
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 APP_MODULE = "hlmsim.app.page"
 #: The server's environment variable naming the ensemble file the page draws parameters from.
 ENSEMBLE_ENV = "HLMSIM_APP_ENSEMBLE"
+#: Set to 1 by ``--debug``: the page shows its timings.
+DEBUG_ENV = "HLMSIM_APP_DEBUG"
 
 
 def is_loopback(host: str) -> bool:
@@ -121,6 +124,18 @@ def add_parser(subparsers: Any) -> None:
         " the levers still apply on top",
     )
 
+    p.add_argument(
+        "--classroom",
+        action="store_true",
+        help="classroom mode: print a join address and a join code; every page (and the"
+        " facilitator's board at /board) needs the code; teams submit their designs to the board",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the developer's timings on the page (model, pictures, page update)",
+    )
+
 
 def server_command(host: str, port: int) -> list[str]:
     """The command that runs the Solara server for the app."""
@@ -142,16 +157,44 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
+def classroom_command(host: str, port: int) -> list[str]:
+    """The command that serves the app behind its join code (:mod:`hlmsim.app.gate`)."""
+    return [sys.executable, "-m", "hlmsim.app.gate", "--host", host, "--port", str(port)]
+
+
+def join_host(host: str) -> str:
+    """The address to print for others to join: this computer's address on the local network
+    when listening on every address (no packet is sent to find it), else ``host``."""
+    if host not in ("0.0.0.0", "::", "[::]"):
+        return f"[{host}]" if ":" in host else host
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.254.254.254", 1))  # a UDP "connection" only picks the route
+            return str(s.getsockname()[0])
+        except OSError:
+            return host
+
+
 def server_env(
-    lang: str, base: dict[str, str] | None = None, ensemble: str | None = None
+    lang: str,
+    base: dict[str, str] | None = None,
+    ensemble: str | None = None,
+    debug: bool = False,
+    code: str | None = None,
 ) -> dict[str, str]:
-    """The server's environment: starting language, the ensemble file (if any), offline assets,
-    no telemetry."""
+    """The server's environment: starting language, the ensemble file (if any), debug mode,
+    the join code (classroom mode), offline assets, no telemetry."""
     env = dict(os.environ if base is None else base)
-    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP", ENSEMBLE_ENV):
+    for k in ("HOST", "SOLARA_HOST", "PORT", "SOLARA_APP", ENSEMBLE_ENV, DEBUG_ENV, CODE_ENV):
         env.pop(k, None)
+    if code:
+        env[CODE_ENV] = code
+        env["SOLARA_APP"] = APP_MODULE
+        env["SOLARA_MODE"] = "production"
     if ensemble:
         env[ENSEMBLE_ENV] = ensemble
+    if debug:
+        env[DEBUG_ENV] = "1"
     env.update(
         {
             "HLMSIM_APP_LANG": lang,
@@ -182,15 +225,34 @@ def main_app(args: argparse.Namespace) -> int:
             f"cannot listen on {host}:{port} (already in use?); choose another port with --port",
             key="--port",
         )
+    classroom = bool(getattr(args, "classroom", False))
+    if warning and classroom:
+        warning = (
+            f"warning: the app listens on {host}: anyone who can reach this address and port"
+            " and knows the join code can use it and see the board. Use the default (127.0.0.1)"
+            " to keep it on this computer."
+        )
     if warning:
         print(f"hlmsim: {warning}", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
-    print(f"hlmsim app: http://{shown}:{port}/  (language: {args.lang}; Ctrl-C to stop)")
+    code = new_code() if classroom else None
+    if code:
+        where = f"http://{join_host(host)}:{port}"
+        print(f"hlmsim app: classroom mode (language: {args.lang}; Ctrl-C to stop)")
+        print(f"hlmsim app: teams join at {where}/?code={code}")
+        print(f"hlmsim app: join code: {code}")
+        print(f"hlmsim app: the board: {where}/board?code={code}")
+        print("hlmsim app: nothing is kept after the server stops, except the board's export")
+    else:
+        print(f"hlmsim app: http://{shown}:{port}/  (language: {args.lang}; Ctrl-C to stop)")
     if ensemble:
         print(f"hlmsim app: parameters drawn from the ensemble {ensemble}")
     sys.stdout.flush()
+    env = server_env(
+        args.lang, ensemble=ensemble, debug=bool(getattr(args, "debug", False)), code=code
+    )
     proc = subprocess.Popen(
-        server_command(host, port), env=server_env(args.lang, ensemble=ensemble)
+        classroom_command(host, port) if code else server_command(host, port), env=env
     )
 
     def stop(*_: Any) -> None:  # SIGTERM to hlmsim stops the server too

@@ -11,10 +11,13 @@ every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import os
+import secrets
 import time
+import urllib.parse
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +27,14 @@ import solara
 import solara.lab
 import traitlets
 
-from ..i18n import DEFAULT_LANG, LANGS, t
-from ..i18n.formats import colon, count, fmt_num, label_value, quote
+from ..errors import InputError
+from ..i18n import DEFAULT_LANG, LANGS, t, unit_label
+from ..i18n.formats import colon, count, fmt_num, fmt_pct, fmt_range, label_value, quote
+from ..outcomes import outcome_unit
 from . import labels, svg
-from .cli import ENSEMBLE_ENV
+from .board import BOARD_OUTCOMES, Board, clean_team, run_finals
+from .cli import DEBUG_ENV, ENSEMBLE_ENV
+from .gate import CODE_ENV
 from .session import (
     APP_PARAMS,
     CHART_OUTCOMES,
@@ -35,7 +42,12 @@ from .session import (
     LIVE_PARAMS,
     TABLE_OUTCOMES,
     Session,
+    SessionStore,
     app_scenarios,
+    apply_design,
+    design_toml,
+    read_design,
+    session_design,
 )
 
 if TYPE_CHECKING:
@@ -43,11 +55,22 @@ if TYPE_CHECKING:
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 0)  # months a second; 0: as fast as possible
 SHOWN_TIMEOUT = 1.0  # seconds playing waits for the browser to draw a month
+#: At most this many months per picture when the page falls behind the chosen speed: the model
+#: is cheap and the pictures are not, so a slow page keeps the speed by drawing fewer frames.
+MAX_BATCH = 6
+#: The key outcomes charted at the top of the page (on one screen with the controls); the
+#: others are charted further down.
+KEY_CHARTS: tuple[str, ...] = ("needs_met", "needs_unmet", "trust_worker", "inter_org_trust")
 
 
 def _initial_lang() -> str:
     lang = os.environ.get("HLMSIM_APP_LANG", DEFAULT_LANG)
     return lang if lang in LANGS else DEFAULT_LANG
+
+
+def debug_mode() -> bool:
+    """True when the server was started with ``--debug`` (timings shown on the page)."""
+    return os.environ.get(DEBUG_ENV, "") == "1"
 
 
 @functools.cache
@@ -66,6 +89,28 @@ def new_session() -> Session:
     return Session(ensemble=app_ensemble())
 
 
+#: The server's sessions by token: a page keeps its token in its address (``?run=...``), so a
+#: reload finds its run again (for :data:`hlmsim.app.session.KEEP_SECONDS` after the last page
+#: showing it closed). Memory only: nothing is kept after the server stops.
+STORE = SessionStore(new_session)
+RUN_KEY = "run"
+
+
+#: The classroom's board (``hlmsim app --classroom``): the designs the teams submitted, for every
+#: page of this server.
+BOARD = Board()
+
+
+def classroom_code() -> str:
+    """The join code in classroom mode, else an empty string."""
+    return os.environ.get(CODE_ENV, "")
+
+
+def query_of(search: str | None) -> dict[str, str]:
+    """The page address's query (``a=1&b=2``) as a dict (the last value of a repeated key)."""
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(search or "").items()}
+
+
 # Per-browser-tab state (Solara keeps a module-level reactive per kernel, i.e. per page).
 lang = solara.reactive(_initial_lang())
 tick = solara.reactive(0)  # bumped when the runs change: a month, a reset, an event
@@ -73,18 +118,26 @@ ui = solara.reactive(0)  # bumped when settings change: the controls show new va
 playing = solara.reactive(False)
 speed = solara.reactive(5)
 colour_by = solara.reactive("trust_worker")
+team = solara.reactive("")  # the team's name (classroom mode), written into its design
 at_end = solara.reactive(False)  # the runs reached the horizon (only the run bar reads it)
 
 CSS = """
-.hlm-app { padding: 8px 16px; font-size: 14px; }
-.hlm-app h1 { font-size: 22px; margin: 0; }
-.hlm-app h2 { font-size: 16px; margin: 6px 0 2px 0; }
-.hlm-app h3 { font-size: 14px; margin: 4px 0 0 0; }
-.hlm-sub { color: #444; }
+.hlm-app { padding: 4px 12px; font-size: 14px; }
+.hlm-app h1 { font-size: 20px; margin: 0; white-space: nowrap; }
+.hlm-app h2 { font-size: 15px; margin: 4px 0 2px 0; }
+.hlm-app h3 { font-size: 13.5px; margin: 2px 0 0 0; }
+.hlm-top { display: flex; align-items: center; gap: 12px; min-height: 40px; }
+.hlm-sub { color: #444; flex: 1 1 auto; }
 .hlm-caveat { color: #7a4b00; background: #fff6e0; border-left: 3px solid #e0a000;
-  padding: 4px 8px; font-size: 12.5px; margin: 4px 0 6px 0; }
-.hlm-side { width: 370px; flex: none; }
+  padding: 2px 8px; font-size: 12px; margin: 0 0 6px 0; }
+.hlm-layout { display: flex; gap: 10px; align-items: flex-start; flex-wrap: nowrap; }
+.hlm-side { width: 300px; flex: none; }
 .hlm-main { flex: 1 1 auto; min-width: 0; }
+.hlm-panel { border-top: 1px solid #e4e4e4; }
+.hlm-panel-head.v-btn { text-transform: none; font-weight: 600; font-size: 14.5px;
+  letter-spacing: 0; width: 100%; justify-content: flex-start; padding: 0 2px !important; }
+.hlm-panel-body { padding: 0 0 6px 0; }
+.hlm-panel-body .v-btn { text-transform: none; letter-spacing: 0; }
 .hlm-help { color: #666; font-size: 11.5px; line-height: 1.25; }
 .hlm-param { margin-top: 4px; }
 .hlm-param-label { font-size: 12.5px; line-height: 1.25; }
@@ -101,8 +154,10 @@ CSS = """
   text-align: left; }
 .hlm-values td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .hlm-values .unit { color: #777; font-size: 11px; }
-.hlm-charts { display: flex; flex-wrap: wrap; gap: 6px; }
-.hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 6px 8px; background: #fff; }
+.hlm-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
+.hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 4px 6px; background: #fff; }
+.hlm-live { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.hlm-net svg { max-width: 100%; height: auto; }
 .hlm-legend-a { color: #1f5fa8; font-weight: 600; }
 .hlm-legend-b { color: #d9600b; font-weight: 600; }
 .hlm-story ul { margin: 2px 0; padding-left: 18px; font-size: 12.5px; max-height: 210px;
@@ -114,6 +169,16 @@ CSS = """
 .hlm-ens ul { margin: 2px 0; padding-left: 16px; }
 .hlm-ens summary { cursor: pointer; }
 .hlm-drawn { color: #1f5fa8; }
+.hlm-board-designs { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.hlm-board-design { width: 300px; font-size: 12.5px; }
+.hlm-board-design ul { margin: 2px 0; padding-left: 16px; }
+.hlm-board-ranks { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
+  gap: 8px; }
+.hlm-verdict { font-weight: 600; margin: 2px 0 4px 0; }
+.hlm-design-open { display: inline-block; cursor: pointer; margin: 4px 0; padding: 4px 10px;
+  border-radius: 4px; border: 1px solid #1f5fa8; color: #1f5fa8; font-size: 13px; }
+.hlm-design-save { display: inline-block; margin: 4px 0; padding: 4px 10px; border-radius: 4px;
+  border: 1px solid #1f5fa8; color: #1f5fa8; text-decoration: none; font-size: 13px; }
 """
 
 
@@ -143,6 +208,72 @@ module.exports = {
     shown = traitlets.Int(-1).tag(sync=True)
 
 
+class FilePicker(ipyvue.VueTemplate):
+    """A button that opens a small text file from this computer (a design): its name and text
+    reach the server as ``picked`` ({"name", "text", "n"}; ``n`` counts the files opened)."""
+
+    template = traitlets.Unicode(
+        """<template><label class="hlm-file-pick">
+<input type="file" accept=".toml,text/plain" style="display: none" @change="pick"/>
+<span class="hlm-design-open">⤒ {{ label }}</span></label></template>
+<script>
+module.exports = {
+  methods: {
+    pick(event) {
+      const file = event.target.files[0];
+      if (!file) return;
+      if (file.size > 200000) {
+        this.picked = {name: file.name, text: "", n: (this.picked.n || 0) + 1, too_big: true};
+        event.target.value = "";
+        return;
+      }
+      file.text().then(text => {
+        this.picked = {name: file.name, text: text, n: (this.picked.n || 0) + 1};
+        event.target.value = "";
+      });
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    picked = traitlets.Dict({}).tag(sync=True)
+
+
+def design_filename(name: str) -> str:
+    """A file name for a design: its name reduced to letters, digits and dashes."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.strip().lower()).strip("-")
+    return f"design-{slug}.toml" if slug else "design.toml"
+
+
+class KeepToken(ipyvue.VueTemplate):
+    """An invisible element that writes the session's token into the page's address
+    (``?run=TOKEN``, replacing the current history entry), so that a reload opens the same
+    session."""
+
+    template = traitlets.Unicode(
+        """<template><span class="hlm-token" style="display: none"></span></template>
+<script>
+module.exports = {
+  watch: {
+    token: {
+      immediate: true,
+      handler(v) {
+        if (!v) return;
+        const url = new URL(window.location.href);
+        if (url.searchParams.get(this.name) === v) return;
+        url.searchParams.set(this.name, v);
+        window.history.replaceState(window.history.state, "", url.toString());
+      },
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    name = traitlets.Unicode("run").tag(sync=True)
+    token = traitlets.Unicode("").tag(sync=True)
+
+
 def bump(reactive: solara.Reactive[int]) -> None:
     reactive.value = reactive.value + 1
 
@@ -157,42 +288,83 @@ def show(session: Session) -> None:
 
 
 @solara.component
-def Page() -> None:
-    session = solara.use_memo(new_session, [])
+def TeamPage() -> None:
+    router = solara.use_router()
+    query = query_of(router.search)
+    token, session = solara.use_memo(lambda: STORE.open(query.get(RUN_KEY)), [])
+    page_id = solara.use_memo(lambda: secrets.token_hex(6), [])
     L = lang.value
+
+    def attach() -> Any:
+        STORE.attach(token)
+        session.owner = page_id  # a page reloaded: the old page's player stops
+        if session.lang in LANGS and session.lang != lang.value:
+            lang.set(session.lang)
+        show(session)
+        return lambda: STORE.detach(token)
+
+    solara.use_effect(attach, [])
+    solara.use_effect(lambda: setattr(session, "lang", L), [L])
     solara.Title(t("app.title", L))
     solara.Style(CSS)
-    Player(session)
+    KeepToken.element(name=RUN_KEY, token=token)
+    Player(session, page_id)
     with solara.Div(classes=["hlm-app"]):
         Header(L)
-        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-            with solara.Column(classes=["hlm-side"], gap="6px"):
-                Settings(session, L)
+        with solara.Div(classes=["hlm-layout"]):
+            with solara.Column(classes=["hlm-side"], gap="2px"):
+                if classroom_code():
+                    with Panel(t("app_board.team_panel", L), "team", True):
+                        TeamSubmit(session, L)
                 RunBar(session, L)
-                Events(session, L)
-                Levers(session, L)
-            with solara.Column(classes=["hlm-main"], gap="8px"):
+                with Panel(t("app.panel_settings", L), "settings", True):
+                    Settings(session, L)
+                with Panel(t("app.events", L), "events", True):
+                    Events(session, L)
+                with Panel(t("app.levers", L), "levers", False):
+                    Levers(session, L, True)
+                with Panel(t("app.assumptions", L), "assumptions", False):
+                    Levers(session, L, False)
+                with Panel(t("app.design", L), "design", False):
+                    DesignFile(session, L)
+            with solara.Column(classes=["hlm-main"], gap="6px"):
                 Views(session, L)
 
 
 @solara.component
+def Panel(
+    title: str, name: str, start_open: bool, children: list[solara.Element] | None = None
+) -> None:
+    """A collapsible panel of the side column: its title is a button that shows or hides it
+    (closed panels are not drawn at all)."""
+    is_open = solara.use_reactive(start_open)
+    with solara.Div(classes=["hlm-panel", f"hlm-panel-{name}"]):
+        solara.Button(
+            ("▾ " if is_open.value else "▸ ") + title,
+            on_click=lambda: is_open.set(not is_open.value),
+            text=True,
+            classes=["hlm-panel-head", f"hlm-panel-head-{name}"],
+        )
+        if is_open.value:
+            solara.Div(children=list(children or []), classes=["hlm-panel-body"])
+
+
+@solara.component
 def Header(L: str) -> None:
-    with solara.Row(justify="space-between", style={"align-items": "center"}):
-        with solara.Column(gap="0px"):
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("app.title", L))}</h1>'
-                f'<div class="hlm-sub">{escape(t("app.subtitle", L))}</div>',
-            )
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text(t("app.language", L))
-            with solara.ToggleButtonsSingle(
-                value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
-            ):
-                for code in LANGS:
-                    solara.Button(
-                        t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
-                    )
+    with solara.Div(classes=["hlm-top"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f'<h1 data-testid="title">{escape(t("app.title", L))}</h1>',
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.subtitle", L)), classes=["hlm-sub"])
+        solara.Text(t("app.language", L))
+        with solara.ToggleButtonsSingle(
+            value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
+        ):
+            for code in LANGS:
+                solara.Button(
+                    t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
+                )
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.caveat", L)), classes=["hlm-caveat"])
 
 
@@ -333,6 +505,101 @@ def ensemble_html(session: Session, L: str) -> str:
 
 
 @solara.component
+def TeamSubmit(session: Session, L: str) -> None:
+    """Classroom mode: the team's name and the button that sends its design (scenario,
+    arrangement A, levers, events) and its ten-year outcomes to the facilitator's board."""
+    message = solara.use_reactive("")
+    if not team.value and session.team:
+        team.value = session.team
+
+    def set_team(v: str) -> None:
+        team.value = v
+        session.team = v
+
+    def submit() -> None:
+        try:
+            name = clean_team(team.value)
+        except InputError:
+            message.value = t("app_board.name_needed", L)
+            return
+        design = session_design(session, name)
+        own = {k: float(v[0]) for k, v in run_finals(design, session.seed).items()}
+        BOARD.submit(name, design, session.seed, own)
+        message.value = t("app_board.submitted", L, team=name)
+
+    solara.InputText(
+        t("app_board.team_name", L),
+        value=team.value,
+        on_value=set_team,
+        continuous_update=True,
+        classes=["hlm-team"],
+    )
+    solara.Button(
+        t("app_board.submit", L),
+        icon_name="mdi-send",
+        on_click=submit,
+        color="primary",
+        outlined=True,
+        classes=["hlm-submit"],
+    )
+    solara.HTML(
+        tag="div", unsafe_innerHTML=escape(t("app_board.submit_help", L)), classes=["hlm-help"]
+    )
+    if message.value:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=escape(message.value),
+            classes=["hlm-notice"],
+            attributes={"data-testid": "submit-message"},
+        )
+
+
+@solara.component
+def DesignFile(session: Session, L: str) -> None:
+    """Save the design (scenario, arrangement A, levers moved, events) as a scenario file, or
+    load one: the runs restart on it."""
+    ui.value  # noqa: B018
+    tick.value  # noqa: B018  (the events triggered so far are part of the design)
+    message = solara.use_reactive("")
+
+    def load(info: dict[str, Any]) -> None:
+        if not info:
+            return
+        try:
+            if info.get("too_big"):
+                raise InputError("larger than 200 kB: not a design file", str(info["name"]))
+            design = read_design(str(info.get("text", "")).encode("utf-8"), str(info["name"]))
+        except InputError as err:
+            message.value = t("app.design_refused", L, error=str(err))
+            return
+        playing.value = False
+        apply_design(session, design)
+        message.value = t("app.design_loaded", L, name=info["name"])
+        bump(ui)
+        show(session)
+
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.design_help", L)), classes=["hlm-help"])
+    # a plain link to the file's text (redrawn with the design: no round trip to the server)
+    text = design_toml(session_design(session, team.value))
+    href = "data:application/toml;charset=utf-8," + urllib.parse.quote(text)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<a class="hlm-design-save" href="{escape(href)}"'
+        f' download="{escape(design_filename(team.value))}">'
+        f"⤓ {escape(t('app.design_save', L))}</a>",
+    )
+    with solara.Div(classes=["hlm-design-drop"]):
+        FilePicker.element(label=t("app.design_open", L), on_picked=load)
+    if message.value:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=escape(message.value),
+            classes=["hlm-notice"],
+            attributes={"data-testid": "design-message"},
+        )
+
+
+@solara.component
 def RunBar(session: Session, L: str) -> None:
     finished = at_end.value
 
@@ -348,7 +615,7 @@ def RunBar(session: Session, L: str) -> None:
         show(session)
         bump(ui)
 
-    with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "wrap"}):
+    with solara.Row(classes=["hlm-runbar"], gap="4px", style={"flex-wrap": "nowrap"}):
         if playing.value:
             solara.Button(
                 t("app.pause", L),
@@ -374,21 +641,26 @@ def RunBar(session: Session, L: str) -> None:
             outlined=True,
             classes=["hlm-step"],
         )
+    with solara.Row(
+        classes=["hlm-runbar"], gap="4px", style={"align-items": "center", "flex-wrap": "nowrap"}
+    ):
+        with solara.Div(style={"flex": "1 1 auto"}):
+            _select(
+                t("app.speed", L),
+                [(s, t("app.speed_value", L, v=s) if s else t("app.speed_max", L)) for s in SPEEDS],
+                speed.value,
+                lambda v: speed.set(int(v)),
+                "hlm-select-speed",
+                L,
+            )
         solara.Button(
             t("app.reset", L),
             icon_name="mdi-restore",
             on_click=reset,
             outlined=True,
             classes=["hlm-reset"],
+            style={"margin-top": "6px"},
         )
-    _select(
-        t("app.speed", L),
-        [(s, t("app.speed_value", L, v=s) if s else t("app.speed_max", L)) for s in SPEEDS],
-        speed.value,
-        lambda v: speed.set(int(v)),
-        "hlm-select-speed",
-        L,
-    )
 
 
 @solara.component
@@ -397,7 +669,6 @@ def Events(session: Session, L: str) -> None:
         session.trigger(kind)
         show(session)
 
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.events", L)))
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.events_help", L)), classes=["hlm-help"])
     with solara.Div(classes=["hlm-events"]):
         for kind in LIVE_EVENTS:
@@ -430,7 +701,9 @@ def slider_step(meta: dict[str, Any]) -> float:
 
 
 @solara.component
-def Levers(session: Session, L: str) -> None:
+def Levers(session: Session, L: str, lever: bool) -> None:
+    """The levers (``lever=True`` in the schema) or the assumptions, and the button that
+    restores the defaults."""
     version = ui.value  # children re-render when settings change (the session is mutable)
 
     def changed(name: str, value: Any) -> None:
@@ -448,22 +721,14 @@ def Levers(session: Session, L: str) -> None:
         bump(ui)
         show(session)
 
-    groups = {True: [], False: []}
-    for name in APP_PARAMS:
-        groups[bool(labels.field_meta(name)["lever"])].append(name)
-    for lever, names in ((True, groups[True]), (False, groups[False])):
-        if not names:
-            continue
-        solara.HTML(
-            tag="h2", unsafe_innerHTML=escape(t("app.levers" if lever else "app.assumptions", L))
-        )
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=escape(t("app.levers_help" if lever else "app.assumptions_help", L)),
-            classes=["hlm-help"],
-        )
-        for name in names:
-            ParamControl(session, name, L, changed, version)
+    names = [n for n in APP_PARAMS if bool(labels.field_meta(n)["lever"]) == lever]
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=escape(t("app.levers_help" if lever else "app.assumptions_help", L)),
+        classes=["hlm-help"],
+    )
+    for name in names:
+        ParamControl(session, name, L, changed, version)
     solara.Button(
         t("app.restore_defaults", L), on_click=restore, text=True, classes=["hlm-restore"]
     )
@@ -539,20 +804,25 @@ def _run_label(session: Session, k: int, L: str) -> str:
     return f"{label} ({t('app.as_in_scenario', L).lower()})" if own else label
 
 
-def status_html(session: Session, L: str) -> str:
+def status_html(session: Session, L: str, debug: bool = False, playing: bool = False) -> str:
+    """The month, the arrangements (side by side: with the lines' legend), what happens next
+    month, notices; the speed the page reaches when it falls short of the chosen one; the
+    timings only in debug mode (``hlmsim app --debug``)."""
     T = session.months
     month = session.t
     parts = [
         f'<span class="hlm-status"><b>{escape(t("app.month", L))} '
-        f'<span data-testid="month">{month}</span></b> / {T}'
+        f'<span data-testid="month" data-at="{session.stepped_at * 1000:.0f}">{month}</span></b>'
+        f" / {T}"
         f" · {escape(t('app.year', L, y=month // 12 + 1 if month < T else T // 12))}</span>"
     ]
+    two = len(session.runs) > 1
     for k, _ in enumerate(session.runs):
         cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
         tag = "AB"[k]
         parts.append(
             f' · <span class="{cls}" data-testid="arrangement-{tag.lower()}">'
-            f"{'■ ' + tag + ': ' if len(session.runs) > 1 else '■ '}"
+            f"{svg.line_key(k) + ' ' + tag + escape(colon(L)) if two else '■ '}"
             f"{escape(_run_label(session, k, L))}</span>"
         )
     if session.finished:
@@ -566,6 +836,16 @@ def status_html(session: Session, L: str) -> str:
         )
     if session.notice:
         parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
+    if playing and math.isfinite(session.play_rate):
+        chosen = speed.value
+        if not chosen or session.play_rate < 0.85 * chosen:
+            rate = fmt_num(session.play_rate, 1, L)
+            key = "app.rate_max" if not chosen else "app.rate_short"
+            parts.append(
+                f'<div class="hlm-help" data-testid="rate">{escape(t(key, L, v=rate))}</div>'
+            )
+    if not debug:
+        return "".join(parts)
     parts.append(
         '<div class="hlm-help" data-testid="update-ms">'
         + escape(
@@ -597,13 +877,7 @@ def values_html(session: Session, L: str) -> str:
     rows = []
     for key in TABLE_OUTCOMES:
         unit = labels.outcome_unit(key, L)
-        decimals = (
-            0
-            if key in ("cost",)
-            else 2
-            if "index" in unit or "share" in unit or "part" in unit or "indice" in unit
-            else 1
-        )
+        decimals = outcome_decimals(key, L)
         cells = ""
         vals = [run.current(key, m) for run in session.runs]
         for k, v in enumerate(vals):
@@ -612,20 +886,38 @@ def values_html(session: Session, L: str) -> str:
                 f"{escape(fmt_num(v, decimals, L))}</td>"
             )
         if two:
-            d = vals[1] - vals[0]
-            sign = "+" if d > 0 and round(d, decimals) != 0 else ""
-            cells += f'<td class="num">{sign}{escape(fmt_num(d, decimals, L))}</td>'
+            cells += f'<td class="num">{escape(signed(vals[1] - vals[0], decimals, L))}</td>'
         rows.append(
             f'<tr><td data-testid="label-{key}">{escape(labels.outcome_label(key, L))}'
             f' <span class="unit">{escape(unit)}</span></td>{cells}</tr>'
         )
     return (
-        f'<table class="hlm-values" data-testid="values"><thead><tr>{head}</tr></thead>'
+        f'<table class="hlm-values" data-testid="values" data-month="{session.t}">'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def charts_html(session: Session, L: str) -> str:
+def signed(d: float, decimals: int, L: str) -> str:
+    """A difference with its sign; one that rounds to zero is written 0 (never −0,00)."""
+    if not math.isfinite(d):
+        return fmt_num(d, decimals, L)
+    if round(d, decimals) == 0:
+        return fmt_num(0.0, decimals, L)
+    return ("+" if d > 0 else "") + fmt_num(d, decimals, L)
+
+
+def outcome_decimals(key: str, L: str) -> int:
+    unit = labels.outcome_unit(key, L)
+    if key == "cost":
+        return 0
+    if "index" in unit or "share" in unit or "part" in unit or "indice" in unit:
+        return 2
+    return 1
+
+
+def charts_html(session: Session, L: str, keys: tuple[str, ...] = CHART_OUTCOMES) -> str:
+    """Charts of ``keys`` over time (side by side: A solid, B dashed, and the current B − A)."""
     m = session.milieu
     markers = [
         (month, labels.event_label(kind, L))
@@ -633,8 +925,13 @@ def charts_html(session: Session, L: str) -> str:
         if mm == m and month <= session.t
     ]
     out = []
-    for key in CHART_OUTCOMES:
+    two = len(session.runs) > 1
+    for key in keys:
         lines = [(svg.COLOURS[k], run.series(key, m)) for k, run in enumerate(session.runs)]
+        note = ""
+        if two and session.t > 0:
+            d = session.runs[1].current(key, m) - session.runs[0].current(key, m)
+            note = f"B − A{colon(L)}{signed(d, outcome_decimals(key, L), L)}"
         out.append(
             '<div class="hlm-card">'
             + svg.line_chart(
@@ -645,6 +942,7 @@ def charts_html(session: Session, L: str) -> str:
                 L,
                 markers,
                 testid=f"chart-{key}",
+                note=note,
             )
             + "</div>"
         )
@@ -700,13 +998,19 @@ def story_html(session: Session, k: int, L: str) -> str:
 
 @solara.component
 def Views(session: Session, L: str) -> None:
+    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
+    key charts and the local network(s); below: the current values, the other charts, the
+    residents and a household's story."""
     tick.value  # noqa: B018  (one render per month)
     t0 = time.perf_counter()
+    two = len(session.runs) > 1
+    others = tuple(k for k in CHART_OUTCOMES if k not in KEY_CHARTS)
     with session.lock:
-        status = status_html(session, L)
+        status = status_html(session, L, debug_mode(), playing.value)
         values = values_html(session, L)
-        charts = charts_html(session, L)
-        width = 560 if len(session.runs) == 1 else 520
+        key_charts = charts_html(session, L, KEY_CHARTS)
+        other_charts = charts_html(session, L, others)
+        width = 400 if two else 420
         nets = [
             svg.network_svg(run.model, session.milieu, L, f"network-{'ab'[k]}", width)
             for k, run in enumerate(session.runs)
@@ -724,25 +1028,24 @@ def Views(session: Session, L: str) -> None:
         ]
         stories = [story_html(session, k, L) for k, _ in enumerate(session.runs)]
     session.last_render_ms = (time.perf_counter() - t0) * 1000
-    two = len(session.runs) > 1
 
     solara.HTML(tag="div", unsafe_innerHTML=status, classes=["hlm-card"])
-    row = {"flex-wrap": "wrap", "align-items": "flex-start"}
-    with solara.Row(style=row, gap="8px"):
+    solara.HTML(tag="div", unsafe_innerHTML=key_charts, classes=["hlm-key"])
+    with solara.Div(classes=["hlm-live"]):
+        for k, net in enumerate(nets):
+            title = t("app.network", L)
+            if two:
+                cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
+                title = f'<span class="{cls}">{svg.line_key(k)} {"AB"[k]}</span> · {escape(title)}'
+            else:
+                title = escape(title)
+            NetworkCard(net, title)
         with solara.Div(classes=["hlm-card"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.current_values", L)))
+            solara.HTML(tag="h3", unsafe_innerHTML=escape(t("app.current_values", L)))
             solara.HTML(tag="div", unsafe_innerHTML=values)
-        if not two:
-            NetworkCard(nets[0], t("app.network", L), t("app.network_help", L))
-    if two:
-        with solara.Row(style=row, gap="8px"):
-            for k, net in enumerate(nets):
-                NetworkCard(net, f"{t('app.network', L)} · {_run_label(session, k, L)}", "")
-        solara.HTML(
-            tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"]
-        )
-    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.outcomes", L)))
-    solara.HTML(tag="div", unsafe_innerHTML=charts)
+    solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
+    solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
+    solara.HTML(tag="div", unsafe_innerHTML=other_charts)
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
@@ -775,17 +1078,10 @@ def Views(session: Session, L: str) -> None:
 
 
 @solara.component
-def NetworkCard(picture: str, title: str, help_text: str) -> None:
-    with solara.Div(classes=["hlm-card"]):
-        solara.HTML(tag="h2", unsafe_innerHTML=escape(title))
+def NetworkCard(picture: str, title_html: str) -> None:
+    with solara.Div(classes=["hlm-card", "hlm-net"]):
+        solara.HTML(tag="h3", unsafe_innerHTML=title_html)
         solara.HTML(tag="div", unsafe_innerHTML=picture)
-        if help_text:
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=escape(help_text),
-                classes=["hlm-help"],
-                style="max-width: 560px",
-            )
 
 
 @solara.component
@@ -844,28 +1140,248 @@ def StoryPicker(session: Session, L: str) -> None:
 
 
 @solara.component
-def Player(session: Session) -> None:
-    """Plays month after month while ``playing`` (a thread of this page)."""
+def Player(session: Session, page_id: str = "") -> None:
+    """Plays month after month while ``playing`` (a thread of this page).
+
+    At a chosen speed, the months due by the clock are played: when drawing a month takes
+    longer than the speed allows, the next picture jumps several months (at most
+    :data:`MAX_BATCH`), so the chosen speed is kept; beyond that the page says how fast it
+    really goes. It never runs ahead of the browser: it waits until the browser has drawn each
+    picture."""
 
     def loop() -> None:
-        while playing.value:
+        chosen: int | None = None
+        start, done = 0.0, 0
+        marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=40)
+        session.play_rate = float("nan")
+        while playing.value and session.owner == page_id:
+            s = speed.value
+            now = time.perf_counter()
+            if s != chosen:
+                chosen, start, done = s, now, 0
+                marks.clear()
+                session.play_rate = float("nan")
+            n = 1
+            if s:
+                due = int((now - start) * s) + 1  # months due by now (the first at once)
+                if due <= done:
+                    time.sleep(min(max(start + done / s - now, 0.002), 0.1))
+                    continue
+                n = due - done
+                if n > MAX_BATCH:  # far behind: do not try to catch up the whole past
+                    done, n = due - MAX_BATCH, MAX_BATCH
             t0 = time.perf_counter()
-            if not session.step():
+            played = 0
+            for _ in range(n):
+                if not session.step():
+                    break
+                played += 1
+            done += n
+            if played == 0:
                 playing.value = False
                 show(session)
                 return
             session.notice = ""
             t1 = time.perf_counter()
+            marks.append((t1, session.t))
+            recent = [(a, m) for a, m in marks if t1 - a <= 3.0]
+            if len(recent) >= 3 and recent[-1][0] > recent[0][0]:
+                session.play_rate = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
             show(session)  # renders the views in this thread
             session.last_page_ms = (time.perf_counter() - t1) * 1000
-            # never run ahead of the browser: wait until it has drawn this month
+            # never run ahead of the browser: wait until it has drawn this picture
             if session.wait_shown(tick.value, timeout=SHOWN_TIMEOUT):
                 session.last_shown_ms = (time.perf_counter() - t0) * 1000
-            s = speed.value
-            wait = (1.0 / s if s else 0.0) - (time.perf_counter() - t0)
-            time.sleep(max(wait, 0.002))
+            if not s:
+                time.sleep(0.002)
+        session.play_rate = float("nan")
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
 
-__all__ = ["Page"]
+# -- the classroom board ------------------------------------------------------------------------
+
+
+class Beat(ipyvue.VueTemplate):
+    """An invisible element that counts seconds in the browser (``beat``): the board's page
+    checks for new submissions on each beat, and stops when the page closes."""
+
+    template = traitlets.Unicode(
+        """<template><span class="hlm-beat" style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.timer = setInterval(() => { this.beat = this.beat + 1; }, 1000); },
+  destroyed() { clearInterval(this.timer); },
+};
+</script>"""
+    ).tag(sync=True)
+    beat = traitlets.Int(0).tag(sync=True)
+
+
+def _board_decimals(value: float) -> int:
+    v = abs(value) if math.isfinite(value) else 0.0
+    return 0 if v >= 100 else 1 if v >= 10 else 2
+
+
+def _design_lines(design: dict[str, Any], L: str) -> list[str]:
+    """A design in words: scenario, arrangement, levers moved, events."""
+    arr = design.get("arrangement")
+    out = [
+        label_value(t("app.scenario", L), str(design.get("base", "")), L),
+        label_value(
+            t("app.arrangement", L),
+            labels.arrangement_label(arr, L) if arr else t("app.as_in_scenario", L),
+            L,
+        ),
+    ]
+    for name, v in (design.get("params") or {}).items():
+        out.append(
+            label_value(
+                labels.param_label(name, L),
+                f"{labels.param_value_text(name, v, L)} {labels.param_unit(name, L)}".strip(),
+                L,
+            )
+        )
+    for ev in design.get("events") or []:
+        where = f" ({ev['milieu']})" if ev.get("milieu") else ""
+        out.append(
+            f"{t('app.month', L)} {ev['month']} · {labels.event_label(ev['kind'], L)}{where}"
+        )
+    return out
+
+
+def board_html(board: Board, L: str, code: str = "") -> str:
+    """The board: the designs side by side, then each outcome's ranking with intervals (ties
+    shown as ties), from the replays on common seeds."""
+    subs = board.snapshot()
+    parts = [
+        f'<h1 data-testid="board-title">{escape(t("app_board.title", L))}</h1>',
+        f'<div class="hlm-sub">{escape(t("app_board.line", L, code=code, n=len(subs)))}</div>',
+        f'<div class="hlm-help">'
+        f"{escape(t('app_board.method', L, k=board.replications, seed=board.seed))}</div>",
+    ]
+    if not subs:
+        parts.append(f'<p data-testid="board-empty">{escape(t("app_board.empty", L))}</p>')
+        return "".join(parts)
+    cards = []
+    for sub in subs:
+        status = (
+            t("app_board.replaying", L)
+            if sub.replay is None and not sub.error
+            else t("app_board.failed", L, error=sub.error)
+            if sub.error
+            else t("app_board.replayed", L, k=board.replications)
+        )
+        own = "".join(
+            f"<li>{escape(labels.outcome_label(k, L))}{escape(colon(L))}"
+            f"{escape(fmt_num(v, _board_decimals(v), L))}</li>"
+            for k in BOARD_OUTCOMES
+            for v in [sub.own.get(k, float("nan"))]
+        )
+        lines = "".join(f"<li>{escape(x)}</li>" for x in _design_lines(sub.design, L))
+        cards.append(
+            f'<div class="hlm-card hlm-board-design" data-testid="design-{escape(sub.team)}">'
+            f"<h3>{escape(sub.team)}</h3><ul>{lines}</ul>"
+            f"<div class='hlm-help'>{escape(t('app_board.own_run', L, seed=sub.seed))}</div>"
+            f"<ul>{own}</ul><div class='hlm-help'>{escape(status)}</div></div>"
+        )
+    parts.append(f'<div class="hlm-board-designs">{"".join(cards)}</div>')
+    table = board.ranking()
+    if table.empty:
+        parts.append(f"<p>{escape(t('app_board.replaying', L))}</p>")
+        return "".join(parts)
+    parts.append(f"<h2>{escape(t('app_board.ranking', L))}</h2>")
+    parts.append(f'<div class="hlm-help">{escape(t("app_board.ranking_help", L))}</div>')
+    blocks = []
+    for outcome in BOARD_OUTCOMES:
+        rows = table[table["outcome"] == outcome]
+        top = list(rows.loc[rows["leader"], "team"])
+        if len(rows) == 1:
+            verdict = t("app_board.only_one", L)
+        elif len(top) == 1 and board.replications > 1:
+            verdict = t("app_board.clear", L, team=quote(top[0], L))
+        else:
+            names = [quote(x, L) for x in top]
+            listed = t("app_board.and", L, a=", ".join(names[:-1]), b=names[-1])
+            verdict = t("app_board.tie", L, teams=listed)
+        body = []
+        for _, r in rows.iterrows():
+            d = _board_decimals(float(r["mean"]))
+            ci = fmt_range(fmt_num(r["low"], d, L), fmt_num(r["high"], d, L), L)
+            mark = "●" if r["leader"] else ""
+            body.append(
+                f'<tr data-testid="rank-{outcome}-{escape(str(r["team"]))}"'
+                f' data-leader="{str(bool(r["leader"])).lower()}">'
+                f"<td>{mark}</td><td>{escape(str(r['team']))}</td>"
+                f'<td class="num">{escape(fmt_num(r["mean"], d, L))}</td>'
+                f'<td class="num">{escape(ci)}</td>'
+                f'<td class="num">{escape(fmt_pct(r["p_best"], L))}</td>'
+                f'<td class="num">{escape(fmt_num(r["mean_rank"], 1, L))}</td></tr>'
+            )
+        unit = unit_label(outcome_unit(outcome), L)
+        head = "".join(
+            f"<th>{escape(t(f'app_board.col_{c}', L))}</th>"
+            for c in ("leader", "team", "mean", "interval", "p_best", "mean_rank")
+        )
+        blocks.append(
+            f'<div class="hlm-card" data-testid="ranking-{outcome}">'
+            f"<h3>{escape(labels.outcome_label(outcome, L))}"
+            f' <span class="unit">{escape(unit)}</span></h3>'
+            f'<div class="hlm-verdict" data-testid="verdict-{outcome}">{escape(verdict)}</div>'
+            f'<table class="hlm-values"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+    parts.append(f'<div class="hlm-board-ranks">{"".join(blocks)}</div>')
+    return "".join(parts)
+
+
+@solara.component
+def BoardPage() -> None:
+    """The facilitator's board (``/board`` in classroom mode, behind the join code)."""
+    L = lang.value
+    seen = solara.use_reactive(-1)
+    solara.Title(t("app_board.title", L))
+    solara.Style(CSS)
+
+    def on_beat(_: int) -> None:
+        if BOARD.version != seen.value:
+            seen.value = BOARD.version
+
+    Beat.element(on_beat=on_beat)
+    seen.value  # noqa: B018  (redraw when the board changes)
+    with solara.Div(classes=["hlm-app", "hlm-board"]):
+        with solara.Div(classes=["hlm-top"]):
+            solara.HTML(tag="div", unsafe_innerHTML="", classes=["hlm-sub"])
+            with solara.ToggleButtonsSingle(
+                value=L, on_value=lambda v: lang.set(v), classes=["hlm-lang"]
+            ):
+                for code in LANGS:
+                    solara.Button(
+                        t("meta.name", code), value=code, classes=[f"hlm-lang-{code}"], text=True
+                    )
+        if not classroom_code():
+            solara.HTML(tag="p", unsafe_innerHTML=escape(t("app_board.not_classroom", L)))
+            return
+        solara.HTML(tag="div", unsafe_innerHTML=board_html(BOARD, L, classroom_code()))
+        if BOARD.snapshot():
+            href = "data:text/csv;charset=utf-8," + urllib.parse.quote(BOARD.csv())
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f'<a class="hlm-design-save hlm-export" href="{escape(href)}"'
+                f' download="board.csv">⤓ {escape(t("app_board.export", L))}</a>',
+            )
+
+
+@solara.component
+def Layout(children: list[solara.Element] | None = None) -> None:
+    """The pages as they are (no navigation bar between them)."""
+    solara.Div(children=list(children or []))
+
+
+#: The pages: the app (a team's page) and, in classroom mode, the facilitator's board.
+routes = [
+    solara.Route(path="/", component=TeamPage, label="hlmsim", layout=Layout),
+    solara.Route(path="board", component=BoardPage, label="board"),
+]
+
+__all__ = ["BoardPage", "TeamPage", "routes"]

@@ -16,14 +16,20 @@ levers moved on the page apply over it, and restoring the defaults returns to it
 
 from __future__ import annotations
 
+import json
 import random
+import secrets
+import tempfile
 import threading
 import time
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..model import HLMModel
 from ..params import (
     HOUSEHOLD_TYPES,
@@ -130,11 +136,18 @@ def coerce(name: str, value: Any) -> Any:
 
 
 def build_scenario(
-    name: str, arrangement: str | None, overrides: dict[str, Any] | None = None
+    name: str,
+    arrangement: str | None,
+    overrides: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Scenario:
-    """The scenario ``name`` with ``arrangement`` (``None``: the scenario's own, per milieu) and
-    the page's lever settings applied to every milieu (over a milieu's own values too)."""
-    scen = load_scenario(name, **({"arrangement": arrangement} if arrangement else {}))
+    """The scenario ``name`` with ``arrangement`` (``None``: the scenario's own, per milieu), the
+    page's lever settings applied to every milieu (over a milieu's own values too) and
+    ``events`` scheduled (a loaded design's)."""
+    extra: dict[str, Any] = {"arrangement": arrangement} if arrangement else {}
+    if events:
+        extra["events"] = events
+    scen = load_scenario(name, **extra)
     if not overrides:
         return scen
     data = scen.model_dump(mode="python")
@@ -379,6 +392,10 @@ class Session:
         self.side_by_side = side_by_side
         self.seed = int(seed)
         self.overrides: dict[str, Any] = {}
+        self.scheduled: list[dict[str, Any]] = []  # a loaded design's events (scenario events)
+        self.lang: str | None = None  # the page's language, kept over a reload
+        self.owner = ""  # the page that plays the runs (the latest to show them)
+        self.team = ""  # the team's name (classroom mode), kept over a reload
         self.milieu = 0
         self.story_hid: int | None = None
         self.last_step_ms = 0.0  # the model's month(s), server side
@@ -386,6 +403,8 @@ class Session:
         self.notice = ""  # a message for the page (e.g. the run restarted)
         self.last_page_ms = float("nan")  # a played month's page update, server side
         self.last_shown_ms = float("nan")  # a played month, from its step to the browser's frame
+        self.play_rate = float("nan")  # months a second the page reaches while playing
+        self.stepped_at = 0.0  # when the last month was stepped (epoch seconds; the benchmark)
         self._shown = -1  # the last frame the browser says it has drawn
         self._shown_cv = threading.Condition()
         self.restarts = 0  # how many times the runs were rebuilt
@@ -412,8 +431,12 @@ class Session:
                 self.drawn = self.ensemble.param_sets(1, self.seed)[0]
             runs = []
             for arr in self.arrangements:
-                scen = build_scenario(self.scenario, arr, self.overrides)
+                scen = build_scenario(self.scenario, arr, self.overrides, self.scheduled)
                 run = Run(scen, self.seed, arr, None, self.drawn)
+                names = list(run.model.milieu_names)
+                for ev in self.scheduled:  # shown like the events triggered on the page
+                    where = [names.index(ev["milieu"])] if ev.get("milieu") else range(len(names))
+                    run.events.extend((int(ev["month"]), str(ev["kind"]), m) for m in where)
                 w = self._watch_rows(run.model)
                 if w is not None:
                     run.history = HouseholdHistory(run.model, w)
@@ -435,6 +458,7 @@ class Session:
             if "scenario" in settings:
                 self.milieu = 0
                 self.story_hid = None
+                self.scheduled = []  # a design's events name the milieux of its scenario
             self.seed = int(self.seed)
             self.reset()
 
@@ -498,6 +522,7 @@ class Session:
             stepped = [run.step() for run in self.runs]
             if any(stepped):
                 self.last_step_ms = (time.perf_counter() - t0) * 1000
+                self.stepped_at = time.time()
             return any(stepped)
 
     def trigger(self, kind: str, milieu: int | None = None) -> None:
@@ -569,3 +594,170 @@ class Session:
             return None
         r = self.runs[run]
         return household_story(r.model, r.history, self.story_hid)
+
+
+# -- designs: what a team chose, as a scenario file ----------------------------------------------
+
+#: The keys of a design file (a scenario file that names a shipped scenario as its ``base``).
+DESIGN_KEYS: tuple[str, ...] = ("name", "description", "base", "arrangement", "params", "events")
+
+
+def session_design(session: Session, name: str = "") -> dict[str, Any]:
+    """The design behind run A of ``session``: scenario, arrangement, levers moved and events
+    (the scheduled ones and those triggered on the page so far), as scenario-file data."""
+    with session.lock:
+        run = session.runs[0]
+        names = list(run.model.milieu_names)
+        events = {(int(ev["month"]), str(ev["kind"]), ev.get("milieu")) for ev in session.scheduled}
+        triggered: dict[tuple[int, str], set[int]] = {}
+        for month, kind, m in run.events:
+            triggered.setdefault((month, kind), set()).add(m)
+        for (month, kind), ms in triggered.items():
+            if len(ms) == len(names) and len(names) > 1:
+                events.add((month, kind, None))
+            else:
+                events.update((month, kind, names[m]) for m in ms)
+        # an event for every milieu covers the same event in one of them
+        events = {e for e in events if e[2] is None or (e[0], e[1], None) not in events}
+        design: dict[str, Any] = {
+            "name": name or "app-design",
+            "description": "A design saved by the hlmsim workshop app",
+            "base": session.scenario,
+        }
+        if session.arrangement_a:
+            design["arrangement"] = session.arrangement_a
+        design["params"] = dict(sorted(session.overrides.items()))
+        design["events"] = [
+            {"month": mo, "kind": k, **({"milieu": mi} if mi else {})}
+            for mo, k, mi in sorted(events, key=lambda e: (e[0], e[1], e[2] or ""))
+        ]
+        return design
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
+
+
+def design_toml(design: dict[str, Any]) -> str:
+    """A design as a scenario file (TOML) that ``hlmsim run`` reads as it is."""
+    lines = [
+        "# A design saved by the hlmsim workshop app: the scenario named in `base`, with this",
+        "# arrangement, these levers (every milieu) and these events. Load it in the app, or",
+        "# run it with `hlmsim run FILE`.",
+    ]
+    for k in ("name", "description", "base", "arrangement"):
+        if k in design:
+            lines.append(f"{k} = {_toml_value(design[k])}")
+    lines.append("")
+    lines.append("[params]")
+    lines += [f"{k} = {_toml_value(v)}" for k, v in design.get("params", {}).items()]
+    for ev in design.get("events", []):
+        lines += ["", "[[events]]"] + [f"{k} = {_toml_value(v)}" for k, v in ev.items()]
+    return "\n".join(lines) + "\n"
+
+
+def read_design(data: bytes, source: str) -> dict[str, Any]:
+    """A design file's content, checked: TOML with only :data:`DESIGN_KEYS`, ``base`` one of
+    the app's scenarios, and a valid scenario once merged onto it (levers in range, events in
+    its milieux). Bad input raises :class:`InputError` naming ``source`` and the key."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise InputError(f"not a TOML scenario file ({err})", source=source) from None
+    for k in raw:
+        if k not in DESIGN_KEYS:
+            raise InputError(f"unknown key; allowed: {', '.join(DESIGN_KEYS)}", source, k)
+    base = raw.get("base")
+    if base not in app_scenarios():
+        raise InputError(
+            f"must name one of the app's scenarios: {', '.join(app_scenarios())}", source, "base"
+        )
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise InputError("must be a table of parameter values", source, "params")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "design.toml"
+        path.write_bytes(data)
+        try:
+            load_scenario(path)
+        except InputError as err:
+            raise InputError(err.detail, source, err.key) from None
+    return {k: raw[k] for k in DESIGN_KEYS if k in raw}
+
+
+def apply_design(session: Session, design: dict[str, Any]) -> None:
+    """Set ``session`` to a design (from :func:`read_design`): its scenario, arrangement (A),
+    levers and scheduled events; the runs restart at month 0."""
+    with session.lock:
+        session.scenario = design["base"]
+        session.arrangement_a = design.get("arrangement")
+        session.overrides = {k: coerce(k, v) for k, v in design.get("params", {}).items()}
+        session.scheduled = [dict(ev) for ev in design.get("events", [])]
+        session.milieu = 0
+        session.story_hid = None
+        session.reset()
+
+
+# -- sessions kept over a page reload ------------------------------------------------------------
+
+#: A session no page has shown for this long is dropped (a reload keeps it well within).
+KEEP_SECONDS = 30 * 60
+
+
+class SessionStore:
+    """The sessions of a server by token (the page keeps its token in its address, so that a
+    reload finds its run again). Kept in memory only: nothing survives the server."""
+
+    def __init__(self, factory: Any, keep_seconds: float = KEEP_SECONDS) -> None:
+        self.factory = factory
+        self.keep_seconds = keep_seconds
+        self.lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        self._seen: dict[str, float] = {}
+        self._pages: dict[str, int] = {}  # pages showing the session now
+
+    def open(self, token: str | None, now: float | None = None) -> tuple[str, Session]:
+        """The session of ``token``, or a new one (with a new token) when it is unknown."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            self.prune(now)
+            if token and token in self._sessions:
+                self._seen[token] = now
+                return token, self._sessions[token]
+        session = self.factory()
+        with self.lock:
+            token = secrets.token_urlsafe(12)
+            self._sessions[token] = session
+            self._seen[token] = now
+            return token, session
+
+    def attach(self, token: str) -> None:
+        with self.lock:
+            self._pages[token] = self._pages.get(token, 0) + 1
+            self._seen[token] = time.monotonic()
+
+    def detach(self, token: str, now: float | None = None) -> None:
+        with self.lock:
+            self._pages[token] = max(self._pages.get(token, 0) - 1, 0)
+            self._seen[token] = time.monotonic() if now is None else now
+
+    def prune(self, now: float) -> None:
+        """Drop the sessions no page shows that were last seen over ``keep_seconds`` ago."""
+        for token in [
+            tok
+            for tok, seen in self._seen.items()
+            if not self._pages.get(tok) and now - seen > self.keep_seconds
+        ]:
+            self._sessions.pop(token, None)
+            self._seen.pop(token, None)
+            self._pages.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._sessions

@@ -24,6 +24,12 @@ from . import labels
 
 #: Colours of run A and run B.
 COLOURS: tuple[str, str] = ("#1f5fa8", "#d9600b")
+#: How run A and run B are drawn side by side: A solid and wide underneath, B dashed on top, so
+#: that both stay visible where they coincide (the legend shows the same strokes).
+LINE_STYLES: tuple[str, str] = (
+    'stroke-width="3.2" stroke-opacity="0.75"',
+    'stroke-width="1.8" stroke-dasharray="5,3"',
+)
 FONT = "font-family:Roboto,Helvetica,Arial,sans-serif"
 #: A white outline that keeps labels readable over lines.
 HALO = ' paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
@@ -92,9 +98,15 @@ def line_chart(
     testid: str = "",
     width: int = 272,
     height: int = 160,
+    note: str = "",
 ) -> str:
     """An outcome over time: ``lines`` as (colour, values for months 1..n), on a fixed x axis
-    from month 0 to ``horizon``; ``markers`` as (month, label) dashed verticals."""
+    from month 0 to ``horizon``; ``markers`` as (month, label) dashed verticals; ``note`` (e.g.
+    the current B − A difference) written at the top right in the second line's colour.
+
+    Two lines (A and B side by side) stay both visible where they coincide: A solid and wide
+    underneath, B dashed and narrower on top, each ending in its own marker (a dot, a ring).
+    The SVG scales with its container (``width: 100%``, the aspect ratio kept)."""
     left, right, top, bottom = 38, 10, 34, 22
     pw, ph = width - left - right, height - top - bottom
     finite = [v[np.isfinite(v)] for _, v in lines]
@@ -110,10 +122,17 @@ def line_chart(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" data-testid="{escape(testid)}" style="{FONT}">',
+        f' viewBox="0 0 {width} {height}" data-testid="{escape(testid)}"'
+        f' style="{FONT}; width: 100%; height: auto; display: block">',
         f'<text x="4" y="13" font-size="12" font-weight="600">{escape(title)}</text>',
         f'<text x="4" y="26" font-size="10" fill="#666">{escape(unit)}</text>',
     ]
+    if note:
+        colour = lines[1][0] if len(lines) > 1 else "#444"
+        out.append(
+            f'<text x="{width - right}" y="26" font-size="10" text-anchor="end" fill="{colour}"'
+            f' font-weight="600" data-testid="{escape(testid)}-note">{escape(note)}</text>'
+        )
     for frac in (0, 0.5, 1):
         v = ymax * frac
         yy = y(v)
@@ -143,19 +162,40 @@ def line_chart(
             f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" y2="{top + ph}" stroke="#b00"'
             f' stroke-dasharray="3,2"><title>{escape(label)}</title></line>'
         )
-    for colour, values in lines:
+    two = len(lines) > 1
+    for k, (colour, values) in enumerate(lines):
         n = len(values)
         if n == 0:
             continue
         pts = " ".join(
             f"{x(i + 1):.1f},{y(v):.1f}" for i, v in enumerate(values) if math.isfinite(v)
         )
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{pts}"/>')
+        style = LINE_STYLES[k] if two else 'stroke-width="1.8"'
+        out.append(
+            f'<polyline fill="none" stroke="{colour}" {style} stroke-linejoin="round"'
+            f' data-run="{"ab"[k]}" points="{pts}"/>'
+        )
         last = values[-1]
         if math.isfinite(last):
-            out.append(f'<circle cx="{x(n):.1f}" cy="{y(last):.1f}" r="2.5" fill="{colour}"/>')
+            if k == 0:
+                out.append(f'<circle cx="{x(n):.1f}" cy="{y(last):.1f}" r="3" fill="{colour}"/>')
+            else:
+                out.append(
+                    f'<circle cx="{x(n):.1f}" cy="{y(last):.1f}" r="3.5" fill="#fff"'
+                    f' stroke="{colour}" stroke-width="1.6"/>'
+                )
     out.append("</svg>")
     return "".join(out)
+
+
+def line_key(run: int) -> str:
+    """A small picture of run ``run``'s line (A solid, B dashed) for legends beside text."""
+    colour, style = COLOURS[run], LINE_STYLES[run]
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="26" height="10" viewBox="0 0 26 10"'
+        ' style="vertical-align: middle" aria-hidden="true">'
+        f'<line x1="1" x2="25" y1="5" y2="5" stroke="{colour}" {style}/></svg>'
+    )
 
 
 # -- the local network ------------------------------------------------------------------------
@@ -252,14 +292,26 @@ def _node_label(name: str, data: dict[str, Any], lang: str) -> str:
     return base
 
 
+def wrap_label(text: str, width: int) -> list[str]:
+    """``text`` on lines of at most about ``width`` characters, broken at spaces."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 560) -> str:
     """The local network of milieu ``m``: partners' trust in the network as line width and
     colour; vacant positions dashed; absent structures faint."""
-    height = int(width * 0.72) + 16
+    plot_h = int(width * 0.72)  # the network; below it, two lines of notes
+    height = plot_h + 32
     g = network_graph(model, m)
     pos = network_layout()
-    cx, cy = width / 2, (height - 16) / 2
-    rx, ry = width * 0.355, (height - 16) * 0.375
+    cx, cy = width / 2, plot_h / 2
+    rx, ry = width * 0.33, plot_h * 0.375
 
     def xy(n: str) -> tuple[float, float]:
         px, py = pos[n]
@@ -328,7 +380,7 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
     ):
         if line:
             out.append(
-                f'<text{HALO} x="{width / 2:.1f}" y="{height - 16 + 12 * k}" font-size="10.5"'
+                f'<text{HALO} x="{width / 2:.1f}" y="{plot_h + 16 + 12 * k}" font-size="10.5"'
                 f' text-anchor="middle" fill="{colour}" data-testid="{escape(testid)}-notes">'
                 f"{escape(line)}</text>"
             )
@@ -349,7 +401,13 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="14" fill="none" stroke="#555"'
                 ' stroke-width="1"/>'
             )
-        lines = [labels.partner_label(n, lang)]
+        px = pos[n][0]
+        side = abs(px) > 0.6
+        lines = (
+            wrap_label(labels.partner_label(n, lang), 16)
+            if side
+            else [labels.partner_label(n, lang)]
+        )
         extra = []
         if member:
             extra.append(fmt_num(g.edges["table", n]["weight"], 2, lang))
@@ -358,15 +416,20 @@ def network_svg(model: Any, m: int, lang: str, testid: str = "", width: int = 56
         if cut:
             lines.append(f"{t('app.funding_cut_mark', lang)} {nd['funding'] * 100:.0f} %")
         if extra:
-            lines.insert(1, " · ".join(extra))
+            lines.insert(len(lines) - (1 if cut else 0), " · ".join(extra))
         colour = "#222" if member else "#999"
         above = y < cy
         y0 = y - 18 - 11 * (len(lines) - 1) if above else y + 26
+        # on the sides, the label runs outwards from the node, away from the inner ring's labels
+        anchor, lx = (
+            ("end", x + 14) if px < -0.6 else ("start", x - 14) if px > 0.6 else ("middle", x)
+        )
+        bold = next((k for k, line in enumerate(lines) if extra and line == " · ".join(extra)), -1)
         for k, line in enumerate(lines):
-            weight = ' font-weight="600"' if k == 1 and member else ""
+            weight = ' font-weight="600"' if k == bold and member else ""
             out.append(
-                f'<text{HALO} x="{x:.1f}" y="{y0 + 11 * k:.1f}" font-size="9.5"'
-                f' text-anchor="middle" fill="{colour}"{weight}>{escape(line)}</text>'
+                f'<text{HALO} x="{lx:.1f}" y="{y0 + 11 * k:.1f}" font-size="9.5"'
+                f' text-anchor="{anchor}" fill="{colour}"{weight}>{escape(line)}</text>'
             )
     # worker, organisers, committees, association (inner ring)
     for n in _INNER:
