@@ -118,7 +118,8 @@ def main_targets(args: argparse.Namespace) -> int:
     check_targets_dir(out.resolve())
     scenarios = [(r, r.months + r.spin_up_months) for r in runs.values()]
     need = models_need(scenarios, replications, workers)
-    check(need, out, args.no_resource_check, source=args.scenario or args.catalogue or catalogue.source)
+    source = args.scenario or args.catalogue or catalogue.source
+    check(need, out, args.no_resource_check, source=source)
     print(
         t(
             "targets.cli_plan",
