@@ -43,6 +43,7 @@ def test_the_corpus_covers_every_kind_and_case(items: list) -> None:
     assert any("resources" in i.case for i in items)
 
 
+@pytest.mark.slow  # ten subprocesses, each importing hlmsim: tens of seconds on 2 cores
 def test_a_reduced_corpus_is_answered_in_one_line_with_exit_2(items: list) -> None:
     """Every 9th item (cases and kinds in turn; ``bad_inputs.py --every 9``) and both resource
     items."""
