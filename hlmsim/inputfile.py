@@ -245,3 +245,20 @@ def check_kind(
         f"this is {what} (it has {', '.join(keys)}), not {KINDS[expected][0]}: {hint}",
         source=src,
     )
+
+
+def exists(path: str | Path) -> bool:
+    """Whether ``path`` exists; False for a name the system refuses (too long, a bad byte),
+    so that a name given for a shipped file's is answered as unknown, never with an OSError."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: str | Path) -> bool:
+    """Whether ``path`` is a regular file; False for a name the system refuses."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False

@@ -395,6 +395,16 @@ def _execute(
     return out
 
 
+def pattern_runs(specs: list[PatternSpec], quick: bool = False) -> list[tuple[Scenario, int]]:
+    """Each run of the patterns' main comparison (every arm, with and without the mechanism):
+    its base scenario and months, for the resource estimate (:mod:`hlmsim.resources`)."""
+    out = []
+    for spec in specs:
+        base = load_scenario(spec.scenario)
+        out += [(base, _months(spec, quick))] * (2 * len(_arms(spec)))
+    return out
+
+
 def _n_batches(replications: int) -> int:
     return max(1, math.ceil(replications / BATCH))
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .arrangements import ARRANGEMENTS, STRUCTURAL, preset
 from .errors import InputError
 from .errors import suggest as _suggest
-from .inputfile import read_toml
+from .inputfile import exists, is_file, read_toml
 from .params import EventSpec, MilieuSpec, Params, Scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -44,10 +44,10 @@ def shipped_scenarios() -> list[str]:
 
 def _locate(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+    if p.suffix == ".toml" or exists(p) or "/" in str(name_or_path):
         return p  # read_toml says what is wrong with it, if anything
     candidate = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not candidate.is_file():
+    if not is_file(candidate):
         raise InputError(
             f"unknown scenario '{name_or_path}'{_suggest(str(name_or_path), shipped_scenarios())};"
             f" shipped scenarios: {', '.join(shipped_scenarios())}, or give a path to a .toml file",
@@ -148,6 +148,13 @@ def _validation_message(err: ValidationError, src: str | None, prefix: str) -> I
 
 
 def _check_arrangement(name: Any, src: str | None, key: str) -> None:
+    if name is not None and not isinstance(name, str):
+        raise InputError(
+            f"must be an arrangement's name, a text (got {name!r}); allowed:"
+            f" {', '.join(ARRANGEMENTS)}",
+            source=src,
+            key=key,
+        )
     if name is not None and name not in ARRANGEMENTS:
         raise InputError(
             f"unknown arrangement '{name}'{_suggest(str(name), ARRANGEMENTS)};"

@@ -9,11 +9,13 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hlmsim.arrangements import ARRANGEMENTS
 from hlmsim.mechanisms.events import EVENT_KINDS
+from hlmsim.model import HLMModel
 from hlmsim.outcomes import OUTCOMES
 from hlmsim.params import NEED_CATEGORIES, field_meta, param_fields
 from hlmsim.run import summarise
@@ -249,3 +251,94 @@ def test_overall_rows_aggregate_the_milieux(sim, params, seed):
         elif o.weight == "households":
             lo, hi = per.groupby("month")[name].min(), per.groupby("month")[name].max()
             assert ((allrows[name] >= lo - 1e-12) & (allrows[name] <= hi + 1e-12)).all(), name
+
+
+# --- 1,000 parameter sets over the whole valid ranges (issue 16, item 6) ---------------------
+
+#: Parameter sets drawn (every parameter of the schema at once, each over its whole valid range,
+#: an end of the range one time in five), run as replicates of a few batched models (short
+#: runs of a tiny scenario): HLMSIM_PROPERTY_SETS=10000 for a longer search.
+PROPERTY_SETS = int(os.environ.get("HLMSIM_PROPERTY_SETS", "1000"))
+SETS_PER_MODEL = 125
+PROPERTY_MONTHS = 12
+
+
+def draw_param_set(rng: np.random.Generator) -> dict[str, Any]:
+    """Every parameter, each uniform on its schema range (an end of it one time in five)."""
+    out: dict[str, Any] = {}
+    for name in PARAM_NAMES:
+        meta = field_meta(name)
+        if meta["kind"] == "bool":
+            out[name] = bool(rng.integers(2))
+        elif meta["kind"] == "choice":
+            out[name] = meta["choices"][rng.integers(len(meta["choices"]))]
+        elif meta["kind"] == "int":
+            out[name] = int(rng.integers(int(meta["min"]), int(meta["max"]) + 1))
+        else:
+            lo, hi = float(meta["min"]), float(meta["max"])
+            u = rng.random()
+            out[name] = lo if u < 0.1 else hi if u < 0.2 else float(rng.uniform(lo, hi))
+    return out
+
+
+def test_param_sets_cover_the_whole_ranges() -> None:
+    rng = np.random.default_rng(16)
+    sets = [draw_param_set(rng) for _ in range(200)]
+    for name in PARAM_NAMES:
+        meta = field_meta(name)
+        values = [s[name] for s in sets]
+        if meta["kind"] in ("float", "int"):
+            assert min(values) == meta["min"] and max(values) == meta["max"], name
+        else:
+            assert len(set(values)) == len(meta["choices"] or [True, False]), name
+
+
+@pytest.mark.parametrize("batch", range(max(1, PROPERTY_SETS // SETS_PER_MODEL)))
+def test_invariants_hold_over_a_thousand_param_sets(sim, batch: int) -> None:
+    """Each batch: SETS_PER_MODEL parameter sets as the replicates of one model of a tiny
+    scenario (two milieux of different arrangements and mixes, an event), run a few months with
+    every check of :func:`check_state` and :func:`check_record` each month, households conserved
+    in every milieu, and the needs' stock and flows balanced in every milieu."""
+    rng = np.random.default_rng([16, batch])
+    sets = [draw_param_set(rng) for _ in range(SETS_PER_MODEL)]
+    scen = validate(
+        {
+            "name": "sets",
+            "arrangement": sorted(ARRANGEMENTS)[batch % len(ARRANGEMENTS)],
+            "months": PROPERTY_MONTHS,
+            "milieux": [
+                {"name": "a", "ensembles": [{"units": 24, "share_family": 0.6}]},
+                {
+                    "name": "b",
+                    "arrangement": "community_worker",
+                    "ensembles": [{"units": 17, "share_family": 0.0, "share_senior": 1.0}],
+                },
+            ],
+            "events": [{"month": 2, "kind": EVENT_KINDS[batch % len(EVENT_KINDS)]}],
+        }
+    )
+    model = HLMModel(scen, seed=batch, agents=False, replicates=len(sets), param_sets=sets)
+    units = np.tile([24.0, 17.0], len(sets))
+    assert model.ms.n == len(units)
+    np.testing.assert_array_equal(np.bincount(model.hh.milieu, minlength=model.ms.n), units)
+    check_state(model)
+    open_prev = np.bincount(
+        model.hh.milieu, weights=model.hh.need_open.sum(axis=1), minlength=model.ms.n
+    )
+    with np.errstate(invalid="raise", divide="raise", over="raise"):
+        for _ in range(PROPERTY_MONTHS):
+            model.step()
+            rec, tl = model.records[-1], model.tally
+            np.testing.assert_array_equal(np.bincount(model.hh.milieu, minlength=model.ms.n), units)
+            check_state(model)
+            check_record(rec, units)
+            opened = tl.get("needs_opened", tl["needs_new"])
+            np.testing.assert_allclose(
+                rec["needs_unmet"],
+                open_prev
+                + opened
+                - tl["needs_met"]
+                - tl["needs_abandoned"]
+                - tl["needs_left_open"],
+            )
+            open_prev = rec["needs_unmet"]

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
 from ..errors import InputError, suggest
-from ..inputfile import MAX_FLOAT, Number, read_toml
+from ..inputfile import MAX_FLOAT, Number, exists, is_file, read_toml
 from ..params import Params, Scenario, field_meta
 from ..scenario import load_scenario, validate
 from ..targets.catalogue import Catalogue, load_catalogue
@@ -245,10 +245,10 @@ def locate(name_or_path: str | Path | None) -> Path:
     if name_or_path is None:
         name_or_path = "default"
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+    if p.suffix == ".toml" or exists(p) or "/" in str(name_or_path):
         return p  # read_toml says what is wrong with it, if anything
     for d in CALIBRATION_DIRS:
-        if (d / f"{p}.toml").is_file():
+        if is_file(d / f"{p}.toml"):
             return d / f"{p}.toml"
     names = shipped_calibrations()
     raise InputError(
@@ -374,7 +374,7 @@ def _stored_screening(ref: str, folder: Path, fail: Any) -> Any:
 
     key = "screening.stored"
     path = Path(ref) if Path(ref).is_absolute() else folder / ref
-    if not path.is_file():
+    if not is_file(path):
         raise fail(
             f"no such file: {path}; remove `stored` to run the screening (its table is then"
             " written to the output folder's screening.parquet)",

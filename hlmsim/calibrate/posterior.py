@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, suggest
+from ..inputfile import exists, is_file
 
 #: The key of the ensemble's metadata in the Parquet schema.
 META_KEY = b"hlmsim"
@@ -90,7 +91,7 @@ def _check_name(ref: str | Path, names: tuple[str, ...]) -> None:
     """Refuse a bare word that is neither one of ``names`` nor a file (a mistyped name), with
     the names it may have meant."""
     text = str(ref)
-    if text in names or Path(text).exists() or "/" in text or "." in text:
+    if text in names or exists(text) or "/" in text or "." in text:
         return
     raise InputError(
         f"unknown ensemble '{text}'{suggest(text, names)}: give {', '.join(names)} or an"
@@ -107,7 +108,7 @@ def resolve_ensemble(ref: str | Path, scenario: str = "default") -> Ensemble:
         _check_name(ref, (SHIPPED,))
         return load_ensemble(Path(ref))
     path = shipped_ensemble_path(scenario)
-    if not path.is_file():
+    if not is_file(path):
         raise InputError(
             f"'{SHIPPED}': no calibrated ensemble is shipped for the {scenario} scenario yet"
             f" ({path} is missing); make one with `hlmsim calibrate` (see docs/calibration.md)"
@@ -150,7 +151,7 @@ def load_ensemble(path: str | Path) -> Ensemble:
 
     path = Path(path)
     src = str(path)
-    if not path.is_file():
+    if not is_file(path):
         raise InputError("no such ensemble file", source=src)
     try:
         table = pq.read_table(path)

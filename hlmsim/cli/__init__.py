@@ -23,6 +23,7 @@ line ``hlmsim: error: <message>`` on stderr with exit code 2, and nothing is wri
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -69,9 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once a process (parsing leaves it as it was): in-process callers, such
+    as the fuzz tests' thousands of checks, do not build it again each time."""
+    return build_parser()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+    parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)

@@ -16,6 +16,7 @@ from ..cliutil import whole_number
 from ..errors import InputError
 from ..i18n import t
 from ..i18n.formats import count, fmt_num, fmt_pct
+from ..resources import add_flag, calibrate_need, check
 from .common import add_report_lang, check_lang_option
 
 
@@ -73,7 +74,14 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help="output folder (default: results/calibrations/<name>, -quick with --quick)",
     )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate the calibration file (its scenario, targets and priors) and the"
+        " resources it needs, print the plan; run nothing, write nothing",
+    )
     add_report_lang(p)
+    add_flag(p)
 
 
 def duration(seconds: float, lang: str) -> str:
@@ -129,6 +137,8 @@ def main_calibrate(args: argparse.Namespace) -> int:
     cal = load_calibration(args.calibration, quick=args.quick)
     out = Path(args.out) if args.out else default_out(cal)
     check_folder(out, cal, args.resume)  # before anything is printed or run
+    local = 1 if args.scheduler is not None else (workers or 1)
+    check(calibrate_need(cal, local), out, args.no_resource_check, source=cal.source)
     params = (
         count(len(cal.priors), "calibrate.parameters_n", lang)
         if cal.priors
@@ -156,6 +166,9 @@ def main_calibrate(args: argparse.Namespace) -> int:
         ),
         file=sys.stderr,
     )
+    if args.dry_run:
+        print(t("calibrate.dry_run_ok", lang, file=cal.source))
+        return 0
     old = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         res = calibrate(

@@ -29,6 +29,7 @@ from ..i18n.formats import count, fmt_money, fmt_num, fmt_range, round_sig
 from ..replication import BATCH
 from ..reporting import answer_text, check_compare_dir, transitions, write_compare
 from ..reporting.answer import ensemble_intro, not_costed, targets_sentence
+from ..resources import add_flag, check, compare_need
 from ..scenario import load_scenario
 from ..targets.engine import QUICK_REPLICATIONS
 from .common import (
@@ -129,6 +130,7 @@ def add_parser(subparsers: Any) -> None:
         help="output folder (default: results/compare-<scenario>)",
     )
     add_report_lang(p)
+    add_flag(p)
 
 
 def main_compare(args: argparse.Namespace) -> int:
@@ -147,6 +149,10 @@ def main_compare(args: argparse.Namespace) -> int:
             "give either --workers (a local pool) or --scheduler (a Dask cluster), not both",
             key="--scheduler",
         )
+    n_max = MAX_REPLICATIONS if opts["target"] is not None else None
+    n_max = n_max or opts["replications"] or DEFAULT_REPLICATIONS
+    need = compare_need(scen, len(opts["arrangements"]), n_max, workers)
+    check(need, out, args.no_resource_check, source=args.scenario)
     if opts["target"] is None:
         n = opts["replications"] or DEFAULT_REPLICATIONS
         plan = t("cli.plan_fixed", lang, n=n, batch=BATCH)

@@ -24,6 +24,7 @@ from ..patterns import (
     REPLICATIONS,
     ROBUSTNESS_POINTS,
     load_pattern,
+    pattern_runs,
     select_patterns,
     validate_patterns,
 )
@@ -31,6 +32,7 @@ from ..reporting.validation import check_patterns_dir, emergence_summary, write_
 from ..reporting.validation import effect_text as _effect_text
 from ..reporting.validation import pt as report_text
 from ..reporting.validation import verdict_text as _verdict
+from ..resources import add_flag, check, models_need
 from .common import (
     add_report_lang,
     add_seed_workers,
@@ -96,6 +98,7 @@ def add_parser(subparsers: Any) -> None:
         "--out", default=None, metavar="DIR", help="output folder (default: results/patterns)"
     )
     add_report_lang(p)
+    add_flag(p)
 
 
 def main_patterns(args: argparse.Namespace) -> int:
@@ -109,14 +112,19 @@ def main_patterns(args: argparse.Namespace) -> int:
     if directory is not None and not directory.is_dir():
         raise InputError("no such folder", source=str(directory), key="--dir")
     files = select_patterns(args.only, directory)
-    for f in files:  # every file checked before anything is printed, run or written
-        load_pattern(f)
+    specs = [load_pattern(f) for f in files]  # every file checked before anything is run
     if replications is None:
         replications = QUICK_REPLICATIONS if args.quick else REPLICATIONS
     if robustness is None:
         robustness = QUICK_ROBUSTNESS_POINTS if args.quick else ROBUSTNESS_POINTS
     out = Path(args.out) if args.out else Path("results") / "patterns"
     check_patterns_dir(out.resolve())
+    check(
+        models_need(pattern_runs(specs, args.quick), replications * (1 + robustness), workers),
+        out,
+        args.no_resource_check,
+        source=str(directory or PATTERN_DIR),
+    )
     points, source = None, ""
     if args.ensemble is not None:
         ens = resolve_ensemble(args.ensemble)

@@ -16,6 +16,7 @@ from ..i18n import localized, t, unit_label
 from ..i18n.formats import DASH, finite, fmt_money, fmt_num, fmt_pct
 from ..outcomes import DERIVED, OUTCOMES, Outcome
 from ..params import Scenario
+from ..resources import add_flag, check, run_need
 from ..run import check_out_dir, run
 from ..scenario import load_scenario
 from .common import add_lang, console, safe_name, write_report
@@ -66,6 +67,7 @@ def add_parser(subparsers: Any) -> None:
         help=f"run every milieu on this arrangement ({', '.join(ARRANGEMENTS)})",
     )
     add_lang(p)
+    add_flag(p)
 
 
 def main_run(args: argparse.Namespace) -> int:
@@ -84,6 +86,7 @@ def main_run(args: argparse.Namespace) -> int:
     else:
         out = Path("results") / "runs" / f"{safe_name(scen.name)}-seed{args.seed}"
     check_out_dir(out.resolve())
+    check(run_need(scen), out, args.no_resource_check, source=args.scenario)
     result = run(scen, seed=args.seed)
     write_report(
         lambda: result.write(out.resolve()),

@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..i18n import DEFAULT_LANG, localized, t
 from ..i18n.formats import count
 from ..params import Params, Scenario, field_meta
+from ..resources import add_flag, check, run_need
 from ..scenario import load_scenario, milieu_params, shipped_scenarios
 from .common import add_lang, console
 
@@ -27,6 +28,7 @@ def add_parser(subparsers: Any) -> None:
     add_lang(p_show)
     p_check = actions.add_parser("check", help="validate a scenario file")
     p_check.add_argument("file", metavar="FILE")
+    add_flag(p_check)
 
 
 def main_scenarios(args: argparse.Namespace) -> int:
@@ -207,6 +209,8 @@ def _print_params(out: Console, scen: Scenario, resolved: list[Params], lang: st
 def main_check(args: argparse.Namespace) -> int:
     """``hlmsim scenarios check``: validate a scenario file, print one ``ok:`` line."""
     scen = load_scenario(args.file)
+    # a scenario this machine cannot run is refused as `hlmsim run` would refuse it
+    check(run_need(scen), None, args.no_resource_check, source=args.file)
     print(
         t(
             "cli.check_ok",

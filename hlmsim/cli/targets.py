@@ -25,6 +25,7 @@ from ..reporting.targets import (
     verdict_text,
     write_targets,
 )
+from ..resources import add_flag, check, models_need
 from ..scenario import load_scenario
 from ..targets.catalogue import check_role, load_catalogue
 from ..targets.engine import QUICK_REPLICATIONS, REPLICATIONS, plan_runs, run_targets
@@ -91,6 +92,7 @@ def add_parser(subparsers: Any) -> None:
         " without SCENARIO)",
     )
     add_report_lang(p)
+    add_flag(p)
 
 
 def main_targets(args: argparse.Namespace) -> int:
@@ -114,6 +116,10 @@ def main_targets(args: argparse.Namespace) -> int:
         name = Path(args.catalogue).stem if args.catalogue else "catalogue"
     out = Path(args.out) if args.out else Path("results") / f"targets-{safe_name(name)}"
     check_targets_dir(out.resolve())
+    scenarios = [(r, r.months + r.spin_up_months) for r in runs.values()]
+    need = models_need(scenarios, replications, workers)
+    source = args.scenario or args.catalogue or catalogue.source
+    check(need, out, args.no_resource_check, source=source)
     print(
         t(
             "targets.cli_plan",

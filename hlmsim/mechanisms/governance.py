@@ -230,8 +230,9 @@ def _step_kernel(
                 attended_any[p] |= attend[p]
                 n_attend += attend[p]
             share = n_attend / max(n_members, 1)
-            g = understanding_gain[m] * quality * share
-            rate = trust_gain[m] * quality
+            # a meeting closes at most the whole gap (tools can lift quality above 1)
+            g = min(understanding_gain[m] * quality * share, 1.0)
+            rate = min(trust_gain[m] * quality, 1.0)
             for p in range(P):
                 if attend[p]:
                     trust[m, p] += rate * (1.0 - trust[m, p])
@@ -299,7 +300,11 @@ def _step_kernel(
         for k in range(T):
             controversy[m, k] = (controversy[m, k] or arise[k]) and not settle[k]
         # naming and settling a problem clarifies roles and the shared definition of the problem
-        role_clarity[m] += settlement_clarity_gain[m] * n_settled * (1.0 - role_clarity[m])
-        understanding[m] += settlement_understanding_gain[m] * n_settled * (1.0 - understanding[m])
+        # (each settlement closes its share of the gap; several in a month close at most all of
+        # it, so that a large gain settling several controversies cannot pass 1)
+        clarity_step = min(settlement_clarity_gain[m] * n_settled, 1.0)
+        understanding_step = min(settlement_understanding_gain[m] * n_settled, 1.0)
+        role_clarity[m] += clarity_step * (1.0 - role_clarity[m])
+        understanding[m] += understanding_step * (1.0 - understanding[m])
         tally_arisen[m] += n_arisen
         tally_settled[m] += n_settled

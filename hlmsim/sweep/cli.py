@@ -16,6 +16,7 @@ from typing import Any
 from ..cliutil import Parser, one_line, report_error, whole_number
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS
+from ..resources import add_flag, check, cpu_count, sweep_need
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
@@ -64,6 +65,7 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="validate the experiment and print the plan; run nothing",
     )
+    add_flag(p)
 
 
 def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
@@ -142,6 +144,14 @@ def main_sweep(args: argparse.Namespace) -> int:
             )
         exp = load_experiment(args.experiment, quick=args.quick)
         out = Path(args.out) if args.out else default_out(exp)
+        # a sweep this machine cannot hold is refused before it starts (and by --dry-run)
+        local = 1 if args.scheduler is not None else (workers or cpu_count())
+        check(
+            sweep_need(exp, local),
+            out,
+            args.no_resource_check,
+            source=exp.source or args.experiment,
+        )
         if args.dry_run:
             _print_plan(exp, out)
             return 0

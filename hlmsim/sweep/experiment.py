@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..arrangements import ARRANGEMENTS
 from ..errors import InputError, suggest
-from ..inputfile import MAX_FLOAT, Number, read_toml
+from ..inputfile import MAX_FLOAT, Number, exists, is_file, read_toml
 from ..outcomes import DERIVED, KEY_OUTCOMES, OUTCOMES
 from ..params import EventSpec, Params, Scenario, field_meta
 from ..replication import batch_seeds
@@ -213,10 +213,10 @@ def base_label(scen: Scenario) -> str:
 def locate(name_or_path: str | Path) -> Path:
     """A path to an experiment file, or a shipped experiment's name (``experiments/NAME.toml``)."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+    if p.suffix == ".toml" or exists(p) or "/" in str(name_or_path):
         return p  # read_toml says what is wrong with it, if anything
     for d in EXPERIMENT_DIRS:
-        if (d / f"{p}.toml").is_file():
+        if is_file(d / f"{p}.toml"):
             return d / f"{p}.toml"
     names = sorted({q.stem for d in EXPERIMENT_DIRS if d.is_dir() for q in d.glob("*.toml")})
     raise InputError(

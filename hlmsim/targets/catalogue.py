@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..arrangements import ARRANGEMENTS
 from ..errors import InputError, suggest
-from ..inputfile import MAX_FLOAT, read_toml
+from ..inputfile import MAX_FLOAT, is_file, read_toml
 from ..observables import OBSERVABLES
 from ..scenario import SCENARIO_DIR, shipped_scenarios
 
@@ -167,9 +167,9 @@ def scenario_path(name: str, base: Path | None = None) -> Path | None:
         p = Path(name)
         if not p.is_absolute() and base is not None:
             p = base / p
-        return p if p.is_file() else None
+        return p if is_file(p) else None
     p = SCENARIO_DIR / f"{name}.toml"
-    return p if p.is_file() else None
+    return p if is_file(p) else None
 
 
 def _message(err: ValidationError) -> tuple[str, str]:
