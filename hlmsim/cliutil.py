@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import InputError, suggest
 
@@ -29,6 +29,11 @@ class Parser(argparse.ArgumentParser):
             leaf = self._leaf(ns)
             leaf.error(f"unrecognized arguments: {' '.join(extra)}{leaf._hint(extra)}")
         return ns
+
+    def error(self, message: str) -> NoReturn:
+        """A usage error on one line (``hlmsim run: error: ... (see hlmsim run --help)``), exit
+        code 2: the usage summary is for ``--help``."""
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
     def _leaf(self, ns: argparse.Namespace) -> argparse.ArgumentParser:
         """The (sub)parser of the subcommand given on the command line."""

@@ -353,6 +353,16 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not out.exists()
 
 
+def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped option or value is reported on one line, pointing at --help (no usage dump)."""
+    for argv in (["analyze", "/nowhere", "--out", "X"], ["run", "--seed", "x"], [], ["scenarios"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ": error: " in err[0] and "--help)" in err[0], (argv, err)
+    main(["analyze", "/nowhere", "--out", "X"])
+    assert "did you mean: --outcome?" in capsys.readouterr().err
+
+
 def test_scenario_level_param_error_names_params(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
