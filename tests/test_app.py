@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import pytest
 from app_server import app_server
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hlmsim.arrangements import LABELS
 from hlmsim.outcomes import OUTCOMES
@@ -499,19 +500,21 @@ def test_teams_submit_and_the_board_ranks_them(classroom: str, browser: Browser)
             pg.set_default_timeout(TIMEOUT_MS)
             pg.goto(classroom)
             pg.wait_for_selector("[data-testid=month]")
-            pg.fill(".hlm-team input", name)
             # on a loaded machine the first pick can land before the new page's session
-            # answers: pick again until the page shows it (what a user would do)
+            # answers, or its menu be redrawn under the pointer: pick again until the page
+            # shows it (what a user would do); then name the team
             for attempt in range(4):
-                choose(pg, "hlm-select-arr-a", LABELS[arrangement][0])
                 try:
+                    choose(pg, "hlm-select-arr-a", LABELS[arrangement][0])
                     expect(pg.locator("[data-testid=arrangement-a]")).to_contain_text(
                         LABELS[arrangement][0], timeout=10_000
                     )
                     break
-                except AssertionError:
+                except (AssertionError, PlaywrightTimeout):
+                    pg.keyboard.press("Escape")  # close a menu left open
                     if attempt == 3:
                         raise
+            pg.fill(".hlm-team input", name)
             step(pg, 2)
             pg.click(".hlm-submit")
             expect(pg.locator("[data-testid=submit-message]")).to_contain_text(name, timeout=60_000)
