@@ -36,6 +36,17 @@ def same_math(got: Any, expected: Any) -> None:
     np.testing.assert_allclose(got, expected, rtol=MATH_RTOL, atol=MATH_ATOL)
 
 
+def error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """The single stderr line of a failed command (asserted: one line, ``hlmsim: error: ``, no
+    traceback)."""
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("hlmsim: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
 class Sim:
     """Namespace of helpers (see the ``sim`` fixture)."""
 

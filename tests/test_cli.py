@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import error_line
 
 import hlmsim
 from hlmsim.arrangements import ARRANGEMENTS
@@ -20,14 +21,7 @@ RUN_FILES = {"timeseries.parquet", "timeseries.csv", "summary.json", "metadata.j
 DEFAULT_MILIEUX = {"mtl-famille", "mtl-nord", "qc-personnes-seules", "qc-basse-ville"}
 
 
-def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    """The single stderr line of a failed command (asserted to be one line, no traceback)."""
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("hlmsim: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
+_error_line = error_line
 
 
 @pytest.fixture(scope="module")

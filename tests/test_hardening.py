@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import error_line
 
 from hlmsim.calibrate.config import parse_calibration
 from hlmsim.cli import build_parser, main
@@ -35,14 +36,7 @@ CALIBRATION = PACKAGE / "calibrations" / "default.toml"
 CATALOGUE = PACKAGE / "targets" / "catalogue.toml"
 
 
-def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
-    """The single stderr line of a failed command (one line, no traceback)."""
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("hlmsim: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
+_one_line = error_line
 
 
 # --- 1. one reader for every input file ------------------------------------------------------

@@ -9,6 +9,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import error_line
 
 from hlmsim import resources
 from hlmsim.cli import main
@@ -20,13 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = ROOT / "hlmsim" / "calibrations" / "default.toml"
 
 
-def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("hlmsim: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
+_one_line = error_line
 
 
 def _scenario(units: int, copies: int, months: int, ensembles: int = 1) -> dict:
