@@ -290,6 +290,10 @@ def milieu_params(scen: Scenario, index: int, source: str | None = None) -> Para
         raise _validation_message(err, source, where) from None
 
 
+#: Scenario fields an override may set (every other override is a parameter name).
+OVERRIDE_FIELDS = ("months", "spin_up_months", "arrangement", "name", "description", "events")
+
+
 def load_scenario(name_or_path: str | Path = "default", **overrides: Any) -> Scenario:
     """Load a shipped scenario by name or a TOML file by path, apply overrides and validate.
 
@@ -298,14 +302,21 @@ def load_scenario(name_or_path: str | Path = "default", **overrides: Any) -> Sce
     ``load_scenario("default", arrangement="omh_worker", worker_fte=0.5)``.
     """
     data, src = _raw(name_or_path)
-    top, params = {}, {}
+    return _overridden(data, src, overrides)
+
+
+def _overridden(data: dict[str, Any], src: str | None, overrides: dict[str, Any]) -> Scenario:
+    """Raw scenario data with ``overrides`` applied (scenario fields, or parameter names set
+    for every milieu), validated; a bad override is the caller's (``source="overrides"``)."""
+    top: dict[str, Any] = {}
+    params: dict[str, Any] = {}
     for k, v in overrides.items():
-        if k in ("months", "spin_up_months", "arrangement", "name", "description", "events"):
+        if k in OVERRIDE_FIELDS:
             top[k] = v
         elif k in Params.model_fields:
             params[k] = v
         else:
-            valid = [*Params.model_fields, "months", "spin_up_months", "arrangement", "name"]
+            valid = [*Params.model_fields, *OVERRIDE_FIELDS]
             raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
     if top or params:
         data = _merge(data, {**top, **({"params": params} if params else {})})
@@ -340,10 +351,6 @@ def events_of(scen: Scenario) -> list[EventSpec]:
     return list(scen.events)
 
 
-#: Scenario fields an override may set (every other override is a parameter name).
-OVERRIDE_FIELDS = ("months", "spin_up_months", "arrangement", "name", "description", "events")
-
-
 def with_overrides(scen: Scenario, **overrides: Any) -> Scenario:
     """A resolved scenario with overrides applied as :func:`load_scenario` applies them
     (scenario fields, or parameter names set in every milieu, below a milieu's own settings),
@@ -351,22 +358,4 @@ def with_overrides(scen: Scenario, **overrides: Any) -> Scenario:
     and the EMA Workbench adapter (:mod:`hlmsim.ema`)."""
     if not overrides:
         return scen
-    top: dict[str, Any] = {}
-    params: dict[str, Any] = {}
-    for k, v in overrides.items():
-        if k in OVERRIDE_FIELDS:
-            top[k] = v
-        elif k in Params.model_fields:
-            params[k] = v
-        else:
-            valid = [*Params.model_fields, *OVERRIDE_FIELDS]
-            raise InputError(f"unknown override{_suggest(k, valid)}", source="overrides", key=k)
-    data = _merge(scen.model_dump(), {**top, **({"params": params} if params else {})})
-    try:
-        return validate(data)
-    except InputError as err:
-        key = (err.key or "").split("[")[0]
-        name = key.split(".", 1)[1] if key.startswith("params.") else key
-        if name in overrides:
-            raise InputError(err.detail, source="overrides", key=name) from None
-        raise
+    return _overridden(scen.model_dump(), None, overrides)
