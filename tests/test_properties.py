@@ -176,6 +176,29 @@ def check_record(rec: dict[str, np.ndarray], units: np.ndarray) -> None:
     assert (rec["cross_referrals"] <= rec["referrals_made"]).all()
 
 
+def open_needs(model: HLMModel) -> np.ndarray:
+    """Open needs per milieu."""
+    weights = model.hh.need_open.sum(axis=1)
+    return np.bincount(model.hh.milieu, weights=weights, minlength=model.ms.n)
+
+
+def check_month(model: HLMModel, units: np.ndarray, open_prev: np.ndarray) -> np.ndarray:
+    """The month just stepped: state and record in their bounds, and the stock and flows of
+    needs balanced (open = open before + opened - met - given up - moved out; "needs_new"
+    counts arrivals, also those joining an open need of their kind). Returns this month's open
+    needs."""
+    rec, tl = model.records[-1], model.tally
+    check_state(model)
+    check_record(rec, units)
+    opened = tl.get("needs_opened", tl["needs_new"])
+    assert (opened <= tl["needs_new"]).all()
+    np.testing.assert_allclose(
+        rec["needs_unmet"],
+        open_prev + opened - tl["needs_met"] - tl["needs_abandoned"] - tl["needs_left_open"],
+    )
+    return rec["needs_unmet"]
+
+
 @SETTINGS
 @given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_every_month(sim, data, seed):
@@ -185,28 +208,12 @@ def test_invariants_hold_every_month(sim, data, seed):
     n0 = model.hh.n
     assert n0 == units.sum()
     check_state(model)
-    open_prev = model.hh.need_open.sum(axis=1)
-    open_prev = np.bincount(model.hh.milieu, weights=open_prev, minlength=model.ms.n)
+    open_prev = open_needs(model)
     with np.errstate(invalid="raise", divide="raise", over="raise"):
         for _ in range(scen.months):
             model.step()
-            rec, tl = model.records[-1], model.tally
             assert model.hh.n == n0
-            check_state(model)
-            check_record(rec, units)
-            # stock and flows of needs: open = open before + opened - met - given up - moved
-            # out ("needs_new" counts arrivals, also those joining an open need of their kind)
-            opened = tl.get("needs_opened", tl["needs_new"])
-            assert (opened <= tl["needs_new"]).all()
-            np.testing.assert_allclose(
-                rec["needs_unmet"],
-                open_prev
-                + opened
-                - tl["needs_met"]
-                - tl["needs_abandoned"]
-                - tl["needs_left_open"],
-            )
-            open_prev = rec["needs_unmet"]
+            open_prev = check_month(model, units, open_prev)
     ts = model.timeseries()
     assert len(ts) == scen.months * (model.ms.n + 1)
     allrows = ts[ts["milieu"] == "all"]
@@ -322,23 +329,9 @@ def test_invariants_hold_over_a_thousand_param_sets(sim, batch: int) -> None:
     assert model.ms.n == len(units)
     np.testing.assert_array_equal(np.bincount(model.hh.milieu, minlength=model.ms.n), units)
     check_state(model)
-    open_prev = np.bincount(
-        model.hh.milieu, weights=model.hh.need_open.sum(axis=1), minlength=model.ms.n
-    )
+    open_prev = open_needs(model)
     with np.errstate(invalid="raise", divide="raise", over="raise"):
         for _ in range(PROPERTY_MONTHS):
             model.step()
-            rec, tl = model.records[-1], model.tally
             np.testing.assert_array_equal(np.bincount(model.hh.milieu, minlength=model.ms.n), units)
-            check_state(model)
-            check_record(rec, units)
-            opened = tl.get("needs_opened", tl["needs_new"])
-            np.testing.assert_allclose(
-                rec["needs_unmet"],
-                open_prev
-                + opened
-                - tl["needs_met"]
-                - tl["needs_abandoned"]
-                - tl["needs_left_open"],
-            )
-            open_prev = rec["needs_unmet"]
+            open_prev = check_month(model, units, open_prev)
