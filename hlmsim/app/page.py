@@ -545,12 +545,15 @@ def TeamSubmit(session: Session, L: str) -> None:
     solara.HTML(
         tag="div", unsafe_innerHTML=escape(t("app_board.submit_help", L)), classes=["hlm-help"]
     )
-    if message.value:
+    notice(message.value, "submit-message")
+
+
+def notice(text: str, testid: str | None = None) -> None:
+    """A short message under a panel's buttons (nothing when ``text`` is empty)."""
+    if text:
+        attributes = {"data-testid": testid} if testid else {}
         solara.HTML(
-            tag="div",
-            unsafe_innerHTML=escape(message.value),
-            classes=["hlm-notice"],
-            attributes={"data-testid": "submit-message"},
+            tag="div", unsafe_innerHTML=escape(text), classes=["hlm-notice"], attributes=attributes
         )
 
 
@@ -590,13 +593,7 @@ def DesignFile(session: Session, L: str) -> None:
     )
     with solara.Div(classes=["hlm-design-drop"]):
         FilePicker.element(label=t("app.design_open", L), on_picked=load)
-    if message.value:
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=escape(message.value),
-            classes=["hlm-notice"],
-            attributes={"data-testid": "design-message"},
-        )
+    notice(message.value, "design-message")
 
 
 @solara.component
@@ -1135,8 +1132,7 @@ def StoryPicker(session: Session, L: str) -> None:
             size="small",
             classes=["hlm-random-household"],
         )
-    if message.value:
-        solara.HTML(tag="div", unsafe_innerHTML=escape(message.value), classes=["hlm-notice"])
+    notice(message.value)
 
 
 @solara.component
