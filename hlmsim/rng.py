@@ -9,6 +9,7 @@ the number of draws does not depend on the state either.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -43,6 +44,8 @@ class Streams:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
+        # each stream's counter key, mixed from the seed once (CounterDraws mixes in the month)
+        self._mixed = {name: _stream_key(self.seed, key) for name, key in _KEYS.items()}
         self._gens = {
             name: np.random.Generator(
                 np.random.PCG64(np.random.SeedSequence(entropy=self.seed, spawn_key=(key,)))
@@ -53,9 +56,23 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         return self._gens[name]
 
+    def uniforms(self, name: str, *shapes: int | tuple[int, ...]) -> list[np.ndarray]:
+        """Uniforms of stream ``name`` in arrays of ``shapes``, drawn in one call: the same
+        numbers as one ``random(shape)`` call per shape in turn (the generator fills an array
+        value after value), each array C-contiguous."""
+        sizes = [math.prod(s) if isinstance(s, tuple) else s for s in shapes]
+        flat = self._gens[name].random(sum(sizes))
+        out, start = [], 0
+        for shape, size in zip(shapes, sizes, strict=True):
+            out.append(flat[start : start + size].reshape(shape))
+            start += size
+        return out
+
     def at(self, name: str, t: int) -> CounterDraws:
         """Counter-based uniforms of stream ``name`` for month ``t`` (see :class:`CounterDraws`)."""
-        return CounterDraws(self.seed, _KEYS[name], t)
+        draws = CounterDraws.__new__(CounterDraws)
+        draws._base = _month_key(self._mixed[name], t)
+        return draws
 
 
 _MASK = (1 << 64) - 1
@@ -72,6 +89,16 @@ def _mix_int(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _stream_key(seed: int, key: int) -> int:
+    """A stream's key for the run: its name's hash mixed with the run seed."""
+    return _mix_int((int(seed) * _GOLDEN + key) & _MASK)
+
+
+def _month_key(stream_key: int, t: int) -> int:
+    """A stream's key for month ``t`` (from :func:`_stream_key`)."""
+    return _mix_int((stream_key + (int(t) + _T_OFFSET) * _M2) & _MASK)
+
+
 class CounterDraws:
     """Uniforms in [0, 1) addressed by entry rather than drawn in sequence: the number of entry
     ``i`` (e.g. household row * categories + need category) for use ``slot`` of stream ``key`` in
@@ -84,8 +111,7 @@ class CounterDraws:
     __slots__ = ("_base",)
 
     def __init__(self, seed: int, key: int, t: int) -> None:
-        z = _mix_int((int(seed) * _GOLDEN + key) & _MASK)
-        self._base = _mix_int((z + (int(t) + _T_OFFSET) * _M2) & _MASK)
+        self._base = _month_key(_stream_key(seed, key), t)
 
     def base(self, slot: int = 0) -> np.uint64:
         """The key of use ``slot`` this month, for compiled kernels

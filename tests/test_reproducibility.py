@@ -140,6 +140,21 @@ def test_streams_are_independent_of_each_other():
     assert Streams(43)["needs"].random(4).tolist() != draws["needs"]
 
 
+def test_uniforms_in_one_call_are_the_numbers_of_successive_calls():
+    """``Streams.uniforms`` draws several arrays at once: the numbers one ``random`` call per
+    array would give, in C-contiguous arrays of the shapes asked (what the kernels expect)."""
+    one, apart = Streams(9), Streams(9)
+    a, b, c = one.uniforms("staff", 5, (3, 4), 1)
+    want = [apart["staff"].random(5), apart["staff"].random((3, 4)), apart["staff"].random(1)]
+    for got, exp in zip((a, b, c), want, strict=True):
+        assert got.shape == exp.shape and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, exp)
+    # the stream goes on where successive calls would have left it
+    np.testing.assert_array_equal(one["staff"].random(3), apart["staff"].random(3))
+    # and the counter-based numbers of a stream do not depend on how it was drawn from
+    assert one.at("staff", 4).base(2) == Streams(9).at("staff", 4).base(2)
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, "1"])
 def test_streams_reject_bad_seeds(seed):
     with pytest.raises(ValueError, match="non-negative integer"):

@@ -48,9 +48,7 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Grants run down and are renewed or lapse; community partners' funding is cut and recovers."""
     ms, mp, hh = model.ms, model.mp, model.hh
-    rng = model.rs["funding"]
-    u_grant = rng.random(ms.n)
-    u_cut = rng.random((ms.n, ms.member.shape[1]))
+    u_grant, u_cut = model.rs.uniforms("funding", ms.n, (ms.n, ms.member.shape[1]))
     _step_kernel(
         u_grant,
         u_cut,

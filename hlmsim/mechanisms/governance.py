@@ -50,12 +50,9 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Committees meet; trust, understanding and role clarity build or relax; controversies."""
     ms, mp = model.ms, model.mp
-    rng = model.rs["network"]
     M, P = ms.member.shape
     T = len(CONTROVERSY_THEMES)
-    u_att = rng.random((3, M, P))
-    u_arise = rng.random((M, T))
-    u_settle = rng.random((M, T))
+    u_att, u_arise, u_settle = model.rs.uniforms("network", (3, M, P), (M, T), (M, T))
     # monthly retention of trust, understanding and clarity without meetings, and of a member's
     # trust when it attended (only the share meeting_trust_upkeep of the relaxation is kept off)
     f = half_life_factor(mp.network_trust_half_life_months)

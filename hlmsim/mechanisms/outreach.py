@@ -214,9 +214,7 @@ def _observe_contacts(
 def step(model: HLMModel) -> None:
     """The worker contacts residents; trust, disclosure, direct help and warm referrals."""
     hh, mp, ms, tally = model.hh, model.mp, model.ms, model.tally
-    rng = model.rs["outreach"]
-    u_pick = rng.random((hh.n,))
-    u_cap = rng.random(ms.n)
+    u_pick, u_cap = model.rs.uniforms("outreach", hh.n, ms.n)
     # numbers of the households and needs the worker reaches, drawn for them alone (common
     # random numbers by household, need and month: hlmsim.rng.CounterDraws)
     draw = model.rs.at("outreach", model.t)

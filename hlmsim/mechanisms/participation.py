@@ -120,11 +120,8 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
 def step(model: HLMModel) -> None:
     """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms, tally, t = model.hh, model.mp, model.ms, model.tally, model.t
-    rng = model.rs["participation"]
     N = hh.n
-    u_part, u_cons, u_mut = rng.random(N), rng.random(N), rng.random(N)
-    u_soc = rng.random(N)
-    u_proj = rng.random(ms.n)
+    u_part, u_cons, u_mut, u_soc, u_proj = model.rs.uniforms("participation", N, N, N, N, ms.n)
     # numbers of the members' open needs alone (common random numbers by household, need, month)
     help_base = model.rs.at("participation", t).base()
     # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday

@@ -77,11 +77,8 @@ def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
 def step(model: HLMModel) -> None:
     """Workers, representatives and organisers leave; vacancies count down and are filled."""
     ms, mp, hh = model.ms, model.mp, model.hh
-    rng = model.rs["staff"]
     M, P = ms.member.shape
-    u_w, u_vac = rng.random(ms.n), rng.random(ms.n)
-    u_rep = rng.random((M, P))
-    u_oc, u_ocv = rng.random((M, 2)), rng.random((M, 2))
+    u_w, u_vac, u_rep, u_oc, u_ocv = model.rs.uniforms("staff", M, M, (M, P), (M, 2), (M, 2))
     ev = model.events_now
     _step_kernel(
         u_w,
