@@ -174,6 +174,42 @@ def test_export_has_every_team_and_outcome(board: Board) -> None:
     assert nord["leader"] == "True"
 
 
+def test_on_an_ensemble_each_world_has_its_parameter_set(board: Board) -> None:
+    """With the app's ensemble, replicate r of every design runs on the ensemble's r-th set
+    drawn for the board's seed (paired worlds and parameters), levers over it; the board's
+    page and export say which ensemble."""
+    from hlmsim.app.board import run_finals
+    from hlmsim.app.page import board_html
+    from hlmsim.calibrate.posterior import load_ensemble, shipped_ensemble_path
+
+    ens = load_ensemble(shipped_ensemble_path())
+    b = Board(replications=3, ensemble=ens)
+    sets = ens.param_sets(3, b.seed)
+    assert b.param_sets == sets and len({str(p) for p in sets}) > 1
+    own = {k: 0.0 for k in BOARD_OUTCOMES}
+    b.submit("Nord", design("community_worker"), seed=1, own=own)
+    b.submit("Sud", design("community_worker"), seed=2, own=own)
+    assert b.wait(180)
+    nord, sud = b.snapshot()
+    for k in BOARD_OUTCOMES:  # the same design in the same worlds: the same values
+        assert np.array_equal(nord.replay[k], sud.replay[k]), k
+    # the worlds' parameters are the ensemble's, not the scenario's own
+    plain = {s.team: s for s in board.snapshot()}["Nord"].replay
+    assert not np.array_equal(nord.replay["needs_met"][:3], plain["needs_met"][:3])
+    # replicate r runs on set r: with set 0 everywhere, replicate 0 is unchanged, the others not
+    same = run_finals(design("community_worker"), b.seed, 3, [sets[0]] * 3)
+    assert same["needs_met"][0] == nord.replay["needs_met"][0]
+    assert (same["needs_met"][1:] != nord.replay["needs_met"][1:]).all()
+    # a lever moved applies over the sets (a part-time worker costs less in every world)
+    lever = run_finals(design("community_worker", worker_fte=0.5), b.seed, 3, sets)
+    assert (lever["cost"] < nord.replay["cost"]).all()
+    for lang in LANGS:
+        assert ens.source.rsplit("/", 1)[-1] in board_html(b, lang, "ABC234")
+    rows = list(csv.DictReader(io.StringIO(b.csv())))
+    assert {r["ensemble"] for r in rows} == {"default.parquet"}
+    assert {r["ensemble"] for r in csv.DictReader(io.StringIO(board.csv()))} == {""}
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_board_page_words_ties_as_ties(board: Board, lang: str) -> None:
     from hlmsim.app.page import board_html

@@ -6,7 +6,11 @@ its own ten-year outcomes (the design run to the horizon on the team's seed). Th
 every design on the same seed with :data:`REPLICATIONS` replicates (one :class:`HLMModel` with
 ``replicates``, as ``hlmsim compare`` runs its batches): the model draws households and needs
 identically whatever the design, so replicate ``r`` of every design faces the same world and the
-comparison is paired. Ranks come from :func:`hlmsim.uncertainty.rank_table` (ties shared); the
+comparison is paired. When the app runs on a calibrated ensemble (``hlmsim app --ensemble``),
+replicate ``r`` of every design also runs on the ensemble's ``r``-th parameter set drawn for the
+board's seed, so the ranking carries the parameters' uncertainty as ``hlmsim compare --ensemble``
+does, and a team's own run is the one its page showed (on the set drawn for its seed). Ranks
+come from :func:`hlmsim.uncertainty.rank_table` (ties shared); the
 leaders of an outcome are the designs whose paired 95% interval against the best mean includes
 no difference in its favour: a single design is called best only when every other is clearly
 behind it. Everything lives in memory; :meth:`Board.csv` is the only thing that leaves it.
@@ -21,7 +25,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +36,9 @@ from ..outcomes import KEY_OUTCOMES, final_values
 from ..replication import mean_ci, overall_series
 from ..uncertainty import rank_table
 from .session import build_scenario
+
+if TYPE_CHECKING:
+    from ..calibrate.posterior import Ensemble
 
 #: The seed of the board's replays (the same for every design: common random numbers).
 BOARD_SEED = 1000
@@ -66,10 +73,22 @@ def design_scenario(design: dict[str, Any]) -> Any:
     )
 
 
-def run_finals(design: dict[str, Any], seed: int, replicates: int = 1) -> dict[str, np.ndarray]:
+def run_finals(
+    design: dict[str, Any],
+    seed: int,
+    replicates: int = 1,
+    param_sets: list[dict[str, Any]] | None = None,
+) -> dict[str, np.ndarray]:
     """Final-year values of the board's outcomes, one per replicate, for ``design`` run to its
-    horizon on ``seed``."""
-    model = HLMModel(design_scenario(design), seed=seed, agents=False, replicates=replicates)
+    horizon on ``seed`` (each replicate on its own parameter set of ``param_sets``, if given:
+    the design's levers apply over it, as on the page)."""
+    model = HLMModel(
+        design_scenario(design),
+        seed=seed,
+        agents=False,
+        replicates=replicates,
+        param_sets=param_sets,
+    )
     model.run()
     finals = final_values(overall_series(model), BOARD_OUTCOMES)
     return {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in finals.items()}
@@ -90,9 +109,18 @@ class Board:
     """The submitted designs, by team (a team submitting again replaces its design), and their
     replays, run one after the other in a background thread."""
 
-    def __init__(self, seed: int = BOARD_SEED, replications: int = REPLICATIONS) -> None:
+    def __init__(
+        self,
+        seed: int = BOARD_SEED,
+        replications: int = REPLICATIONS,
+        ensemble: Ensemble | None = None,
+    ) -> None:
         self.seed = seed
         self.replications = replications
+        self.ensemble = ensemble
+        #: The parameter set of each replicate (drawn from the ensemble for the board's seed),
+        #: the same for every design; None: the scenario's own parameters.
+        self.param_sets = None if ensemble is None else ensemble.param_sets(replications, seed)
         self.lock = threading.Lock()
         self.subs: dict[str, Submission] = {}
         self.version = 0  # bumped at each change (the board's page redraws on it)
@@ -129,7 +157,7 @@ class Board:
                     self._thread = None
                     return
             try:
-                replay = run_finals(todo.design, self.seed, self.replications)
+                replay = run_finals(todo.design, self.seed, self.replications, self.param_sets)
                 error = ""
             except Exception as err:  # a design that cannot run is shown as such, not fatal
                 replay, error = None, str(err) or type(err).__name__
@@ -147,6 +175,13 @@ class Board:
                     return True
             time.sleep(0.05)
         return False
+
+    @property
+    def ensemble_name(self) -> str:
+        """The file name of the ensemble the replays draw their parameters from ('' without)."""
+        if self.ensemble is None:
+            return ""
+        return str(self.ensemble.source).replace("\\", "/").rsplit("/", 1)[-1]
 
     # -- reading --------------------------------------------------------------------------------
     def snapshot(self) -> list[Submission]:
@@ -248,6 +283,7 @@ class Board:
             "leader",
             "replications",
             "seed",
+            "ensemble",
         ]
         w = csv.writer(buf)
         w.writerow(cols)
@@ -276,6 +312,7 @@ class Board:
                         r.get("leader", ""),
                         self.replications,
                         self.seed,
+                        self.ensemble_name,
                     ]
                 )
         return buf.getvalue()

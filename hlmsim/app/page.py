@@ -28,9 +28,19 @@ import solara.lab
 import traitlets
 
 from ..errors import InputError
-from ..i18n import DEFAULT_LANG, LANGS, t, unit_label
-from ..i18n.formats import colon, count, fmt_num, fmt_pct, fmt_range, label_value, quote
+from ..i18n import DEFAULT_LANG, LANGS, t
+from ..i18n.formats import (
+    colon,
+    count,
+    fmt_money,
+    fmt_num,
+    fmt_pct,
+    fmt_range,
+    label_value,
+    quote,
+)
 from ..outcomes import outcome_unit
+from ..reporting.values import display_unit
 from . import labels, svg
 from .board import BOARD_OUTCOMES, Board, clean_team, run_finals
 from .cli import DEBUG_ENV, ENSEMBLE_ENV
@@ -97,8 +107,8 @@ RUN_KEY = "run"
 
 
 #: The classroom's board (``hlmsim app --classroom``): the designs the teams submitted, for every
-#: page of this server.
-BOARD = Board()
+#: page of this server, replayed on the app's ensemble when it runs on one.
+BOARD = Board(ensemble=app_ensemble())
 
 
 def classroom_code() -> str:
@@ -154,6 +164,7 @@ CSS = """
   text-align: left; }
 .hlm-values td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .hlm-values .unit { color: #777; font-size: 11px; }
+.hlm-board-ranks h3 .unit { color: #777; font-weight: normal; font-size: 0.85em; }
 .hlm-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
 .hlm-card { border: 1px solid #e4e4e4; border-radius: 6px; padding: 4px 6px; background: #fff; }
 .hlm-live { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
@@ -523,7 +534,8 @@ def TeamSubmit(session: Session, L: str) -> None:
             message.value = t("app_board.name_needed", L)
             return
         design = session_design(session, name)
-        own = {k: float(v[0]) for k, v in run_finals(design, session.seed).items()}
+        sets = None if session.drawn is None else [session.drawn]
+        own = {k: float(v[0]) for k, v in run_finals(design, session.seed, 1, sets).items()}
         BOARD.submit(name, design, session.seed, own)
         message.value = t("app_board.submitted", L, team=name)
 
@@ -1219,6 +1231,17 @@ def _board_decimals(value: float) -> int:
     return 0 if v >= 100 else 1 if v >= 10 else 2
 
 
+def board_value(outcome: str, value: float, L: str, like: float | None = None) -> str:
+    """An outcome's value on the board: dollars for costs, a percentage for shares, else a
+    number whose decimals suit the size of ``like`` (default: the value itself)."""
+    unit = outcome_unit(outcome)
+    if unit.startswith("$"):
+        return fmt_money(value, L)
+    if unit.startswith("share"):
+        return fmt_pct(value, L, 1)
+    return fmt_num(value, _board_decimals(value if like is None else like), L)
+
+
 def _design_lines(design: dict[str, Any], L: str) -> list[str]:
     """A design in words: scenario, arrangement, levers moved, events."""
     arr = design.get("arrangement")
@@ -1254,7 +1277,13 @@ def board_html(board: Board, L: str, code: str = "") -> str:
         f'<h1 data-testid="board-title">{escape(t("app_board.title", L))}</h1>',
         f'<div class="hlm-sub">{escape(t("app_board.line", L, code=code, n=len(subs)))}</div>',
         f'<div class="hlm-help">'
-        f"{escape(t('app_board.method', L, k=board.replications, seed=board.seed))}</div>",
+        f"{escape(t('app_board.method', L, k=board.replications, seed=board.seed))}"
+        + (
+            " " + escape(t("app_board.method_ensemble", L, file=board.ensemble_name))
+            if board.ensemble is not None
+            else ""
+        )
+        + "</div>",
     ]
     if not subs:
         parts.append(f'<p data-testid="board-empty">{escape(t("app_board.empty", L))}</p>')
@@ -1270,7 +1299,7 @@ def board_html(board: Board, L: str, code: str = "") -> str:
         )
         own = "".join(
             f"<li>{escape(labels.outcome_label(k, L))}{escape(colon(L))}"
-            f"{escape(fmt_num(v, _board_decimals(v), L))}</li>"
+            f"{escape(board_value(k, v, L))}</li>"
             for k in BOARD_OUTCOMES
             for v in [sub.own.get(k, float("nan"))]
         )
@@ -1302,19 +1331,21 @@ def board_html(board: Board, L: str, code: str = "") -> str:
             verdict = t("app_board.tie", L, teams=listed)
         body = []
         for _, r in rows.iterrows():
-            d = _board_decimals(float(r["mean"]))
-            ci = fmt_range(fmt_num(r["low"], d, L), fmt_num(r["high"], d, L), L)
+            mean = float(r["mean"])
+            ci = fmt_range(
+                board_value(outcome, r["low"], L, mean), board_value(outcome, r["high"], L, mean), L
+            )
             mark = "●" if r["leader"] else ""
             body.append(
                 f'<tr data-testid="rank-{outcome}-{escape(str(r["team"]))}"'
                 f' data-leader="{str(bool(r["leader"])).lower()}">'
                 f"<td>{mark}</td><td>{escape(str(r['team']))}</td>"
-                f'<td class="num">{escape(fmt_num(r["mean"], d, L))}</td>'
+                f'<td class="num">{escape(board_value(outcome, mean, L))}</td>'
                 f'<td class="num">{escape(ci)}</td>'
                 f'<td class="num">{escape(fmt_pct(r["p_best"], L))}</td>'
                 f'<td class="num">{escape(fmt_num(r["mean_rank"], 1, L))}</td></tr>'
             )
-        unit = unit_label(outcome_unit(outcome), L)
+        unit = display_unit(outcome, L)
         head = "".join(
             f"<th>{escape(t(f'app_board.col_{c}', L))}</th>"
             for c in ("leader", "team", "mean", "interval", "p_best", "mean_rank")
@@ -1322,7 +1353,7 @@ def board_html(board: Board, L: str, code: str = "") -> str:
         blocks.append(
             f'<div class="hlm-card" data-testid="ranking-{outcome}">'
             f"<h3>{escape(labels.outcome_label(outcome, L))}"
-            f' <span class="unit">{escape(unit)}</span></h3>'
+            f' <span class="unit">· {escape(unit)}</span></h3>'
             f'<div class="hlm-verdict" data-testid="verdict-{outcome}">{escape(verdict)}</div>'
             f'<table class="hlm-values"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>"
