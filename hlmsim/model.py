@@ -29,7 +29,7 @@ from .mechanisms import (
     wellbeing,
 )
 from .observables import OBS_TALLIES, OBS_TALLIES_BY_PARTNER, track
-from .outcomes import OUTCOMES, TALLIES, Tally, record
+from .outcomes import OUTCOMES, TALLIES, Record, Tally, record
 from .params import NEED_CATEGORIES, Scenario
 from .rng import Streams
 from .scenario import load_scenario, switched, with_overrides
@@ -140,8 +140,8 @@ class HLMModel(mesa.Model):
         self.switches = self._build_switches(scenario)
         demography.initial_stays(self)
         needs.initial_needs(self)
-        self.records: list[dict[str, np.ndarray]] = []
-        self.obs_records: list[dict[str, np.ndarray]] = []
+        self.records: list[Record] = []  # a mapping {outcome: (M,) array} a month
+        self.obs_records: list[Record] = []
         self.tally = self._new_tally()
         if agents:
             self._create_agents()
@@ -288,7 +288,7 @@ class HLMModel(mesa.Model):
         return pd.concat(frames, ignore_index=True)
 
 
-def _aggregate(rec: dict[str, np.ndarray]) -> dict[str, float]:
+def _aggregate(rec: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Outcomes of all milieux together for one month."""
     out: dict[str, float] = {}
     hh = rec["households"]
@@ -308,7 +308,7 @@ def _aggregate(rec: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def timeseries_frame(
-    records: list[dict[str, np.ndarray]], names: list[str], per_milieu: bool = True
+    records: Sequence[Mapping[str, np.ndarray]], names: list[str], per_milieu: bool = True
 ) -> pd.DataFrame:
     """Build the tidy table from monthly records."""
     cols = list(OUTCOMES)

@@ -41,6 +41,7 @@ import numpy as np
 from .constants import NEVER
 from .i18n import pick
 from .mechanisms._jit import kernel
+from .outcomes import Record, stacker
 from .params import PARTNER_KINDS
 
 if TYPE_CHECKING:
@@ -165,12 +166,15 @@ TRACK_POSTS = (
     "units",
 )
 TRACK_KEYS = (*TRACK_COPIED, *OBS_TALLIES_BY_PARTNER, *TRACK_POSTS)
+#: Row of each key of the block of a month's observation record (the tallies by partner kind
+#: come apart, with their own shape).
+_TRACK_ROWS = {k: i for i, k in enumerate((*TRACK_COPIED, *TRACK_POSTS))}
 #: Column of each post employer's community organisers in ``ms.oc_filled`` (-1: none).
 _OC_COLUMN = tuple({"ciusss": 0, "omh": 1}.get(e, -1) for e in POST_EMPLOYERS)
 _N_POSTS_ROWS = 2 * len(POST_EMPLOYERS)
 
 
-def track(model: HLMModel) -> dict[str, np.ndarray]:
+def track(model: HLMModel) -> Record:
     """This month's observation record: the observation tallies, and the posts (filled or vacant)
     of each employer, per milieu (float64 arrays, keys :data:`TRACK_KEYS`). Reads state only."""
     ms, mp, tl = model.ms, model.mp, model.tally
@@ -188,12 +192,8 @@ def track(model: HLMModel) -> dict[str, np.ndarray]:
         ms.n_households,
         block,
     )
-    n = len(TRACK_COPIED)
-    by_partner = np.array([tl[k] for k in OBS_TALLIES_BY_PARTNER], dtype=float)
-    out = dict(zip(TRACK_COPIED, block[:n], strict=True))
-    out.update(zip(OBS_TALLIES_BY_PARTNER, by_partner, strict=True))
-    out.update(zip(TRACK_POSTS, block[n:], strict=True))
-    return out
+    by_partner = {k: tl[k].copy() for k in OBS_TALLIES_BY_PARTNER}
+    return Record(block, _TRACK_ROWS, by_partner, TRACK_KEYS)
 
 
 @kernel
@@ -246,11 +246,6 @@ def _track_kernel(
 # --- the observables of a run ------------------------------------------------------------------
 
 
-def _stack(records: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
-    """(months, milieux[, ...]) array of one key."""
-    return np.array([r[key] for r in records], dtype=float)
-
-
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -262,6 +257,7 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     R = model.replicates
     rep = model.layout.replicate
     obs, recs = model.obs_records, model.records
+    obs_stack, rec_stack = stacker(obs), stacker(recs)
     T = len(obs)
     final = slice(max(T - 12, 0), T)
     hh = model.hh
@@ -273,7 +269,7 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     def run_sum(key: str, window: slice = slice(None)) -> np.ndarray:
         if not obs:
             return np.zeros(R)
-        return by_rep(_stack(obs, key)[window].sum(axis=0))
+        return by_rep(obs_stack(key)[window].sum(axis=0))
 
     def hh_sum(values: np.ndarray) -> np.ndarray:
         return np.bincount(rep[hh.milieu], weights=np.asarray(values, dtype=float), minlength=R)
@@ -338,9 +334,9 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     def interventions() -> np.ndarray:
         if T == 0:
             return np.full(R, np.nan)
-        post = _stack(obs, "worker_post")[final]
-        contacts = (_stack(obs, "contacts")[final] * post).sum(axis=0)
-        units = (_stack(obs, "units")[final] * post).sum(axis=0)
+        post = obs_stack("worker_post")[final]
+        contacts = (obs_stack("contacts")[final] * post).sum(axis=0)
+        units = (obs_stack("units")[final] * post).sum(axis=0)
         return _div(by_rep(contacts) * 12, by_rep(units))
 
     rules["interventions_per_unit_year"] = interventions
@@ -375,8 +371,8 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     def waits(kind: int | None) -> np.ndarray:
         if T == 0:
             return np.full(R, np.nan)
-        w = _stack(obs, "service_wait_months")[final].sum(axis=0)  # (M, P)
-        n = _stack(obs, "service_first")[final].sum(axis=0)
+        w = obs_stack("service_wait_months")[final].sum(axis=0)  # (M, P)
+        n = obs_stack("service_first")[final].sum(axis=0)
         if kind is not None:
             w, n = w[:, kind], n[:, kind]
         else:
@@ -389,8 +385,8 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     def given_up() -> np.ndarray:
         if T == 0:
             return np.full(R, np.nan)
-        g = by_rep(_stack(obs, "service_given_up")[final].sum(axis=(0, 2)))
-        s = by_rep(_stack(obs, "service_first")[final].sum(axis=(0, 2)))
+        g = by_rep(obs_stack("service_given_up")[final].sum(axis=(0, 2)))
+        s = by_rep(obs_stack("service_first")[final].sum(axis=(0, 2)))
         return _div(g, g + s)
 
     rules["requests_given_up_share"] = given_up
@@ -399,8 +395,8 @@ def observe(model: HLMModel, names: list[str] | None = None) -> dict[str, np.nda
     def household_mean(key: str) -> np.ndarray:
         if T == 0:
             return np.full(R, np.nan)
-        units = _stack(obs, "units")[final]
-        return _div(by_rep((_stack(recs, key)[final] * units).sum(axis=0)), by_rep(units.sum(axis=0)))
+        units = obs_stack("units")[final]
+        return _div(by_rep((rec_stack(key)[final] * units).sum(axis=0)), by_rep(units.sum(axis=0)))
 
     rules["isolation_share"] = lambda: household_mean("isolation")
     rules["service_use_share"] = lambda: household_mean("service_use")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -355,9 +355,78 @@ _MEANS = (
 )
 
 
-def record(model: HLMModel) -> dict[str, np.ndarray]:
+class Record(MutableMapping[str, np.ndarray]):
+    """A month's record: a mapping of keys to the rows of one (keys, M) block (``block``, rows
+    by key in ``index``) and to ``extra`` arrays of other shapes, built without a view per key
+    until one is read; iterated in ``order`` (default: the block's keys, then the extra ones).
+    Assigning to a key writes into its array (the keys are fixed)."""
+
+    __slots__ = ("block", "extra", "index", "order")
+
+    def __init__(
+        self,
+        block: np.ndarray,
+        index: Mapping[str, int],
+        extra: Mapping[str, np.ndarray] | None = None,
+        order: tuple[str, ...] | None = None,
+    ) -> None:
+        self.block, self.index = block, index
+        self.extra = {} if extra is None else extra
+        self.order = (*index, *self.extra) if order is None else order
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        row = self.index.get(key)
+        return self.extra[key] if row is None else self.block[row]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self[key][...] = value  # a KeyError for a key the record does not have
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a record's keys are fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.index) + len(self.extra)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index or key in self.extra
+
+    def __repr__(self) -> str:
+        return f"Record({dict(self)!r})"
+
+
+def stacker(records: Iterable[Mapping[str, np.ndarray]]) -> Callable[[str], np.ndarray]:
+    """Months of one key of monthly records: ``get(key)``, a (months, milieux[, ...]) float64
+    C-contiguous array. :class:`Record` blocks are stacked once for every key (one copy of
+    the run's records, not one per key); other mappings are read key by key."""
+    recs = list(records)
+    first = recs[0] if recs else None
+    if isinstance(first, Record) and all(
+        isinstance(r, Record) and r.index is first.index for r in recs
+    ):
+        blocks = np.stack([r.block for r in recs])  # type: ignore[attr-defined]
+        index = first.index
+
+        def get(key: str) -> np.ndarray:
+            row = index.get(key)
+            if row is None:
+                return np.array([r[key] for r in recs], dtype=float)
+            return np.ascontiguousarray(blocks[:, row], dtype=float)
+
+        return get
+    return lambda key: np.array([r[key] for r in recs], dtype=float)
+
+
+#: Row of each key in a month's record (:class:`Record`).
+RECORD_ROWS: dict[str, int] = {k: i for i, k in enumerate(RECORD_KEYS)}
+
+
+def record(model: HLMModel) -> Record:
     """This month's outcomes, one value per milieu: ``{key: (M,) float64}``, keys
-    :data:`RECORD_KEYS` (rows of one (keys, M) block, a new one every month)."""
+    :data:`RECORD_KEYS` (a :class:`Record`: rows of one (keys, M) block, a new one every
+    month)."""
     hh, mp, ms, tl = model.hh, model.mp, model.ms, model.tally
     block = np.zeros((len(RECORD_KEYS), ms.n))
     _record_kernel(
@@ -400,7 +469,7 @@ def record(model: HLMModel) -> dict[str, np.ndarray]:
         tl["needs_met_by_category"],
         block,
     )
-    return dict(zip(RECORD_KEYS, block, strict=True))
+    return Record(block, RECORD_ROWS)
 
 
 @kernel

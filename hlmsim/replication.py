@@ -116,9 +116,10 @@ def overall_series(model: HLMModel) -> dict[str, np.ndarray]:
     (replicates, months) float64}``: the ``all`` rows of ``model.timeseries(per_milieu=False)``,
     to the bit (the same sums over the same milieux in the same order), without building a
     frame month by month and replicate by replicate."""
-    from .outcomes import OUTCOMES  # imported here: the model's kernels come with it
+    from .outcomes import OUTCOMES, stacker  # imported here: the model's kernels come with it
 
     recs = model.records
+    months_of = stacker(recs)
     R, T = model.replicates, len(recs)
     rep = np.asarray(model.layout.replicate)
     cols = [np.flatnonzero(rep == r) for r in range(R)]
@@ -126,7 +127,7 @@ def overall_series(model: HLMModel) -> dict[str, np.ndarray]:
 
     def block(key: str) -> np.ndarray:  # (months, milieux)
         if key not in stacked:
-            stacked[key] = np.stack([rec[key] for rec in recs]) if T else np.zeros((0, len(rep)))
+            stacked[key] = months_of(key) if T else np.zeros((0, len(rep)))
         return stacked[key]
 
     out = {name: np.empty((R, T)) for name in OUTCOMES}
