@@ -118,7 +118,8 @@ def box_conditions(limits: dict[str, Any], lang: str) -> str:
 def answer_sentences(
     result: CompareResult, lang: str, strong: Callable[[str], str] = lambda x: x
 ) -> list[str]:
-    """The answer, sentence by sentence, in at most :data:`MAX_WORDS` words."""
+    """The answer, sentence by sentence, in at most :data:`MAX_WORDS` words (a switching
+    comparison's sentence on the switch comes first, on top of them)."""
     s = result.summary.set_index(["arrangement", "outcome"])
     arrs, ref = result.arrangements, result.reference
     means = {a: float(s.loc[(a, HEADLINE), "mean"]) for a in arrs}
@@ -217,9 +218,10 @@ def answer_sentences(
     follow_lead.append(len(out) - 1)  # the cost, of the lead
     needs = dict.fromkeys(follow_lead, 0)
     switch = transitions.answer_sentence(result, lang, strong)
-    if switch:  # a switching comparison's question comes first
+    if switch:  # a switching comparison's question comes first, on top of the answer's words
         out.insert(0, switch)
         needs = {i + 1: 1 for i in needs}
+        return fit(out, limit=MAX_WORDS + words(switch), needs=needs)
     return fit(out, needs=needs)
 
 
