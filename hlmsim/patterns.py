@@ -901,6 +901,7 @@ def validate_patterns(
     progress: Callable[[int, int], None] | None = None,
     points: pd.DataFrame | None = None,
     points_source: str = "",
+    points_version: str = "",
 ) -> PatternsResult:
     """Run every pattern (with its negative control) and, unless ``robustness`` is 0, the
     robustness check; one parallel pool for all runs. Defaults: :data:`REPLICATIONS` paired
@@ -909,8 +910,9 @@ def validate_patterns(
     With ``points`` (parameter sets, e.g. draws from a calibrated ensemble:
     :meth:`hlmsim.calibrate.posterior.Ensemble.draw`), the robustness check runs at those
     points instead of a Latin hypercube, and ``robustness`` is ignored: the share of draws
-    that reproduce each pattern (``points_source`` says where they come from, for the
-    metadata)."""
+    that reproduce each pattern (``points_source`` says where they come from and
+    ``points_version`` which hlmsim's results they were calibrated on, for the metadata and
+    the report)."""
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     if replications is None:
@@ -1075,6 +1077,7 @@ def validate_patterns(
             "points": len(points),
             "design": design,
             "points_source": points_source,
+            "points_version": points_version,
             "replicates_per_point": ROBUSTNESS_REPLICATES,
             "seed": robustness_seed(seed),
             "design_seed": seed,

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import hlmsim
 from hlmsim.calibrate.posterior import load_ensemble, write_ensemble
 from hlmsim.errors import InputError
 from hlmsim.patterns import given_points, robustness_factors
@@ -105,6 +106,9 @@ def test_patterns_over_an_ensemble_report_the_share_of_draws(
     out = tmp_path / "patterns"
     argv = ["patterns", "--quick", "--only", "p05", "--replications", "2", "--robustness", "3"]
     main([*argv, "--ensemble", str(ens), "--out", str(out)])
+    # calibrated on another version's results: said before the runs and in the report
+    warned = [x for x in capsys.readouterr().err.splitlines() if "hlmsim 0.0" in x]
+    assert len(warned) == 1 and warned[0].startswith("hlmsim patterns: ")
     robust = pd.read_csv(out / "robustness.csv")
     assert list(robust["point"]) == [0, 1, 2]
     meta = json.loads((out / "metadata.json").read_text())
@@ -113,7 +117,17 @@ def test_patterns_over_an_ensemble_report_the_share_of_draws(
     rows = pd.read_csv(out / "patterns.csv")
     assert rows.loc[0, "robustness_points"] == 3
     assert rows.loc[0, "robustness_share"] == robust["holds"].mean()
-    assert "post.parquet" in (out / "report.html").read_text()
+    assert meta["robustness"]["points_version"] == "0.0"
+    html = (out / "report.html").read_text()
+    assert "post.parquet" in html and "hlmsim 0.0" in html
+    # an ensemble of this version's results: nothing to say
+    same = write_ensemble(
+        values, np.array([1.0, 1.0]), {**META, "hlmsim_version": hlmsim.__version__},
+        tmp_path / "same.parquet",
+    )  # fmt: skip
+    main([*argv, "--ensemble", str(same), "--out", str(tmp_path / "same")])
+    assert "calibrated on the results" not in capsys.readouterr().err
+    assert "calibrated on the results" not in (tmp_path / "same" / "report.html").read_text()
     capsys.readouterr()
     # a bad ensemble: one line, exit 2, nothing written
     bad = tmp_path / "bad.parquet"

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from .. import __version__
 from ..calibrate.posterior import SHIPPED, resolve_ensemble
 from ..cliutil import whole_number
 from ..errors import InputError
@@ -125,11 +126,15 @@ def main_patterns(args: argparse.Namespace) -> int:
         args.no_resource_check,
         source=str(directory or PATTERN_DIR),
     )
-    points, source = None, ""
+    points, source, version = None, "", ""
     if args.ensemble is not None:
         ens = resolve_ensemble(args.ensemble)
         source = args.ensemble if args.ensemble == SHIPPED else Path(args.ensemble).name
         points = ens.draw(robustness, seed)
+        version = str(ens.meta.get("hlmsim_version") or "")
+        if version and version != __version__:  # said before the runs, and in the report
+            note = t("report.w_other_version", lang, version=version, current=__version__)
+            print(f"hlmsim patterns: {note}", file=sys.stderr)
     print(
         t(
             "cli.patterns_plan",
@@ -155,6 +160,7 @@ def main_patterns(args: argparse.Namespace) -> int:
             progress=progress,
             points=points,
             points_source=source,
+            points_version=version,
         ),
         t("cli.patterns_runs", lang),
     )

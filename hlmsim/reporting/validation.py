@@ -777,6 +777,11 @@ def robustness_section(result: PatternsResult, lang: str, png: bytes | None) -> 
     ]
     if not given:
         parts.append(f'<p class="note">{pt("robust_choice", lang)}</p>')
+    version = meta.get("points_version") or ""
+    if given and version and version != result.metadata.get("hlmsim_version", version):
+        note = t("report.w_other_version", lang, version=version,
+                 current=result.metadata["hlmsim_version"])  # fmt: skip
+        parts.append(f'<p class="note">{_e(note)}</p>')
     rows = []
     for f in result.factors:
         meta_f = field_meta(f.name)
