@@ -92,3 +92,40 @@ def test_first_call_is_reported_apart_from_the_steady_run(bench, tmp_path, capsy
     printed = capsys.readouterr().out
     assert "cache load" in printed
     assert "cold compile (empty NUMBA_CACHE_DIR): not measured" in printed
+
+
+TINY = """name = "tiny"
+description = "one milieu of 20 units"
+months = 6
+[[milieux]]
+name = "a"
+city = "Montréal"
+[[milieux.ensembles]]
+name = "A"
+units = 20
+share_family = 0.5
+share_senior = 0.1
+"""
+
+
+def test_profile_phases_time_every_phase_and_kernel(tmp_path, capsys):
+    """benchmarks/profile_model.py --phases: every phase of the step, inside and around its
+    kernels, and the kernels; the model's functions are put back afterwards."""
+    import hlmsim.mechanisms.needs as needs_mod
+    from hlmsim import model as model_mod
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "profile_model.py"
+    spec = importlib.util.spec_from_file_location("profile_model", path)
+    assert spec is not None and spec.loader is not None
+    prof = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prof)
+    scen = tmp_path / "tiny.toml"
+    scen.write_text(TINY, encoding="utf-8")
+    before = (needs_mod.step, needs_mod._step_kernel, model_mod.record)
+    assert prof.main(["--scenario", str(scen), "--phases", "--runs", "2", "--no-agents"]) == 0
+    out = capsys.readouterr().out
+    for label, _, _ in prof.PHASES:
+        assert f"\n{label} " in out, label
+    assert "needs._step_kernel" in out and "outcomes._record_kernel" in out
+    assert "6 months x 2 runs" in out
+    assert (needs_mod.step, needs_mod._step_kernel, model_mod.record) == before
