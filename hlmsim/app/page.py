@@ -16,6 +16,7 @@ import functools
 import math
 import os
 import secrets
+import threading
 import time
 import urllib.parse
 from html import escape
@@ -284,6 +285,58 @@ def show(session: Session) -> None:
     bump(tick)
 
 
+class LiveViews:
+    """The widgets of one page's views that change month by month (status, charts, networks,
+    values, residents, stories), by slot name, written in place.
+
+    A month played does not render the page: reacton would rebuild and compare every element
+    of it, most of the server's time per month. The player computes the views' HTML
+    (:func:`views_html`) and writes it straight into these widgets, and only the texts that
+    changed go to the browser. Each widget is created by a :func:`Slot` with a fixed text (the
+    slot's text when it appears), so reacton never writes it again; the renders that settings,
+    events and resets cause write the views the same way (the effect of :func:`Views`)."""
+
+    def __init__(self, frame: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.widgets: dict[str, Any] = {}
+        self.current: dict[str, str] = {}  # the views' latest HTML by slot
+        self.frame = frame  # the count of updates (the browser acknowledges each one it draws)
+        self.shown: Any = None  # the page's FrameShown widget
+
+    def register(self, name: str, widget: Any) -> None:
+        with self.lock:
+            self.widgets[name] = widget
+            text = self.current.get(name)
+            if text is not None and widget.unsafe_innerHTML != text:
+                widget.unsafe_innerHTML = text
+
+    def unregister(self, name: str, widget: Any) -> None:
+        with self.lock:
+            if self.widgets.get(name) is widget:
+                del self.widgets[name]
+
+    def write(self, html: dict[str, str]) -> int:
+        """Show ``html`` (text by slot): the changed texts, then the next frame number, which the
+        browser acknowledges once it has drawn them. Returns that frame number."""
+        with self.lock:
+            self.current = html
+            for name, text in html.items():
+                widget = self.widgets.get(name)
+                if widget is not None and widget.unsafe_innerHTML != text:
+                    widget.unsafe_innerHTML = text
+            self.frame += 1
+            if self.shown is not None:
+                self.shown.frame = self.frame
+            return self.frame
+
+
+def show_month(session: Session, live: LiveViews) -> int:
+    """A month was played: write the views in place (no render). Returns the frame to wait
+    for."""
+    at_end.value = session.finished
+    return live.write(views_html(session, lang.value))
+
+
 # -- the page ----------------------------------------------------------------------------------
 
 
@@ -293,6 +346,7 @@ def TeamPage() -> None:
     query = query_of(router.search)
     token, session = solara.use_memo(lambda: STORE.open(query.get(RUN_KEY)), [])
     page_id = solara.use_memo(lambda: secrets.token_hex(6), [])
+    live = solara.use_memo(lambda: LiveViews(session.shown_frame), [])
     L = lang.value
 
     def attach() -> Any:
@@ -308,7 +362,7 @@ def TeamPage() -> None:
     solara.Title(t("app.title", L))
     solara.Style(CSS)
     KeepToken.element(name=RUN_KEY, token=token)
-    Player(session, page_id)
+    Player(session, live, page_id)
     with solara.Div(classes=["hlm-app"]):
         Header(L)
         with solara.Div(classes=["hlm-layout"]):
@@ -328,7 +382,7 @@ def TeamPage() -> None:
                 with Panel(t("app.design", L), "design", False):
                     DesignFile(session, L)
             with solara.Column(classes=["hlm-main"], gap="6px"):
-                Views(session, L)
+                Views(session, L, live)
 
 
 @solara.component
@@ -993,27 +1047,26 @@ def story_html(session: Session, k: int, L: str) -> str:
     return f'<div class="hlm-story" data-testid="story-{"ab"[k]}">{"".join(parts)}</div>'
 
 
-@solara.component
-def Views(session: Session, L: str) -> None:
-    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
-    key charts and the local network(s); below: the current values, the other charts, the
-    residents and a household's story."""
-    tick.value  # noqa: B018  (one render per month)
+def views_html(session: Session, L: str) -> dict[str, str]:
+    """The views' HTML by slot (see :class:`LiveViews`): ``status``, ``key`` (the key charts),
+    ``values``, ``other`` (the other charts), and per run ``k``: ``net-k`` (the local network),
+    ``grid-k`` (the residents), ``story-k`` (the followed household)."""
     t0 = time.perf_counter()
     two = len(session.runs) > 1
     others = tuple(k for k in CHART_OUTCOMES if k not in KEY_CHARTS)
     with session.lock:
-        status = status_html(session, L, debug_mode(), playing.value)
-        values = values_html(session, L)
-        key_charts = charts_html(session, L, KEY_CHARTS)
-        other_charts = charts_html(session, L, others)
+        html = {
+            "status": status_html(session, L, debug_mode(), playing.value),
+            "values": values_html(session, L),
+            "key": charts_html(session, L, KEY_CHARTS),
+            "other": charts_html(session, L, others),
+        }
         width = 400 if two else 420
-        nets = [
-            svg.network_svg(run.model, session.milieu, L, f"network-{'ab'[k]}", width)
-            for k, run in enumerate(session.runs)
-        ]
-        grids = [
-            svg.residents_svg(
+        for k, run in enumerate(session.runs):
+            html[f"net-{k}"] = svg.network_svg(
+                run.model, session.milieu, L, f"network-{'ab'[k]}", width
+            )
+            html[f"grid-{k}"] = svg.residents_svg(
                 run.model,
                 session.milieu,
                 colour_by.value,
@@ -1021,33 +1074,93 @@ def Views(session: Session, L: str) -> None:
                 highlight=session.story_hid,
                 testid=f"residents-{'ab'[k]}",
             )
-            for k, run in enumerate(session.runs)
-        ]
-        stories = [story_html(session, k, L) for k, _ in enumerate(session.runs)]
+            html[f"story-{k}"] = story_html(session, k, L)
     session.last_render_ms = (time.perf_counter() - t0) * 1000
+    return html
 
-    solara.HTML(tag="div", unsafe_innerHTML=status, classes=["hlm-card"])
-    solara.HTML(tag="div", unsafe_innerHTML=key_charts, classes=["hlm-key"])
+
+@solara.component
+def Slot(live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = ()) -> None:
+    """A widget of the views written in place (:class:`LiveViews`): created with the slot's
+    text of the moment, never re-rendered (its arguments do not change)."""
+    first = solara.use_memo(lambda: live.current.get(name, ""), [])
+    attributes = {"class": " ".join(classes)} if classes else {}
+    el = solara.widgets.HTML.element(tag=tag, unsafe_innerHTML=first, attributes=attributes)
+
+    def register() -> Any:
+        widget = solara.get_widget(el)
+        live.register(name, widget)
+        return lambda: live.unregister(name, widget)
+
+    solara.use_effect(register, [])
+
+
+@solara.component
+def Shown(live: LiveViews, session: Session) -> None:
+    """The page's :class:`FrameShown` (its frame written in place by :meth:`LiveViews.write`)."""
+    first = solara.use_memo(lambda: live.frame, [])
+    el = FrameShown.element(frame=first, on_shown=session.mark_shown)
+
+    def register() -> Any:
+        widget = solara.get_widget(el)
+        with live.lock:
+            live.shown = widget
+            widget.frame = live.frame
+
+        def unregister() -> None:
+            with live.lock:
+                if live.shown is widget:
+                    live.shown = None
+
+        return unregister
+
+    solara.use_effect(register, [])
+
+
+@solara.component
+def Views(session: Session, L: str, live: LiveViews) -> None:
+    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
+    key charts and the local network(s); below: the current values, the other charts, the
+    residents and a household's story.
+
+    A played month does not render this component: the player writes the views' widgets in
+    place (:func:`show_month`). A render (settings, events, a reset, the language, the
+    colouring) writes them the same way, once the layout is in place."""
+    tick.value  # noqa: B018  (a reset, an event, a step: the views are written again)
+    colour_by.value  # noqa: B018
+    playing.value  # noqa: B018  (the status says how fast the page really plays)
+    two = len(session.runs) > 1
+    html = views_html(session, L)
+    with live.lock:
+        live.current = html  # the texts of the slots this render creates
+
+    def write() -> None:
+        live.write(html)
+
+    solara.use_effect(write)  # after every render
+
+    Slot(live, "status", classes=("hlm-card",))
+    Slot(live, "key", classes=("hlm-key",))
     with solara.Div(classes=["hlm-live"]):
-        for k, net in enumerate(nets):
+        for k, _ in enumerate(session.runs):
             title = t("app.network", L)
             if two:
                 cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                 title = f'<span class="{cls}">{svg.line_key(k)} {"AB"[k]}</span> · {escape(title)}'
             else:
                 title = escape(title)
-            NetworkCard(net, title)
+            NetworkCard(live, f"net-{k}", title)
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h3", unsafe_innerHTML=escape(t("app.current_values", L)))
-            solara.HTML(tag="div", unsafe_innerHTML=values)
+            Slot(live, "values")
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
     solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
-    solara.HTML(tag="div", unsafe_innerHTML=other_charts)
+    Slot(live, "other")
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
             ColourBy(L)
-            for k, grid in enumerate(grids):
+            for k, _ in enumerate(session.runs):
                 if two:
                     cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                     solara.HTML(
@@ -1055,14 +1168,14 @@ def Views(session: Session, L: str) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=grid)
+                Slot(live, f"grid-{k}")
             solara.HTML(
                 tag="div", unsafe_innerHTML=escape(t("app.residents_help", L)), classes=["hlm-help"]
             )
         with solara.Div(classes=["hlm-card"], style={"max-width": "520px"}):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.story", L)))
             StoryPicker(session, L)
-            for k, story in enumerate(stories):
+            for k, _ in enumerate(session.runs):
                 if two:
                     cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                     solara.HTML(
@@ -1070,15 +1183,15 @@ def Views(session: Session, L: str) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=story)
-    FrameShown.element(frame=tick.value, on_shown=session.mark_shown)
+                Slot(live, f"story-{k}")
+    Shown(live, session)
 
 
 @solara.component
-def NetworkCard(picture: str, title_html: str) -> None:
+def NetworkCard(live: LiveViews, name: str, title_html: str) -> None:
     with solara.Div(classes=["hlm-card", "hlm-net"]):
         solara.HTML(tag="h3", unsafe_innerHTML=title_html)
-        solara.HTML(tag="div", unsafe_innerHTML=picture)
+        Slot(live, name)
 
 
 @solara.component
@@ -1136,7 +1249,7 @@ def StoryPicker(session: Session, L: str) -> None:
 
 
 @solara.component
-def Player(session: Session, page_id: str = "") -> None:
+def Player(session: Session, live: LiveViews, page_id: str = "") -> None:
     """Plays month after month while ``playing`` (a thread of this page).
 
     At a chosen speed, the months due by the clock are played: when drawing a month takes
@@ -1183,10 +1296,10 @@ def Player(session: Session, page_id: str = "") -> None:
             recent = [(a, m) for a, m in marks if t1 - a <= 3.0]
             if len(recent) >= 3 and recent[-1][0] > recent[0][0]:
                 session.play_rate = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
-            show(session)  # renders the views in this thread
+            frame = show_month(session, live)  # the views written in place, no render
             session.last_page_ms = (time.perf_counter() - t1) * 1000
             # never run ahead of the browser: wait until it has drawn this picture
-            if session.wait_shown(tick.value, timeout=SHOWN_TIMEOUT):
+            if session.wait_shown(frame, timeout=SHOWN_TIMEOUT):
                 session.last_shown_ms = (time.perf_counter() - t0) * 1000
             if not s:
                 time.sleep(0.002)

@@ -503,6 +503,11 @@ class Session:
         return self.runs[run].param(name, self.milieu)
 
     # -- the browser's pace ---------------------------------------------------------------------
+    @property
+    def shown_frame(self) -> int:
+        """The last frame the browser said it has drawn (a new page numbers its frames on)."""
+        return max(self._shown, 0)
+
     def mark_shown(self, frame: int) -> None:
         """The browser has drawn frame ``frame`` (the page's update counter)."""
         with self._shown_cv:
