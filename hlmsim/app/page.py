@@ -183,30 +183,79 @@ CSS = """
 """
 
 
-class FrameShown(ipyvue.VueTemplate):
-    """An invisible element that tells the server when the browser has drawn a frame of the page
-    (the ``tick`` counter): it sets ``shown`` to ``frame`` at the first animation frame after the
-    update. Playing waits for it, so the server never runs ahead of what the browser can draw
-    (and a pause stops at the month on screen)."""
+#: The page's store of the views' texts (in the browser): ``html`` and ``at`` (the frame that
+#: wrote it) by slot name, and the slots showing each name.
+_LIVE_JS = "window.hlmLive || (window.hlmLive = {html: {}, at: {}, slots: {}})"
+
+
+class LiveStore(ipyvue.VueTemplate):
+    """An invisible element that receives the views' changed texts in one message a month
+    (``patch``: ``{"frame": n, "html": {slot: text}}``), hands them to the page's
+    :class:`LiveSlot` elements, and tells the server when the browser has drawn them: it sets
+    ``shown`` to the frame number at the first animation frame after the update. Playing waits
+    for it, so the server never runs ahead of what the browser can draw (and a pause stops at
+    the month on screen)."""
 
     template = traitlets.Unicode(
-        """<template><span class="hlm-shown" style="display: none" :data-frame="frame"></span>
-</template>
+        """<template><span class="hlm-shown" style="display: none" :data-frame="patch.frame">
+</span></template>
 <script>
 module.exports = {
-  watch: {
-    frame: {
-      immediate: true,
-      handler(v) {
-        this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = v; }));
-      },
+  created() { this.apply(this.patch); },
+  watch: { patch(p) { this.apply(p); } },
+  methods: {
+    apply(p) {
+      if (!p || p.frame === undefined) return;
+      const live = """
+        + _LIVE_JS
+        + """;
+      for (const name in p.html) {
+        live.html[name] = p.html[name];
+        live.at[name] = p.frame;
+        for (const slot of live.slots[name] || []) slot.text = p.html[name];
+      }
+      this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = p.frame; }));
     },
   },
 };
 </script>"""
     ).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
+    patch = traitlets.Dict({}).tag(sync=True)
     shown = traitlets.Int(-1).tag(sync=True)
+
+
+class LiveSlot(ipyvue.VueTemplate):
+    """A part of the views (``<tag ...attributes>`` with HTML inside, as ``solara.HTML`` draws
+    it) whose text comes from the page's :class:`LiveStore` under ``name``: ``first`` when it
+    appears, unless the store has a text written after ``first_at`` (the frame of the last
+    update before the slot was made)."""
+
+    template = traitlets.Unicode(
+        """<template><component :is="tag" v-bind="attributes" v-html="text"></component>
+</template>
+<script>
+module.exports = {
+  data() { return { text: "" }; },
+  created() {
+    const live = """
+        + _LIVE_JS
+        + """;
+    (live.slots[this.name] = live.slots[this.name] || []).push(this);
+    this.text = (live.at[this.name] || 0) > this.first_at ? live.html[this.name] : this.first;
+  },
+  beforeDestroy() {
+    const list = (window.hlmLive.slots[this.name] || []);
+    const i = list.indexOf(this);
+    if (i >= 0) list.splice(i, 1);
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    tag = traitlets.Unicode("div").tag(sync=True)
+    attributes = traitlets.Dict({}).tag(sync=True)
+    name = traitlets.Unicode("").tag(sync=True)
+    first = traitlets.Unicode("").tag(sync=True)
+    first_at = traitlets.Int(0).tag(sync=True)
 
 
 class FilePicker(ipyvue.VueTemplate):
@@ -286,48 +335,50 @@ def show(session: Session) -> None:
 
 
 class LiveViews:
-    """The widgets of one page's views that change month by month (status, charts, networks,
-    values, residents, stories), by slot name, written in place.
+    """The views of one page that change month by month (status, charts, networks, values,
+    residents, stories), written in place.
 
     A month played does not render the page: reacton would rebuild and compare every element
-    of it, most of the server's time per month. The player computes the views' HTML
-    (:func:`views_html`) and writes it straight into these widgets, and only the texts that
-    changed go to the browser. Each widget is created by a :func:`Slot` with a fixed text (the
-    slot's text when it appears), so reacton never writes it again; the renders that settings,
-    events and resets cause write the views the same way (the effect of :func:`Views`)."""
+    of it, most of the server's time per month. The player computes the views' HTML by slot
+    (:func:`views_html`) and sends the texts that changed in one message to the page's
+    :class:`LiveStore`, which hands them to the :class:`LiveSlot` elements. The slots are
+    created by :func:`Slot` with the text of the moment and never rendered again; the renders
+    that settings, events and resets cause write the views the same way (the effect of
+    :func:`Views`)."""
 
     def __init__(self, frame: int = 0) -> None:
         self.lock = threading.RLock()
-        self.widgets: dict[str, Any] = {}
         self.current: dict[str, str] = {}  # the views' latest HTML by slot
+        self.sent: dict[str, str] = {}  # the texts the page's store has
         self.frame = frame  # the count of updates (the browser acknowledges each one it draws)
-        self.shown: Any = None  # the page's FrameShown widget
+        self.store: Any = None  # the page's LiveStore widget
 
-    def register(self, name: str, widget: Any) -> None:
+    def attach(self, store: Any) -> None:
+        """The page's store appeared: it gets every text."""
         with self.lock:
-            self.widgets[name] = widget
-            text = self.current.get(name)
-            if text is not None and widget.unsafe_innerHTML != text:
-                widget.unsafe_innerHTML = text
+            self.store = store
+            self.sent = {}
+            self._send(self.current)
 
-    def unregister(self, name: str, widget: Any) -> None:
+    def detach(self, store: Any) -> None:
         with self.lock:
-            if self.widgets.get(name) is widget:
-                del self.widgets[name]
+            if self.store is store:
+                self.store = None
 
     def write(self, html: dict[str, str]) -> int:
-        """Show ``html`` (text by slot): the changed texts, then the next frame number, which the
+        """Show ``html`` (text by slot): the changed texts and the next frame number, which the
         browser acknowledges once it has drawn them. Returns that frame number."""
         with self.lock:
             self.current = html
-            for name, text in html.items():
-                widget = self.widgets.get(name)
-                if widget is not None and widget.unsafe_innerHTML != text:
-                    widget.unsafe_innerHTML = text
-            self.frame += 1
-            if self.shown is not None:
-                self.shown.frame = self.frame
-            return self.frame
+            return self._send(html)
+
+    def _send(self, html: dict[str, str]) -> int:
+        self.frame += 1
+        if self.store is not None:
+            changed = {k: v for k, v in html.items() if self.sent.get(k) != v}
+            self.store.patch = {"frame": self.frame, "html": changed}
+            self.sent.update(changed)
+        return self.frame
 
 
 def show_month(session: Session, live: LiveViews) -> int:
@@ -1081,40 +1132,24 @@ def views_html(session: Session, L: str) -> dict[str, str]:
 
 @solara.component
 def Slot(live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = ()) -> None:
-    """A widget of the views written in place (:class:`LiveViews`): created with the slot's
-    text of the moment, never re-rendered (its arguments do not change)."""
-    first = solara.use_memo(lambda: live.current.get(name, ""), [])
+    """A part of the views written in place (:class:`LiveViews`): created with the slot's text
+    of the moment, never rendered again (its arguments do not change)."""
+    first, first_at = solara.use_memo(lambda: (live.current.get(name, ""), live.frame), [])
     attributes = {"class": " ".join(classes)} if classes else {}
-    el = solara.widgets.HTML.element(tag=tag, unsafe_innerHTML=first, attributes=attributes)
-
-    def register() -> Any:
-        widget = solara.get_widget(el)
-        live.register(name, widget)
-        return lambda: live.unregister(name, widget)
-
-    solara.use_effect(register, [])
+    LiveSlot.element(tag=tag, attributes=attributes, name=name, first=first, first_at=first_at)
 
 
 @solara.component
-def Shown(live: LiveViews, session: Session) -> None:
-    """The page's :class:`FrameShown` (its frame written in place by :meth:`LiveViews.write`)."""
-    first = solara.use_memo(lambda: live.frame, [])
-    el = FrameShown.element(frame=first, on_shown=session.mark_shown)
+def Store(live: LiveViews, session: Session) -> None:
+    """The page's :class:`LiveStore` (its texts written by :class:`LiveViews`)."""
+    el = LiveStore.element(patch={}, on_shown=session.mark_shown)
 
-    def register() -> Any:
+    def attach() -> Any:
         widget = solara.get_widget(el)
-        with live.lock:
-            live.shown = widget
-            widget.frame = live.frame
+        live.attach(widget)
+        return lambda: live.detach(widget)
 
-        def unregister() -> None:
-            with live.lock:
-                if live.shown is widget:
-                    live.shown = None
-
-        return unregister
-
-    solara.use_effect(register, [])
+    solara.use_effect(attach, [])
 
 
 @solara.component
@@ -1184,7 +1219,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
                 Slot(live, f"story-{k}")
-    Shown(live, session)
+    Store(live, session)
 
 
 @solara.component
