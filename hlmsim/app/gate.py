@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 import sys
+import threading
 import urllib.parse
 from http.cookies import SimpleCookie
 from typing import Any
@@ -188,6 +189,23 @@ def build_app() -> CodeGate:
     return CodeGate(solara_app, code)
 
 
+def warm_up() -> None:
+    """Load, while the server starts, what the first teams would otherwise wait for: the
+    model's compiled kernels (from numba's cache, single runs and the board's replicates) and
+    scipy.stats (the board's intervals). Separate models: nothing of the teams' runs changes."""
+    try:
+        from scipy import stats  # noqa: F401
+
+        from ..model import HLMModel
+        from ..scenario import load_scenario
+
+        scen = load_scenario("default")
+        HLMModel(scen, seed=0, agents=False).step()
+        HLMModel(scen, seed=0, agents=False, replicates=2).step()
+    except Exception:  # only a warm-up: the pages load the same on first use
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hlmsim.app.gate")
     parser.add_argument("--host", required=True)
@@ -196,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     os.environ.setdefault("SOLARA_MODE", "production")
+    threading.Thread(target=warm_up, daemon=True, name="hlmsim-warm-up").start()
     uvicorn.run(build_app(), host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -1308,8 +1308,8 @@ def Player(session: Session, live: LiveViews, page_id: str = "") -> None:
             n = 1
             if s:
                 due = int((now - start) * s) + 1  # months due by now (the first at once)
-                if due <= done:
-                    time.sleep(min(max(start + done / s - now, 0.002), 0.1))
+                if due <= done:  # wake when the next month is due (at least 4 times a second)
+                    time.sleep(min(max(start + done / s - now, 0.002), 0.25))
                     continue
                 n = due - done
                 if n > MAX_BATCH:  # far behind: do not try to catch up the whole past
