@@ -381,11 +381,19 @@ class LiveViews:
         return self.frame
 
 
+def show_views(session: Session, live: LiveViews, L: str) -> int:
+    """Write the views as the runs are now. Drawn and sent under the page's lock, so that views
+    drawn earlier (by another thread) never replace newer ones. Returns the frame to wait
+    for."""
+    with live.lock:
+        return live.write(views_html(session, L))
+
+
 def show_month(session: Session, live: LiveViews) -> int:
     """A month was played: write the views in place (no render). Returns the frame to wait
     for."""
     at_end.value = session.finished
-    return live.write(views_html(session, lang.value))
+    return show_views(session, live, lang.value)
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -1165,12 +1173,12 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
     colour_by.value  # noqa: B018
     playing.value  # noqa: B018  (the status says how fast the page really plays)
     two = len(session.runs) > 1
-    html = views_html(session, L)
     with live.lock:
-        live.current = html  # the texts of the slots this render creates
+        live.current = views_html(session, L)  # the texts of the slots this render creates
 
     def write() -> None:
-        live.write(html)
+        # the views as they are now: the player may have played a month since this render
+        show_views(session, live, L)
 
     solara.use_effect(write)  # after every render
 
