@@ -947,7 +947,7 @@ def status_html(session: Session, L: str, debug: bool = False, playing: bool = F
     if session.notice:
         parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
     if playing and math.isfinite(session.play_rate):
-        chosen = speed.value
+        chosen = speed.peek()  # (the player writes the views again when it stops)
         if not chosen or session.play_rate < 0.85 * chosen:
             rate = fmt_num(session.play_rate, 1, L)
             key = "app.rate_max" if not chosen else "app.rate_short"
@@ -1115,7 +1115,7 @@ def views_html(session: Session, L: str) -> dict[str, str]:
     others = tuple(k for k in CHART_OUTCOMES if k not in KEY_CHARTS)
     with session.lock:
         html = {
-            "status": status_html(session, L, debug_mode(), playing.value),
+            "status": status_html(session, L, debug_mode(), playing.peek()),
             "values": values_html(session, L),
             "key": charts_html(session, L, KEY_CHARTS),
             "other": charts_html(session, L, others),
@@ -1171,7 +1171,6 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
     colouring) writes them the same way, once the layout is in place."""
     tick.value  # noqa: B018  (a reset, an event, a step: the views are written again)
     colour_by.value  # noqa: B018
-    playing.value  # noqa: B018  (the status says how fast the page really plays)
     two = len(session.runs) > 1
     with live.lock:
         live.current = views_html(session, L)  # the texts of the slots this render creates
@@ -1347,6 +1346,8 @@ def Player(session: Session, live: LiveViews, page_id: str = "") -> None:
             if not s:
                 time.sleep(0.002)
         session.play_rate = float("nan")
+        if session.owner == page_id:
+            show_views(session, live, lang.value)  # the status without the speed reached
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
