@@ -5,8 +5,12 @@ step / pause / reset, speed, live events, levers and assumptions drawn from the 
 schema) and the live views (status, current values, outcomes over time, the local network, the
 residents as squares, a household's story).
 
-Per-month updates touch only the views: the controls do not depend on the month counter, and
-every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.svg``).
+Per-month updates touch only the views, and do not render the page: the player draws the views
+as HTML by slot (every picture an inline SVG string, ``hlmsim.app.svg``) and sends the texts
+that changed in one message to the page's :class:`LiveStore`, which writes them into the
+:class:`LiveSlot` elements (:class:`LiveViews`). Reacton renders only when settings, events or
+the language change. On a classroom server this is what lets one core serve thirty teams
+(``benchmarks/bench_app.py``; where the time goes: ``benchmarks/profile_app.py``).
 """
 
 from __future__ import annotations
