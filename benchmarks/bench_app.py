@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +74,20 @@ def cores() -> tuple[set[int], set[int]]:
 
 
 @contextlib.contextmanager
-def classroom_server(log_path: Path, core: set[int]) -> Iterator[tuple[str, str, int]]:
+def classroom_server(
+    log_path: Path, core: set[int], command: list[str] | None = None
+) -> Iterator[tuple[str, str, int]]:
     """``hlmsim app --classroom`` on a free port, pinned to ``core``; yields (base URL, join
-    code, server pid)."""
+    code, server pid). ``command`` replaces ``hlmsim app --classroom`` (the port is appended;
+    it must print ``join code: CODE``): benchmarks/profile_app.py serves under its profiler."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HOST", "SOLARA_HOST", "PORT")}
     env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache"))
+    if command is None:
+        command = [sys.executable, "-m", "hlmsim.app.cli", "--classroom", "--port"]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hlmsim.app.cli", "--port", str(port), "--classroom"],
+            [*command, str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -170,8 +175,17 @@ class ServerWatch:
         self._thread.join()
 
 
-def drive(sessions: int, months: int, base: str, code: str, core: set[int]) -> dict[str, Any]:
-    """The N sessions in one Chromium (pinned to ``core``): latencies and errors."""
+def drive(
+    sessions: int,
+    months: int,
+    base: str,
+    code: str,
+    core: set[int],
+    phase: Callable[[str], None] = lambda name: None,
+) -> dict[str, Any]:
+    """The N sessions in one Chromium (pinned to ``core``): latencies and errors. ``phase`` is
+    called with ``"play"`` when every page is open and about to play, and with ``"submit"``
+    when they have all played and paused."""
     os.sched_setaffinity(0, core)  # Playwright's driver and Chromium inherit it
     from playwright.sync_api import sync_playwright
 
@@ -198,6 +212,7 @@ def drive(sessions: int, months: int, base: str, code: str, core: set[int]) -> d
                 pg.locator(".v-overlay-container .v-list-item").first.click()  # 1 month/s
                 pg.evaluate(SAMPLER_JS)
                 pages.append(pg)
+            phase("play")
             for pg in pages:  # every session plays at once
                 pg.click(".hlm-play")
             deadline = time.monotonic() + months * 4 + 120
@@ -216,6 +231,7 @@ def drive(sessions: int, months: int, base: str, code: str, core: set[int]) -> d
                     pg.click(".hlm-pause", timeout=5_000)
                 lat = pg.evaluate("() => window.__lat")
                 latencies += [float(v) for m, v in lat.items() if int(m) <= months]
+            phase("submit")
             for pg in pages:
                 pg.click(".hlm-submit")
             for k, pg in enumerate(pages):
@@ -239,24 +255,35 @@ def percentile(values: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else float("nan")
 
 
-def run(sessions: int = 30, months: int = 24) -> dict[str, Any]:
-    """The benchmark; returns its figures (see the module's docstring)."""
+def run(sessions: int = 30, months: int = 24, command: list[str] | None = None) -> dict[str, Any]:
+    """The benchmark; returns its figures (see the module's docstring). ``command``: see
+    :func:`classroom_server`."""
     server_core, browser_core = cores()
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "server.log"
         with (
-            classroom_server(log_path, server_core) as (base, code, pid),
+            classroom_server(log_path, server_core, command) as (base, code, pid),
             ServerWatch(pid) as watch,
         ):
             cpu0 = watch.cpu()
             t0 = time.monotonic()
+            marks: dict[str, tuple[float, float]] = {}  # phase: (server CPU, wall) at its start
             result: dict[str, Any] = {}
             # the browser side in a thread of its own (its affinity is the browser's core)
             done = threading.Event()
 
             def target() -> None:
                 try:
-                    result.update(drive(sessions, months, base, code, browser_core))
+                    result.update(
+                        drive(
+                            sessions,
+                            months,
+                            base,
+                            code,
+                            browser_core,
+                            lambda name: marks.update({name: (watch.cpu(), time.monotonic())}),
+                        )
+                    )
                 except Exception as err:  # reported as an error of the run
                     result.update({"latencies_ms": [], "errors": [f"driver: {err!r}"]})
                 finally:
@@ -265,9 +292,19 @@ def run(sessions: int = 30, months: int = 24) -> dict[str, Any]:
             threading.Thread(target=target, daemon=True).start()
             done.wait()
             wall = time.monotonic() - t0
-            cpu = watch.cpu() - cpu0
+            cpu_end = watch.cpu()
+            cpu = cpu_end - cpu0
             peak = watch.peak
-        log = log_path.read_text(errors="replace")
+            log = log_path.read_text(errors="replace")
+    # server CPU by phase: opening the pages, playing, submitting (own run and board replays)
+    bounds = [("open", cpu0, t0)]
+    bounds += [(k, *marks[k]) for k in ("play", "submit") if k in marks]
+    ends = [*(b[1] for b in bounds[1:]), cpu_end]
+    walls = [*(b[2] for b in bounds[1:]), t0 + wall]
+    phases = {
+        name: {"cpu_s": end - c, "wall_s": w_end - w}
+        for (name, c, w), end, w_end in zip(bounds, ends, walls, strict=True)
+    }
     errors = list(result["errors"])
     if "Traceback" in log:
         errors.append("the server's log has a traceback:\n" + log[-2000:])
@@ -287,6 +324,12 @@ def run(sessions: int = 30, months: int = 24) -> dict[str, Any]:
         "errors": errors,
         "server_cpu_s": cpu,
         "server_cpu_ms_per_session_month": cpu * 1000 / max(sessions * months, 1),
+        "server_cpu_phases": phases,
+        "play_cpu_ms_per_session_month": (
+            phases["play"]["cpu_s"] * 1000 / max(sessions * months, 1)
+            if "play" in phases
+            else float("nan")
+        ),
         "server_peak_memory_gb": peak / 1e9,
         "wall_s": wall,
     }
@@ -310,7 +353,13 @@ def report(out: dict[str, Any]) -> str:
         f"errors: {len(out['errors'])}  [{'PASS' if ok['no_error'] else 'FAIL'}]",
         *(f"  - {e}" for e in out["errors"][:20]),
         f"server CPU: {out['server_cpu_ms_per_session_month']:.1f} ms per session-month"
-        f" ({out['server_cpu_s']:.1f} s in {out['wall_s']:.0f} s)",
+        f" ({out['server_cpu_s']:.1f} s in {out['wall_s']:.0f} s); playing alone:"
+        f" {out['play_cpu_ms_per_session_month']:.1f} ms per session-month",
+        "  by phase: "
+        + ", ".join(
+            f"{k} {v['cpu_s']:.1f} s CPU in {v['wall_s']:.0f} s"
+            for k, v in out["server_cpu_phases"].items()
+        ),
         f"server peak memory: {out['server_peak_memory_gb']:.2f} GB"
         f"  [{'PASS' if ok['memory_under_4gb'] else 'FAIL'}: < 4 GB]",
     ]

@@ -65,6 +65,52 @@ def test_no_request_answers_without_the_join_code() -> None:
         CodeGate(_inner, "")
 
 
+def test_front_end_files_are_compressed_once_and_never_without_the_code() -> None:
+    """The static cache answers the same bytes again without calling the app; pages,
+    conditional requests and requests without the code are never answered from it."""
+    calls: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        body = f"{scope['path']} #{len(calls)}".encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body[:3], "more_body": True})
+        await send({"type": "http.response.body", "body": body[3:]})
+
+    def get(path: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
+        sent: list[dict] = []
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": headers,
+        }
+
+        async def receive() -> dict:
+            return {"type": "http.request"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        asyncio.run(gate(scope, receive, send))
+        return sent
+
+    gate = CodeGate(app, "ABC234")
+    code = [(b"cookie", f"{COOKIE}=ABC234".encode()), (b"accept-encoding", b"gzip")]
+    script = "/_solara/cdn/vue/dist/vue.js"
+    first = b"".join(m.get("body", b"") for m in get(script, code)[1:])
+    again = get(script, code)
+    assert b"".join(m.get("body", b"") for m in again[1:]) == first == f"{script} #1".encode()
+    assert again[0]["status"] == 200 and calls == [script]  # answered from the cache
+    assert get(script, [*code, (b"if-none-match", b'"x"')]) and len(calls) == 2
+    get("/", code)
+    get("/", code)
+    assert calls.count("/") == 2  # a page is never cached
+    assert get(script, [])[0]["status"] == 403  # nor served without the code
+    assert len(calls) == 4
+
+
 def test_join_codes_are_short_and_unambiguous() -> None:
     codes = {new_code() for _ in range(200)}
     assert len(codes) > 190

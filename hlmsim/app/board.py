@@ -126,6 +126,7 @@ class Board:
         self.version = 0  # bumped at each change (the board's page redraws on it)
         self._work = threading.Condition(self.lock)
         self._thread: threading.Thread | None = None
+        self._ranking: tuple[int, pd.DataFrame] | None = None  # (version, table)
 
     # -- submitting -----------------------------------------------------------------------------
     def submit(
@@ -211,7 +212,17 @@ class Board:
         columns (``p_best``, ``mean_rank``, ``regret``...), the paired interval of the
         difference to the best mean (``gap``, ``gap_low``, ``gap_high``, in the outcome's
         better direction: positive is behind) and ``leader`` (True for the designs the
-        intervals cannot separate from the best, the best included)."""
+        intervals cannot separate from the best, the best included). Computed once per
+        version of the board (the page and its export read it on every redraw)."""
+        version = self.version
+        cached = self._ranking
+        if cached is not None and cached[0] == version:
+            return cached[1].copy()
+        table = self._rank()
+        self._ranking = (version, table)
+        return table.copy()
+
+    def _rank(self) -> pd.DataFrame:
         finals = self.finals()
         if finals.empty:
             return pd.DataFrame()

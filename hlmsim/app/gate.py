@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 import sys
+import threading
 import urllib.parse
 from http.cookies import SimpleCookie
 from typing import Any
@@ -50,14 +51,82 @@ def _code_of(scope: dict[str, Any]) -> tuple[str | None, bool]:
     return None, False
 
 
+#: Paths of Solara's front-end files (scripts, styles, fonts): the same bytes for every page.
+STATIC_PREFIXES: tuple[str, ...] = ("/_solara/cdn/", "/static/", "/jupyter/nbextensions/")
+#: At most this many bytes of responses kept by :class:`StaticCache`.
+STATIC_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class StaticCache:
+    """The responses to plain GET requests for Solara's front-end files, kept in memory as they
+    were sent (compressed by Solara's gzip middleware): without it, each team's first page
+    compresses the same few megabytes of scripts again (about a quarter of a second of the
+    server's CPU per page). Only complete 200 responses without a cookie of their own are kept;
+    conditional and range requests go to the app."""
+
+    def __init__(self, limit: int = STATIC_CACHE_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self.responses: dict[tuple[str, bytes, bool], tuple[dict[str, Any], bytes]] = {}
+
+    @staticmethod
+    def key(scope: dict[str, Any]) -> tuple[str, bytes, bool] | None:
+        """The request's key, or None when it is not one to answer from the cache."""
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return None
+        path = scope.get("path", "")
+        if not path.startswith(STATIC_PREFIXES):
+            return None
+        gzip = False
+        for name, value in scope.get("headers", []):
+            if name in (b"range", b"if-none-match", b"if-modified-since", b"if-range"):
+                return None
+            if name == b"accept-encoding":
+                gzip = b"gzip" in value
+        return path, scope.get("query_string", b""), gzip
+
+    async def serve(self, key: tuple[str, bytes, bool], send: Any) -> bool:
+        """Answer from the cache; False when the response is not kept."""
+        hit = self.responses.get(key)
+        if hit is None:
+            return False
+        start, body = hit
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    def recorder(self, key: tuple[str, bytes, bool], send: Any) -> Any:
+        """A ``send`` that passes the response on and keeps it when it can be kept."""
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def record(message: dict[str, Any]) -> None:
+            await send(message)
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body" and start.get("status") == 200:
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    body = b"".join(chunks)
+                    own_cookie = any(k == b"set-cookie" for k, _ in start.get("headers", []))
+                    fits = self.size + len(body) <= self.limit
+                    if not own_cookie and fits and key not in self.responses:
+                        self.responses[key] = (dict(start), body)
+                        self.size += len(body)
+
+        return record
+
+
 class CodeGate:
-    """An ASGI middleware that refuses every request without the join code."""
+    """An ASGI middleware that refuses every request without the join code (and answers the
+    front-end files from a :class:`StaticCache`)."""
 
     def __init__(self, app: Any, code: str) -> None:
         if not code:
             raise ValueError("a join code is required")
         self.app = app
         self.code = code.upper()
+        self.cache = StaticCache()
 
     def allowed(self, scope: dict[str, Any]) -> tuple[bool, bool]:
         code, in_address = _code_of(scope)
@@ -88,20 +157,24 @@ class CodeGate:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        if not in_address or scope["type"] != "http":
+        if in_address and scope["type"] == "http":
+            cookie = f"{COOKIE}={self.code}; Path=/; SameSite=Strict; HttpOnly".encode()
+            plain_send = send
+
+            async def send_with_cookie(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    message = {
+                        **message,
+                        "headers": [*message.get("headers", []), (b"set-cookie", cookie)],
+                    }
+                await plain_send(message)
+
+            send = send_with_cookie
+        key = self.cache.key(scope)
+        if key is None:
             await self.app(scope, receive, send)
-            return
-        cookie = f"{COOKIE}={self.code}; Path=/; SameSite=Strict; HttpOnly".encode()
-
-        async def send_with_cookie(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", []), (b"set-cookie", cookie)],
-                }
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        elif not await self.cache.serve(key, send):
+            await self.app(scope, receive, self.cache.recorder(key, send))
 
 
 def build_app() -> CodeGate:
@@ -116,6 +189,23 @@ def build_app() -> CodeGate:
     return CodeGate(solara_app, code)
 
 
+def warm_up() -> None:
+    """Load, while the server starts, what the first teams would otherwise wait for: the
+    model's compiled kernels (from numba's cache, single runs and the board's replicates) and
+    scipy.stats (the board's intervals). Separate models: nothing of the teams' runs changes."""
+    try:
+        from scipy import stats  # noqa: F401
+
+        from ..model import HLMModel
+        from ..scenario import load_scenario
+
+        scen = load_scenario("default")
+        HLMModel(scen, seed=0, agents=False).step()
+        HLMModel(scen, seed=0, agents=False, replicates=2).step()
+    except Exception:  # only a warm-up: the pages load the same on first use
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hlmsim.app.gate")
     parser.add_argument("--host", required=True)
@@ -124,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     os.environ.setdefault("SOLARA_MODE", "production")
+    threading.Thread(target=warm_up, daemon=True, name="hlmsim-warm-up").start()
     uvicorn.run(build_app(), host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -5,8 +5,12 @@ step / pause / reset, speed, live events, levers and assumptions drawn from the 
 schema) and the live views (status, current values, outcomes over time, the local network, the
 residents as squares, a household's story).
 
-Per-month updates touch only the views: the controls do not depend on the month counter, and
-every picture is an inline SVG string drawn in a few milliseconds (``hlmsim.app.svg``).
+Per-month updates touch only the views, and do not render the page: the player draws the views
+as HTML by slot (every picture an inline SVG string, ``hlmsim.app.svg``) and sends the texts
+that changed in one message to the page's :class:`LiveStore`, which writes them into the
+:class:`LiveSlot` elements (:class:`LiveViews`). Reacton renders only when settings, events or
+the language change. On a classroom server this is what lets one core serve thirty teams
+(``benchmarks/bench_app.py``; where the time goes: ``benchmarks/profile_app.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import functools
 import math
 import os
 import secrets
+import threading
 import time
 import urllib.parse
 from html import escape
@@ -193,30 +198,79 @@ CSS = """
 """
 
 
-class FrameShown(ipyvue.VueTemplate):
-    """An invisible element that tells the server when the browser has drawn a frame of the page
-    (the ``tick`` counter): it sets ``shown`` to ``frame`` at the first animation frame after the
-    update. Playing waits for it, so the server never runs ahead of what the browser can draw
-    (and a pause stops at the month on screen)."""
+#: The page's store of the views' texts (in the browser): ``html`` and ``at`` (the frame that
+#: wrote it) by slot name, and the slots showing each name.
+_LIVE_JS = "window.hlmLive || (window.hlmLive = {html: {}, at: {}, slots: {}})"
+
+
+class LiveStore(ipyvue.VueTemplate):
+    """An invisible element that receives the views' changed texts in one message a month
+    (``patch``: ``{"frame": n, "html": {slot: text}}``), hands them to the page's
+    :class:`LiveSlot` elements, and tells the server when the browser has drawn them: it sets
+    ``shown`` to the frame number at the first animation frame after the update. Playing waits
+    for it, so the server never runs ahead of what the browser can draw (and a pause stops at
+    the month on screen)."""
 
     template = traitlets.Unicode(
-        """<template><span class="hlm-shown" style="display: none" :data-frame="frame"></span>
-</template>
+        """<template><span class="hlm-shown" style="display: none" :data-frame="patch.frame">
+</span></template>
 <script>
 module.exports = {
-  watch: {
-    frame: {
-      immediate: true,
-      handler(v) {
-        this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = v; }));
-      },
+  created() { this.apply(this.patch); },
+  watch: { patch(p) { this.apply(p); } },
+  methods: {
+    apply(p) {
+      if (!p || p.frame === undefined) return;
+      const live = """
+        + _LIVE_JS
+        + """;
+      for (const name in p.html) {
+        live.html[name] = p.html[name];
+        live.at[name] = p.frame;
+        for (const slot of live.slots[name] || []) slot.text = p.html[name];
+      }
+      this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = p.frame; }));
     },
   },
 };
 </script>"""
     ).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
+    patch = traitlets.Dict({}).tag(sync=True)
     shown = traitlets.Int(-1).tag(sync=True)
+
+
+class LiveSlot(ipyvue.VueTemplate):
+    """A part of the views (``<tag ...attributes>`` with HTML inside, as ``solara.HTML`` draws
+    it) whose text comes from the page's :class:`LiveStore` under ``name``: ``first`` when it
+    appears, unless the store has a text written after ``first_at`` (the frame of the last
+    update before the slot was made)."""
+
+    template = traitlets.Unicode(
+        """<template><component :is="tag" v-bind="attributes" v-html="text"></component>
+</template>
+<script>
+module.exports = {
+  data() { return { text: "" }; },
+  created() {
+    const live = """
+        + _LIVE_JS
+        + """;
+    (live.slots[this.name] = live.slots[this.name] || []).push(this);
+    this.text = (live.at[this.name] || 0) > this.first_at ? live.html[this.name] : this.first;
+  },
+  beforeDestroy() {
+    const list = (window.hlmLive.slots[this.name] || []);
+    const i = list.indexOf(this);
+    if (i >= 0) list.splice(i, 1);
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    tag = traitlets.Unicode("div").tag(sync=True)
+    attributes = traitlets.Dict({}).tag(sync=True)
+    name = traitlets.Unicode("").tag(sync=True)
+    first = traitlets.Unicode("").tag(sync=True)
+    first_at = traitlets.Int(0).tag(sync=True)
 
 
 class FilePicker(ipyvue.VueTemplate):
@@ -295,6 +349,68 @@ def show(session: Session) -> None:
     bump(tick)
 
 
+class LiveViews:
+    """The views of one page that change month by month (status, charts, networks, values,
+    residents, stories), written in place.
+
+    A month played does not render the page: reacton would rebuild and compare every element
+    of it, most of the server's time per month. The player computes the views' HTML by slot
+    (:func:`views_html`) and sends the texts that changed in one message to the page's
+    :class:`LiveStore`, which hands them to the :class:`LiveSlot` elements. The slots are
+    created by :func:`Slot` with the text of the moment and never rendered again; the renders
+    that settings, events and resets cause write the views the same way (the effect of
+    :func:`Views`)."""
+
+    def __init__(self, frame: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.current: dict[str, str] = {}  # the views' latest HTML by slot
+        self.sent: dict[str, str] = {}  # the texts the page's store has
+        self.frame = frame  # the count of updates (the browser acknowledges each one it draws)
+        self.store: Any = None  # the page's LiveStore widget
+
+    def attach(self, store: Any) -> None:
+        """The page's store appeared: it gets every text."""
+        with self.lock:
+            self.store = store
+            self.sent = {}
+            self._send(self.current)
+
+    def detach(self, store: Any) -> None:
+        with self.lock:
+            if self.store is store:
+                self.store = None
+
+    def write(self, html: dict[str, str]) -> int:
+        """Show ``html`` (text by slot): the changed texts and the next frame number, which the
+        browser acknowledges once it has drawn them. Returns that frame number."""
+        with self.lock:
+            self.current = html
+            return self._send(html)
+
+    def _send(self, html: dict[str, str]) -> int:
+        self.frame += 1
+        if self.store is not None:
+            changed = {k: v for k, v in html.items() if self.sent.get(k) != v}
+            self.store.patch = {"frame": self.frame, "html": changed}
+            self.sent.update(changed)
+        return self.frame
+
+
+def show_views(session: Session, live: LiveViews, L: str) -> int:
+    """Write the views as the runs are now. Drawn and sent under the page's lock, so that views
+    drawn earlier (by another thread) never replace newer ones. Returns the frame to wait
+    for."""
+    with live.lock:
+        return live.write(views_html(session, L))
+
+
+def show_month(session: Session, live: LiveViews) -> int:
+    """A month was played: write the views in place (no render). Returns the frame to wait
+    for."""
+    at_end.value = session.finished
+    return show_views(session, live, lang.value)
+
+
 # -- the page ----------------------------------------------------------------------------------
 
 
@@ -304,6 +420,7 @@ def TeamPage() -> None:
     query = query_of(router.search)
     token, session = solara.use_memo(lambda: STORE.open(query.get(RUN_KEY)), [])
     page_id = solara.use_memo(lambda: secrets.token_hex(6), [])
+    live = solara.use_memo(lambda: LiveViews(session.shown_frame), [])
     L = lang.value
 
     def attach() -> Any:
@@ -319,7 +436,7 @@ def TeamPage() -> None:
     solara.Title(t("app.title", L))
     solara.Style(CSS)
     KeepToken.element(name=RUN_KEY, token=token)
-    Player(session, page_id)
+    Player(session, live, page_id)
     with solara.Div(classes=["hlm-app"]):
         Header(L)
         with solara.Div(classes=["hlm-layout"]):
@@ -339,7 +456,7 @@ def TeamPage() -> None:
                 with Panel(t("app.design", L), "design", False):
                     DesignFile(session, L)
             with solara.Column(classes=["hlm-main"], gap="6px"):
-                Views(session, L)
+                Views(session, L, live)
 
 
 @solara.component
@@ -846,7 +963,7 @@ def status_html(session: Session, L: str, debug: bool = False, playing: bool = F
     if session.notice:
         parts.append(f'<div class="hlm-notice">{escape(session.notice)}</div>')
     if playing and math.isfinite(session.play_rate):
-        chosen = speed.value
+        chosen = speed.peek()  # (the player writes the views again when it stops)
         if not chosen or session.play_rate < 0.85 * chosen:
             rate = fmt_num(session.play_rate, 1, L)
             key = "app.rate_max" if not chosen else "app.rate_short"
@@ -1005,27 +1122,26 @@ def story_html(session: Session, k: int, L: str) -> str:
     return f'<div class="hlm-story" data-testid="story-{"ab"[k]}">{"".join(parts)}</div>'
 
 
-@solara.component
-def Views(session: Session, L: str) -> None:
-    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
-    key charts and the local network(s); below: the current values, the other charts, the
-    residents and a household's story."""
-    tick.value  # noqa: B018  (one render per month)
+def views_html(session: Session, L: str) -> dict[str, str]:
+    """The views' HTML by slot (see :class:`LiveViews`): ``status``, ``key`` (the key charts),
+    ``values``, ``other`` (the other charts), and per run ``k``: ``net-k`` (the local network),
+    ``grid-k`` (the residents), ``story-k`` (the followed household)."""
     t0 = time.perf_counter()
     two = len(session.runs) > 1
     others = tuple(k for k in CHART_OUTCOMES if k not in KEY_CHARTS)
     with session.lock:
-        status = status_html(session, L, debug_mode(), playing.value)
-        values = values_html(session, L)
-        key_charts = charts_html(session, L, KEY_CHARTS)
-        other_charts = charts_html(session, L, others)
+        html = {
+            "status": status_html(session, L, debug_mode(), playing.peek()),
+            "values": values_html(session, L),
+            "key": charts_html(session, L, KEY_CHARTS),
+            "other": charts_html(session, L, others),
+        }
         width = 400 if two else 420
-        nets = [
-            svg.network_svg(run.model, session.milieu, L, f"network-{'ab'[k]}", width)
-            for k, run in enumerate(session.runs)
-        ]
-        grids = [
-            svg.residents_svg(
+        for k, run in enumerate(session.runs):
+            html[f"net-{k}"] = svg.network_svg(
+                run.model, session.milieu, L, f"network-{'ab'[k]}", width
+            )
+            html[f"grid-{k}"] = svg.residents_svg(
                 run.model,
                 session.milieu,
                 colour_by.value,
@@ -1033,33 +1149,76 @@ def Views(session: Session, L: str) -> None:
                 highlight=session.story_hid,
                 testid=f"residents-{'ab'[k]}",
             )
-            for k, run in enumerate(session.runs)
-        ]
-        stories = [story_html(session, k, L) for k, _ in enumerate(session.runs)]
+            html[f"story-{k}"] = story_html(session, k, L)
     session.last_render_ms = (time.perf_counter() - t0) * 1000
+    return html
 
-    solara.HTML(tag="div", unsafe_innerHTML=status, classes=["hlm-card"])
-    solara.HTML(tag="div", unsafe_innerHTML=key_charts, classes=["hlm-key"])
+
+@solara.component
+def Slot(live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = ()) -> None:
+    """A part of the views written in place (:class:`LiveViews`): created with the slot's text
+    of the moment, never rendered again (its arguments do not change)."""
+    first, first_at = solara.use_memo(lambda: (live.current.get(name, ""), live.frame), [])
+    attributes = {"class": " ".join(classes)} if classes else {}
+    LiveSlot.element(tag=tag, attributes=attributes, name=name, first=first, first_at=first_at)
+
+
+@solara.component
+def Store(live: LiveViews, session: Session) -> None:
+    """The page's :class:`LiveStore` (its texts written by :class:`LiveViews`)."""
+    el = LiveStore.element(patch={}, on_shown=session.mark_shown)
+
+    def attach() -> Any:
+        widget = solara.get_widget(el)
+        live.attach(widget)
+        return lambda: live.detach(widget)
+
+    solara.use_effect(attach, [])
+
+
+@solara.component
+def Views(session: Session, L: str, live: LiveViews) -> None:
+    """The live views. On one projector screen (1280 x 720) with the controls: the status, the
+    key charts and the local network(s); below: the current values, the other charts, the
+    residents and a household's story.
+
+    A played month does not render this component: the player writes the views' widgets in
+    place (:func:`show_month`). A render (settings, events, a reset, the language, the
+    colouring) writes them the same way, once the layout is in place."""
+    tick.value  # noqa: B018  (a reset, an event, a step: the views are written again)
+    colour_by.value  # noqa: B018
+    two = len(session.runs) > 1
+    with live.lock:
+        live.current = views_html(session, L)  # the texts of the slots this render creates
+
+    def write() -> None:
+        # the views as they are now: the player may have played a month since this render
+        show_views(session, live, L)
+
+    solara.use_effect(write)  # after every render
+
+    Slot(live, "status", classes=("hlm-card",))
+    Slot(live, "key", classes=("hlm-key",))
     with solara.Div(classes=["hlm-live"]):
-        for k, net in enumerate(nets):
+        for k, _ in enumerate(session.runs):
             title = t("app.network", L)
             if two:
                 cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                 title = f'<span class="{cls}">{svg.line_key(k)} {"AB"[k]}</span> · {escape(title)}'
             else:
                 title = escape(title)
-            NetworkCard(net, title)
+            NetworkCard(live, f"net-{k}", title)
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h3", unsafe_innerHTML=escape(t("app.current_values", L)))
-            solara.HTML(tag="div", unsafe_innerHTML=values)
+            Slot(live, "values")
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
     solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
-    solara.HTML(tag="div", unsafe_innerHTML=other_charts)
+    Slot(live, "other")
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
             ColourBy(L)
-            for k, grid in enumerate(grids):
+            for k, _ in enumerate(session.runs):
                 if two:
                     cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                     solara.HTML(
@@ -1067,14 +1226,14 @@ def Views(session: Session, L: str) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=grid)
+                Slot(live, f"grid-{k}")
             solara.HTML(
                 tag="div", unsafe_innerHTML=escape(t("app.residents_help", L)), classes=["hlm-help"]
             )
         with solara.Div(classes=["hlm-card"], style={"max-width": "520px"}):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.story", L)))
             StoryPicker(session, L)
-            for k, story in enumerate(stories):
+            for k, _ in enumerate(session.runs):
                 if two:
                     cls = "hlm-legend-a" if k == 0 else "hlm-legend-b"
                     solara.HTML(
@@ -1082,15 +1241,15 @@ def Views(session: Session, L: str) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=story)
-    FrameShown.element(frame=tick.value, on_shown=session.mark_shown)
+                Slot(live, f"story-{k}")
+    Store(live, session)
 
 
 @solara.component
-def NetworkCard(picture: str, title_html: str) -> None:
+def NetworkCard(live: LiveViews, name: str, title_html: str) -> None:
     with solara.Div(classes=["hlm-card", "hlm-net"]):
         solara.HTML(tag="h3", unsafe_innerHTML=title_html)
-        solara.HTML(tag="div", unsafe_innerHTML=picture)
+        Slot(live, name)
 
 
 @solara.component
@@ -1148,7 +1307,7 @@ def StoryPicker(session: Session, L: str) -> None:
 
 
 @solara.component
-def Player(session: Session, page_id: str = "") -> None:
+def Player(session: Session, live: LiveViews, page_id: str = "") -> None:
     """Plays month after month while ``playing`` (a thread of this page).
 
     At a chosen speed, the months due by the clock are played: when drawing a month takes
@@ -1172,8 +1331,8 @@ def Player(session: Session, page_id: str = "") -> None:
             n = 1
             if s:
                 due = int((now - start) * s) + 1  # months due by now (the first at once)
-                if due <= done:
-                    time.sleep(min(max(start + done / s - now, 0.002), 0.1))
+                if due <= done:  # wake when the next month is due (at least 4 times a second)
+                    time.sleep(min(max(start + done / s - now, 0.002), 0.25))
                     continue
                 n = due - done
                 if n > MAX_BATCH:  # far behind: do not try to catch up the whole past
@@ -1195,14 +1354,16 @@ def Player(session: Session, page_id: str = "") -> None:
             recent = [(a, m) for a, m in marks if t1 - a <= 3.0]
             if len(recent) >= 3 and recent[-1][0] > recent[0][0]:
                 session.play_rate = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
-            show(session)  # renders the views in this thread
+            frame = show_month(session, live)  # the views written in place, no render
             session.last_page_ms = (time.perf_counter() - t1) * 1000
             # never run ahead of the browser: wait until it has drawn this picture
-            if session.wait_shown(tick.value, timeout=SHOWN_TIMEOUT):
+            if session.wait_shown(frame, timeout=SHOWN_TIMEOUT):
                 session.last_shown_ms = (time.perf_counter() - t0) * 1000
             if not s:
                 time.sleep(0.002)
         session.play_rate = float("nan")
+        if session.owner == page_id:
+            show_views(session, live, lang.value)  # the status without the speed reached
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 

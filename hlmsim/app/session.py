@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,7 @@ class HouseholdHistory:
     def __init__(self, model: HLMModel, rows: np.ndarray | None = None) -> None:
         self.rows = rows  # None: every row
         self.snaps: list[dict[str, Any]] = []
+        self.stories: dict[int, _StoryState] = {}  # read so far, by household (see stories)
         self.record(model)
 
     def watch(self, model: HLMModel, rows: np.ndarray | None) -> None:
@@ -237,51 +238,106 @@ class Story:
     contacts: int = 0
 
 
+@dataclass
+class _StoryState:
+    """Where :func:`household_story` stopped reading a history for one household."""
+
+    row: int
+    milieu: int
+    give_up: float
+    story: Story | None = None
+    n: int = 0  # snapshots read
+    last: dict[str, Any] | None = None  # the last snapshot read (a replaced one is re-read)
+    prev: tuple[dict[str, Any], int] | None = None
+    workers: set[int] = field(default_factory=set)
+    done: bool = False  # the household moved out: later snapshots do not concern it
+
+
+#: Households whose story each history keeps reading from where it stopped.
+STORIES_KEPT = 8
+
+
 def household_story(model: HLMModel, history: HouseholdHistory, hid: int) -> Story | None:
-    """The story of household ``hid`` from the recorded history, or None if never seen."""
+    """The story of household ``hid`` from the recorded history, or None if never seen.
+
+    The history is read from where the previous call for ``hid`` stopped (each month adds one
+    snapshot), so that a followed household costs the same every month rather than more and
+    more; a history whose snapshots changed otherwise is read again from the start."""
     row = history.find_row(hid)
     if row is None:
         return None
     m = int(model.hh.milieu[row])
     give_up = float(model.mp.need_give_up_months[m])
-    story: Story | None = None
-    prev: tuple[dict[str, Any], int] | None = None
-    workers: set[int] = set()
-    for snap in history.snaps:
-        pos = history._pos(snap, row)
-        if pos is None:
-            prev = None
-            continue
-        t = int(snap["t"])
-        here = int(snap["hid"][pos])
-        if here != hid:
-            if story is not None:
-                story.moved_out, story.successor = t, here
-                break
-            prev = None
-            continue
-        if story is None:
-            story = Story(
-                hid=hid,
-                row=row,
-                milieu=m,
-                htype=HOUSEHOLD_TYPES[int(snap["htype"][pos])],
-                arrived=int(snap["arrived"][pos]),
-                first_month=t,
-                values={f: [] for f in ("trust_worker", "security", "engagement", "ties")},
-            )
-        story.months.append(t)
-        for f in story.values:
-            story.values[f].append(float(snap[f][pos]))
-        if prev is not None:
-            _events(story, prev, (snap, pos), t, m, give_up, workers)
-        prev = (snap, pos)
-        opened = snap["need_open"][pos]
-        story.open_needs = [c for c, o in zip(NEED_CATEGORIES, opened, strict=True) if o]
-        story.contacts = int(snap["contacts"][pos])
-    if story is not None:
-        story.workers_met = sorted(workers)
-    return story
+    snaps = history.snaps
+    st = history.stories.get(hid)
+    if (
+        st is None
+        or (st.row, st.milieu, st.give_up) != (row, m, give_up)
+        or st.n > len(snaps)
+        or (st.n and snaps[st.n - 1] is not st.last)
+    ):
+        st = _StoryState(row, m, give_up)
+    for snap in snaps[st.n :]:
+        if st.done:
+            break
+        _read_snapshot(st, history, snap, hid)
+        st.n += 1
+    st.n = len(snaps) if st.done else st.n
+    st.last = snaps[st.n - 1] if st.n else None
+    history.stories.pop(hid, None)
+    history.stories[hid] = st
+    while len(history.stories) > STORIES_KEPT:
+        del history.stories[next(iter(history.stories))]
+    story = st.story
+    if story is None:
+        return None
+    return replace(
+        story,
+        months=list(story.months),
+        values={k: list(v) for k, v in story.values.items()},
+        events=list(story.events),
+        open_needs=list(story.open_needs),
+        workers_met=sorted(st.workers),
+    )
+
+
+def _read_snapshot(
+    st: _StoryState, history: HouseholdHistory, snap: dict[str, Any], hid: int
+) -> None:
+    """One more month of a household's story (the loop body of :func:`household_story`)."""
+    pos = history._pos(snap, st.row)
+    if pos is None:
+        st.prev = None
+        return
+    t = int(snap["t"])
+    here = int(snap["hid"][pos])
+    story = st.story
+    if here != hid:
+        if story is not None:
+            story.moved_out, story.successor = t, here
+            st.done = True
+            return
+        st.prev = None
+        return
+    if story is None:
+        story = st.story = Story(
+            hid=hid,
+            row=st.row,
+            milieu=st.milieu,
+            htype=HOUSEHOLD_TYPES[int(snap["htype"][pos])],
+            arrived=int(snap["arrived"][pos]),
+            first_month=t,
+            values={f: [] for f in ("trust_worker", "security", "engagement", "ties")},
+        )
+    story.months.append(t)
+    for f in story.values:
+        story.values[f].append(float(snap[f][pos]))
+    if st.prev is not None:
+        _events(story, st.prev, (snap, pos), t, st.milieu, st.give_up, st.workers)
+    st.prev = (snap, pos)
+    opened = snap["need_open"][pos]
+    story.open_needs = [c for c, o in zip(NEED_CATEGORIES, opened, strict=True) if o]
+    story.contacts = int(snap["contacts"][pos])
 
 
 def _events(
@@ -345,6 +401,7 @@ class Run:
         self.model = HLMModel(scen, seed=seed, agents=False, param_sets=sets)
         self.history = HouseholdHistory(self.model, watch)
         self.events: list[tuple[int, str, int]] = []  # (month it applies, kind, milieu)
+        self._series: dict[tuple[str, int], list[float]] = {}  # read by series()
 
     @property
     def t(self) -> int:
@@ -358,8 +415,14 @@ class Run:
         return True
 
     def series(self, outcome: str, milieu: int) -> np.ndarray:
-        """An outcome of one milieu over the months run so far."""
-        return np.array([rec[outcome][milieu] for rec in self.model.records], dtype=float)
+        """An outcome of one milieu over the months run so far (the values read before are
+        kept: each month reads one more record)."""
+        records = self.model.records
+        values = self._series.setdefault((outcome, milieu), [])
+        if len(values) > len(records):  # not this model's records any more
+            values.clear()
+        values.extend(float(rec[outcome][milieu]) for rec in records[len(values) :])
+        return np.array(values, dtype=float)
 
     def current(self, outcome: str, milieu: int) -> float:
         if not self.model.records:
@@ -503,6 +566,11 @@ class Session:
         return self.runs[run].param(name, self.milieu)
 
     # -- the browser's pace ---------------------------------------------------------------------
+    @property
+    def shown_frame(self) -> int:
+        """The last frame the browser said it has drawn (a new page numbers its frames on)."""
+        return max(self._shown, 0)
+
     def mark_shown(self, frame: int) -> None:
         """The browser has drawn frame ``frame`` (the page's update counter)."""
         with self._shown_cv:

@@ -63,7 +63,11 @@ def seq_colours(x: np.ndarray) -> list[str]:
     x = np.clip(np.nan_to_num(np.asarray(x, dtype=float), nan=0.0), 0, 1) * (len(_SEQ) - 1)
     i = np.minimum(x.astype(int), len(_SEQ) - 2)
     c = np.rint(_SEQ[i] + (_SEQ[i + 1] - _SEQ[i]) * (x - i)[:, None]).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in c]
+    return ["#" + _HEX[r] + _HEX[g] + _HEX[b] for r, g, b in c.tolist()]
+
+
+#: Two hexadecimal digits of each byte value.
+_HEX: tuple[str, ...] = tuple(f"{v:02x}" for v in range(256))
 
 
 def nice_ceil(v: float) -> float:
@@ -486,6 +490,22 @@ def residents_values(model: Any, m: int, colour_by: str) -> tuple[np.ndarray, np
     return vals, hh.hid[rows]
 
 
+@lru_cache(maxsize=64)
+def _cells(
+    hids: bytes, dtype: str, cols: int, size: int, gap: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The residents' squares without their colour: the text before and after each fill (the
+    same month after month until a household moves)."""
+    ids = np.frombuffer(hids, dtype=np.dtype(dtype))
+    before, after = [], []
+    for k, hid in enumerate(ids.tolist()):
+        r, c = divmod(k, cols)
+        x, y = 2 + c * (size + gap), 2 + r * (size + gap)
+        before.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="')
+        after.append(f'"><title>{int(hid)}</title></rect>')
+    return tuple(before), tuple(after)
+
+
 def residents_svg(
     model: Any,
     m: int,
@@ -515,16 +535,14 @@ def residents_svg(
         f' viewBox="0 0 {width} {height}" data-testid="{escape(testid)}" data-mean="{mean}"'
         f' style="{FONT}">'
     ]
+    before, after = _cells(hids.tobytes(), hids.dtype.str, cols, size, gap)
+    out.append("".join([a + f + b for a, f, b in zip(before, fills, after, strict=True)]))
     hl = None
-    for k in range(n):
-        r, c = divmod(k, cols)
-        x, y = 2 + c * (size + gap), 2 + r * (size + gap)
-        out.append(
-            f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{fills[k]}">'
-            f"<title>{int(hids[k])}</title></rect>"
-        )
-        if highlight is not None and hids[k] == highlight:
-            hl = (x, y)
+    if highlight is not None:
+        at = np.nonzero(hids == highlight)[0]
+        if len(at):
+            r, c = divmod(int(at[0]), cols)
+            hl = (2 + c * (size + gap), 2 + r * (size + gap))
     if hl is not None:
         out.append(
             f'<rect x="{hl[0] - 1.5}" y="{hl[1] - 1.5}" width="{size + 3}" height="{size + 3}"'
