@@ -260,8 +260,8 @@ def main_app(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        code = proc.wait()
-        return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
+        status = proc.wait()  # (``code`` is the join code)
+        return 0 if status in (-signal.SIGTERM, -signal.SIGINT) else status
     except KeyboardInterrupt:
         proc.terminate()
         try:
