@@ -277,6 +277,8 @@ def test_worker_departure_lowers_trust(page: Page) -> None:
     # The widgets of one month reach the browser as separate messages: wait for each (a
     # loaded machine showed the month and the trust chart before the story).
     expect(pg.locator("[data-testid=network-a-worker]")).to_contain_text("vacant")
+    # the story is below the first screen: written when it scrolls into view (lazy slots)
+    pg.locator("[data-testid=story-a]").scroll_into_view_if_needed()
     expect(pg.locator("[data-testid=story-a]")).to_contain_text("The milieu worker left")
 
 

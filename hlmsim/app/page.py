@@ -227,7 +227,7 @@ module.exports = {
       for (const name in p.html) {
         live.html[name] = p.html[name];
         live.at[name] = p.frame;
-        for (const slot of live.slots[name] || []) slot.text = p.html[name];
+        for (const slot of live.slots[name] || []) slot.put(p.html[name]);
       }
       this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = p.frame; }));
     },
@@ -243,7 +243,12 @@ class LiveSlot(ipyvue.VueTemplate):
     """A part of the views (``<tag ...attributes>`` with HTML inside, as ``solara.HTML`` draws
     it) whose text comes from the page's :class:`LiveStore` under ``name``: ``first`` when it
     appears, unless the store has a text written after ``first_at`` (the frame of the last
-    update before the slot was made)."""
+    update before the slot was made).
+
+    A ``lazy`` slot (the views below the first screen: the other charts, the residents, the
+    story) is written only while it is on screen: off screen it keeps the latest text and
+    writes it when it scrolls into view (an IntersectionObserver). The browser then does not
+    parse, style, lay out and paint pictures nobody sees, most of its work per month."""
 
     template = traitlets.Unicode(
         """<template><component :is="tag" v-bind="attributes" v-html="text"></component>
@@ -256,12 +261,39 @@ module.exports = {
         + _LIVE_JS
         + """;
     (live.slots[this.name] = live.slots[this.name] || []).push(this);
+    this.onScreen = true;  // until the observer says otherwise
+    this.pending = null;
     this.text = (live.at[this.name] || 0) > this.first_at ? live.html[this.name] : this.first;
   },
-  beforeDestroy() {
-    const list = (window.hlmLive.slots[this.name] || []);
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
+  mounted() {
+    if (!this.lazy || !window.IntersectionObserver) return;
+    this.observer = new IntersectionObserver((entries) => {
+      for (const e of entries) this.onScreen = e.isIntersecting;
+      if (this.onScreen && this.pending !== null) {
+        this.text = this.pending;
+        this.pending = null;
+      }
+    });
+    this.observer.observe(this.$el);
+  },
+  beforeDestroy() { this.forget(); },  // Vue 2
+  beforeUnmount() { this.forget(); },  // Vue 3
+  methods: {
+    forget() {
+      if (this.observer) this.observer.disconnect();
+      this.observer = null;
+      const list = (window.hlmLive.slots[this.name] || []);
+      const i = list.indexOf(this);
+      if (i >= 0) list.splice(i, 1);
+    },
+    put(text) {
+      if (this.onScreen) {
+        this.text = text;
+        this.pending = null;
+      } else {
+        this.pending = text;
+      }
+    },
   },
 };
 </script>"""
@@ -271,6 +303,7 @@ module.exports = {
     name = traitlets.Unicode("").tag(sync=True)
     first = traitlets.Unicode("").tag(sync=True)
     first_at = traitlets.Int(0).tag(sync=True)
+    lazy = traitlets.Bool(False).tag(sync=True)
 
 
 class FilePicker(ipyvue.VueTemplate):
@@ -1155,12 +1188,17 @@ def views_html(session: Session, L: str) -> dict[str, str]:
 
 
 @solara.component
-def Slot(live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = ()) -> None:
+def Slot(
+    live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = (), lazy: bool = False
+) -> None:
     """A part of the views written in place (:class:`LiveViews`): created with the slot's text
-    of the moment, never rendered again (its arguments do not change)."""
+    of the moment, never rendered again (its arguments do not change). ``lazy``: written only
+    while on screen (:class:`LiveSlot`)."""
     first, first_at = solara.use_memo(lambda: (live.current.get(name, ""), live.frame), [])
     attributes = {"class": " ".join(classes)} if classes else {}
-    LiveSlot.element(tag=tag, attributes=attributes, name=name, first=first, first_at=first_at)
+    LiveSlot.element(
+        tag=tag, attributes=attributes, name=name, first=first, first_at=first_at, lazy=lazy
+    )
 
 
 @solara.component
@@ -1213,7 +1251,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
             Slot(live, "values")
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
     solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
-    Slot(live, "other")
+    Slot(live, "other", lazy=True)
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
@@ -1226,7 +1264,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                Slot(live, f"grid-{k}")
+                Slot(live, f"grid-{k}", lazy=True)
             solara.HTML(
                 tag="div", unsafe_innerHTML=escape(t("app.residents_help", L)), classes=["hlm-help"]
             )
@@ -1241,7 +1279,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                Slot(live, f"story-{k}")
+                Slot(live, f"story-{k}", lazy=True)
     Store(live, session)
 
 
