@@ -245,17 +245,21 @@ class LiveSlot(ipyvue.VueTemplate):
     appears, unless the store has a text written after ``first_at`` (the frame of the last
     update before the slot was made).
 
+    A new text does not replace the slot's content: it is parsed aside and only what differs
+    is changed in place (attributes, texts; elements whose tag differs are replaced). A month
+    moves a chart's line, a few numbers and colours; replacing every element (as ``v-html``
+    did) made the browser style, lay out and paint the whole view again, most of its work per
+    month. What the user sees is the same (a list scrolled by the user keeps its scroll).
+
     A ``lazy`` slot (the views below the first screen: the other charts, the residents, the
     story) is written only while it is on screen: off screen it keeps the latest text and
-    writes it when it scrolls into view (an IntersectionObserver). The browser then does not
-    parse, style, lay out and paint pictures nobody sees, most of its work per month."""
+    writes it when it scrolls into view (an IntersectionObserver)."""
 
     template = traitlets.Unicode(
-        """<template><component :is="tag" v-bind="attributes" v-html="text"></component>
+        """<template><component :is="tag" v-bind="attributes"></component>
 </template>
 <script>
 module.exports = {
-  data() { return { text: "" }; },
   created() {
     const live = """
         + _LIVE_JS
@@ -266,15 +270,15 @@ module.exports = {
     this.text = (live.at[this.name] || 0) > this.first_at ? live.html[this.name] : this.first;
   },
   mounted() {
-    if (!this.lazy || !window.IntersectionObserver) return;
-    this.observer = new IntersectionObserver((entries) => {
-      for (const e of entries) this.onScreen = e.isIntersecting;
-      if (this.onScreen && this.pending !== null) {
-        this.text = this.pending;
-        this.pending = null;
-      }
-    });
-    this.observer.observe(this.$el);
+    this.$el.innerHTML = this.text;
+    if (this.lazy && window.IntersectionObserver) {
+      this.observer = new IntersectionObserver((entries) => {
+        for (const e of entries) this.onScreen = e.isIntersecting;
+        if (this.onScreen && this.pending !== null) this.put(this.pending);
+      });
+      this.observer.observe(this.$el);
+    }
+    if (this.pending !== null) this.put(this.pending);  // written before it was mounted
   },
   beforeDestroy() { this.forget(); },  // Vue 2
   beforeUnmount() { this.forget(); },  // Vue 3
@@ -287,11 +291,53 @@ module.exports = {
       if (i >= 0) list.splice(i, 1);
     },
     put(text) {
-      if (this.onScreen) {
-        this.text = text;
-        this.pending = null;
-      } else {
+      if (!this.onScreen || !this.$el) {
         this.pending = text;
+        return;
+      }
+      this.pending = null;
+      if (text === this.text) return;
+      this.text = text;
+      const aside = document.createElement(this.$el.tagName);
+      aside.innerHTML = text;
+      this.morphChildren(this.$el, aside);
+    },
+    morphAttributes(from, to) {
+      const old = from.attributes;
+      for (let i = old.length - 1; i >= 0; i--) {
+        if (!to.hasAttribute(old[i].name)) from.removeAttribute(old[i].name);
+      }
+      for (const a of to.attributes) {
+        if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+      }
+    },
+    morphChildren(from, to) {
+      let f = from.firstChild;
+      let n = to.firstChild;
+      while (n) {
+        const next = n.nextSibling;
+        if (!f) {
+          from.appendChild(n);
+        } else {
+          const fNext = f.nextSibling;
+          if (f.nodeType === n.nodeType && f.nodeName === n.nodeName) {
+            if (f.nodeType === 1) {
+              this.morphAttributes(f, n);
+              this.morphChildren(f, n);
+            } else if (f.nodeValue !== n.nodeValue) {
+              f.nodeValue = n.nodeValue;
+            }
+          } else {
+            from.replaceChild(n, f);
+          }
+          f = fNext;
+        }
+        n = next;
+      }
+      while (f) {
+        const next = f.nextSibling;
+        from.removeChild(f);
+        f = next;
       }
     },
   },
