@@ -253,7 +253,9 @@ class LiveSlot(ipyvue.VueTemplate):
 
     A ``lazy`` slot (the views below the first screen: the other charts, the residents, the
     story) is written only while it is on screen: off screen it keeps the latest text and
-    writes it when it scrolls into view (an IntersectionObserver)."""
+    writes it when it scrolls into view (an IntersectionObserver), or when the page is
+    printed. (A full-page screenshot that does not scroll, such as Playwright's
+    ``full_page=True``, shows such a slot as it was when last on screen.)"""
 
     template = traitlets.Unicode(
         """<template><component :is="tag" v-bind="attributes"></component>
@@ -277,6 +279,9 @@ module.exports = {
         if (this.onScreen && this.pending !== null) this.put(this.pending);
       });
       this.observer.observe(this.$el);
+      // printed: every view as it is now, on screen or not
+      this.flush = () => { if (this.pending !== null) this.write(this.pending); };
+      window.addEventListener("beforeprint", this.flush);
     }
     if (this.pending !== null) this.put(this.pending);  // written before it was mounted
   },
@@ -285,6 +290,7 @@ module.exports = {
   methods: {
     forget() {
       if (this.observer) this.observer.disconnect();
+      if (this.flush) window.removeEventListener("beforeprint", this.flush);
       this.observer = null;
       const list = (window.hlmLive.slots[this.name] || []);
       const i = list.indexOf(this);
@@ -295,6 +301,9 @@ module.exports = {
         this.pending = text;
         return;
       }
+      this.write(text);
+    },
+    write(text) {
       this.pending = null;
       if (text === this.text) return;
       this.text = text;
