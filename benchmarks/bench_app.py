@@ -11,7 +11,12 @@ to the board; then the board is opened and must list every team. Reported:
 * errors: script errors in the pages, sessions that did not reach the last month or whose
   submission was not acknowledged, errors in the server's log, teams missing on the board;
 * server CPU per session-month (user + system CPU of the server's processes over the run,
-  divided by sessions x months) and the server's peak memory (resident set, sampled).
+  divided by sessions x months) and the server's peak memory (resident set, sampled);
+* browser CPU per session-month (user + system CPU of Chromium's processes, the same phases:
+  opening the pages, playing, submitting), and what one page (the first) cost while playing by
+  Chromium's own counters (CDP ``Performance.getMetrics``: script, style, layout, all tasks);
+* what the server sends per month: the bytes of the websocket messages the first page received
+  while playing, per month, and by view (the texts of the month's update, by slot).
 
 Targets: no error, p90 latency under 1 s, peak memory under 4 GB (PASS/FAIL printed). Figures
 are written to ``results/bench_app.json``. ``--sessions 5`` is what the test suite runs
@@ -45,19 +50,25 @@ TARGET_P90_MS = 1000.0
 TARGET_MEMORY_GB = 4.0
 
 #: Records, for each month the page shows, the time from the server's step to the first
-#: animation frame that shows it (Date.now() and the stamp share this computer's clock).
+#: animation frame that shows it (Date.now() and the stamp share this computer's clock). It
+#: watches the page for changes and asks for one animation frame after each: a sampler that
+#: asked for every frame (as it did until 2026-12-01) kept every page drawing 60 frames a
+#: second, which cost the browser more than the page itself.
 SAMPLER_JS = """() => {
     window.__lat = {};
+    let asked = false;
     const sample = () => {
+        asked = false;
         const m = document.querySelector('[data-testid=month]');
         if (m) {
             const n = Number(m.textContent);
             const at = Number(m.getAttribute('data-at'));
             if (n > 0 && at > 0 && !(n in window.__lat)) window.__lat[n] = Date.now() - at;
         }
-        requestAnimationFrame(sample);
     };
-    requestAnimationFrame(sample);
+    new MutationObserver(() => {
+        if (!asked) { asked = true; requestAnimationFrame(sample); }
+    }).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
 
 
@@ -175,6 +186,95 @@ class ServerWatch:
         self._thread.join()
 
 
+class BrowserWatch:
+    """CPU time of this process's Chromium descendants (the browser, its renderers, GPU and
+    utility processes; not Playwright's driver). A process that exited is no longer counted:
+    read it while the pages are open."""
+
+    def cpu(self) -> float:
+        return sum(self.by_kind().values())
+
+    def by_kind(self) -> dict[str, float]:
+        """CPU seconds by kind of process: ``browser``, ``renderer`` (the pages), ``gpu``
+        (software compositing here), ``utility`` (network...), ``other``."""
+        import psutil
+
+        out: dict[str, float] = {}
+        with contextlib.suppress(psutil.Error):
+            for p in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if "chrom" not in p.name().lower():
+                        continue
+                    kind = "browser"
+                    for arg in p.cmdline():
+                        if arg.startswith("--type="):
+                            kind = arg.removeprefix("--type=")
+                            kind = (
+                                kind if kind in ("renderer", "gpu-process", "utility") else "other"
+                            )
+                            kind = kind.removesuffix("-process")
+                    t = p.cpu_times()
+                    out[kind] = out.get(kind, 0.0) + t.user + t.system
+        return out
+
+
+#: Chromium's counters (CDP Performance.getMetrics) kept for one page, in seconds or counts.
+CDP_METRICS = (
+    "TaskDuration",
+    "ScriptDuration",
+    "RecalcStyleDuration",
+    "LayoutDuration",
+    "RecalcStyleCount",
+    "LayoutCount",
+    "Nodes",
+)
+
+
+def cdp_metrics(cdp: Any) -> dict[str, float]:
+    got = {m["name"]: float(m["value"]) for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {k: got.get(k, 0.0) for k in CDP_METRICS}
+
+
+class FrameSizes:
+    """The websocket messages one page receives: their sizes, and for the views' updates (the
+    LiveStore's ``patch``) the bytes of each slot's text."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.messages: list[int] = []
+        self.views: dict[str, list[int]] = {}
+        self.updates = 0
+
+    def attach(self, ws: Any) -> None:
+        ws.on("framereceived", self.frame)
+
+    def frame(self, payload: str | bytes) -> None:
+        if not self.on:
+            return
+        data = payload.encode() if isinstance(payload, str) else payload
+        self.messages.append(len(data))
+        if b'"patch"' not in data:
+            return
+        with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError):
+            msg = json.loads(data)
+            state = msg["content"]["data"]["state"]
+            html = state["patch"]["html"]
+            self.updates += 1
+            for name, text in html.items():
+                self.views.setdefault(name, []).append(len(text.encode()))
+
+    def summary(self, months: int) -> dict[str, Any]:
+        n = max(months, 1)
+        return {
+            "messages": len(self.messages),
+            "bytes": sum(self.messages),
+            "bytes_per_month": sum(self.messages) / n,
+            "updates": self.updates,
+            "view_bytes_per_month": {k: sum(v) / n for k, v in sorted(self.views.items())},
+            "view_updates": {k: len(v) for k, v in sorted(self.views.items())},
+        }
+
+
 def drive(
     sessions: int,
     months: int,
@@ -192,6 +292,9 @@ def drive(
     latencies: list[float] = []
     errors: list[str] = []
     join = f"{base}?code={code}"
+    sizes = FrameSizes()
+    cdp: Any = None
+    metrics: dict[str, dict[str, float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -205,6 +308,10 @@ def drive(
                 pg = ctx.new_page()
                 pg.set_default_timeout(120_000)
                 pg.on("pageerror", lambda exc, k=k: errors.append(f"session {k}: {exc}"))
+                if k == 0:
+                    pg.on("websocket", sizes.attach)
+                    cdp = ctx.new_cdp_session(pg)
+                    cdp.send("Performance.enable")
                 pg.goto(join)
                 pg.wait_for_selector("[data-testid=month]")
                 pg.fill(".hlm-team input", f"team-{k:02d}")
@@ -213,6 +320,8 @@ def drive(
                 pg.evaluate(SAMPLER_JS)
                 pages.append(pg)
             phase("play")
+            metrics["play_start"] = cdp_metrics(cdp)
+            sizes.on = True
             for pg in pages:  # every session plays at once
                 pg.click(".hlm-play")
             deadline = time.monotonic() + months * 4 + 120
@@ -222,10 +331,13 @@ def drive(
                     pg.wait_for_function(
                         f"() => Number(document.querySelector('[data-testid=month]')"
                         f".textContent) >= {months}",
+                        polling=250,  # not every animation frame: that would keep it drawing
                         timeout=left,
                     )
                 except Exception:
                     errors.append(f"session {k}: did not reach month {months}")
+            sizes.on = False
+            metrics["play_end"] = cdp_metrics(cdp)
             for pg in pages:
                 with contextlib.suppress(Exception):
                     pg.click(".hlm-pause", timeout=5_000)
@@ -245,9 +357,19 @@ def drive(
             for k in range(sessions):
                 if board.locator(f"[data-testid='design-team-{k:02d}']").count() != 1:
                     errors.append(f"team-{k:02d} missing on the board")
+            phase("end")  # the browser's CPU is read before its processes exit
         finally:
             browser.close()
-    return {"latencies_ms": latencies, "errors": errors}
+    page0 = {}
+    if "play_end" in metrics:
+        a, b = metrics["play_start"], metrics["play_end"]
+        page0 = {k: b[k] - a[k] for k in CDP_METRICS if k != "Nodes"} | {"Nodes": b["Nodes"]}
+    return {
+        "latencies_ms": latencies,
+        "errors": errors,
+        "sent": sizes.summary(months),
+        "page0_play": page0,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -265,9 +387,19 @@ def run(sessions: int = 30, months: int = 24, command: list[str] | None = None) 
             classroom_server(log_path, server_core, command) as (base, code, pid),
             ServerWatch(pid) as watch,
         ):
+            bwatch = BrowserWatch()
             cpu0 = watch.cpu()
             t0 = time.monotonic()
             marks: dict[str, tuple[float, float]] = {}  # phase: (server CPU, wall) at its start
+            bmarks: dict[str, float] = {}  # phase: browser CPU at its start ("end": at the end)
+            kinds: dict[str, dict[str, float]] = {}  # the same by kind of process
+
+            def mark(name: str) -> None:
+                kinds[name] = bwatch.by_kind()
+                bmarks[name] = sum(kinds[name].values())
+                if name != "end":
+                    marks[name] = (watch.cpu(), time.monotonic())
+
             result: dict[str, Any] = {}
             # the browser side in a thread of its own (its affinity is the browser's core)
             done = threading.Event()
@@ -281,11 +413,18 @@ def run(sessions: int = 30, months: int = 24, command: list[str] | None = None) 
                             base,
                             code,
                             browser_core,
-                            lambda name: marks.update({name: (watch.cpu(), time.monotonic())}),
+                            mark,
                         )
                     )
                 except Exception as err:  # reported as an error of the run
-                    result.update({"latencies_ms": [], "errors": [f"driver: {err!r}"]})
+                    result.update(
+                        {
+                            "latencies_ms": [],
+                            "errors": [f"driver: {err!r}"],
+                            "sent": {},
+                            "page0_play": {},
+                        }
+                    )
                 finally:
                     done.set()
 
@@ -305,6 +444,18 @@ def run(sessions: int = 30, months: int = 24, command: list[str] | None = None) 
         name: {"cpu_s": end - c, "wall_s": w_end - w}
         for (name, c, w), end, w_end in zip(bounds, ends, walls, strict=True)
     }
+    # the browser's CPU by phase (from its launch: "open" includes starting Chromium)
+    bnames = [k for k in ("play", "submit", "end") if k in bmarks]
+    bphases: dict[str, float] = {}
+    prev, prev_name = 0.0, "open"
+    for k in bnames:
+        bphases[prev_name] = bmarks[k] - prev
+        prev, prev_name = bmarks[k], k
+    sm = max(sessions * months, 1)
+    play_kinds = {}
+    if "play" in kinds and "submit" in kinds:
+        a, b = kinds["play"], kinds["submit"]
+        play_kinds = {k: (b[k] - a.get(k, 0.0)) * 1000 / sm for k in sorted(b)}
     errors = list(result["errors"])
     if "Traceback" in log:
         errors.append("the server's log has a traceback:\n" + log[-2000:])
@@ -330,6 +481,13 @@ def run(sessions: int = 30, months: int = 24, command: list[str] | None = None) 
             if "play" in phases
             else float("nan")
         ),
+        "browser_cpu_s": sum(bphases.values()),
+        "browser_cpu_ms_per_session_month": sum(bphases.values()) * 1000 / sm,
+        "browser_cpu_phases": bphases,
+        "browser_play_cpu_ms_per_session_month": bphases.get("play", float("nan")) * 1000 / sm,
+        "browser_play_ms_per_session_month_by_process": play_kinds,
+        "page0_play": result.get("page0_play", {}),
+        "sent": result.get("sent", {}),
         "server_peak_memory_gb": peak / 1e9,
         "wall_s": wall,
     }
@@ -360,10 +518,45 @@ def report(out: dict[str, Any]) -> str:
             f"{k} {v['cpu_s']:.1f} s CPU in {v['wall_s']:.0f} s"
             for k, v in out["server_cpu_phases"].items()
         ),
+        f"browser CPU: {out['browser_cpu_ms_per_session_month']:.1f} ms per session-month"
+        f" ({out['browser_cpu_s']:.1f} s); playing alone:"
+        f" {out['browser_play_cpu_ms_per_session_month']:.1f} ms per session-month",
+        "  by phase: "
+        + ", ".join(f"{k} {v:.1f} s CPU" for k, v in out["browser_cpu_phases"].items())
+        + "; playing, ms per session-month by process: "
+        + ", ".join(
+            f"{k} {v:.1f}" for k, v in out["browser_play_ms_per_session_month_by_process"].items()
+        ),
+        *page0_lines(out),
         f"server peak memory: {out['server_peak_memory_gb']:.2f} GB"
         f"  [{'PASS' if ok['memory_under_4gb'] else 'FAIL'}: < 4 GB]",
     ]
     return "\n".join(lines)
+
+
+def page0_lines(out: dict[str, Any]) -> list[str]:
+    """One page's figures while playing: Chromium's counters and the bytes it received."""
+    lines = []
+    m, months = out.get("page0_play") or {}, max(out["months"], 1)
+    if m:
+        lines.append(
+            "one page playing (Chromium's counters), per month: "
+            + ", ".join(
+                f"{k.removesuffix('Duration').lower()} {m[k] * 1000 / months:.1f} ms"
+                for k in ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+            )
+            + f"; {m['LayoutCount'] / months:.1f} layouts, {m['RecalcStyleCount'] / months:.1f}"
+            f" style recalcs; {m['Nodes']:.0f} DOM nodes"
+        )
+    sent = out.get("sent") or {}
+    if sent:
+        lines.append(
+            f"sent to one page while playing: {sent['bytes_per_month'] / 1000:.1f} kB per month"
+            f" ({sent['messages']} messages, {sent['updates']} view updates); views, kB per"
+            " month: "
+            + ", ".join(f"{k} {v / 1000:.1f}" for k, v in sent["view_bytes_per_month"].items())
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -263,6 +263,45 @@ def test_months_run_plots_change_and_timing(page: Page) -> None:
     print(f"server side, last month: {steps_ms}")
 
 
+def test_views_are_changed_in_place_and_below_the_screen_when_seen(page: Page) -> None:
+    """A month changes the views on screen in place (the same elements, new points and
+    numbers), and the views below the first screen (the residents, the story, the other
+    charts) only once they are scrolled into view, then at once."""
+    pg = page
+    pg.set_viewport_size({"width": 1280, "height": 720})  # a projector
+    pg.evaluate("window.scrollTo(0, 0)")
+    step(pg, 2)
+    pg.evaluate(
+        """() => {
+            document.querySelector('[data-testid=chart-trust_worker]').__kept = 1;
+            document.querySelector('[data-testid=network-a]').__kept = 1;
+        }"""
+    )
+    grid_before = pg.locator("[data-testid=residents-a]").inner_html()
+    story_before = pg.locator("[data-testid=story-a]").inner_html()
+    points = chart_points(pg, "trust_worker")
+    step(pg, 3)
+    kept = pg.evaluate(
+        """() => [
+            document.querySelector('[data-testid=chart-trust_worker]').__kept,
+            document.querySelector('[data-testid=network-a]').__kept,
+        ]"""
+    )
+    assert kept == [1, 1]  # the same elements, changed in place
+    assert len(chart_points(pg, "trust_worker")) == len(points) + 3
+    # below the first screen (1280 x 720): not written while off screen...
+    assert pg.locator("[data-testid=residents-a]").inner_html() == grid_before
+    assert pg.locator("[data-testid=story-a]").inner_html() == story_before
+    # ...and written as soon as they are seen
+    for testid, before in (("story-a", story_before), ("residents-a", grid_before)):
+        pg.locator(f"[data-testid={testid}]").scroll_into_view_if_needed()
+        pg.wait_for_function(
+            "([t, b]) => document.querySelector(`[data-testid=${t}]`).innerHTML !== b",
+            arg=[testid, before],
+            timeout=5_000,
+        )
+
+
 def test_worker_departure_lowers_trust(page: Page) -> None:
     pg = page
     step(pg, 30)
@@ -277,6 +316,8 @@ def test_worker_departure_lowers_trust(page: Page) -> None:
     # The widgets of one month reach the browser as separate messages: wait for each (a
     # loaded machine showed the month and the trust chart before the story).
     expect(pg.locator("[data-testid=network-a-worker]")).to_contain_text("vacant")
+    # the story is below the first screen: written when it scrolls into view (lazy slots)
+    pg.locator("[data-testid=story-a]").scroll_into_view_if_needed()
     expect(pg.locator("[data-testid=story-a]")).to_contain_text("The milieu worker left")
 
 

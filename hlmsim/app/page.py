@@ -227,7 +227,7 @@ module.exports = {
       for (const name in p.html) {
         live.html[name] = p.html[name];
         live.at[name] = p.frame;
-        for (const slot of live.slots[name] || []) slot.text = p.html[name];
+        for (const slot of live.slots[name] || []) slot.put(p.html[name]);
       }
       this.$nextTick(() => window.requestAnimationFrame(() => { this.shown = p.frame; }));
     },
@@ -243,25 +243,112 @@ class LiveSlot(ipyvue.VueTemplate):
     """A part of the views (``<tag ...attributes>`` with HTML inside, as ``solara.HTML`` draws
     it) whose text comes from the page's :class:`LiveStore` under ``name``: ``first`` when it
     appears, unless the store has a text written after ``first_at`` (the frame of the last
-    update before the slot was made)."""
+    update before the slot was made).
+
+    A new text does not replace the slot's content: it is parsed aside and only what differs
+    is changed in place (attributes, texts; elements whose tag differs are replaced). A month
+    moves a chart's line, a few numbers and colours; replacing every element (as ``v-html``
+    did) made the browser style, lay out and paint the whole view again, most of its work per
+    month. What the user sees is the same (a list scrolled by the user keeps its scroll).
+
+    A ``lazy`` slot (the views below the first screen: the other charts, the residents, the
+    story) is written only while it is on screen: off screen it keeps the latest text and
+    writes it when it scrolls into view (an IntersectionObserver), or when the page is
+    printed. (A full-page screenshot that does not scroll, such as Playwright's
+    ``full_page=True``, shows such a slot as it was when last on screen.)"""
 
     template = traitlets.Unicode(
-        """<template><component :is="tag" v-bind="attributes" v-html="text"></component>
+        """<template><component :is="tag" v-bind="attributes"></component>
 </template>
 <script>
 module.exports = {
-  data() { return { text: "" }; },
   created() {
     const live = """
         + _LIVE_JS
         + """;
     (live.slots[this.name] = live.slots[this.name] || []).push(this);
+    this.onScreen = true;  // until the observer says otherwise
+    this.pending = null;
     this.text = (live.at[this.name] || 0) > this.first_at ? live.html[this.name] : this.first;
   },
-  beforeDestroy() {
-    const list = (window.hlmLive.slots[this.name] || []);
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
+  mounted() {
+    this.$el.innerHTML = this.text;
+    if (this.lazy && window.IntersectionObserver) {
+      this.observer = new IntersectionObserver((entries) => {
+        for (const e of entries) this.onScreen = e.isIntersecting;
+        if (this.onScreen && this.pending !== null) this.put(this.pending);
+      });
+      this.observer.observe(this.$el);
+      // printed: every view as it is now, on screen or not
+      this.flush = () => { if (this.pending !== null) this.write(this.pending); };
+      window.addEventListener("beforeprint", this.flush);
+    }
+    if (this.pending !== null) this.put(this.pending);  // written before it was mounted
+  },
+  beforeDestroy() { this.forget(); },  // Vue 2
+  beforeUnmount() { this.forget(); },  // Vue 3
+  methods: {
+    forget() {
+      if (this.observer) this.observer.disconnect();
+      if (this.flush) window.removeEventListener("beforeprint", this.flush);
+      this.observer = null;
+      const list = (window.hlmLive.slots[this.name] || []);
+      const i = list.indexOf(this);
+      if (i >= 0) list.splice(i, 1);
+    },
+    put(text) {
+      if (!this.onScreen || !this.$el) {
+        this.pending = text;
+        return;
+      }
+      this.write(text);
+    },
+    write(text) {
+      this.pending = null;
+      if (text === this.text) return;
+      this.text = text;
+      const aside = document.createElement(this.$el.tagName);
+      aside.innerHTML = text;
+      this.morphChildren(this.$el, aside);
+    },
+    morphAttributes(from, to) {
+      const old = from.attributes;
+      for (let i = old.length - 1; i >= 0; i--) {
+        if (!to.hasAttribute(old[i].name)) from.removeAttribute(old[i].name);
+      }
+      for (const a of to.attributes) {
+        if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+      }
+    },
+    morphChildren(from, to) {
+      let f = from.firstChild;
+      let n = to.firstChild;
+      while (n) {
+        const next = n.nextSibling;
+        if (!f) {
+          from.appendChild(n);
+        } else {
+          const fNext = f.nextSibling;
+          if (f.nodeType === n.nodeType && f.nodeName === n.nodeName) {
+            if (f.nodeType === 1) {
+              this.morphAttributes(f, n);
+              this.morphChildren(f, n);
+            } else if (f.nodeValue !== n.nodeValue) {
+              f.nodeValue = n.nodeValue;
+            }
+          } else {
+            from.replaceChild(n, f);
+          }
+          f = fNext;
+        }
+        n = next;
+      }
+      while (f) {
+        const next = f.nextSibling;
+        from.removeChild(f);
+        f = next;
+      }
+    },
   },
 };
 </script>"""
@@ -271,6 +358,7 @@ module.exports = {
     name = traitlets.Unicode("").tag(sync=True)
     first = traitlets.Unicode("").tag(sync=True)
     first_at = traitlets.Int(0).tag(sync=True)
+    lazy = traitlets.Bool(False).tag(sync=True)
 
 
 class FilePicker(ipyvue.VueTemplate):
@@ -1155,12 +1243,17 @@ def views_html(session: Session, L: str) -> dict[str, str]:
 
 
 @solara.component
-def Slot(live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = ()) -> None:
+def Slot(
+    live: LiveViews, name: str, tag: str = "div", classes: tuple[str, ...] = (), lazy: bool = False
+) -> None:
     """A part of the views written in place (:class:`LiveViews`): created with the slot's text
-    of the moment, never rendered again (its arguments do not change)."""
+    of the moment, never rendered again (its arguments do not change). ``lazy``: written only
+    while on screen (:class:`LiveSlot`)."""
     first, first_at = solara.use_memo(lambda: (live.current.get(name, ""), live.frame), [])
     attributes = {"class": " ".join(classes)} if classes else {}
-    LiveSlot.element(tag=tag, attributes=attributes, name=name, first=first, first_at=first_at)
+    LiveSlot.element(
+        tag=tag, attributes=attributes, name=name, first=first, first_at=first_at, lazy=lazy
+    )
 
 
 @solara.component
@@ -1213,7 +1306,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
             Slot(live, "values")
     solara.HTML(tag="div", unsafe_innerHTML=escape(t("app.network_help", L)), classes=["hlm-help"])
     solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.other_outcomes", L)))
-    Slot(live, "other")
+    Slot(live, "other", lazy=True)
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
         with solara.Div(classes=["hlm-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML=escape(t("app.residents", L)))
@@ -1226,7 +1319,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                Slot(live, f"grid-{k}")
+                Slot(live, f"grid-{k}", lazy=True)
             solara.HTML(
                 tag="div", unsafe_innerHTML=escape(t("app.residents_help", L)), classes=["hlm-help"]
             )
@@ -1241,7 +1334,7 @@ def Views(session: Session, L: str, live: LiveViews) -> None:
                         unsafe_innerHTML=f'<span class="{cls}">{"AB"[k]}: '
                         f"{escape(_run_label(session, k, L))}</span>",
                     )
-                Slot(live, f"story-{k}")
+                Slot(live, f"story-{k}", lazy=True)
     Store(live, session)
 
 
