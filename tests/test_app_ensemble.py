@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from test_app_unit import FakePopen
 
+import hlmsim
 from hlmsim.app import cli as app_cli
 from hlmsim.app.session import Session
 from hlmsim.calibrate import posterior
@@ -182,6 +183,12 @@ def test_the_page_says_which_parameters_the_worlds_use(ens: Ensemble, lang: str)
     assert calibrated_on not in html
     s.configure(scenario="omh_worker")
     assert calibrated_on in ensemble_html(s, lang)  # calibrated on another scenario: said
+    # calibrated on another version's results (0.0 here): said; on this version's: not
+    other = t("report.w_other_version", lang, version="0.0", current=hlmsim.__version__)
+    assert other in unescape(html)
+    same = Ensemble(ens.values, ens.weights, {**ens.meta, "hlmsim_version": hlmsim.__version__},
+                    ens.source)  # fmt: skip
+    assert "hlmsim 0.0" not in unescape(ensemble_html(Session(seed=3, ensemble=same), lang))
 
 
 def test_french_line_reads_as_french(ens: Ensemble) -> None:

@@ -32,6 +32,7 @@ import solara
 import solara.lab
 import traitlets
 
+from .. import __version__
 from ..errors import InputError
 from ..i18n import DEFAULT_LANG, LANGS, t
 from ..i18n.formats import (
@@ -153,6 +154,7 @@ CSS = """
   letter-spacing: 0; width: 100%; justify-content: flex-start; padding: 0 2px !important; }
 .hlm-panel-body { padding: 0 0 6px 0; }
 .hlm-panel-body .v-btn { text-transform: none; letter-spacing: 0; }
+.v-application .v-btn { text-transform: none; letter-spacing: 0; }
 .hlm-help { color: #666; font-size: 11.5px; line-height: 1.25; }
 .hlm-param { margin-top: 4px; }
 .hlm-param-label { font-size: 12.5px; line-height: 1.25; }
@@ -706,6 +708,9 @@ def ensemble_html(session: Session, L: str) -> str:
     calibrated_on = ens.meta.get("scenario")
     if calibrated_on and calibrated_on != session.scenario:
         notes.append(t("app_ensemble.other_scenario", L, scenario=quote(calibrated_on, L)))
+    version = ens.meta.get("hlmsim_version")
+    if version and version != __version__:  # calibrated on other results: said, as elsewhere
+        notes.append(t("report.w_other_version", L, version=version, current=__version__))
     values = "".join(
         f"<li>{escape(labels.param_label(name, L))}{escape(colon(L))}"
         f'<b data-testid="drawn-{name}">{escape(labels.param_value_text(name, v, L))}</b> '
