@@ -29,10 +29,19 @@ async def _inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"the app"})
 
 
-def call(gate: CodeGate, kind: str, query: bytes = b"", cookie: str | None = None) -> list[dict]:
+def call(
+    gate: CodeGate,
+    kind: str,
+    query: bytes = b"",
+    cookie: str | None = None,
+    path: str = "/",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> list[dict]:
+    """The messages ``gate`` sends for one request (``headers``, or just the cookie)."""
     sent: list[dict] = []
-    headers = [(b"cookie", cookie.encode())] if cookie else []
-    scope = {"type": kind, "path": "/", "query_string": query, "headers": headers}
+    if headers is None:
+        headers = [(b"cookie", cookie.encode())] if cookie else []
+    scope = {"type": kind, "method": "GET", "path": path, "query_string": query, "headers": headers}
 
     async def receive() -> dict:
         return {"type": "http.request"}
@@ -78,23 +87,7 @@ def test_front_end_files_are_compressed_once_and_never_without_the_code() -> Non
         await send({"type": "http.response.body", "body": body[3:]})
 
     def get(path: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
-        sent: list[dict] = []
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": path,
-            "query_string": b"",
-            "headers": headers,
-        }
-
-        async def receive() -> dict:
-            return {"type": "http.request"}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        asyncio.run(gate(scope, receive, send))
-        return sent
+        return call(gate, "http", path=path, headers=headers)
 
     gate = CodeGate(app, "ABC234")
     code = [(b"cookie", f"{COOKIE}=ABC234".encode()), (b"accept-encoding", b"gzip")]
