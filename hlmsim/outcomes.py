@@ -14,6 +14,7 @@ household, no need met) is left out. Derived outcomes are computed from those fi
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -372,7 +373,7 @@ class Record(MutableMapping[str, np.ndarray]):
     ) -> None:
         self.block, self.index = block, index
         self.extra = {} if extra is None else extra
-        self.order = (*index, *self.extra) if order is None else order
+        self.order = order
 
     def __getitem__(self, key: str) -> np.ndarray:
         row = self.index.get(key)
@@ -385,6 +386,8 @@ class Record(MutableMapping[str, np.ndarray]):
         raise TypeError("a record's keys are fixed")
 
     def __iter__(self) -> Iterator[str]:
+        if self.order is None:
+            return itertools.chain(self.index, self.extra)
         return iter(self.order)
 
     def __len__(self) -> int:
@@ -403,20 +406,23 @@ def stacker(records: Iterable[Mapping[str, np.ndarray]]) -> Callable[[str], np.n
     the run's records, not one per key); other mappings are read key by key."""
     recs = list(records)
     first = recs[0] if recs else None
-    if isinstance(first, Record) and all(
-        isinstance(r, Record) and r.index is first.index for r in recs
+    if not (
+        isinstance(first, Record)
+        and all(isinstance(r, Record) and r.index is first.index for r in recs)
     ):
-        blocks = np.stack([r.block for r in recs])  # type: ignore[attr-defined]
-        index = first.index
+        return lambda key: np.array([r[key] for r in recs], dtype=float)
+    index = first.index
+    blocks: list[np.ndarray] = []  # the stacked blocks, made at the first key of the block
 
-        def get(key: str) -> np.ndarray:
-            row = index.get(key)
-            if row is None:
-                return np.array([r[key] for r in recs], dtype=float)
-            return np.ascontiguousarray(blocks[:, row], dtype=float)
+    def get(key: str) -> np.ndarray:
+        row = index.get(key)
+        if row is None:
+            return np.array([r[key] for r in recs], dtype=float)
+        if not blocks:
+            blocks.append(np.stack([r.block for r in recs]))  # type: ignore[attr-defined]
+        return np.ascontiguousarray(blocks[0][:, row], dtype=float)
 
-        return get
-    return lambda key: np.array([r[key] for r in recs], dtype=float)
+    return get
 
 
 #: Row of each key in a month's record (:class:`Record`).

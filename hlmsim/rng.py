@@ -70,9 +70,7 @@ class Streams:
 
     def at(self, name: str, t: int) -> CounterDraws:
         """Counter-based uniforms of stream ``name`` for month ``t`` (see :class:`CounterDraws`)."""
-        draws = CounterDraws.__new__(CounterDraws)
-        draws._base = _month_key(self._mixed[name], t)
-        return draws
+        return CounterDraws.of_stream_key(self._mixed[name], t)
 
 
 _MASK = (1 << 64) - 1
@@ -112,6 +110,14 @@ class CounterDraws:
 
     def __init__(self, seed: int, key: int, t: int) -> None:
         self._base = _month_key(_stream_key(seed, key), t)
+
+    @classmethod
+    def of_stream_key(cls, stream_key: int, t: int) -> CounterDraws:
+        """The numbers of month ``t`` from a stream's key already mixed with the run seed
+        (:func:`_stream_key`; :meth:`Streams.at` keeps one per stream)."""
+        draws = cls.__new__(cls)
+        draws._base = _month_key(stream_key, t)
+        return draws
 
     def base(self, slot: int = 0) -> np.uint64:
         """The key of use ``slot`` this month, for compiled kernels
