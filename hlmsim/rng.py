@@ -3,13 +3,19 @@
 Each stream is seeded from the run seed and a stable hash of its name (after Starsim's
 ``process_seed``), so adding a draw to one mechanism never shifts the draws of another, and two
 arrangements run on the same seed face the same households, need arrivals and move-outs
-(common random numbers). Mechanisms draw fixed-size arrays each month wherever they can, so that
-the number of draws does not depend on the state either.
+(common random numbers).
+
+Each month's numbers are counter-based (:class:`CounterDraws`): the number of an entry (a
+household, a need, a milieu, a partner) for one use of a stream in one month is a hash of the run
+seed, the stream, the month, the use and the entry, computed in the compiled kernels for the
+entries that need one (:meth:`Streams.bases` hands them each use's key). An entry's number never
+depends on which other entries drew one, or how many, or in which order. The sequential
+generators remain for the households' attributes (the initial population, newcomers, the time
+lived so far) and the vacancy opened by an arrangement switch.
 """
 
 from __future__ import annotations
 
-import math
 import zlib
 
 import numpy as np
@@ -46,6 +52,7 @@ class Streams:
         self.seed = int(seed)
         # each stream's counter key, mixed from the seed once (CounterDraws mixes in the month)
         self._mixed = {name: _stream_key(self.seed, key) for name, key in _KEYS.items()}
+        self._blocks: dict[tuple[str, int], np.ndarray] = {}  # see bases
         self._gens = {
             name: np.random.Generator(
                 np.random.PCG64(np.random.SeedSequence(entropy=self.seed, spawn_key=(key,)))
@@ -56,21 +63,21 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         return self._gens[name]
 
-    def uniforms(self, name: str, *shapes: int | tuple[int, ...]) -> list[np.ndarray]:
-        """Uniforms of stream ``name`` in arrays of ``shapes``, drawn in one call: the same
-        numbers as one ``random(shape)`` call per shape in turn (the generator fills an array
-        value after value), each array C-contiguous."""
-        sizes = [math.prod(s) if isinstance(s, tuple) else s for s in shapes]
-        flat = self._gens[name].random(sum(sizes))
-        out, start = [], 0
-        for shape, size in zip(shapes, sizes, strict=True):
-            out.append(flat[start : start + size].reshape(shape))
-            start += size
-        return out
-
     def at(self, name: str, t: int) -> CounterDraws:
         """Counter-based uniforms of stream ``name`` for month ``t`` (see :class:`CounterDraws`)."""
         return CounterDraws.of_stream_key(self._mixed[name], t)
+
+    def bases(self, name: str, t: int) -> np.ndarray:
+        """The keys of the uses (slots) ``0 .. SLOTS - 1`` of stream ``name`` in month ``t``, for
+        compiled kernels: ``bases(name, t)[slot] == at(name, t).base(slot)``. Worked out for
+        ``BLOCK`` months at once (one vectorised pass, not Python arithmetic every month); a
+        read-only view."""
+        block, row = divmod(int(t), BLOCK)
+        found = self._blocks.get((name, block))
+        if found is None:
+            months = np.arange(block * BLOCK, (block + 1) * BLOCK, dtype=np.int64)
+            found = self._blocks[(name, block)] = _slot_bases(self._mixed[name], months)
+        return found[row]
 
 
 _MASK = (1 << 64) - 1
@@ -95,6 +102,33 @@ def _stream_key(seed: int, key: int) -> int:
 def _month_key(stream_key: int, t: int) -> int:
     """A stream's key for month ``t`` (from :func:`_stream_key`)."""
     return _mix_int((stream_key + (int(t) + _T_OFFSET) * _M2) & _MASK)
+
+
+#: Uses (slots) of a stream in one month that :meth:`Streams.bases` covers; months it works out at
+#: once.
+SLOTS, BLOCK = 8, 64
+
+
+def _mix_array(z: np.ndarray) -> np.ndarray:
+    """:func:`_mix_int` on an array of uint64 (wrapping arithmetic), in place."""
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(_M1)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(_M2)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _slot_bases(stream_key: int, months: np.ndarray) -> np.ndarray:
+    """``CounterDraws.of_stream_key(stream_key, t).base(slot)`` for every month ``t`` of
+    ``months`` (rows) and slot ``0 .. SLOTS - 1`` (columns), read-only."""
+    t = (months + _T_OFFSET).astype(np.uint64)
+    month = _mix_array(np.uint64(stream_key) + t * np.uint64(_M2))
+    out = _mix_array(
+        month[:, None] + np.arange(SLOTS, dtype=np.uint64)[None, :] * np.uint64(_GOLDEN)
+    )
+    out.flags.writeable = False
+    return out
 
 
 class CounterDraws:

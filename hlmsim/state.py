@@ -145,6 +145,7 @@ class Milieux:
     """Workers, organisers, partners and the local network of each milieu."""
 
     n_households: np.ndarray
+    rows: np.ndarray  # (M + 1,) the households of milieu m are rows rows[m]:rows[m + 1]
     # milieu worker position
     worker_filled: np.ndarray
     worker_tenure: np.ndarray
@@ -452,6 +453,7 @@ def init_state(
     has_worker = mp.worker_fte > 0
     ms = Milieux(
         n_households=n_hh,
+        rows=np.searchsorted(milieu, np.arange(M + 1)),
         worker_filled=has_worker.copy(),
         worker_tenure=np.zeros(M),
         worker_knowledge=np.where(has_worker, mp.worker_initial_knowledge, 0.0),

@@ -276,6 +276,7 @@ def rare_branches_model(sim: Any) -> HLMModel:
             "disclosure_base_logodds": 0.0,
             "worker_direct_help": 0.8,
             "cross_referral_logodds": 0.0,  # onward referrals, some served within the run
+            "resource_pooling": 1.0,  # every unused service lent: pooling within the run
         },
         milieu_params=[
             {

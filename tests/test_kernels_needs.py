@@ -88,3 +88,34 @@ def test_the_monthly_kernels_compile_once(sim):
     )
     for fn in monthly:
         assert len(fn.signatures) == 1, (fn, fn.signatures)
+
+
+def test_need_arrivals_follow_each_entrys_probability():
+    """``needs._arrivals`` draws gaps at each category's highest rate and thins them: every
+    (household, category) entry still arises with its own monthly probability, independently,
+    including probabilities 0 and 1, and each entry at most once a month."""
+    from hlmsim.rng import Streams
+
+    M, K = 3, 4
+    rows = np.array([0, 40, 40, 100])  # milieu 1 has no households
+    htype = np.tile(np.array([0, 1, 2], dtype=np.int8), 34)[:100]
+    rates = np.zeros((M, 3, K))
+    rates[0] = [[0.3, 0.0, 1.0, 0.02], [0.1, 0.0, 1.0, 0.2], [0.05, 0.0, 1.0, 0.0]]
+    rates[1] = 0.5
+    rates[2] = [[0.9, 0.01, 0.2, 0.0], [0.45, 0.0, 0.2, 0.0], [0.0, 0.01, 0.2, 0.0]]
+    months = 3000
+    counts = np.zeros(100 * K)
+    streams = Streams(5)
+    for t in range(months):
+        keys = streams.bases("needs", t)
+        got = needs._arrivals(keys[3], keys[4], rates, rows, htype)
+        assert len(np.unique(got)) == len(got)
+        counts[got] += 1
+    milieu = np.repeat(np.arange(M), np.diff(rows))
+    p = rates[milieu, htype].reshape(-1)  # entry i * K + k
+    assert (counts[p == 0] == 0).all() and (counts[p == 1] == months).all()
+    # each group of entries of one probability: its count within 4.5 standard errors
+    for value in np.unique(p[(p > 0) & (p < 1)]):
+        n = months * (p == value).sum()
+        observed = counts[p == value].sum()
+        assert abs(observed - n * value) < 4.5 * np.sqrt(n * value * (1 - value)), value

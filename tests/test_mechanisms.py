@@ -767,7 +767,7 @@ def test_power_to_act_speeds_needs_resolving_alone(sim):
 def test_mutual_aid_spreads_from_neighbour_to_neighbour(sim):
     def joined(contagion):
         params = {"mutual_aid_contagion": contagion, "move_out_annual": 0.0}
-        model = sim.model(sim.scenario(units=400, params=params))
+        model = sim.model(sim.scenario(units=2000, params=params))
         hh = model.hh
         hh.mutual_aid[: hh.n // 3] = True
         hh.engagement[:] = 0.6

@@ -14,7 +14,7 @@ from scipy import stats
 
 import hlmsim
 from hlmsim import load_scenario
-from hlmsim.rng import STREAMS, Streams
+from hlmsim.rng import BLOCK, SLOTS, STREAMS, Streams
 from hlmsim.scenario import validate
 
 ARRANGEMENT_PAIR = ("ciusss_social_worker", "services_as_usual")
@@ -140,19 +140,20 @@ def test_streams_are_independent_of_each_other():
     assert Streams(43)["needs"].random(4).tolist() != draws["needs"]
 
 
-def test_uniforms_in_one_call_are_the_numbers_of_successive_calls():
-    """``Streams.uniforms`` draws several arrays at once: the numbers one ``random`` call per
-    array would give, in C-contiguous arrays of the shapes asked (what the kernels expect)."""
-    one, apart = Streams(9), Streams(9)
-    a, b, c = one.uniforms("staff", 5, (3, 4), 1)
-    want = [apart["staff"].random(5), apart["staff"].random((3, 4)), apart["staff"].random(1)]
-    for got, exp in zip((a, b, c), want, strict=True):
-        assert got.shape == exp.shape and got.flags.c_contiguous
-        np.testing.assert_array_equal(got, exp)
-    # the stream goes on where successive calls would have left it
-    np.testing.assert_array_equal(one["staff"].random(3), apart["staff"].random(3))
-    # and the counter-based numbers of a stream do not depend on how it was drawn from
-    assert one.at("staff", 4).base(2) == Streams(9).at("staff", 4).base(2)
+def test_slot_keys_worked_out_by_blocks_are_the_counter_keys():
+    """``Streams.bases`` (the keys the kernels take, worked out for many months at once) gives
+    each month's ``CounterDraws.base(slot)`` exactly, across blocks and before month 0, in a
+    read-only array."""
+    one = Streams(9)
+    for name in ("needs", "staff"):
+        for t in (-BLOCK - 1, -1, 0, 5, BLOCK - 1, BLOCK, 3 * BLOCK + 7):
+            keys = one.bases(name, t)
+            assert keys.dtype == np.uint64 and len(keys) == SLOTS
+            assert [int(k) for k in keys] == [int(one.at(name, t).base(s)) for s in range(SLOTS)]
+            with pytest.raises(ValueError):
+                keys[0] = 0
+    assert one.bases("needs", 3)[1] != one.bases("staff", 3)[1]
+    assert one.bases("needs", 3)[1] != Streams(10).bases("needs", 3)[1]
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "1"])
@@ -250,3 +251,23 @@ def test_counter_based_numbers_depend_on_the_entry_alone() -> None:
     counts = np.histogram(every, bins=20, range=(0, 1))[0]
     assert stats.chisquare(counts).pvalue > 0.001
     assert abs(np.corrcoef(every[:-1], every[1:])[0, 1]) < 0.02
+
+
+def test_every_use_of_a_stream_has_a_slot_key() -> None:
+    """Each mechanism's uses of its stream (its ``Draw`` slots) lie within the keys
+    ``Streams.bases`` works out, and no two uses of one stream share a slot."""
+    import importlib
+    import pkgutil
+
+    import hlmsim.mechanisms as mechanisms
+
+    seen = 0
+    for info in pkgutil.iter_modules(mechanisms.__path__):
+        draw = getattr(importlib.import_module(f"hlmsim.mechanisms.{info.name}"), "Draw", None)
+        if draw is None:
+            continue
+        slots = [int(d) for d in draw]
+        assert min(slots) >= 0 and max(slots) < SLOTS, info.name
+        assert len(set(slots)) == len(slots), info.name
+        seen += 1
+    assert seen >= 8

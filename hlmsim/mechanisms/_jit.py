@@ -98,7 +98,7 @@ _UNIT = 1.0 / (1 << 53)
 @kernel
 def uniform(base: np.uint64, index: int) -> float:
     """The counter-based uniform of entry ``index`` for one use of a stream in one month:
-    ``base`` is ``model.rs.at(stream, t).base(slot)``; equals ``CounterDraws(...)(index, slot)``."""
+    ``base`` is ``model.rs.bases(stream, t)[slot]``; equals ``CounterDraws(...)(index, slot)``."""
     z = np.uint64(index) * _G + base
     z ^= z >> _S30
     z *= _A

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, uniform
 from .staff import monthly_hazard
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 #: changing it; WRITES, the state they change.
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "model.events_now",
     }
 )
@@ -31,9 +32,8 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Crises start (random or scheduled) and count down."""
     ms, mp = model.ms, model.mp
-    u = model.rs["crises"].random(ms.n)
     _step_kernel(
-        u,
+        model.rs.bases("crises", model.t)[0],  # one number per milieu (hlmsim.rng.CounterDraws)
         model.events_now["crisis"],
         mp.crisis_annual,
         mp.crisis_months,
@@ -44,7 +44,7 @@ def step(model: HLMModel) -> None:
 
 @kernel
 def _step_kernel(
-    u: np.ndarray,
+    base: np.uint64,
     scheduled: np.ndarray,
     crisis_annual: np.ndarray,
     crisis_months: np.ndarray,
@@ -52,8 +52,8 @@ def _step_kernel(
     tally_started: np.ndarray,
 ) -> None:
     """Every milieu's crisis counts down, and a new one starts (random or scheduled), in place."""
-    for m in range(len(u)):
+    for m in range(len(crisis_left)):
         crisis_left[m] = max(crisis_left[m] - 1, 0.0)
-        if u[m] < monthly_hazard(crisis_annual[m]) or scheduled[m]:
+        if uniform(base, m) < monthly_hazard(crisis_annual[m]) or scheduled[m]:
             crisis_left[m] = max(crisis_left[m], crisis_months[m])
             tally_started[m] += 1.0

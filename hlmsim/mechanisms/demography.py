@@ -23,7 +23,7 @@ import numpy as np
 
 from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
 from ..state import MilieuParams, draw_households
-from ._jit import kernel
+from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -140,12 +140,12 @@ def hazard_table(mp: MilieuParams, length: int) -> tuple[np.ndarray, np.ndarray]
 def step(model: HLMModel) -> None:
     """Households move out; newcomers move into their units with fresh attributes."""
     hh, mp = model.hh, model.mp
-    u = model.rs["demography"].random(hh.n)
     t = int(model.t)
     lived = t - int(hh.arrived.min()) if hh.n else 0
     row, table = hazard_table(mp, lived + 1)
     idx = _move_outs(
-        u,
+        # one number per unit, addressed by its row (common random numbers by unit and month)
+        model.rs.bases("demography", t)[0],
         t,
         hh.milieu,
         hh.arrived,
@@ -218,7 +218,7 @@ def step(model: HLMModel) -> None:
 
 @kernel
 def _move_outs(
-    u: np.ndarray,
+    base: np.uint64,
     t: int,
     milieu: np.ndarray,
     arrived: np.ndarray,
@@ -238,7 +238,7 @@ def _move_outs(
     moved, stay, left_open = np.zeros(M), np.zeros(M), np.zeros(M)
     for i in range(N):
         m = milieu[i]
-        if u[i] < table[row[m], max(t - arrived[i], 0)]:
+        if uniform(base, i) < table[row[m], max(t - arrived[i], 0)]:
             leaving[n] = i
             n += 1
             moved[m] += 1.0

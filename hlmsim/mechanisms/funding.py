@@ -5,12 +5,13 @@ numbers and runs one compiled kernel over the milieux (a lapsed grant's worker l
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..state import COMMUNITY
-from ._jit import kernel
+from ._jit import kernel, uniform
 from .staff import hand_over, monthly_hazard, worker_leaves
 
 if TYPE_CHECKING:
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 #: (Includes the worker's departure, as :func:`staff.worker_departs`, when a grant lapses.)
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "hh.milieu",
         "model.events_now",
-        "ms.member",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -45,13 +46,20 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
+#: Uses of the counter-based numbers (``CounterDraws`` slots): the worker's grant renewed (by
+#: milieu), a community partner's funding cut (by milieu and partner).
+class Draw(IntEnum):
+    GRANT = auto()
+    CUT = auto()
+
+
 def step(model: HLMModel) -> None:
     """Grants run down and are renewed or lapse; community partners' funding is cut and recovers."""
     ms, mp, hh = model.ms, model.mp, model.hh
-    u_grant, u_cut = model.rs.uniforms("funding", ms.n, (ms.n, ms.member.shape[1]))
+    draw = model.rs.bases("funding", model.t)  # numbers by milieu or partner (rng.CounterDraws)
     _step_kernel(
-        u_grant,
-        u_cut,
+        draw[Draw.GRANT],
+        draw[Draw.CUT],
         model.events_now["funding_cut"],
         COMMUNITY,
         mp.worker_grant_funded,
@@ -83,8 +91,8 @@ def step(model: HLMModel) -> None:
 
 @kernel
 def _step_kernel(
-    u_grant: np.ndarray,
-    u_cut: np.ndarray,
+    base_grant: np.uint64,
+    base_cut: np.uint64,
     ev_cut: np.ndarray,
     community: np.ndarray,
     grant_funded: np.ndarray,
@@ -121,7 +129,7 @@ def _step_kernel(
             grant_left[m] -= 1
             if grant_left[m] <= 0:
                 grant_left[m] = grant_length[m]
-                if not u_grant[m] < renewal_probability[m]:  # the grant lapses
+                if not uniform(base_grant, m) < renewal_probability[m]:  # the grant lapses
                     if filled[m]:
                         left[m] = True
                         worker_leaves(
@@ -142,7 +150,7 @@ def _step_kernel(
         hazard = monthly_hazard(cut_annual[m])
         n_cuts = 0
         for p in range(P):
-            if community[p] and (u_cut[m, p] < hazard or ev_cut[m]):
+            if community[p] and (uniform(base_cut, m * P + p) < hazard or ev_cut[m]):
                 funding[m, p] *= 1 - cut_depth[m]
                 n_cuts += 1
             else:

@@ -10,13 +10,14 @@ goes through the milieux one by one, in the order above."""
 from __future__ import annotations
 
 import math
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..constants import COORDINATION_MEETING_RATIO
-from ..params import CONTROVERSY_THEMES, half_life_factor
-from ._jit import kernel, scheduled, sigmoid
+from ..params import half_life_factor
+from ._jit import kernel, scheduled, sigmoid, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -47,21 +48,28 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
+#: Uses of the counter-based numbers (``CounterDraws`` slots): a member attending a committee
+#: (by committee, milieu and partner), a controversy arising or settling (by milieu and theme).
+class Draw(IntEnum):
+    ATTEND = auto()
+    ARISE = auto()
+    SETTLE = auto()
+
+
 def step(model: HLMModel) -> None:
     """Committees meet; trust, understanding and role clarity build or relax; controversies."""
     ms, mp = model.ms, model.mp
-    M, P = ms.member.shape
-    T = len(CONTROVERSY_THEMES)
-    u_att, u_arise, u_settle = model.rs.uniforms("network", (3, M, P), (M, T), (M, T))
+    # numbers addressed by committee, milieu, partner or theme (hlmsim.rng.CounterDraws)
+    draw = model.rs.bases("network", model.t)
     # monthly retention of trust, understanding and clarity without meetings, and of a member's
     # trust when it attended (only the share meeting_trust_upkeep of the relaxation is kept off)
     f = half_life_factor(mp.network_trust_half_life_months)
     kept = np.power(f, 1 - mp.meeting_trust_upkeep)
     _step_kernel(
         int(model.t),
-        u_att,
-        u_arise,
-        u_settle,
+        draw[Draw.ATTEND],
+        draw[Draw.ARISE],
+        draw[Draw.SETTLE],
         f,
         kept,
         mp.network_present,
@@ -118,9 +126,9 @@ def step(model: HLMModel) -> None:
 @kernel
 def _step_kernel(
     t: int,
-    u_att: np.ndarray,
-    u_arise: np.ndarray,
-    u_settle: np.ndarray,
+    base_attend: np.uint64,
+    base_arise: np.uint64,
+    base_settle: np.uint64,
     f: np.ndarray,
     kept: np.ndarray,
     net: np.ndarray,
@@ -223,7 +231,9 @@ def _step_kernel(
                     + att_crisis[m] * crisis
                     + att_controversy[m] * n_open
                 )
-                attend[p] = member[m, p] and u_att[c, m, p] < sigmoid(logit)
+                attend[p] = member[m, p] and uniform(base_attend, (c * M + m) * P + p) < sigmoid(
+                    logit
+                )
                 attended_any[p] |= attend[p]
                 n_attend += attend[p]
             share = n_attend / max(n_members, 1)
@@ -290,8 +300,8 @@ def _step_kernel(
         for k in range(T):
             risk = risk0 if k == 0 else risk1 if k == 1 else risk2 if k == 2 else risk3
             p_arise = monthly * min(max(risk, 0.0), 1.0)
-            arise[k] = net[m] and not controversy[m, k] and u_arise[m, k] < p_arise
-            settle[k] = controversy[m, k] and u_settle[m, k] < p_settle
+            arise[k] = net[m] and not controversy[m, k] and uniform(base_arise, m * T + k) < p_arise
+            settle[k] = controversy[m, k] and uniform(base_settle, m * T + k) < p_settle
             n_arisen += arise[k]
             n_settled += settle[k]
         for k in range(T):

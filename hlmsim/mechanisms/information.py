@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 #: changing it; WRITES, the state they change.
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "hh.milieu",
         "hh.ties",
         "ms.n_households",
@@ -37,9 +38,9 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Word of mouth: households below their milieu's mean knowledge learn from neighbours."""
     hh, mp, ms = model.hh, model.mp, model.ms
-    u = model.rs["information"].random(hh.n)
+    # one number per household, addressed by its row (common random numbers by household, month)
     _word_of_mouth(
-        u,
+        model.rs.bases("information", model.t)[0],
         hh.milieu,
         hh.ties,
         hh.knowledge,
@@ -52,7 +53,7 @@ def step(model: HLMModel) -> None:
 
 @kernel
 def _word_of_mouth(
-    u: np.ndarray,
+    base: np.uint64,
     milieu: np.ndarray,
     ties: np.ndarray,
     knowledge: np.ndarray,
@@ -71,7 +72,7 @@ def _word_of_mouth(
     for i in range(len(milieu)):
         m = milieu[i]
         # households with more ties talk resources with neighbours more often
-        if u[i] < peer_information_monthly[m] * ties[i]:
+        if uniform(base, i) < peer_information_monthly[m] * ties[i]:
             gap = max(mean_k[m] - knowledge[i], 0.0)  # nobody unlearns
             knowledge[i] = knowledge[i] + peer_learning[m] * gap
             exchanges[m] += 1.0

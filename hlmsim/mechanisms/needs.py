@@ -36,6 +36,7 @@ READS: frozenset[str] = frozenset(
         "hh.mutual_aid",
         "hh.trust_worker",
         "ms.crisis_left",
+        "ms.rows",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -60,10 +61,13 @@ CRISIS_CATEGORIES = (NEED["psychosocial_health"], NEED["housing_building"])
 _PARENTING, _SOCIALISING = NEED["parenting"], NEED["socialising"]
 
 
-#: Uses of the counter-based numbers (``CounterDraws`` slots): resolving alone, prevention.
+#: Uses of the counter-based numbers (``CounterDraws`` slots): resolving alone, prevention, the
+#: gaps between candidate arrivals and their thinning (see :func:`_arrivals`).
 class Draw(IntEnum):
     SELF_RESOLVE = auto()
     PREVENT = auto()
+    GAP = auto()
+    THIN = auto()
 
 
 #: The per-milieu parameters of each category's annual rate, in category order.
@@ -225,16 +229,15 @@ def _close_given_up(
 def step(model: HLMModel) -> None:
     """Open needs age, resolve alone or are given up; new needs arise, some averted."""
     hh, mp, tally = model.hh, model.mp, model.tally
-    rng = model.rs["needs"]
-    K = len(NEED_CATEGORIES)
-    u_new = rng.random((hh.n, K))  # every household and category, every month
-    # the rest only where needed (common random numbers by household, need and month)
-    draw = model.rs.at("needs", model.t)
+    # numbers drawn only where needed (common random numbers by household, need and month)
+    draw = model.rs.bases("needs", model.t)
     _step_kernel(
-        u_new,
-        draw.base(Draw.SELF_RESOLVE),
-        draw.base(Draw.PREVENT),
+        draw[Draw.SELF_RESOLVE],
+        draw[Draw.PREVENT],
+        draw[Draw.GAP],
+        draw[Draw.THIN],
         _rate_inputs(model),
+        model.ms.rows,
         hh.milieu,
         hh.htype,
         hh.agency,
@@ -263,10 +266,12 @@ def step(model: HLMModel) -> None:
 
 @kernel
 def _step_kernel(
-    u_new: np.ndarray,
     base_self_resolve: np.uint64,
     base_prevent: np.uint64,
+    base_gap: np.uint64,
+    base_thin: np.uint64,
     rate_inputs: tuple,
+    rows: np.ndarray,
     milieu: np.ndarray,
     htype: np.ndarray,
     agency_: np.ndarray,
@@ -286,15 +291,40 @@ def _step_kernel(
     needs_opened: np.ndarray,
     needs_prevented: np.ndarray,
 ) -> None:
-    """The month of needs, household by household, category by category (each need's fate
-    depends only on its own state and numbers, so one pass does every phase)."""
+    """The month of needs: the open ones age, resolve alone or are given up (household by
+    household, category by category), then new needs arrive (:func:`_arrivals`). Each need's fate
+    depends only on its own state and numbers, and ageing comes before arrivals for every need,
+    as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
     N, K = need_open.shape
-    rates = _rate_table(*rate_inputs)
     for i in range(N):
         m = milieu[i]
-        ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
-        p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
+        p_self = -1.0  # the chance to resolve alone, worked out at the first open need
+        for k in range(K):
+            if not need_open[i, k]:
+                continue
+            # open needs age; some resolve on their own (not while being served)
+            need_age[i, k] += 1
+            if p_self < 0:
+                ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
+                p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
+            if need_queue[i, k] < 0 and uniform(base_self_resolve, i * K + k) < p_self:
+                _met(i, k, m, need_age, met_alone)
+                _clear(i, k, state)
+            # some are given up when left unmet too long
+            elif need_age[i, k] >= need_give_up_months[m]:
+                needs_abandoned[m] += 1
+                _clear(i, k, state)
+    # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
+    # arrangement on one seed); one arriving while a need of its category is open joins it
+    rates = _rate_table(*rate_inputs)
+    arrived = _arrivals(base_gap, base_thin, rates, rows, htype)
+    for j in range(len(arrived)):
+        i, k = arrived[j] // K, arrived[j] % K
+        m = milieu[i]
+        needs_new[m] += 1
+        if need_open[i, k]:
+            continue
         # prevention: a trusted worker, a mutual-aid network and the household's power to act
         # avert part of the needs that arise
         keep = (
@@ -302,27 +332,51 @@ def _step_kernel(
             * (1 - prevention_mutual_aid_effect[m] * mutual_aid[i])
             * agency.keep_share_of(prevention_agency_effect[m], agency_[i])
         )
+        if uniform(base_prevent, arrived[j]) >= keep:
+            needs_prevented[m] += 1
+        else:
+            need_open[i, k] = True
+            need_age[i, k] = 0
+            needs_opened[m] += 1
+
+
+@kernel
+def _arrivals(
+    base_gap: np.uint64,
+    base_thin: np.uint64,
+    rates: np.ndarray,
+    rows: np.ndarray,
+    htype: np.ndarray,
+) -> np.ndarray:
+    """The needs that arise this month, as entries ``i * K + k`` (household i, category k),
+    milieu by milieu and category by category: each arises with its monthly probability
+    ``rates[m, htype[i], k]``, independently. Rather than a number for each of the N x K
+    entries, the gaps between candidates are drawn at the category's highest
+    rate q (geometric: ``1 + floor(log(u) / log(1 - q))`` entries on), and each candidate is kept
+    with probability ``rate / q`` (thinning): a few numbers per arrival, the same law. The
+    numbers are addressed by entry (``CounterDraws``): the gap after entry ``(i, k)`` is number
+    ``(i + 1) * K + k``, the thinning of ``(i, k)`` its own; they depend on no state but the
+    households' types, so arrangements on one seed see the same arrivals."""
+    M, _, K = rates.shape
+    out = np.empty(len(htype) + 1, np.int64)  # grown if need be
+    n = 0
+    for m in range(M):
+        lo, hi = rows[m], rows[m + 1]
         for k in range(K):
-            entry = i * K + k
-            if need_open[i, k]:
-                # open needs age; some resolve on their own (not while being served)
-                need_age[i, k] += 1
-                if need_queue[i, k] < 0 and uniform(base_self_resolve, entry) < p_self:
-                    _met(i, k, m, need_age, met_alone)
-                    _clear(i, k, state)
-                # some are given up when left unmet too long
-                elif need_age[i, k] >= need_give_up_months[m]:
-                    needs_abandoned[m] += 1
-                    _clear(i, k, state)
-            # needs arrive whatever the arrangement (common random numbers: the same arrivals
-            # in every arrangement on one seed); one arriving while a need of its category is
-            # open joins it
-            if u_new[i, k] < rates[m, htype[i], k]:
-                needs_new[m] += 1
-                if not need_open[i, k]:
-                    if uniform(base_prevent, entry) >= keep:
-                        needs_prevented[m] += 1
-                    else:
-                        need_open[i, k] = True
-                        need_age[i, k] = 0
-                        needs_opened[m] += 1
+            q = max(rates[m, 0, k], rates[m, 1, k], rates[m, 2, k])
+            if not q > 0:
+                continue
+            log_miss = math.log1p(-q) if q < 1 else -math.inf
+            i = lo - 1
+            while True:
+                u = 1.0 - uniform(base_gap, (i + 1) * K + k)  # in (0, 1]
+                gap = 1.0 + math.floor(math.log(u) / log_miss) if log_miss > -math.inf else 1.0
+                if gap >= hi - i:
+                    break
+                i += int(gap)
+                if uniform(base_thin, i * K + k) * q < rates[m, htype[i], k]:
+                    if n == len(out):
+                        out = np.concatenate((out, np.empty(n, np.int64)))
+                    out[n] = i * K + k
+                    n += 1
+    return out[:n]

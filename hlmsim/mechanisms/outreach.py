@@ -92,9 +92,12 @@ DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialisin
 _SOCIALISING = NEED["socialising"]
 
 
-#: Uses of the counter-based numbers (``CounterDraws`` slots): finding the resident, the
-#: resident accepting, disclosing a need, the worker's direct help, a warm referral's completion.
+#: Uses of the counter-based numbers (``CounterDraws`` slots): the order among equal priorities,
+#: the rounding of each worker's capacity, finding the resident, the resident accepting,
+#: disclosing a need, the worker's direct help, a warm referral's completion.
 class Draw(IntEnum):
+    PICK = auto()
+    CAPACITY = auto()
     FIND = auto()
     ACCEPT = auto()
     DISCLOSE = auto()
@@ -214,19 +217,18 @@ def _observe_contacts(
 def step(model: HLMModel) -> None:
     """The worker contacts residents; trust, disclosure, direct help and warm referrals."""
     hh, mp, ms, tally = model.hh, model.mp, model.ms, model.tally
-    u_pick, u_cap = model.rs.uniforms("outreach", hh.n, ms.n)
-    # numbers of the households and needs the worker reaches, drawn for them alone (common
+    # numbers addressed by household, need or milieu, drawn for those reached alone (common
     # random numbers by household, need and month: hlmsim.rng.CounterDraws)
-    draw = model.rs.at("outreach", model.t)
+    draw = model.rs.bases("outreach", model.t)
     helped_rows, helped_cols, refer_rows, refer_cols, refer_u = _step_kernel(
         int(model.t),
-        u_pick,
-        u_cap,
-        draw.base(Draw.FIND),
-        draw.base(Draw.ACCEPT),
-        draw.base(Draw.DISCLOSE),
-        draw.base(Draw.HELP),
-        draw.base(Draw.REFER),
+        draw[Draw.PICK],
+        draw[Draw.CAPACITY],
+        draw[Draw.FIND],
+        draw[Draw.ACCEPT],
+        draw[Draw.DISCLOSE],
+        draw[Draw.HELP],
+        draw[Draw.REFER],
         # households
         hh.milieu,
         hh.hard_to_reach,
@@ -416,8 +418,8 @@ def _first_in_runs(
 @kernel
 def _step_kernel(
     t: int,
-    u_pick: np.ndarray,
-    u_cap: np.ndarray,
+    base_pick: np.uint64,
+    base_capacity: np.uint64,
     base_find: np.uint64,
     base_accept: np.uint64,
     base_disclose: np.uint64,
@@ -483,15 +485,18 @@ def _step_kernel(
     needs to refer warmly (rows, cols, numbers), for :func:`needs.close` and
     :func:`referral.warm_referral`."""
     N, K = need_open.shape
-    M = len(u_cap)
+    M = len(worker_fte)
     cap = _capacity(
         worker_fte, contacts_per_fte, time_on_site, capacity_floor, worker_knowledge, worker_filled
     )
     cap_int = np.empty(M)
     for m in range(M):
         whole = np.floor(cap[m])
-        cap_int[m] = whole + (1.0 if u_cap[m] < cap[m] - whole else 0.0)
+        cap_int[m] = whole + (1.0 if uniform(base_capacity, m) < cap[m] - whole else 0.0)
 
+    u_pick = np.empty(N)  # each household's number, its own whatever the others'
+    for i in range(N):
+        u_pick[i] = uniform(base_pick, i)
     chosen = _choose(
         t,
         u_pick,

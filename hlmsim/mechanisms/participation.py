@@ -11,6 +11,7 @@ mutual aid are then closed through :func:`needs.close`, activities' first."""
 from __future__ import annotations
 
 import math
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -117,13 +118,26 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
     )
 
 
+#: Uses of the counter-based numbers (``CounterDraws`` slots), each addressed by household (or
+#: milieu, or need): mutual aid meeting a need, a collective project starting, taking part in
+#: an activity, answering a consultation, joining or leaving mutual aid, an activity meeting a
+#: socialising need.
+class Draw(IntEnum):
+    HELP = 0
+    PROJECT = auto()
+    PART = auto()
+    CONSULT = auto()
+    MUTUAL = auto()
+    SOCIAL = auto()
+
+
 def step(model: HLMModel) -> None:
     """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms, tally, t = model.hh, model.mp, model.ms, model.tally, model.t
     N = hh.n
-    u_part, u_cons, u_mut, u_soc, u_proj = model.rs.uniforms("participation", N, N, N, N, ms.n)
-    # numbers of the members' open needs alone (common random numbers by household, need, month)
-    help_base = model.rs.at("participation", t).base()
+    # numbers addressed by household, milieu or need, drawn where used (common random numbers by
+    # household, need and month)
+    draw = model.rs.bases("participation", t)
     # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday
     # needs met by mutual aid (rows, categories)
     met_rows = np.empty(N, dtype=np.int64)
@@ -133,12 +147,12 @@ def step(model: HLMModel) -> None:
         # the month and its numbers
         int(t),
         (t + 1) % 12 == 0,  # the end of a year of the run
-        u_part,
-        u_cons,
-        u_mut,
-        u_soc,
-        u_proj,
-        help_base,
+        draw[Draw.PART],
+        draw[Draw.CONSULT],
+        draw[Draw.MUTUAL],
+        draw[Draw.SOCIAL],
+        draw[Draw.PROJECT],
+        draw[Draw.HELP],
         model.events_now["collective_project"],
         model.events_now["consultation"],
         # households
@@ -287,11 +301,11 @@ def _observe(
 def _step_kernel(
     t: int,
     year_end: bool,
-    u_part: np.ndarray,
-    u_cons: np.ndarray,
-    u_mut: np.ndarray,
-    u_soc: np.ndarray,
-    u_proj: np.ndarray,
+    base_part: np.uint64,
+    base_consult: np.uint64,
+    base_mutual: np.uint64,
+    base_social: np.uint64,
+    base_project: np.uint64,
     help_base: np.uint64,
     project_event: np.ndarray,
     consultation_event: np.ndarray,
@@ -388,7 +402,10 @@ def _step_kernel(
     liaison = np.zeros(M)
     for m in range(M):
         project_left[m] = max(project_left[m] - 1, 0.0)
-        if u_proj[m] < 1 - math.exp(-collective_projects_per_year[m] / 12) or project_event[m]:
+        if (
+            uniform(base_project, m) < 1 - math.exp(-collective_projects_per_year[m] / 12)
+            or project_event[m]
+        ):
             project_left[m] = max(project_left[m], collective_project_months[m])
             projects_started[m] += 1.0
             project_serial[m] += 1
@@ -444,7 +461,7 @@ def _step_kernel(
                 + consultation_ties_effect[m] * ties[i]
                 + liaison[m]
             )
-            if u_cons[i] < p_consult:
+            if uniform(base_consult, i) < p_consult:
                 engagement[i] = _gap_gain(engagement[i], consultation_engagement_gain[m])
                 consulted[m] += 1.0
         project[i] = project_left[m] > 0
@@ -462,7 +479,7 @@ def _step_kernel(
                 + participation_hard_to_reach_effect[m] * hard_to_reach[i]
                 + propensity[i]
             )
-            part[i] = u_part[i] < sigmoid(logit)
+            part[i] = uniform(base_part, i) < sigmoid(logit)
         if part[i]:
             engagement[i] = _gap_gain(engagement[i], engagement_gain_participation[m])
             ties[i] = _gap_gain(ties[i], ties_gain_participation[m])
@@ -472,7 +489,7 @@ def _step_kernel(
             if (
                 need_open[i, SOCIALISING]
                 and need_queue[i, SOCIALISING] < 0
-                and u_soc[i] < activity_socialising_help[m]
+                and uniform(base_social, i) < activity_socialising_help[m]
             ):
                 met[i] = True
                 met_rows[n_met] = i
@@ -511,7 +528,7 @@ def _step_kernel(
     n_aid = 0
     for i in range(N):
         m = milieu[i]
-        u = u_mut[i]
+        u = uniform(base_mutual, i)
         if mutual_aid[i]:
             if engagement[i] < mutual_aid_exit_engagement[m] and u < mutual_aid_exit_monthly[m]:
                 mutual_aid[i] = False

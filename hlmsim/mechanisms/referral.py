@@ -364,11 +364,11 @@ def self_referral(model: HLMModel) -> None:
     """Residents seek a service on their own for open needs nobody is handling."""
     hh, mp, tally = model.hh, model.mp, model.tally
     # numbers of the open needs alone (common random numbers by household, need and month)
-    draw = model.rs.at("referral", model.t)
+    draw = model.rs.bases("referral", model.t)
     queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
     _self_referral(
-        draw.base(Draw.ASK),
-        draw.base(Draw.COMPLETE),
+        draw[Draw.ASK],
+        draw[Draw.COMPLETE],
         model.best_self,
         hh.milieu,
         hh.knowledge,

@@ -171,9 +171,11 @@ def _observe_exits(
         need_origin[rows[j], cols[j]] = 0
 
 
-#: Uses of the per-request numbers (``CounterDraws`` slots): tie-breaks in a queue, the
-#: service's success, onward referral, giving up while waiting.
+#: Uses of the counter-based numbers (``CounterDraws`` slots): the rounding of each partner's
+#: capacity (by milieu and partner), then per request: tie-breaks in a queue, the service's
+#: success, onward referral, giving up while waiting.
 class Draw(IntEnum):
+    CAPACITY = auto()
     TIE = auto()
     OK = auto()
     CROSS = auto()
@@ -183,16 +185,14 @@ class Draw(IntEnum):
 def step(model: HLMModel) -> None:
     """Partners serve their queues within capacity, pool, refer onward; long waits are dropped."""
     hh, mp, ms, tally = model.hh, model.mp, model.ms, model.tally
-    rng = model.rs["services"]
-    u_cap = rng.random(ms.member.shape)
-    # per-request numbers, drawn for the requests that need them (common random numbers by
-    # household, need and month: see hlmsim.rng.CounterDraws)
-    draw = model.rs.at("services", model.t)
+    # numbers addressed by partner or request, drawn for those that need them (common random
+    # numbers by household, need and month: see hlmsim.rng.CounterDraws)
+    draw = model.rs.bases("services", model.t)
     rows, cols, g, served, met_rows, met_cols = _serve(
         int(model.t),
-        u_cap,
-        draw.base(Draw.TIE),
-        draw.base(Draw.OK),
+        draw[Draw.CAPACITY],
+        draw[Draw.TIE],
+        draw[Draw.OK],
         hh.need_queue,
         hh.need_wait,
         hh.need_priority,
@@ -223,8 +223,8 @@ def step(model: HLMModel) -> None:
         return
     close(model, met_rows, met_cols, True, "service")
     onward_rows, onward_cols, onward_u = _refer_and_wait(
-        draw.base(Draw.CROSS),
-        draw.base(Draw.GIVE_UP),
+        draw[Draw.CROSS],
+        draw[Draw.GIVE_UP],
         rows,
         cols,
         g,
@@ -327,7 +327,7 @@ def _first_in_queue(
 @kernel
 def _serve(
     t: int,
-    u_cap: np.ndarray,
+    base_capacity: np.uint64,
     base_tie: np.uint64,
     base_ok: np.uint64,
     need_queue: np.ndarray,
@@ -387,7 +387,8 @@ def _serve(
     for m in range(M):
         for p in range(P):
             whole = np.floor(cap[m, p])
-            cap_int[m * P + p] = whole + (1.0 if u_cap[m, p] < cap[m, p] - whole else 0.0)
+            up = uniform(base_capacity, m * P + p) < cap[m, p] - whole
+            cap_int[m * P + p] = whole + (1.0 if up else 0.0)
     # each partner serves its queue within its capacity: direct access, then the longest waits
     served = _first_in_queue(g, priority, wait, u_tie, cap_int)
 

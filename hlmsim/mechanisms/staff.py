@@ -10,12 +10,13 @@ the milieux; a worker's departure (:func:`worker_leaves`, :func:`hand_over`) is 
 from __future__ import annotations
 
 import math
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..constants import LOG_GUARD, RAMPUP_FLOOR_MONTHS
-from ._jit import kernel
+from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 #: changing it; WRITES, the state they change.
 READS: frozenset[str] = frozenset(
     {
+        "model.t",
         "hh.milieu",
         "model.events_now",
         "ms.member",
@@ -74,18 +76,29 @@ def worker_departs(model: HLMModel, leaving: np.ndarray) -> None:
     )
 
 
+#: Uses of the counter-based numbers (``CounterDraws`` slots): the worker leaving and the
+#: vacancy's length (by milieu), a representative leaving (by milieu and partner), an organiser
+#: leaving and the vacancy's length (by milieu and organiser).
+class Draw(IntEnum):
+    WORKER = auto()
+    VACANCY = auto()
+    REPRESENTATIVE = auto()
+    ORGANISER = auto()
+    ORGANISER_VACANCY = auto()
+
+
 def step(model: HLMModel) -> None:
     """Workers, representatives and organisers leave; vacancies count down and are filled."""
     ms, mp, hh = model.ms, model.mp, model.hh
-    M, P = ms.member.shape
-    u_w, u_vac, u_rep, u_oc, u_ocv = model.rs.uniforms("staff", M, M, (M, P), (M, 2), (M, 2))
+    # numbers addressed by milieu, partner or organiser (hlmsim.rng.CounterDraws)
+    draw = model.rs.bases("staff", model.t)
     ev = model.events_now
     _step_kernel(
-        u_w,
-        u_vac,
-        u_rep,
-        u_oc,
-        u_ocv,
+        draw[Draw.WORKER],
+        draw[Draw.VACANCY],
+        draw[Draw.REPRESENTATIVE],
+        draw[Draw.ORGANISER],
+        draw[Draw.ORGANISER_VACANCY],
         ev["worker_leaves"],
         ev["representative_leaves"],
         ev["oc_leaves"],
@@ -196,11 +209,11 @@ def _worker_departs_kernel(
 
 @kernel
 def _step_kernel(
-    u_w: np.ndarray,
-    u_vac: np.ndarray,
-    u_rep: np.ndarray,
-    u_oc: np.ndarray,
-    u_ocv: np.ndarray,
+    base_worker: np.uint64,
+    base_vacancy: np.uint64,
+    base_rep: np.uint64,
+    base_oc: np.uint64,
+    base_oc_vacancy: np.uint64,
     ev_worker: np.ndarray,
     ev_rep: np.ndarray,
     ev_oc: np.ndarray,
@@ -244,7 +257,9 @@ def _step_kernel(
     leaving = np.zeros(M, dtype=np.bool_)
     for m in range(M):
         # 1. the milieu worker
-        leaving[m] = filled[m] and (u_w[m] < monthly_hazard(worker_turnover[m]) or ev_worker[m])
+        leaving[m] = filled[m] and (
+            uniform(base_worker, m) < monthly_hazard(worker_turnover[m]) or ev_worker[m]
+        )
         if leaving[m]:
             worker_leaves(
                 m,
@@ -257,7 +272,9 @@ def _step_kernel(
                 tally_departures,
             )
             # the position stays vacant for an exponential delay
-            vacancy_left[m] = -vacancy_months[m] * math.log1p(-u_vac[m] * (1 - LOG_GUARD))
+            vacancy_left[m] = -vacancy_months[m] * math.log1p(
+                -uniform(base_vacancy, m) * (1 - LOG_GUARD)
+            )
         # positions vacant since before this month count down (a vacancy of v months lasts v
         # months) (a worker who left this month, by turnover or a lapsed grant, starts the count
         # next month)
@@ -292,7 +309,7 @@ def _step_kernel(
             if not member[m, p]:
                 continue
             n_members += 1
-            if u_rep[m, p] < rep_hazard or p == longest:
+            if uniform(base_rep, m * P + p) < rep_hazard or p == longest:
                 trust[m, p] *= rep_keep[m]
                 rep_tenure[m, p] = 0.0
                 n_rep += 1
@@ -310,8 +327,10 @@ def _step_kernel(
         for r in range(2):
             present = oc_ciusss_present[m] if r == 0 else oc_omh_present[m]
             scheduled = ev_oc[m] and r == 0
-            if oc_filled[m, r] and (u_oc[m, r] < oc_hazard or scheduled):  # leaves
-                delay = -vacancy_months[m] * math.log1p(-u_ocv[m, r] * (1 - LOG_GUARD))
+            if oc_filled[m, r] and (uniform(base_oc, 2 * m + r) < oc_hazard or scheduled):  # leaves
+                delay = -vacancy_months[m] * math.log1p(
+                    -uniform(base_oc_vacancy, 2 * m + r) * (1 - LOG_GUARD)
+                )
                 oc_vacancy_left[m, r] = delay
                 oc_filled[m, r] = present and oc_vacancy_left[m, r] <= 0
                 n_oc += 1
