@@ -102,3 +102,23 @@ def test_predictive_check_coverage():
     assert pc.loc["t1", "covered"] and not pc.loc["t2", "covered"]
     assert pc.loc["t1", "share_inside"] == pytest.approx(21 / 101)
     assert pc.loc["t2", "share_inside"] == 0.0
+
+
+def test_time_left_grows_as_acceptance_falls():
+    """The time left after a generation: the last generation's time for each generation still
+    allowed, divided once more by the last fall of acceptance for each (the shipped
+    calibration's generations took 44, 72, 96, 127, 167 and 213 s as acceptance fell from 49% to
+    10%; a mean of past generations said "at most 2 min" before a sixth of 3.5 min)."""
+    from hlmsim.calibrate.engine import seconds_left
+
+    assert seconds_left([100.0], [0.5], 0) == 0.0
+    assert seconds_left([], [], 3) == 0.0
+    assert seconds_left([100.0], [0.5], 2) == 200.0  # one generation: no trend yet
+    # acceptance halved: each next generation twice as long as the one before
+    assert seconds_left([100.0, 120.0], [0.4, 0.2], 2) == 120.0 * 2 + 120.0 * 4
+    # acceptance rising, or falling steeply: the ratio is kept within [1/3, 1]
+    assert seconds_left([100.0, 120.0], [0.2, 0.3], 1) == 120.0
+    assert seconds_left([100.0, 120.0], [0.9, 0.1], 1) == 360.0
+    # the shipped calibration after its fifth generation (167 s): the sixth took 213 s
+    left = seconds_left([167.0], [0.193, 0.124], 1)
+    assert 200 < left < 300

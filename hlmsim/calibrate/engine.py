@@ -605,8 +605,7 @@ def _run(
     gens = _generations(pyabc, db, ess_cache) if t > 0 else None
     if progress:
         progress({"event": "start", "stored": t, "complete": reason is not None})
-    t_start = time.monotonic()
-    ran = 0
+    times: list[float] = []  # the generations run by this call, in seconds
     while reason is None:
         if gens is not None and t > 0:
             reason = _stopping_reason(gens, t - 1, stop)
@@ -643,11 +642,12 @@ def _run(
         if gens.empty or int(gens["generation"].max()) < t:  # the population was not filled
             reason = "min_acceptance_rate"
             break
-        ran += 1
         if progress:
             row = gens.iloc[-1]
-            per = (time.monotonic() - t_start) / ran
-            left = max(stop.max_generations - (t + 1), 0) * per
+            times.append(seconds)
+            left = seconds_left(
+                times, gens["acceptance_rate"].tolist(), max(stop.max_generations - (t + 1), 0)
+            )
             progress(
                 {
                     "event": "generation",
@@ -773,6 +773,21 @@ def _generations(pyabc: Any, db: str, ess: dict[int, float] | None = None) -> pd
             "seconds",
         ],
     )
+
+
+def seconds_left(times: list[float], acceptance: list[float], remaining: int) -> float:
+    """Expected time of the ``remaining`` generations still allowed, from the last generations'
+    times (``times``, in seconds) and every generation's acceptance rate so far: a generation
+    costs about population / acceptance simulations, and acceptance keeps falling as epsilon
+    shrinks, so each further generation is taken to cost the last one's time divided by the
+    last fall of acceptance (a ratio kept between 1/3 and 1) once more. An estimate, not a bound:
+    the run may stop earlier (``min_epsilon``, ``min_acceptance_rate``)."""
+    if remaining <= 0 or not times:
+        return 0.0
+    ratio = 1.0
+    if len(acceptance) >= 2 and acceptance[-2] > 0:
+        ratio = min(max(acceptance[-1] / acceptance[-2], 1.0 / 3.0), 1.0)
+    return float(sum(times[-1] / ratio**j for j in range(1, remaining + 1)))
 
 
 def _stopping_reason(gens: pd.DataFrame, t: int, stop: Any) -> str | None:
