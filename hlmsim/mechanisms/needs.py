@@ -297,24 +297,28 @@ def _step_kernel(
     as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
     N, K = need_open.shape
-    for i in range(N):
+    # the needs in household order, one flat pass (entry i * K + k)
+    open_flat, queue_flat, age_flat = need_open.ravel(), need_queue.ravel(), need_age.ravel()
+    for entry in range(N * K):
+        if not open_flat[entry]:
+            continue
+        i = entry // K
+        k = entry - i * K
         m = milieu[i]
-        p_self = -1.0  # the chance to resolve alone, worked out at the first open need
-        for k in range(K):
-            if not need_open[i, k]:
-                continue
-            # open needs age; some resolve on their own (not while being served)
-            need_age[i, k] += 1
-            if p_self < 0:
-                ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
-                p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
-            if need_queue[i, k] < 0 and uniform(base_self_resolve, i * K + k) < p_self:
-                _met(i, k, m, need_age, met_alone)
-                _clear(i, k, state)
-            # some are given up when left unmet too long
-            elif need_age[i, k] >= need_give_up_months[m]:
-                needs_abandoned[m] += 1
-                _clear(i, k, state)
+        # open needs age; some resolve on their own (not while being served)
+        age_flat[entry] += 1
+        resolved = False
+        if queue_flat[entry] < 0:
+            ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
+            p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
+            resolved = uniform(base_self_resolve, entry) < p_self
+        if resolved:
+            _met(i, k, m, need_age, met_alone)
+            _clear(i, k, state)
+        # some are given up when left unmet too long
+        elif age_flat[entry] >= need_give_up_months[m]:
+            needs_abandoned[m] += 1
+            _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     rates = _rate_table(*rate_inputs)

@@ -495,8 +495,8 @@ def _step_kernel(
         cap_int[m] = whole + (1.0 if uniform(base_capacity, m) < cap[m] - whole else 0.0)
 
     u_pick = np.empty(N)  # each household's number, its own whatever the others'
-    for i in range(N):
-        u_pick[i] = uniform(base_pick, i)
+    for row in range(N):
+        u_pick[row] = uniform(base_pick, row)
     chosen = _choose(
         t,
         u_pick,

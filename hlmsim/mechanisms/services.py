@@ -361,19 +361,19 @@ def _serve(
     needs met (rows, cols) for :func:`needs.close`."""
     N, K = need_queue.shape
     M, P = member.shape
-    # the queued requests, in row order
+    # the queued requests, in row order (flat passes over the entries r * K + c)
+    queue_flat = need_queue.ravel()
     n = 0
-    for r in range(N):
-        for c in range(K):
-            n += need_queue[r, c] >= 0
+    for e in range(N * K):
+        n += queue_flat[e] >= 0
     rows = np.empty(n, np.int64)
     cols = np.empty(n, np.int64)
     j = 0
-    for r in range(N):
-        for c in range(K):
-            if need_queue[r, c] >= 0:
-                rows[j], cols[j] = r, c
-                j += 1
+    for e in range(N * K):
+        if queue_flat[e] >= 0:
+            rows[j] = e // K
+            cols[j] = e - rows[j] * K
+            j += 1
     g = np.empty(n, np.int64)
     wait = np.empty(n, np.int64)
     priority = np.empty(n, np.bool_)
