@@ -9,9 +9,11 @@ Each month's numbers are counter-based (:class:`CounterDraws`): the number of an
 household, a need, a milieu, a partner) for one use of a stream in one month is a hash of the run
 seed, the stream, the month, the use and the entry, computed in the compiled kernels for the
 entries that need one (:meth:`Streams.bases` hands them each use's key). An entry's number never
-depends on which other entries drew one, or how many, or in which order. The sequential
-generators remain for the households' attributes (the initial population, newcomers, the time
-lived so far) and the vacancy opened by an arrangement switch.
+depends on which other entries drew one, or how many, or in which order. The newcomers'
+attributes are drawn from them too (beta and normal variates from an entry's own numbers:
+``mechanisms._jit.beta_variate``, ``standard_normal``). The sequential generators remain for the
+initial population (its attributes, its stock of needs, the time lived so far) and the vacancy
+opened by an arrangement switch.
 """
 
 from __future__ import annotations

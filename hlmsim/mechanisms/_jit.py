@@ -121,3 +121,64 @@ def scheduled(t: int, per_year: float) -> bool:
     return math.floor((t + 1) * per_year / 12.0 + SCHEDULE_EPS) > math.floor(
         t * per_year / 12.0 + SCHEDULE_EPS
     )
+
+
+#: Counter-based numbers each gamma variate may use (see :func:`gamma_log`): up to
+#: ``(GAMMA_BLOCK - 1) // 3`` attempts of Marsaglia and Tsang's method, and its boost.
+GAMMA_BLOCK = 256
+
+
+@kernel
+def _box_muller(base: np.uint64, j: int) -> float:
+    """A standard normal variate from the counter-based numbers ``j`` and ``j + 1`` of ``base``
+    (Box and Muller)."""
+    u1 = 1.0 - uniform(base, j)  # in (0, 1]
+    u2 = uniform(base, j + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@kernel
+def standard_normal(base: np.uint64, index: int) -> float:
+    """A standard normal variate, the ``index``-th of ``base`` (its numbers ``2 index`` and
+    ``2 index + 1``)."""
+    return _box_muller(base, 2 * index)
+
+
+@kernel
+def gamma_log(base: np.uint64, index: int, shape: float) -> float:
+    """The logarithm of a Gamma(``shape``, 1) variate, from the counter-based numbers of block
+    ``index`` of ``base`` (``GAMMA_BLOCK`` numbers): Marsaglia and Tsang's (2000) rejection
+    method, three numbers an attempt, at ``shape + 1`` with the boost ``U ** (1 / shape)`` (the
+    block's last number) below 1. On the log scale, so that small shapes do not underflow. A
+    variate depends on its block alone, never on how many attempts another one took."""
+    first = index * GAMMA_BLOCK
+    a = shape if shape >= 1.0 else shape + 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    out = math.log(d)  # the mode, if every attempt failed (probability below 1e-100)
+    for attempt in range((GAMMA_BLOCK - 1) // 3):
+        j = first + 3 * attempt
+        x = _box_muller(base, j)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = 1.0 - uniform(base, j + 2)  # in (0, 1]
+        if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
+            out = math.log(d * v)
+            break
+    if shape < 1.0:
+        u = 1.0 - uniform(base, first + GAMMA_BLOCK - 1)
+        out += math.log(u) / shape
+    return out
+
+
+@kernel
+def beta_variate(base: np.uint64, index: int, a: float, b: float) -> float:
+    """A Beta(``a``, ``b``) variate X / (X + Y) from two gamma variates (blocks ``2 index`` and
+    ``2 index + 1`` of ``base``), computed from their logarithms."""
+    lx = gamma_log(base, 2 * index, a)
+    ly = gamma_log(base, 2 * index + 1, b)
+    if lx == -math.inf and ly == -math.inf:  # both underflowed (tiny shapes): the mean
+        return a / (a + b)
+    return 1.0 / (1.0 + math.exp(ly - lx))

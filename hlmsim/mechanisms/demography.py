@@ -11,19 +11,21 @@ residents the sources describe instead of everyone moving in at month 1.
 
 Each month, one compiled kernel finds the households that move out (the hazard by months lived
 comes from a table computed once per parameter set, :func:`hazard_table`); the newcomers' attributes
-are drawn at once (:func:`hlmsim.state.draw_households`) and a second kernel moves them in."""
+are drawn by a second kernel from numbers addressed by unit (:func:`_draw_newcomers`, the laws
+of :func:`hlmsim.state.draw_households`) and a third moves them in."""
 
 from __future__ import annotations
 
 import math
 import weakref
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
-from ..state import MilieuParams, draw_households
-from ._jit import kernel, uniform
+from ..state import BETA_ATTRIBUTES, MilieuParams, _household_laws
+from ._jit import beta_variate, kernel, standard_normal, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -158,28 +160,52 @@ def step(model: HLMModel) -> None:
     )
     if len(idx) == 0:
         return
-    new = draw_households(
-        model.rs["newcomers"],
-        mp,
-        hh.milieu[idx],
-        model.mix["share_family"][idx],
-        model.mix["share_senior"][idx],
-        True,
+    # the newcomers' attributes, from numbers addressed by unit (common random numbers: the same
+    # newcomers in every arrangement on one seed)
+    keys = model.rs.bases("newcomers", t)
+    htype, attrs, traits = _draw_newcomers(
+        keys[Draw.TYPE],
+        keys[Draw.BETA],
+        keys[Draw.NORMAL],
+        idx,
+        hh.milieu,
+        model.mix["share_family"],
+        model.mix["share_senior"],
+        mp.hard_to_reach_mean,
+        mp.hard_to_reach_concentration,
+        mp.initial_trust_institutions,
+        mp.initial_trust_landlord,
+        mp.institutions_concentration,
+        mp.initial_engagement,
+        mp.newcomer_engagement_ratio,
+        mp.engagement_concentration,
+        mp.initial_ties,
+        mp.newcomer_ties_ratio,
+        mp.ties_concentration,
+        mp.initial_knowledge,
+        mp.newcomer_knowledge_ratio,
+        mp.knowledge_concentration,
+        mp.initial_security,
+        mp.security_concentration,
+        mp.participation_propensity_sd,
+        mp.outreach_openness_sd,
     )
+    hard_to_reach, image, landlord, engagement, ties_base, knowledge, security = attrs
+    propensity, openness = traits
     _move_in(
         idx,
         t,
         hh.next_hid,
-        new["htype"],
-        new["hard_to_reach"],
-        new["image"],
-        new["landlord"],
-        new["engagement"],
-        new["ties_base"],
-        new["knowledge"],
-        new["security"],
-        new["propensity"],
-        new["openness"],
+        htype,
+        hard_to_reach,
+        image,
+        landlord,
+        engagement,
+        ties_base,
+        knowledge,
+        security,
+        propensity,
+        openness,
         hh.htype,
         hh.hard_to_reach,
         hh.image,
@@ -214,6 +240,89 @@ def step(model: HLMModel) -> None:
         hh.last_project,
     )
     hh.next_hid += len(idx)
+
+
+#: Uses of the newcomers' counter-based numbers (``CounterDraws`` slots), each addressed by the
+#: unit (and attribute): the household's type, its beta-distributed attributes, its two normal
+#: traits.
+class Draw(IntEnum):
+    TYPE = auto()
+    BETA = auto()
+    NORMAL = auto()
+
+
+@kernel
+def _draw_newcomers(
+    base_type: np.uint64,
+    base_beta: np.uint64,
+    base_normal: np.uint64,
+    idx: np.ndarray,
+    milieu: np.ndarray,
+    share_family: np.ndarray,
+    share_senior: np.ndarray,
+    hard_to_reach_mean: np.ndarray,
+    hard_to_reach_conc: np.ndarray,
+    trust_institutions: np.ndarray,
+    trust_landlord: np.ndarray,
+    institutions_conc: np.ndarray,
+    engagement: np.ndarray,
+    engagement_ratio: np.ndarray,
+    engagement_conc: np.ndarray,
+    ties: np.ndarray,
+    ties_ratio: np.ndarray,
+    ties_conc: np.ndarray,
+    knowledge: np.ndarray,
+    knowledge_ratio: np.ndarray,
+    knowledge_conc: np.ndarray,
+    security: np.ndarray,
+    security_conc: np.ndarray,
+    propensity_sd: np.ndarray,
+    openness_sd: np.ndarray,
+) -> tuple:
+    """The attributes of the households moving into the units ``idx``, with the laws of
+    :func:`hlmsim.state.draw_households` for newcomers: the type (the unit's number against its
+    ensemble's mix), the seven beta-distributed attributes (``BETA_ATTRIBUTES``, each from its
+    own numbers: :func:`._jit.beta_variate`) and the two normal traits. Returns the type, the
+    seven attributes (rows, in the order of ``BETA_ATTRIBUTES``) and the two traits (rows:
+    propensity, openness), as ``_move_in`` takes them."""
+    n = len(idx)
+    u = np.empty(n)
+    for j in range(n):
+        u[j] = uniform(base_type, idx[j])
+    htype, alpha, beta, sd = _household_laws(
+        u,
+        share_family[idx],
+        share_senior[idx],
+        milieu[idx],
+        True,
+        hard_to_reach_mean,
+        hard_to_reach_conc,
+        trust_institutions,
+        trust_landlord,
+        institutions_conc,
+        engagement,
+        engagement_ratio,
+        engagement_conc,
+        ties,
+        ties_ratio,
+        ties_conc,
+        knowledge,
+        knowledge_ratio,
+        knowledge_conc,
+        security,
+        security_conc,
+        propensity_sd,
+        openness_sd,
+    )
+    n_beta = len(BETA_ATTRIBUTES)
+    attrs = np.empty((n_beta, n))
+    traits = np.empty((2, n))
+    for j in range(n):
+        for r in range(n_beta):
+            attrs[r, j] = beta_variate(base_beta, idx[j] * n_beta + r, alpha[r, j], beta[r, j])
+        for c in range(2):
+            traits[c, j] = standard_normal(base_normal, idx[j] * 2 + c) * sd[c, j]
+    return htype, attrs, traits
 
 
 @kernel
