@@ -254,6 +254,35 @@ BETA_ATTRIBUTES = (
 )
 
 
+#: The parameters of the households' laws, in the order :func:`_household_laws` takes them
+#: after its first five arguments.
+LAW_PARAMETERS = (
+    "hard_to_reach_mean",
+    "hard_to_reach_concentration",
+    "initial_trust_institutions",
+    "initial_trust_landlord",
+    "institutions_concentration",
+    "initial_engagement",
+    "newcomer_engagement_ratio",
+    "engagement_concentration",
+    "initial_ties",
+    "newcomer_ties_ratio",
+    "ties_concentration",
+    "initial_knowledge",
+    "newcomer_knowledge_ratio",
+    "knowledge_concentration",
+    "initial_security",
+    "security_concentration",
+    "participation_propensity_sd",
+    "outreach_openness_sd",
+)
+
+
+def law_parameters(mp: MilieuParams) -> tuple[np.ndarray, ...]:
+    """The arrays of :data:`LAW_PARAMETERS`, by milieu, in that order."""
+    return tuple([getattr(mp, name) for name in LAW_PARAMETERS])
+
+
 def draw_households(
     rng: np.random.Generator,
     mp: MilieuParams,
@@ -271,24 +300,7 @@ def draw_households(
         share_senior,
         milieu,
         newcomer,
-        mp.hard_to_reach_mean,
-        mp.hard_to_reach_concentration,
-        mp.initial_trust_institutions,
-        mp.initial_trust_landlord,
-        mp.institutions_concentration,
-        mp.initial_engagement,
-        mp.newcomer_engagement_ratio,
-        mp.engagement_concentration,
-        mp.initial_ties,
-        mp.newcomer_ties_ratio,
-        mp.ties_concentration,
-        mp.initial_knowledge,
-        mp.newcomer_knowledge_ratio,
-        mp.knowledge_concentration,
-        mp.initial_security,
-        mp.security_concentration,
-        mp.participation_propensity_sd,
-        mp.outreach_openness_sd,
+        *law_parameters(mp),
     )
     # one call draws the beta-distributed attributes one after the other, then the normal ones
     new = dict(zip(BETA_ATTRIBUTES, rng.beta(alpha, beta), strict=True))

@@ -148,7 +148,7 @@ def test_each_kernel_compiles_once(sim: Any) -> None:
 def _newcomers(model: Any, idx: np.ndarray, t: int) -> dict[str, np.ndarray]:
     """The attributes ``demography._draw_newcomers`` gives the households moving into ``idx``."""
     from hlmsim.mechanisms import demography
-    from hlmsim.state import BETA_ATTRIBUTES
+    from hlmsim.state import BETA_ATTRIBUTES, law_parameters
 
     mp, keys = model.mp, model.rs.bases("newcomers", t)
     htype, attrs, traits = demography._draw_newcomers(
@@ -159,29 +159,7 @@ def _newcomers(model: Any, idx: np.ndarray, t: int) -> dict[str, np.ndarray]:
         model.hh.milieu,
         model.mix["share_family"],
         model.mix["share_senior"],
-        *(
-            getattr(mp, name)
-            for name in (
-                "hard_to_reach_mean",
-                "hard_to_reach_concentration",
-                "initial_trust_institutions",
-                "initial_trust_landlord",
-                "institutions_concentration",
-                "initial_engagement",
-                "newcomer_engagement_ratio",
-                "engagement_concentration",
-                "initial_ties",
-                "newcomer_ties_ratio",
-                "ties_concentration",
-                "initial_knowledge",
-                "newcomer_knowledge_ratio",
-                "knowledge_concentration",
-                "initial_security",
-                "security_concentration",
-                "participation_propensity_sd",
-                "outreach_openness_sd",
-            )
-        ),
+        *law_parameters(mp),
     )
     out = {"htype": htype, **dict(zip(BETA_ATTRIBUTES, attrs, strict=True))}
     out["propensity"], out["openness"] = traits

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
-from ..state import BETA_ATTRIBUTES, MilieuParams, _household_laws
+from ..state import BETA_ATTRIBUTES, MilieuParams, _household_laws, law_parameters
 from ._jit import beta_variate, kernel, standard_normal, uniform
 
 if TYPE_CHECKING:
@@ -171,24 +171,7 @@ def step(model: HLMModel) -> None:
         hh.milieu,
         model.mix["share_family"],
         model.mix["share_senior"],
-        mp.hard_to_reach_mean,
-        mp.hard_to_reach_concentration,
-        mp.initial_trust_institutions,
-        mp.initial_trust_landlord,
-        mp.institutions_concentration,
-        mp.initial_engagement,
-        mp.newcomer_engagement_ratio,
-        mp.engagement_concentration,
-        mp.initial_ties,
-        mp.newcomer_ties_ratio,
-        mp.ties_concentration,
-        mp.initial_knowledge,
-        mp.newcomer_knowledge_ratio,
-        mp.knowledge_concentration,
-        mp.initial_security,
-        mp.security_concentration,
-        mp.participation_propensity_sd,
-        mp.outreach_openness_sd,
+        *law_parameters(mp),
     )
     hard_to_reach, image, landlord, engagement, ties_base, knowledge, security = attrs
     propensity, openness = traits
