@@ -159,7 +159,7 @@ def _newcomers(model: Any, idx: np.ndarray, t: int) -> dict[str, np.ndarray]:
         model.hh.milieu,
         model.mix["share_family"],
         model.mix["share_senior"],
-        *law_parameters(mp),
+        law_parameters(mp),
     )
     out = {"htype": htype, **dict(zip(BETA_ATTRIBUTES, attrs, strict=True))}
     out["propensity"], out["openness"] = traits

@@ -171,7 +171,7 @@ def step(model: HLMModel) -> None:
         hh.milieu,
         model.mix["share_family"],
         model.mix["share_senior"],
-        *law_parameters(mp),
+        law_parameters(mp),
     )
     hard_to_reach, image, landlord, engagement, ties_base, knowledge, security = attrs
     propensity, openness = traits
@@ -243,59 +243,21 @@ def _draw_newcomers(
     milieu: np.ndarray,
     share_family: np.ndarray,
     share_senior: np.ndarray,
-    hard_to_reach_mean: np.ndarray,
-    hard_to_reach_conc: np.ndarray,
-    trust_institutions: np.ndarray,
-    trust_landlord: np.ndarray,
-    institutions_conc: np.ndarray,
-    engagement: np.ndarray,
-    engagement_ratio: np.ndarray,
-    engagement_conc: np.ndarray,
-    ties: np.ndarray,
-    ties_ratio: np.ndarray,
-    ties_conc: np.ndarray,
-    knowledge: np.ndarray,
-    knowledge_ratio: np.ndarray,
-    knowledge_conc: np.ndarray,
-    security: np.ndarray,
-    security_conc: np.ndarray,
-    propensity_sd: np.ndarray,
-    openness_sd: np.ndarray,
+    laws: tuple,
 ) -> tuple:
     """The attributes of the households moving into the units ``idx``, with the laws of
-    :func:`hlmsim.state.draw_households` for newcomers: the type (the unit's number against its
-    ensemble's mix), the seven beta-distributed attributes (``BETA_ATTRIBUTES``, each from its
-    own numbers: :func:`._jit.beta_variate`) and the two normal traits. Returns the type, the
-    seven attributes (rows, in the order of ``BETA_ATTRIBUTES``) and the two traits (rows:
+    :func:`hlmsim.state.draw_households` for newcomers (``laws``: the arrays of
+    ``hlmsim.state.LAW_PARAMETERS``): the type (the unit's number against its ensemble's mix),
+    the seven beta-distributed attributes (``BETA_ATTRIBUTES``, each from its own numbers:
+    :func:`._jit.beta_variate`) and the two normal traits. Returns the type, the seven
+    attributes (rows, in the order of ``BETA_ATTRIBUTES``) and the two traits (rows:
     propensity, openness), as ``_move_in`` takes them."""
     n = len(idx)
     u = np.empty(n)
     for j in range(n):
         u[j] = uniform(base_type, idx[j])
     htype, alpha, beta, sd = _household_laws(
-        u,
-        share_family[idx],
-        share_senior[idx],
-        milieu[idx],
-        True,
-        hard_to_reach_mean,
-        hard_to_reach_conc,
-        trust_institutions,
-        trust_landlord,
-        institutions_conc,
-        engagement,
-        engagement_ratio,
-        engagement_conc,
-        ties,
-        ties_ratio,
-        ties_conc,
-        knowledge,
-        knowledge_ratio,
-        knowledge_conc,
-        security,
-        security_conc,
-        propensity_sd,
-        openness_sd,
+        u, share_family[idx], share_senior[idx], milieu[idx], True, *laws
     )
     n_beta = len(BETA_ATTRIBUTES)
     attrs = np.empty((n_beta, n))
