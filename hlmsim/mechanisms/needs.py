@@ -297,8 +297,9 @@ def _step_kernel(
     as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
     N, K = need_open.shape
-    # the needs in household order, one flat pass (entry i * K + k)
-    open_flat, queue_flat, age_flat = need_open.ravel(), need_queue.ravel(), need_age.ravel()
+    # the needs in household order, one flat pass (entry i * K + k) reading flat views (written
+    # through the arrays themselves: a view of a non-contiguous array would be a copy)
+    open_flat, queue_flat = need_open.ravel(), need_queue.ravel()
     for entry in range(N * K):
         if not open_flat[entry]:
             continue
@@ -306,7 +307,7 @@ def _step_kernel(
         k = entry - i * K
         m = milieu[i]
         # open needs age; some resolve on their own (not while being served)
-        age_flat[entry] += 1
+        need_age[i, k] += 1
         resolved = False
         if queue_flat[entry] < 0:
             ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
@@ -316,7 +317,7 @@ def _step_kernel(
             _met(i, k, m, need_age, met_alone)
             _clear(i, k, state)
         # some are given up when left unmet too long
-        elif age_flat[entry] >= need_give_up_months[m]:
+        elif need_age[i, k] >= need_give_up_months[m]:
             needs_abandoned[m] += 1
             _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
