@@ -122,3 +122,19 @@ def test_time_left_grows_as_acceptance_falls():
     # the shipped calibration after its fifth generation (167 s): the sixth took 213 s
     left = seconds_left([167.0], [0.193, 0.124], 1)
     assert 200 < left < 300
+
+
+def test_progress_lines_say_the_time_left_then_the_last_generation(tmp_path, capsys):
+    """`hlmsim calibrate` prints one line a generation: about how long is left while more
+    generations are allowed, and that it is the last one at the last (not "0 s left")."""
+    from test_calibrate_recovery import synthetic
+
+    from hlmsim.cli import main
+
+    checks = "[checks]\npredictive_draws = 2\npattern_draws = 0\n"
+    path = synthetic(tmp_path / "in", population=10, generations=2, extra=checks)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if ": generation " in x]
+    assert len(lines) == 2, lines
+    assert lines[0].endswith(" left") and "about " in lines[0]
+    assert lines[1].endswith("; the last one allowed"), lines[1]

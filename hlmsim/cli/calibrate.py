@@ -99,8 +99,9 @@ def _progress(lang: str) -> Any:
         elif kind == "screening":
             line = t("calibrate.screening", lang, done=event["done"], total=event["total"])
         elif kind == "generation":
+            last = event["seconds_left"] <= 0  # the last generation allowed: nothing left to say
             line = t(
-                "calibrate.generation",
+                "calibrate.generation_last" if last else "calibrate.generation",
                 lang,
                 g=event["generation"] + 1,
                 max=event["max_generations"],
