@@ -163,10 +163,5 @@ class CounterDraws:
     def __call__(self, index: np.ndarray, slot: int = 0) -> np.ndarray:
         """Uniforms for the flat entries ``index`` (non-negative integers), use ``slot``."""
         base = self.base(slot)
-        z = np.asarray(index, dtype=np.uint64) * np.uint64(_GOLDEN) + base
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(_M1)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(_M2)
-        z ^= z >> np.uint64(31)
+        z = _mix_array(np.asarray(index, dtype=np.uint64) * np.uint64(_GOLDEN) + base)
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
