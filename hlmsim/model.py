@@ -13,6 +13,7 @@ import pandas as pd
 from .agents import CommunityOrganiser, MilieuWorker, PartnerOrganisation, Resident
 from .datacollector import RecordsCollector
 from .mechanisms import (
+    _threads,
     crises,
     demography,
     events,
@@ -133,6 +134,9 @@ class HLMModel(mesa.Model):
             scenario, self.rs, self.replicates, self.param_sets
         )
         self.milieu_names = self.layout.names
+        #: the slices of milieux the heaviest kernels share among threads (one, below
+        #: _threads.MIN_HOUSEHOLDS households: hlmsim.mechanisms._threads)
+        self.slices = _threads.plan(self)
         self.t = 0  # months completed
         self.triggered: list[tuple[str, np.ndarray]] = []
         self.events_now: dict[str, np.ndarray] = {}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .i18n import pick
+from .mechanisms import _threads
 from .mechanisms._jit import kernel
 from .params import CONTROVERSY_THEMES, NEED_CATEGORIES, NEED_LABELS
 
@@ -435,7 +436,10 @@ def record(model: HLMModel) -> Record:
     month)."""
     hh, mp, ms, tl = model.hh, model.mp, model.ms, model.tally
     block = np.zeros((len(RECORD_KEYS), ms.n))
-    _record_kernel(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    _threads.run(
+        _record_kernel,
+        model.slices,
         int(model.t),
         hh.milieu,
         hh.need_open,
@@ -474,6 +478,7 @@ def record(model: HLMModel) -> Record:
         tl["funded_activities"],
         tl["needs_met_by_category"],
         block,
+        ms.rows,
     )
     return Record(block, RECORD_ROWS)
 
@@ -518,10 +523,15 @@ def _record_kernel(
     funded_activities: np.ndarray,
     met_by_category: np.ndarray,
     out: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> None:
-    """Fill the month's record ``out`` (keys x milieux, zeros on entry): one pass over the
-    households summing per milieu in row order (as ``np.bincount`` does), then each milieu."""
-    M, K, P = out.shape[1], need_open.shape[1], member.shape[1]
+    """Fill the columns ``m_lo:m_hi`` of the month's record ``out`` (keys x milieux, zeros on
+    entry): one pass over their households (rows ``rows[m_lo]:rows[m_hi]``) summing per milieu
+    in row order (as ``np.bincount`` does), then each milieu."""
+    K, P = need_open.shape[1], member.shape[1]
+    lo, hi = rows[m_lo], rows[m_hi]
     # The households: open needs by category, residents reached and served in the last 12
     # months, hard to reach, isolated (counts), and the sums of the household means. Rows are
     # stored by milieu: while one milieu's households follow one another, its counts and sums
@@ -533,8 +543,10 @@ def _record_kernel(
     engaged = mutual = agent = secure = imaged = landlord_sum = trusting = 0.0
     threshold = 0.0
     current = -1
-    for i in range(milieu.shape[0] + 1):
-        m = milieu[i] if i < milieu.shape[0] else -1
+    for i in range(hi + 1):  # from 0: see _jit, slices
+        if i < lo:
+            continue
+        m = milieu[i] if i < hi else -1
         if m != current:
             if current >= 0:  # the milieu's households end here
                 for k in range(K):
@@ -577,7 +589,7 @@ def _record_kernel(
         landlord_sum += landlord[i]
         trusting += trust_worker[i]
     weighted = np.empty(P)
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         out[0, m] = n_households[m]
         for r in range(tallied.shape[0]):
             out[_TALLIED_0 + r, m] = tally_rows[tallied[r], m]

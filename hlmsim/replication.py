@@ -80,8 +80,9 @@ def mp_context() -> Any:
 
 
 #: Python warns that forking a multi-threaded process may deadlock the child: the threads here
-#: are idle library pools (OpenBLAS, jemalloc), which register fork handlers, and the workers
-#: only run hlmsim.
+#: are idle library pools (OpenBLAS, jemalloc), which register fork handlers, and hlmsim's own
+#: kernel threads (``hlmsim.mechanisms._threads``), idle between kernels, which a child never
+#: uses (it makes its own pool); the workers only run hlmsim.
 FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"
 
 

@@ -61,8 +61,9 @@ MODEL_STATE = (
     "best_onward",
     "best_self",
 )
-#: Model attributes a phase may use without declaring them (not state, or not changed).
-MODEL_FREE = frozenset({"hh", "ms", "mp", "rs", "tally"})
+#: Model attributes a phase may use without declaring them (not state, or not changed; the
+#: slices of milieux its kernels share among threads: hlmsim.mechanisms._threads).
+MODEL_FREE = frozenset({"hh", "ms", "mp", "rs", "tally", "slices"})
 
 
 def phases_of_step() -> list[tuple[str, str]]:

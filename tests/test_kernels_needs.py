@@ -108,7 +108,7 @@ def test_need_arrivals_follow_each_entrys_probability():
     streams = Streams(5)
     for t in range(months):
         keys = streams.bases("needs", t)
-        got = needs._arrivals(keys[3], keys[4], rates, rows, htype)
+        got = needs._arrivals(keys[3], keys[4], rates, rows, htype, 0, len(rows) - 1)
         assert len(np.unique(got)) == len(got)
         counts[got] += 1
     milieu = np.repeat(np.arange(M), np.diff(rows))

@@ -13,6 +13,13 @@ is set, the cache lives in a directory named after a hash of the model's sources
 (``~/.cache/hlmsim/kernels/<hash>``, or under ``XDG_CACHE_HOME``): any change of a model file
 (``MODEL_SOURCES``) starts a fresh cache, and only the few most recent ones are kept.
 
+Slices: a kernel shared among threads (``_threads``) runs on the households of a slice of
+milieux, rows ``lo:hi``. Its loops start at 0 and skip the rows before ``lo``
+(``for i in range(hi): if i < lo: continue``) rather than ``range(lo, hi)``: numba checks every
+index for a negative value (Python's wraparound) unless the loop variable is known to be
+non-negative, and these checks on the dozen arrays a household loop reads cost a tenth of the
+kernel's time; skipping costs a comparison a row.
+
 The scalar helpers below reproduce the vectorised ones of ``_util`` and the counter-based numbers
 of :class:`hlmsim.rng.CounterDraws` exactly (same operations in the same order), so a kernel gives
 the same results as the array code it replaces.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import _threads
 from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
@@ -21,10 +22,11 @@ if TYPE_CHECKING:
 #: changing it; WRITES, the state they change.
 READS: frozenset[str] = frozenset(
     {
-        "model.t",
         "hh.milieu",
         "hh.ties",
+        "model.t",
         "ms.n_households",
+        "ms.rows",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -39,7 +41,10 @@ def step(model: HLMModel) -> None:
     """Word of mouth: households below their milieu's mean knowledge learn from neighbours."""
     hh, mp, ms = model.hh, model.mp, model.ms
     # one number per household, addressed by its row (common random numbers by household, month)
-    _word_of_mouth(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    _threads.run(
+        _word_of_mouth,
+        model.slices,
         model.rs.bases("information", model.t)[0],
         hh.milieu,
         hh.ties,
@@ -48,6 +53,7 @@ def step(model: HLMModel) -> None:
         mp.peer_information_monthly,
         mp.peer_learning,
         model.tally["peer_exchanges"],
+        ms.rows,
     )
 
 
@@ -61,15 +67,24 @@ def _word_of_mouth(
     peer_information_monthly: np.ndarray,
     peer_learning: np.ndarray,
     exchanges: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> None:
-    """Word of mouth, in place on ``knowledge``; exchanges counted by milieu in ``exchanges``."""
+    """Word of mouth in milieux ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``), in place on
+    ``knowledge``; exchanges counted by milieu in ``exchanges``."""
+    lo, hi = rows[m_lo], rows[m_hi]
     # the milieu's mean knowledge, before anyone learns this month
     mean_k = np.zeros(len(n_households))
-    for i in range(len(milieu)):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         mean_k[milieu[i]] += knowledge[i]
-    for m in range(len(n_households)):
+    for m in range(m_lo, m_hi):
         mean_k[m] /= max(n_households[m], 1.0)
-    for i in range(len(milieu)):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         # households with more ties talk resources with neighbours more often
         if uniform(base, i) < peer_information_monthly[m] * ties[i]:

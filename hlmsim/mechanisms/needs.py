@@ -18,7 +18,7 @@ import numpy as np
 from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
-from . import agency
+from . import _threads, agency
 from ._jit import kernel, uniform
 
 if TYPE_CHECKING:
@@ -231,7 +231,10 @@ def step(model: HLMModel) -> None:
     hh, mp, tally = model.hh, model.mp, model.tally
     # numbers drawn only where needed (common random numbers by household, need and month)
     draw = model.rs.bases("needs", model.t)
-    _step_kernel(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    _threads.run(
+        _step_kernel,
+        model.slices,
         draw[Draw.SELF_RESOLVE],
         draw[Draw.PREVENT],
         draw[Draw.GAP],
@@ -290,17 +293,22 @@ def _step_kernel(
     needs_new: np.ndarray,
     needs_opened: np.ndarray,
     needs_prevented: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> None:
-    """The month of needs: the open ones age, resolve alone or are given up (household by
-    household, category by category), then new needs arrive (:func:`_arrivals`). Each need's fate
-    depends only on its own state and numbers, and ageing comes before arrivals for every need,
-    as if each were played out alone."""
+    """The month of needs in milieux ``m_lo:m_hi``: the open ones age, resolve alone or are
+    given up (household by household, category by category), then new needs arrive
+    (:func:`_arrivals`). Each need's fate depends only on its own state and numbers, and ageing
+    comes before arrivals for every need, as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
-    N, K = need_open.shape
+    K = need_open.shape[1]
     # the needs in household order, one flat pass (entry i * K + k) reading flat views (written
     # through the arrays themselves: a view of a non-contiguous array would be a copy)
     open_flat, queue_flat = need_open.ravel(), need_queue.ravel()
-    for entry in range(N * K):
+    first = rows[m_lo] * K
+    for entry in range(rows[m_hi] * K):  # from 0: see _jit, slices
+        if entry < first:
+            continue
         if not open_flat[entry]:
             continue
         i = entry // K
@@ -323,7 +331,7 @@ def _step_kernel(
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     rates = _rate_table(*rate_inputs)
-    arrived = _arrivals(base_gap, base_thin, rates, rows, htype)
+    arrived = _arrivals(base_gap, base_thin, rates, rows, htype, m_lo, m_hi)
     for j in range(len(arrived)):
         i, k = arrived[j] // K, arrived[j] % K
         m = milieu[i]
@@ -352,20 +360,22 @@ def _arrivals(
     rates: np.ndarray,
     rows: np.ndarray,
     htype: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> np.ndarray:
-    """The needs that arise this month, as entries ``i * K + k`` (household i, category k),
-    milieu by milieu and category by category: each arises with its monthly probability
-    ``rates[m, htype[i], k]``, independently. Rather than a number for each of the N x K
-    entries, the gaps between candidates are drawn at the category's highest
+    """The needs that arise this month in milieux ``m_lo:m_hi``, as entries ``i * K + k``
+    (household i, category k), milieu by milieu and category by category: each arises with its
+    monthly probability ``rates[m, htype[i], k]``, independently. Rather than a number for each
+    of the N x K entries, the gaps between candidates are drawn at the category's highest
     rate q (geometric: ``1 + floor(log(u) / log(1 - q))`` entries on), and each candidate is kept
     with probability ``rate / q`` (thinning): a few numbers per arrival, the same law. The
     numbers are addressed by entry (``CounterDraws``): the gap after entry ``(i, k)`` is number
     ``(i + 1) * K + k``, the thinning of ``(i, k)`` its own; they depend on no state but the
     households' types, so arrangements on one seed see the same arrivals."""
-    M, _, K = rates.shape
-    out = np.empty(len(htype) + 1, np.int64)  # grown if need be
+    K = rates.shape[2]
+    out = np.empty(rows[m_hi] - rows[m_lo] + 1, np.int64)  # grown if need be
     n = 0
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         lo, hi = rows[m], rows[m + 1]
         for k in range(K):
             q = max(rates[m, 0, k], rates[m, 1, k], rates[m, 2, k])

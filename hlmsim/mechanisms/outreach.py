@@ -21,7 +21,7 @@ import numpy as np
 from ..constants import DOSE_FLOOR, NEVER, OUTREACH_SCORE_SPAN
 from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
-from . import referral
+from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
 from .needs import close
@@ -44,6 +44,7 @@ READS: frozenset[str] = frozenset(
         "ms.colocated",
         "ms.distance",
         "ms.member",
+        "ms.rows",
         "ms.worker_filled",
         "ms.worker_knowledge",
     }
@@ -220,7 +221,10 @@ def step(model: HLMModel) -> None:
     # numbers addressed by household, need or milieu, drawn for those reached alone (common
     # random numbers by household, need and month: hlmsim.rng.CounterDraws)
     draw = model.rs.bases("outreach", model.t)
-    helped_rows, helped_cols, refer_rows, refer_cols, refer_u = _step_kernel(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads), outputs in order
+    parts = _threads.run(
+        _step_kernel,
+        model.slices,
         int(model.t),
         draw[Draw.PICK],
         draw[Draw.CAPACITY],
@@ -291,7 +295,14 @@ def step(model: HLMModel) -> None:
         tally["engage_n_hard"],
         tally["engage_months_other"],
         tally["engage_n_other"],
+        ms.rows,
     )
+    if len(parts) == 1:
+        helped_rows, helped_cols, refer_rows, refer_cols, refer_u = parts[0]
+    else:
+        helped_rows, helped_cols, refer_rows, refer_cols, refer_u = (
+            np.concatenate(out) for out in zip(*parts, strict=True)
+        )
     close(model, helped_rows, helped_cols, True, "worker")
     if len(refer_rows):
         tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
@@ -313,12 +324,16 @@ def _choose(
     follow_up_window: np.ndarray,
     follow_up_priority: np.ndarray,
     new_contact_priority: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> np.ndarray:
-    """The households each milieu's worker contacts this month: the ``cap_int`` of highest
-    priority among its candidates (ties: household order), listed in household order (each
-    contact's numbers are its household's own, so the order of the contacts within the month
-    changes nothing)."""
-    N, K = need_open.shape
+    """The households of rows ``lo:hi`` each milieu's worker contacts this month: the
+    ``cap_int`` of highest priority among its candidates (ties: household order), listed in
+    household order (each contact's numbers are its household's own, so the order of the
+    contacts within the month changes nothing). A milieu's households all lie within or all
+    outside the rows."""
+    K = need_open.shape[1]
+    N = hi - lo
     # candidates: residents of milieux with a contact to make; a household that declined
     # outreach_max_refusals times is no longer approached. The worker follows up residents
     # with open needs nobody handles (contacted recently) and seeks out those never reached.
@@ -326,7 +341,9 @@ def _choose(
     cand_milieu = np.empty(N, np.int64)
     key = np.empty(N)
     n_cand = 0
-    for i in range(N):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         if not cap_int[m] > 0 or (contacts[i] == 0 and refusals[i] >= max_refusals[m]):
             continue
@@ -480,22 +497,29 @@ def _step_kernel(
     engage_n_hard: np.ndarray,
     engage_months_other: np.ndarray,
     engage_n_other: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The month's contacts, in place. Returns the needs the worker meets (rows, cols) and the
-    needs to refer warmly (rows, cols, numbers), for :func:`needs.close` and
+    """The month's contacts in milieux ``m_lo:m_hi`` (their households: rows
+    ``rows[m_lo]:rows[m_hi]``), in place. Returns the needs the worker meets (rows, cols) and
+    the needs to refer warmly (rows, cols, numbers), for :func:`needs.close` and
     :func:`referral.warm_referral`."""
     N, K = need_open.shape
     M = len(worker_fte)
+    lo, hi = rows[m_lo], rows[m_hi]
     cap = _capacity(
         worker_fte, contacts_per_fte, time_on_site, capacity_floor, worker_knowledge, worker_filled
     )
-    cap_int = np.empty(M)
-    for m in range(M):
+    cap_int = np.zeros(M)  # milieux outside the slice: none
+    for m in range(m_lo, m_hi):
         whole = np.floor(cap[m])
         cap_int[m] = whole + (1.0 if uniform(base_capacity, m) < cap[m] - whole else 0.0)
 
     u_pick = np.empty(N)  # each household's number, its own whatever the others'
-    for row in range(N):
+    for row in range(hi):  # from 0: see _jit, slices
+        if row < lo:
+            continue
         u_pick[row] = uniform(base_pick, row)
     chosen = _choose(
         t,
@@ -511,6 +535,8 @@ def _step_kernel(
         follow_up_window,
         follow_up_priority,
         new_contact_priority,
+        lo,
+        hi,
     )
     n_chosen = len(chosen)
 

@@ -19,6 +19,7 @@ import numpy as np
 from ..constants import DOSE_FLOOR, PER_100_FLOOR
 from ..params import CONTROVERSY_THEMES, half_life_factor
 from ..state import NEED
+from . import _threads
 from ._jit import kernel, scheduled, sigmoid, uniform
 from ._reduce import pairwise_sum
 from .needs import close
@@ -48,6 +49,7 @@ READS: frozenset[str] = frozenset(
         "ms.member",
         "ms.n_households",
         "ms.oc_filled",
+        "ms.rows",
         "ms.trust",
     }
 )
@@ -115,6 +117,8 @@ def observe_participation(model: HLMModel, part: np.ndarray, project: np.ndarray
         model.tally["project_participants"],
         model.tally["year_prev_present"],
         model.tally["year_returning"],
+        0,
+        hh.n,
     )
 
 
@@ -139,11 +143,15 @@ def step(model: HLMModel) -> None:
     # household, need and month)
     draw = model.rs.bases("participation", t)
     # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday
-    # needs met by mutual aid (rows, categories)
+    # needs met by mutual aid (rows, categories); a slice of milieux fills the part of the
+    # buffers that starts at its first household
     met_rows = np.empty(N, dtype=np.int64)
     aid_rows = np.empty(N * len(EVERYDAY), dtype=np.int64)
     aid_cols = np.empty(N * len(EVERYDAY), dtype=np.int64)
-    n_met, n_aid = _step_kernel(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    counts = _threads.run(
+        _step_kernel,
+        model.slices,
         # the month and its numbers
         int(t),
         (t + 1) % 12 == 0,  # the end of a year of the run
@@ -240,9 +248,22 @@ def step(model: HLMModel) -> None:
         met_rows,
         aid_rows,
         aid_cols,
+        ms.rows,
     )
-    close(model, met_rows[:n_met], np.full(n_met, SOCIALISING), True, "activities")
-    close(model, aid_rows[:n_aid], aid_cols[:n_aid], True, "mutual_aid")
+    if len(counts) == 1:  # one slice, from row 0
+        n_met, n_aid = counts[0]
+        met_rows, aid_rows, aid_cols = met_rows[:n_met], aid_rows[:n_aid], aid_cols[:n_aid]
+    else:
+        met, aid = [], []
+        for (m_lo, _), (n_met, n_aid) in zip(model.slices, counts, strict=True):
+            lo = ms.rows[m_lo]
+            met.append(met_rows[lo : lo + n_met])
+            aid.append(slice(lo * len(EVERYDAY), lo * len(EVERYDAY) + n_aid))
+        met_rows = np.concatenate(met)
+        aid_rows = np.concatenate([aid_rows[s] for s in aid])
+        aid_cols = np.concatenate([aid_cols[s] for s in aid])
+    close(model, met_rows, np.full(len(met_rows), SOCIALISING), True, "activities")
+    close(model, aid_rows, aid_cols, True, "mutual_aid")
 
 
 # --- the compiled kernel and its helpers ------------------------------------------------------
@@ -277,9 +298,13 @@ def _observe(
     project_participants: np.ndarray,
     year_prev_present: np.ndarray,
     year_returning: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
-    """Observation, in place (see :func:`observe_participation`)."""
-    for i in range(len(milieu)):
+    """Observation of rows ``lo:hi``, in place (see :func:`observe_participation`)."""
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         if part[i]:
             last_part[i] = t
@@ -388,19 +413,26 @@ def _step_kernel(
     met_rows: np.ndarray,
     aid_rows: np.ndarray,
     aid_cols: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> tuple[int, int]:
-    """The month's participation, in place on the state and counts (``*_keep``: the monthly
-    retention factors of the half-lives, by milieu). The needs met, for :func:`needs.close`:
-    the rows whose socialising need an activity met (``met_rows``), the rows and categories of
-    those mutual aid met (``aid_rows``, ``aid_cols``); returns how many of each."""
+    """The month's participation in milieux ``m_lo:m_hi`` (their households: rows
+    ``lo = rows[m_lo]`` to ``rows[m_hi]``), in place on the state and counts (``*_keep``: the
+    monthly retention factors of the half-lives, by milieu). The needs met, for
+    :func:`needs.close`: the rows whose socialising need an activity met (``met_rows``, from
+    ``lo`` on), the rows and categories of those mutual aid met (``aid_rows``, ``aid_cols``, from
+    ``lo * len(everyday)`` on); returns how many of each."""
     N, M = len(milieu), len(n_households)
     K, P = need_open.shape[1], member.shape[1]
+    lo, hi = rows[m_lo], rows[m_hi]
+    met_at, aid_at = lo, lo * len(everyday)  # where this slice's needs met are written
 
     # collective projects start (random or scheduled) and run their course; alignment fades;
     # consultations renew the fit of actions to needs
     consult = np.zeros(M, dtype=np.bool_)
     liaison = np.zeros(M)
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         project_left[m] = max(project_left[m] - 1, 0.0)
         if (
             uniform(base_project, m) < 1 - math.exp(-collective_projects_per_year[m] / 12)
@@ -424,7 +456,7 @@ def _step_kernel(
     acts = np.empty(M)
     log_per100 = np.empty(M)
     invest = np.empty(P)
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         floor = activity_trust_floor[m]
         for p in range(P):
             invest[p] = (
@@ -448,7 +480,9 @@ def _step_kernel(
     n_met = 0
     engagement_sum = np.zeros(M)
     aid_sum = np.zeros(M)
-    for i in range(N):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         engagement[i] *= engagement_keep[m]
         # ties gained in the milieu fade toward the household's ties outside it (family, friends)
@@ -492,7 +526,7 @@ def _step_kernel(
                 and uniform(base_social, i) < activity_socialising_help[m]
             ):
                 met[i] = True
-                met_rows[n_met] = i
+                met_rows[met_at + n_met] = i
                 n_met += 1
         engagement_sum[m] += engagement[i]
         aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
@@ -511,13 +545,15 @@ def _step_kernel(
         project_participants,
         year_prev_present,
         year_returning,
+        lo,
+        hi,
     )
 
     # the tenants' association fades and grows with support and residents' engagement; mutual
     # aid spreads from neighbour to neighbour: joining is likelier where more households already
     # help each other (social contagion), so networks take years to reach critical mass
     contagion = np.empty(M)
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         n = max(n_households[m], 1.0)
         association[m] *= association_keep[m]
         support = min(max(association_support[m] + engagement_sum[m] / n, 0.0), 1.0)
@@ -526,7 +562,9 @@ def _step_kernel(
 
     # households join and leave mutual-aid networks; members meet each other's everyday needs
     n_aid = 0
-    for i in range(N):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         u = uniform(base_mutual, i)
         if mutual_aid[i]:
@@ -541,7 +579,7 @@ def _step_kernel(
             # an open need not queued for a service (nor met by an activity just now)
             free = need_open[i, k] and need_queue[i, k] < 0 and not (k == SOCIALISING and met[i])
             if free and uniform(help_base, i * K + k) < mutual_aid_help[m]:
-                aid_rows[n_aid] = i
-                aid_cols[n_aid] = k
+                aid_rows[aid_at + n_aid] = i
+                aid_cols[aid_at + n_aid] = k
                 n_aid += 1
     return n_met, n_aid

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..constants import MEMBER_TIE_BREAK, SELF_REFERRAL_CENTRE
 from ..state import EMPLOYER_PARTNER, HEALTH_NETWORK, SERVES
+from . import _threads
 from ._jit import kernel, sigmoid, uniform
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 #: writes on behalf of outreach and services.)
 READS: frozenset[str] = frozenset(
     {
-        "model.t",
         "hh.hard_to_reach",
         "hh.image",
         "hh.knowledge",
@@ -34,9 +34,11 @@ READS: frozenset[str] = frozenset(
         "hh.need_open",
         "hh.need_priority",
         "hh.need_wait",
+        "model.t",
         "ms.colocated",
         "ms.distance",
         "ms.member",
+        "ms.rows",
         "ms.trust",
     }
 )
@@ -366,7 +368,10 @@ def self_referral(model: HLMModel) -> None:
     # numbers of the open needs alone (common random numbers by household, need and month)
     draw = model.rs.bases("referral", model.t)
     queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
-    _self_referral(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    _threads.run(
+        _self_referral,
+        model.slices,
         draw[Draw.ASK],
         draw[Draw.COMPLETE],
         model.best_self,
@@ -384,6 +389,7 @@ def self_referral(model: HLMModel) -> None:
         _completion_inputs(model),
         tally["self_referrals"],
         tally["referrals_self"],
+        model.ms.rows,
     )
 
 
@@ -406,15 +412,22 @@ def _self_referral(
     completion: tuple,
     self_referrals: np.ndarray,
     referrals_self: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> None:
-    """Each open need nobody handles: the resident asks, and the request may reach a service."""
-    N, K = need_open.shape
+    """Each open need nobody handles in milieux ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``):
+    the resident asks, and the request may reach a service."""
+    K = need_open.shape[1]
     need_queue = queue[0]
     _, _, _, distance_effect, _, distance, _ = completion  # (see _completion_inputs)
     P = distance.shape[1]
     # the needs in household order, one flat pass (entry i * K + k)
     open_flat, queue_flat = need_open.ravel(), need_queue.ravel()
-    for entry in range(N * K):
+    first = rows[m_lo] * K
+    for entry in range(rows[m_hi] * K):  # from 0: see _jit, slices
+        if entry < first:
+            continue
         if not open_flat[entry] or queue_flat[entry] >= 0:
             continue
         i = entry // K

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..constants import REUSED_DRAW_FLOOR
 from ..state import HEALTH_NETWORK, LANDLORD, SERVES
-from . import referral
+from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
 from .needs import close
@@ -40,6 +40,7 @@ READS: frozenset[str] = frozenset(
         "ms.funding",
         "ms.member",
         "ms.n_households",
+        "ms.rows",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -188,7 +189,10 @@ def step(model: HLMModel) -> None:
     # numbers addressed by partner or request, drawn for those that need them (common random
     # numbers by household, need and month: see hlmsim.rng.CounterDraws)
     draw = model.rs.bases("services", model.t)
-    rows, cols, g, served, met_rows, met_cols = _serve(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads), outputs in order
+    parts = _threads.run(
+        _serve,
+        model.slices,
         int(model.t),
         draw[Draw.CAPACITY],
         draw[Draw.TIE],
@@ -218,7 +222,14 @@ def step(model: HLMModel) -> None:
         tally["served_worker"],
         tally["served_partner"],
         tally["served_self"],
+        ms.rows,
     )
+    if len(parts) == 1:
+        rows, cols, g, served, met_rows, met_cols = parts[0]
+    else:
+        rows, cols, g, served, met_rows, met_cols = (
+            np.concatenate(out) for out in zip(*parts, strict=True)
+        )
     if len(rows) == 0:
         return
     close(model, met_rows, met_cols, True, "service")
@@ -355,21 +366,31 @@ def _serve(
     served_worker: np.ndarray,
     served_partner: np.ndarray,
     served_self: np.ndarray,
+    households: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Queues served within capacity and pooling, in place. Returns the queued requests (rows,
-    cols, queue ``g`` = milieu * P + partner, in row order), whether each was served, and the
-    needs met (rows, cols) for :func:`needs.close`."""
-    N, K = need_queue.shape
+    """The queues of milieux ``m_lo:m_hi`` (their households: rows
+    ``households[m_lo]:households[m_hi]``; a household's requests queue in its own milieu)
+    served within capacity and pooling, in place. Returns the queued requests (rows, cols,
+    queue ``g`` = milieu * P + partner, in row order), whether each was served, and the needs
+    met (rows, cols) for :func:`needs.close`."""
+    K = need_queue.shape[1]
     M, P = member.shape
     # the queued requests, in row order (flat passes over the entries r * K + c)
     queue_flat = need_queue.ravel()
+    first_entry, end = households[m_lo] * K, households[m_hi] * K
     n = 0
-    for e in range(N * K):
+    for e in range(end):  # from 0: see _jit, slices
+        if e < first_entry:
+            continue
         n += queue_flat[e] >= 0
     rows = np.empty(n, np.int64)
     cols = np.empty(n, np.int64)
     j = 0
-    for e in range(N * K):
+    for e in range(end):
+        if e < first_entry:
+            continue
         if queue_flat[e] >= 0:
             rows[j] = e // K
             cols[j] = e - rows[j] * K
@@ -383,8 +404,8 @@ def _serve(
         g[j], wait[j], priority[j] = need_queue[r, c], need_wait[r, c], need_priority[r, c]
         u_tie[j] = uniform(base_tie, r * K + c)
     cap = _capacity(ciusss_per_100, other_per_100, n_households, funding, health_network)
-    cap_int = np.empty(M * P)
-    for m in range(M):
+    cap_int = np.zeros(M * P)  # milieux outside the slice: none
+    for m in range(m_lo, m_hi):
         for p in range(P):
             whole = np.floor(cap[m, p])
             up = uniform(base_capacity, m * P + p) < cap[m, p] - whole
@@ -400,7 +421,7 @@ def _serve(
         if served[j]:
             used[g[j]] += 1
     pool = np.zeros(M * K)  # (milieu, need category)
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         for p in range(P):
             if not member[m, p]:
                 continue

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import half_life_factor
-from . import agency
+from . import _threads, agency
 from ._jit import kernel
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ READS: frozenset[str] = frozenset(
         "model.t",
         "ms.association",
         "ms.crisis_left",
+        "ms.rows",
         "ms.worker_filled",
     }
 )
@@ -49,7 +50,10 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Trust, knowledge and power to act fade; images relax; the sense of security adjusts."""
     hh, mp, ms = model.hh, model.mp, model.ms
-    _step_kernel(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    _threads.run(
+        _step_kernel,
+        model.slices,
         int(model.t),
         hh.milieu,
         hh.last_contact,
@@ -78,6 +82,7 @@ def step(model: HLMModel) -> None:
         mp.security_unmet_weight,
         mp.crisis_security_loss,
         mp.security_adjust_rate,
+        ms.rows,
     )
     agency.fade(model)
 
@@ -112,10 +117,17 @@ def _step_kernel(
     security_unmet_weight: np.ndarray,
     crisis_security_loss: np.ndarray,
     security_adjust_rate: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> None:
-    """Each household's trust, knowledge, images and sense of security, in place (``*_keep``:
-    the monthly retention factors of the half-lives, by milieu)."""
-    for i in range(len(milieu)):
+    """The trust, knowledge, images and sense of security of each household of milieux
+    ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``), in place (``*_keep``: the monthly retention
+    factors of the half-lives, by milieu)."""
+    lo = rows[m_lo]
+    for i in range(rows[m_hi]):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         # trust in the worker fades in the months the worker does not see the household
         if last_contact[i] != t:

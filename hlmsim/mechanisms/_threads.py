@@ -1,0 +1,105 @@
+"""Threads over milieux: large scenarios share their heaviest kernels among the machine's cores.
+
+Milieux never touch one another's households within these kernels, and every number a
+household or milieu draws is its own (counter-based: :class:`hlmsim.rng.CounterDraws`). So a
+kernel written for a range of milieux ``[m_lo, m_hi)`` gives the same results whether the
+milieux run in one pass or in contiguous slices on several threads, their outputs put back
+in milieu order: results are bit-identical for any number of threads (``tests/test_threads.py``).
+
+The kernels are compiled without the interpreter's lock (``nogil``), so plain Python threads
+run them in parallel: the calling thread runs the first slice, a small pool the others. No
+threading layer of numba is involved, so forked worker processes and threaded servers are safe.
+
+How many threads: ``HLMSIM_THREADS`` if set (a whole number, at least 1), else the cores this
+process may use, but one in a worker process (engines already spread replications over
+processes: one thread each avoids oversubscribing the cores). Scenarios under
+``MIN_HOUSEHOLDS`` households run in one pass: a thread hand-off costs more than it saves there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..model import HLMModel
+
+#: The environment variable that sets the number of threads.
+ENV = "HLMSIM_THREADS"
+
+#: Scenarios with fewer households run each kernel in one pass.
+MIN_HOUSEHOLDS = 20_000
+
+_pool: ThreadPoolExecutor | None = None
+_pool_key: tuple[int, int] = (0, 0)  # (process id, threads) the pool was made for
+_lock = threading.Lock()
+
+
+def threads() -> int:
+    """Threads a large scenario's kernels use (see the module's documentation)."""
+    value = os.environ.get(ENV, "").strip()
+    if value:
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise InputError(f"{value!r} is not allowed: a whole number, at least 1", "env", ENV)
+        return n
+    if multiprocessing.parent_process() is not None:
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # platforms without affinity
+        return os.cpu_count() or 1
+
+
+def slices(rows: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """``n`` contiguous ranges of milieux ``(m_lo, m_hi)`` with about as many households each
+    (``rows``: the milieux's first rows, ``ms.rows``); fewer where milieux are fewer."""
+    M = len(rows) - 1
+    targets = rows[-1] * np.arange(1, n) / n
+    cuts = np.unique(np.r_[0, np.searchsorted(rows, targets, side="right") - 1, M])
+    cuts = cuts[(cuts >= 0) & (cuts <= M)]
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+def plan(model: HLMModel) -> list[tuple[int, int]]:
+    """The slices of milieux this model's kernels run on: one, ``(0, M)``, below
+    ``MIN_HOUSEHOLDS`` households or on one thread."""
+    rows = model.ms.rows
+    M = len(rows) - 1
+    if rows[-1] < MIN_HOUSEHOLDS or M < 2:
+        return [(0, M)]
+    n = threads()
+    return [(0, M)] if n < 2 else slices(rows, n)
+
+
+def _executor(n: int) -> ThreadPoolExecutor:
+    """The pool of ``n`` threads of this process (made again in a forked child)."""
+    global _pool, _pool_key
+    key = (os.getpid(), n)
+    with _lock:
+        if _pool is None or _pool_key != key:
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="hlmsim-kernel")
+            _pool_key = key
+        return _pool
+
+
+def run(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) -> list[Any]:
+    """``kernel(*args, m_lo, m_hi)`` for each slice of milieux, the first in this thread and
+    the others on the pool; their results in the slices' order."""
+    if len(parts) == 1:
+        return [kernel(*args, *parts[0])]
+    pool = _executor(len(parts) - 1)
+    futures = [pool.submit(kernel, *args, *part) for part in parts[1:]]
+    first = kernel(*args, *parts[0])
+    return [first, *(f.result() for f in futures)]
