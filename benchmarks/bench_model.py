@@ -193,16 +193,27 @@ def check_helper_matches_province() -> bool:
 
 
 # -- timing -----------------------------------------------------------------------------------
-def time_hlmsim(scen, seed: int, agents: bool) -> tuple[float, float]:
-    """Wall time (s) of construction + 120-month run, and of the construction alone."""
+def time_hlmsim(scen, seed: int, agents: bool, threads: int | None = None) -> tuple[float, float]:
+    """Wall time (s) of construction + 120-month run, and of the construction alone; on
+    ``threads`` threads if given (``HLMSIM_THREADS``), else as hlmsim chooses."""
     from hlmsim import HLMModel
+    from hlmsim.mechanisms import _threads
 
     gc.collect()
-    t0 = time.perf_counter()
-    model = HLMModel(scen, seed=seed, agents=agents)
-    t1 = time.perf_counter()
-    model.run()
-    t2 = time.perf_counter()
+    before = os.environ.get(_threads.ENV)
+    if threads is not None:
+        os.environ[_threads.ENV] = str(threads)
+    try:
+        t0 = time.perf_counter()
+        model = HLMModel(scen, seed=seed, agents=agents)
+        t1 = time.perf_counter()
+        model.run()
+        t2 = time.perf_counter()
+    finally:
+        if before is None:
+            os.environ.pop(_threads.ENV, None)
+        else:
+            os.environ[_threads.ENV] = before
     if model.t != MONTHS:
         raise RuntimeError(f"hlmsim ran {model.t} months, expected {MONTHS}")
     del model
@@ -268,6 +279,8 @@ def warm_up() -> None:
 
 def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
     """One row: ``key`` is a number of households, or ``"default"`` (the shipped scenario)."""
+    from hlmsim.mechanisms import _threads
+
     scen = build_scenario(key)
     n = households(scen)
     if key == "default":
@@ -287,8 +300,12 @@ def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
             "nogrid_setup",
             "boltz",
             "boltz_setup",
+            "one_thread",
         )
     }
+    # hlmsim shares its kernels among threads from _threads.MIN_HOUSEHOLDS households: such
+    # sizes are also timed on one thread
+    threaded = n >= _threads.MIN_HOUSEHOLDS and _threads.threads() > 1
     tag = f"  {kind:>9} N={n:>6,}"
     for r in range(repeats):
         seed = r + 1
@@ -296,6 +313,10 @@ def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
         total, _ = time_hlmsim(scen, seed, agents=False)
         runs["no_agents"].append(total)
         log(f"{tag} {rep}: hlmsim agents=False {total:7.3f} s")
+        if threaded:
+            total, _ = time_hlmsim(scen, seed, agents=False, threads=1)
+            runs["one_thread"].append(total)
+            log(f"{tag} {rep}: hlmsim agents=False {total:7.3f} s on one thread")
         total, setup = time_hlmsim(scen, seed, agents=True)
         runs["agents"].append(total)
         runs["setup_agents"].append(setup)
@@ -320,6 +341,7 @@ def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
     h_tp_na = work / med(runs["no_agents"])
     b_tp = work / med(runs["boltz"])
     g_tp = work / med(runs["nogrid"])
+    one = med(runs["one_thread"]) if threaded else None
     return {
         "n": n,
         "scenario": kind,
@@ -348,6 +370,10 @@ def bench_size(key: int | str, repeats: int, log) -> dict[str, Any]:
         "ratio_nogrid": h_tp / g_tp,
         "ratio_shipped_no_agents": h_tp_na / b_tp,
         "ratio_shipped": h_tp / b_tp,  # issue 2's bar (agents=True)
+        # the kernels' threads at this size, and agents=False on one thread
+        "threads": _threads.threads() if threaded else 1,
+        "hlmsim_one_thread_s": one,
+        "ratio_nogrid_one_thread": None if one is None else (work / one) / g_tp,
     }
 
 
@@ -696,6 +722,7 @@ def machine() -> dict[str, Any]:
     import numpy as np
 
     import hlmsim
+    from hlmsim.mechanisms import _threads
 
     cpu = platform.processor() or ""
     try:
@@ -719,6 +746,8 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "mesa": mesa.__version__,
         "hlmsim": hlmsim.__version__,
+        "threads": _threads.threads(),
+        "threads_from": _threads.MIN_HOUSEHOLDS,
     }
 
 
@@ -738,7 +767,11 @@ def print_machine(results: dict[str, Any]) -> None:
     )
     print(
         f"python {m['python']} ({m['implementation']}), numpy {m['numpy']}, mesa {m['mesa']}, "
-        f"hlmsim {m['hlmsim']}; single-threaded"
+        f"hlmsim {m['hlmsim']}"
+    )
+    print(
+        f"threads: Boltzmann one; hlmsim {m['threads']} for its kernels from "
+        f"{m['threads_from']:,} households (HLMSIM_THREADS), one below (and timed on one too)"
     )
 
 
@@ -865,6 +898,13 @@ def print_report(results: dict[str, Any]) -> None:
             f"{r['ratio_nogrid']:>5.2f}x | {r['ratio_shipped_no_agents']:>7.2f}x "
             f"{r['ratio_shipped']:>5.2f}x"
         )
+    for r in results["sizes"]:
+        if r.get("hlmsim_one_thread_s") is not None:
+            print(
+                f"{r['n']:>7,} {r['scenario']:>9}: on {r['threads']} threads above; on one "
+                f"thread {r['hlmsim_one_thread_s']:.3f} s, {r['ratio_nogrid_one_thread']:.2f}x "
+                "the no-grid model"
+            )
     print()
     print("targets (issue 12; hlmsim agents=False unless stated; medians):")
     for tg in results["targets"]:
