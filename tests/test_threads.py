@@ -113,6 +113,21 @@ def test_a_bad_thread_count_names_the_variable_and_what_is_allowed(value: str, m
         _threads.threads()
     message = str(err.value)
     assert _threads.ENV in message and "at least 1" in message and "\n" not in message
+    with pytest.raises(InputError):  # even where one pass would do
+        HLMModel(load_scenario("default", months=1), seed=1, agents=False)
+
+
+def test_a_bad_thread_count_stops_the_command_in_one_line(monkeypatch: Any, capsys: Any, tmp_path):
+    from conftest import error_line
+
+    from hlmsim.cli import main
+
+    monkeypatch.setenv(_threads.ENV, "many")
+    out = tmp_path / "run"
+    assert main(["run", "default", "--months", "1", "--out", str(out)]) == 2
+    line = error_line(capsys)
+    assert _threads.ENV in line and "'many'" in line and "at least 1" in line
+    assert not out.exists()
 
 
 def _threads_in_child(queue: Any) -> None:

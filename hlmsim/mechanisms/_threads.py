@@ -52,7 +52,9 @@ def threads() -> int:
         except ValueError:
             n = 0
         if n < 1:
-            raise InputError(f"{value!r} is not allowed: a whole number, at least 1", "env", ENV)
+            raise InputError(
+                f"{value!r} is not allowed: a whole number, at least 1", "environment", ENV
+            )
         return n
     if multiprocessing.parent_process() is not None:
         return 1
@@ -74,13 +76,14 @@ def slices(rows: np.ndarray, n: int) -> list[tuple[int, int]]:
 
 def plan(model: HLMModel) -> list[tuple[int, int]]:
     """The slices of milieux this model's kernels run on: one, ``(0, M)``, below
-    ``MIN_HOUSEHOLDS`` households or on one thread."""
+    ``MIN_HOUSEHOLDS`` households or on one thread. A bad ``HLMSIM_THREADS`` is an error
+    whatever the scenario's size."""
+    n = threads()  # checked whatever the size
     rows = model.ms.rows
     M = len(rows) - 1
-    if rows[-1] < MIN_HOUSEHOLDS or M < 2:
+    if rows[-1] < MIN_HOUSEHOLDS or M < 2 or n < 2:
         return [(0, M)]
-    n = threads()
-    return [(0, M)] if n < 2 else slices(rows, n)
+    return slices(rows, n)
 
 
 def _executor(n: int) -> ThreadPoolExecutor:
