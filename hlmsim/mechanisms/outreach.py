@@ -88,6 +88,10 @@ WRITES: frozenset[str] = frozenset(
     }
 )
 
+#: ``log1p(n)`` of the first few contact counts, worked out once by the same C library function
+#: the kernels call (``math.log1p``), so that a lookup gives the very number computed.
+_LOG1P_CONTACTS = np.array([math.log1p(n) for n in range(256)])
+
 DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
 _SOCIALISING = NEED["socialising"]
@@ -370,6 +374,12 @@ def _choose(
 
 
 @kernel
+def _log1p_count(n: int) -> float:
+    """``math.log1p(n)`` of a count, looked up for the first few."""
+    return _LOG1P_CONTACTS[n] if 0 <= n < len(_LOG1P_CONTACTS) else math.log1p(n)
+
+
+@kernel
 def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
     """Which positions are among their group's ``first[group]`` lowest keys, ties kept in
     position order (a mask): those a stable sort (``np.argsort(key, kind="stable")``) cut into
@@ -557,7 +567,7 @@ def _step_kernel(
             continue
         logit = (
             base_logodds[m]
-            + previous_contacts_effect[m] * math.log1p(contacts[i])
+            + previous_contacts_effect[m] * _log1p_count(contacts[i])
             + trust_effect[m] * trust_worker[i]
             + openness[i]
         )
