@@ -67,18 +67,22 @@ class MilieuParams:
 
     def __init__(self, params: list[Params]) -> None:
         self.names = list(Params.model_fields)
+        # the copies of a milieu share one Params: each distinct one is read once
+        first: dict[int, int] = {}
+        which = np.array([first.setdefault(id(p), len(first)) for p in params], dtype=np.int64)
+        distinct = list({id(p): p for p in params}.values())
         for name in self.names:
-            values = [getattr(p, name) for p in params]
+            values = [getattr(p, name) for p in distinct]
             if name == "worker_employer":
-                self.employer_code = np.array([EMPLOYERS.index(v) for v in values])
-                setattr(self, name, np.array(values, dtype=object))
+                self.employer_code = np.array([EMPLOYERS.index(v) for v in values])[which]
+                setattr(self, name, np.array(values, dtype=object)[which])
             elif name == "network_origin":
-                self.origin_crisis = np.array([v == "crisis" for v in values])
-                setattr(self, name, np.array(values, dtype=object))
+                self.origin_crisis = np.array([v == "crisis" for v in values])[which]
+                setattr(self, name, np.array(values, dtype=object)[which])
             elif isinstance(values[0], bool):
-                setattr(self, name, np.array(values, dtype=bool))
+                setattr(self, name, np.array(values, dtype=bool)[which])
             else:
-                setattr(self, name, np.array(values, dtype=float))
+                setattr(self, name, np.array(values, dtype=float)[which])
 
     def replace(self, milieux: np.ndarray, other: MilieuParams) -> None:
         """Take ``other``'s values (parameters over the same milieux) for the milieux of mask
@@ -394,21 +398,14 @@ def init_state(
     ensembles = layout.ensembles
     mp = MilieuParams(layout.params)
     M = len(layout.names)
-    # households, ensemble by ensemble
-    mil, ens, fam, sen = [], [], [], []
-    e_idx = 0
-    for m, ens_list in enumerate(ensembles):
-        for e in ens_list:
-            mil.append(np.full(e.units, m))
-            ens.append(np.full(e.units, e_idx))
-            fam.append(np.full(e.units, e.share_family))
-            sen.append(np.full(e.units, e.share_senior))
-            e_idx += 1
-    milieu = np.concatenate(mil).astype(np.int64)
+    # households, ensemble by ensemble: each ensemble's units in a row
+    flat = [(m, e) for m, ens_list in enumerate(ensembles) for e in ens_list]
+    units = np.array([e.units for _, e in flat], dtype=np.int64)
+    milieu = np.repeat(np.array([m for m, _ in flat], dtype=np.int64), units)
     mix = {
-        "ensemble": np.concatenate(ens).astype(np.int64),
-        "share_family": np.concatenate(fam),
-        "share_senior": np.concatenate(sen),
+        "ensemble": np.repeat(np.arange(len(flat), dtype=np.int64), units),
+        "share_family": np.repeat(np.array([e.share_family for _, e in flat], dtype=float), units),
+        "share_senior": np.repeat(np.array([e.share_senior for _, e in flat], dtype=float), units),
     }
     N = len(milieu)
     attrs = draw_households(
