@@ -47,6 +47,8 @@ INITIAL_NEEDS_YEARS = 0.75
 STAY_TAIL = 1e-9
 #: ... and at a century at most (near-zero move-out rates give stays without end).
 MAX_LIVED_MONTHS = 1200
+#: Outreach: log1p of a resident's number of contacts is looked up below this count.
+LOG1P_CONTACTS_TABLE = 256
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ CONSTANTS: tuple[Constant, ...] = (
         "demography",
         "initial time lived in the unit: drawn up to the stay whose survival falls below this",
         _NUMERICS + " (a longer tail holds no household in any ensemble)",
+    ),
+    Constant(
+        "LOG1P_CONTACTS_TABLE",
+        "mechanisms/outreach",
+        "log1p of a resident's number of contacts is looked up (not computed) below this count",
+        "speed alone: the table holds the numbers math.log1p gives, so results do not depend on"
+        " its size",
     ),
     Constant(
         "MAX_LIVED_MONTHS",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import DOSE_FLOOR, NEVER, OUTREACH_SCORE_SPAN
+from ..constants import DOSE_FLOOR, LOG1P_CONTACTS_TABLE, NEVER, OUTREACH_SCORE_SPAN
 from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import _threads, referral
@@ -90,7 +90,7 @@ WRITES: frozenset[str] = frozenset(
 
 #: ``log1p(n)`` of the first few contact counts, worked out once by the same C library function
 #: the kernels call (``math.log1p``), so that a lookup gives the very number computed.
-_LOG1P_CONTACTS = np.array([math.log1p(n) for n in range(256)])
+_LOG1P_CONTACTS = np.array([math.log1p(n) for n in range(LOG1P_CONTACTS_TABLE)])
 
 DIRECT_HELP = np.zeros(len(NEED), dtype=bool)
 DIRECT_HELP[[NEED["local_resources"], NEED["admin_procedures"], NEED["socialising"]]] = True
