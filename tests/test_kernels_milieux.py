@@ -21,8 +21,7 @@ KERNELS = (
     staff._step_kernel,
     funding._step_kernel,
     crises._step_kernel,
-    demography._move_outs,
-    demography._move_in,
+    demography._turnover,
 )
 
 

@@ -9,10 +9,11 @@ distribution of time lived so far, proportional to ``S`` (what a survey of the r
 long-settled ensemble would find), so that the model starts with the mix of long and recent
 residents the sources describe instead of everyone moving in at month 1.
 
-Each month, one compiled kernel finds the households that move out (the hazard by months lived
-comes from a table computed once per parameter set, :func:`hazard_table`); the newcomers' attributes
-are drawn by a second kernel from numbers addressed by unit (:func:`_draw_newcomers`, the laws
-of :func:`hlmsim.state.draw_households`) and a third moves them in."""
+Each month, one compiled kernel (:func:`_turnover`, on each slice of milieux) finds the
+households that move out (the hazard by months lived comes from a table computed once per
+parameter set, :func:`hazard_table`), draws the newcomers' attributes from numbers addressed by
+unit (:func:`_draw_newcomers`, the laws of :func:`hlmsim.state.draw_households`) and moves them
+in (:func:`_move_in`); the new households' ids are then numbered in row order."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..constants import MAX_LIVED_MONTHS, NEVER, STAY_TAIL
 from ..state import BETA_ATTRIBUTES, MilieuParams, _household_laws, law_parameters
+from . import _threads
 from ._jit import beta_variate, kernel, standard_normal, uniform
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ READS: frozenset[str] = frozenset(
         "hh.milieu",
         "model.mix",
         "model.t",
+        "ms.rows",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -145,84 +148,99 @@ def step(model: HLMModel) -> None:
     t = int(model.t)
     lived = t - int(hh.arrived.min()) if hh.n else 0
     row, table = hazard_table(mp, lived + 1)
-    idx = _move_outs(
-        # one number per unit, addressed by its row (common random numbers by unit and month)
-        model.rs.bases("demography", t)[0],
-        t,
-        hh.milieu,
-        hh.arrived,
-        hh.need_open,
-        row,
-        table,
-        model.tally["move_outs"],
-        model.tally["stay_months_out"],
-        model.tally["needs_left_open"],
-    )
-    if len(idx) == 0:
-        return
-    # the newcomers' attributes, from numbers addressed by unit (common random numbers: the same
-    # newcomers in every arrangement on one seed)
+    # one number per unit, addressed by its row, for moving out; the newcomers' attributes from
+    # numbers addressed by unit (common random numbers: the same move-outs and newcomers in
+    # every arrangement on one seed)
+    base_out = model.rs.bases("demography", t)[0]
     keys = model.rs.bases("newcomers", t)
-    htype, attrs, traits = _draw_newcomers(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads): the rows whose
+    # household moved out, in order
+    parts = _threads.run(
+        _turnover,
+        model.slices,
+        base_out,
         keys[Draw.TYPE],
         keys[Draw.BETA],
         keys[Draw.NORMAL],
-        idx,
-        hh.milieu,
+        t,
+        row,
+        table,
         model.mix["share_family"],
         model.mix["share_senior"],
         law_parameters(mp),
+        (model.tally["move_outs"], model.tally["stay_months_out"], model.tally["needs_left_open"]),
+        (
+            hh.milieu,
+            hh.htype,
+            hh.hard_to_reach,
+            hh.image,
+            hh.landlord,
+            hh.engagement,
+            hh.ties_base,
+            hh.ties,
+            hh.knowledge,
+            hh.security,
+            hh.propensity,
+            hh.openness,
+            hh.arrived,
+            hh.trust_worker,
+            hh.contacts,
+            hh.refusals,
+            hh.last_contact,
+            hh.last_served,
+            hh.mutual_aid,
+            hh.agency,
+            hh.first_attempt,
+            hh.first_success,
+            hh.last_part,
+            hh.part_year,
+            hh.part_prev,
+            hh.last_project,
+        ),
+        (hh.need_open, hh.need_age, hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin),
+        model.ms.rows,
     )
-    hard_to_reach, image, landlord, engagement, ties_base, knowledge, security = attrs
-    propensity, openness = traits
-    _move_in(
-        idx,
-        t,
-        hh.next_hid,
-        htype,
-        hard_to_reach,
-        image,
-        landlord,
-        engagement,
-        ties_base,
-        knowledge,
-        security,
-        propensity,
-        openness,
-        hh.htype,
-        hh.hard_to_reach,
-        hh.image,
-        hh.landlord,
-        hh.engagement,
-        hh.ties_base,
-        hh.ties,
-        hh.knowledge,
-        hh.security,
-        hh.propensity,
-        hh.openness,
-        hh.hid,
-        hh.arrived,
-        hh.trust_worker,
-        hh.contacts,
-        hh.refusals,
-        hh.last_contact,
-        hh.last_served,
-        hh.mutual_aid,
-        hh.agency,
-        hh.need_open,
-        hh.need_age,
-        hh.need_queue,
-        hh.need_wait,
-        hh.need_priority,
-        hh.need_origin,
-        hh.first_attempt,
-        hh.first_success,
-        hh.last_part,
-        hh.part_year,
-        hh.part_prev,
-        hh.last_project,
-    )
+    idx = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    # new household ids, in row order
+    hh.hid[idx] = hh.next_hid + np.arange(len(idx))
     hh.next_hid += len(idx)
+
+
+@kernel
+def _turnover(
+    base_out: np.uint64,
+    base_type: np.uint64,
+    base_beta: np.uint64,
+    base_normal: np.uint64,
+    t: int,
+    row: np.ndarray,
+    table: np.ndarray,
+    share_family: np.ndarray,
+    share_senior: np.ndarray,
+    laws: tuple,
+    tallies: tuple,
+    households: tuple,
+    needs: tuple,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
+) -> np.ndarray:
+    """The month's move-outs and move-ins in milieux ``m_lo:m_hi`` (rows
+    ``rows[m_lo]:rows[m_hi]``), in place (``households``, ``needs``: the arrays
+    :func:`_move_in` writes, in its order; ``tallies``: move-outs, months stayed, needs left
+    open). Returns the rows that changed household (ascending); their ids are set by the
+    caller."""
+    milieu, arrived = households[0], households[12]
+    need_open = needs[0]
+    idx = _move_outs(
+        base_out, t, milieu, arrived, need_open, row, table, *tallies, rows, m_lo, m_hi
+    )
+    if len(idx) > 0:
+        htype, attrs, traits = _draw_newcomers(
+            base_type, base_beta, base_normal, idx, milieu, share_family, share_senior, laws
+        )
+        _move_in(idx, t, htype, attrs, traits, households, needs)
+    return idx
 
 
 #: Uses of the newcomers' counter-based numbers (``CounterDraws`` slots), each addressed by the
@@ -282,15 +300,22 @@ def _move_outs(
     tally_move_outs: np.ndarray,
     tally_stay: np.ndarray,
     tally_left_open: np.ndarray,
+    rows: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> np.ndarray:
-    """The rows of the households that move out this month (ascending), their completed stays
-    and the needs still open that leave with them (counted, not as met) tallied."""
-    N, K = need_open.shape
+    """The rows of the households of milieux ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``)
+    that move out this month (ascending), their completed stays and the needs still open that
+    leave with them (counted, not as met) tallied."""
+    K = need_open.shape[1]
     M = len(tally_move_outs)
-    leaving = np.empty(N, dtype=np.int64)
+    lo, hi = rows[m_lo], rows[m_hi]
+    leaving = np.empty(hi - lo, dtype=np.int64)
     n = 0
     moved, stay, left_open = np.zeros(M), np.zeros(M), np.zeros(M)
-    for i in range(N):
+    for i in range(hi):  # from 0: see _jit, slices
+        if i < lo:
+            continue
         m = milieu[i]
         if uniform(base, i) < table[row[m], max(t - arrived[i], 0)]:
             leaving[n] = i
@@ -301,78 +326,85 @@ def _move_outs(
             for k in range(K):
                 n_open += need_open[i, k]
             left_open[m] += n_open
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         tally_move_outs[m] += moved[m]
         tally_stay[m] += stay[m]
         tally_left_open[m] += left_open[m]
     return leaving[:n]
 
 
+#: Rows of the newcomers' drawn attributes (the order of ``BETA_ATTRIBUTES``).
+_HARD_TO_REACH, _IMAGE, _LANDLORD, _ENGAGEMENT, _TIES_BASE, _KNOWLEDGE, _SECURITY = (
+    BETA_ATTRIBUTES.index(name)
+    for name in (
+        "hard_to_reach",
+        "image",
+        "landlord",
+        "engagement",
+        "ties_base",
+        "knowledge",
+        "security",
+    )
+)
+
+
 @kernel
 def _move_in(
     idx: np.ndarray,
     t: int,
-    next_hid: int,
     new_htype: np.ndarray,
-    new_hard_to_reach: np.ndarray,
-    new_image: np.ndarray,
-    new_landlord: np.ndarray,
-    new_engagement: np.ndarray,
-    new_ties_base: np.ndarray,
-    new_knowledge: np.ndarray,
-    new_security: np.ndarray,
-    new_propensity: np.ndarray,
-    new_openness: np.ndarray,
-    htype: np.ndarray,
-    hard_to_reach: np.ndarray,
-    image: np.ndarray,
-    landlord: np.ndarray,
-    engagement: np.ndarray,
-    ties_base: np.ndarray,
-    ties: np.ndarray,
-    knowledge: np.ndarray,
-    security: np.ndarray,
-    propensity: np.ndarray,
-    openness: np.ndarray,
-    hid: np.ndarray,
-    arrived: np.ndarray,
-    trust_worker: np.ndarray,
-    contacts: np.ndarray,
-    refusals: np.ndarray,
-    last_contact: np.ndarray,
-    last_served: np.ndarray,
-    mutual_aid: np.ndarray,
-    agency: np.ndarray,
-    need_open: np.ndarray,
-    need_age: np.ndarray,
-    need_queue: np.ndarray,
-    need_wait: np.ndarray,
-    need_priority: np.ndarray,
-    need_origin: np.ndarray,
-    first_attempt: np.ndarray,
-    first_success: np.ndarray,
-    last_part: np.ndarray,
-    part_year: np.ndarray,
-    part_prev: np.ndarray,
-    last_project: np.ndarray,
+    new_attrs: np.ndarray,
+    new_traits: np.ndarray,
+    households: tuple,
+    needs: tuple,
 ) -> None:
-    """Newcomers take the units ``idx``: their drawn attributes, a new household id, and no
-    history (no contact, help, need, participation or project yet)."""
+    """Newcomers take the units ``idx``: their drawn attributes (``new_attrs``: rows in the
+    order of ``BETA_ATTRIBUTES``; ``new_traits``: propensity, openness) and no history (no
+    contact, help, need, participation or project yet); the caller gives them their ids.
+    ``households`` and ``needs`` hold the arrays written, in the order of :func:`step`."""
+    (
+        _,
+        htype,
+        hard_to_reach,
+        image,
+        landlord,
+        engagement,
+        ties_base,
+        ties,
+        knowledge,
+        security,
+        propensity,
+        openness,
+        arrived,
+        trust_worker,
+        contacts,
+        refusals,
+        last_contact,
+        last_served,
+        mutual_aid,
+        agency,
+        first_attempt,
+        first_success,
+        last_part,
+        part_year,
+        part_prev,
+        last_project,
+    ) = households
+    need_open, need_age, need_queue, need_wait, need_priority, need_origin = needs
     K = need_open.shape[1]
     for j in range(len(idx)):
         i = idx[j]
         htype[i] = new_htype[j]
-        hard_to_reach[i] = new_hard_to_reach[j]
-        image[i] = new_image[j]
-        landlord[i] = new_landlord[j]
-        engagement[i] = new_engagement[j]
-        ties_base[i] = new_ties_base[j]
-        ties[i] = new_ties_base[j]
-        knowledge[i] = new_knowledge[j]
-        security[i] = new_security[j]
-        propensity[i] = new_propensity[j]
-        openness[i] = new_openness[j]
-        hid[i] = next_hid + j
+        hard_to_reach[i] = new_attrs[_HARD_TO_REACH, j]
+        image[i] = new_attrs[_IMAGE, j]
+        landlord[i] = new_attrs[_LANDLORD, j]
+        engagement[i] = new_attrs[_ENGAGEMENT, j]
+        ties_base[i] = new_attrs[_TIES_BASE, j]
+        ties[i] = new_attrs[_TIES_BASE, j]
+        knowledge[i] = new_attrs[_KNOWLEDGE, j]
+        security[i] = new_attrs[_SECURITY, j]
+        propensity[i] = new_traits[0, j]
+        openness[i] = new_traits[1, j]
         arrived[i] = t
         trust_worker[i] = 0.0
         contacts[i] = 0
