@@ -169,34 +169,7 @@ def step(model: HLMModel) -> None:
         model.mix["share_senior"],
         law_parameters(mp),
         (model.tally["move_outs"], model.tally["stay_months_out"], model.tally["needs_left_open"]),
-        (
-            hh.milieu,
-            hh.htype,
-            hh.hard_to_reach,
-            hh.image,
-            hh.landlord,
-            hh.engagement,
-            hh.ties_base,
-            hh.ties,
-            hh.knowledge,
-            hh.security,
-            hh.propensity,
-            hh.openness,
-            hh.arrived,
-            hh.trust_worker,
-            hh.contacts,
-            hh.refusals,
-            hh.last_contact,
-            hh.last_served,
-            hh.mutual_aid,
-            hh.agency,
-            hh.first_attempt,
-            hh.first_success,
-            hh.last_part,
-            hh.part_year,
-            hh.part_prev,
-            hh.last_project,
-        ),
+        tuple([getattr(hh, name) for name in _HOUSEHOLD_ARRAYS]),
         (hh.need_open, hh.need_age, hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin),
         model.ms.rows,
     )
@@ -204,6 +177,39 @@ def step(model: HLMModel) -> None:
     # new household ids, in row order
     hh.hid[idx] = hh.next_hid + np.arange(len(idx))
     hh.next_hid += len(idx)
+
+
+#: The households' arrays :func:`step` hands to :func:`_turnover` and :func:`_move_in`, in
+#: this order.
+_HOUSEHOLD_ARRAYS = (
+    "milieu",
+    "htype",
+    "hard_to_reach",
+    "image",
+    "landlord",
+    "engagement",
+    "ties_base",
+    "ties",
+    "knowledge",
+    "security",
+    "propensity",
+    "openness",
+    "arrived",
+    "trust_worker",
+    "contacts",
+    "refusals",
+    "last_contact",
+    "last_served",
+    "mutual_aid",
+    "agency",
+    "first_attempt",
+    "first_success",
+    "last_part",
+    "part_year",
+    "part_prev",
+    "last_project",
+)
+_ARRIVED = _HOUSEHOLD_ARRAYS.index("arrived")
 
 
 @kernel
@@ -230,10 +236,22 @@ def _turnover(
     :func:`_move_in` writes, in its order; ``tallies``: move-outs, months stayed, needs left
     open). Returns the rows that changed household (ascending); their ids are set by the
     caller."""
-    milieu, arrived = households[0], households[12]
-    need_open = needs[0]
+    milieu, arrived, need_open = households[0], households[_ARRIVED], needs[0]
+    moved, stayed, left_open = tallies
     idx = _move_outs(
-        base_out, t, milieu, arrived, need_open, row, table, *tallies, rows, m_lo, m_hi
+        base_out,
+        t,
+        milieu,
+        arrived,
+        need_open,
+        row,
+        table,
+        moved,
+        stayed,
+        left_open,
+        rows,
+        m_lo,
+        m_hi,
     )
     if len(idx) > 0:
         htype, attrs, traits = _draw_newcomers(
@@ -361,7 +379,8 @@ def _move_in(
     """Newcomers take the units ``idx``: their drawn attributes (``new_attrs``: rows in the
     order of ``BETA_ATTRIBUTES``; ``new_traits``: propensity, openness) and no history (no
     contact, help, need, participation or project yet); the caller gives them their ids.
-    ``households`` and ``needs`` hold the arrays written, in the order of :func:`step`."""
+    ``households`` and ``needs`` hold the arrays written (``_HOUSEHOLD_ARRAYS``, then the
+    needs' in the order of :func:`step`)."""
     (
         _,
         htype,
