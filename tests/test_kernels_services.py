@@ -84,11 +84,12 @@ def test_worker_chooses_the_residents_the_array_code_chose(seed):
     milieu = np.sort(rng.integers(0, M, N)) if seed % 2 else rng.integers(0, M, N)
     u_pick = rng.choice([0.25, 0.5, 0.75], N) if seed % 3 == 0 else rng.random(N)
     cap_int = rng.integers(0, 60, M).astype(float)
-    contacts = rng.integers(0, 3, N)
-    refusals = rng.integers(0, 3, N)
-    last = rng.integers(0, t, N)
+    # the model's dtypes (hlmsim.state.init_state): one compilation a session
+    contacts = rng.integers(0, 3, N).astype(np.int32)
+    refusals = rng.integers(0, 3, N).astype(np.int32)
+    last = rng.integers(0, t, N).astype(np.int32)
     open_ = rng.random((N, K)) < 0.3
-    queue = np.where(rng.random((N, K)) < 0.5, -1, rng.integers(0, 10, (N, K)))
+    queue = np.where(rng.random((N, K)) < 0.5, -1, rng.integers(0, 10, (N, K))).astype(np.int32)
     mp = (
         rng.integers(1, 3, M).astype(float),
         rng.integers(0, 6, M).astype(float),
@@ -106,10 +107,10 @@ def test_worker_chooses_as_the_array_code_where_rounding_makes_milieux_keys_meet
     milieu = np.array([1, 0, 1, 0, 0, 1])
     u_pick = np.array([np.nextafter(1.0, 0.0), 0.0, 0.5, 0.0, 0.3, 0.0])
     cap_int = np.array([2.0, 2.0])
-    contacts, refusals = np.zeros(N, dtype=np.int64), np.zeros(N, dtype=np.int64)
-    last = np.full(N, t - 1)
+    contacts, refusals = np.zeros(N, dtype=np.int32), np.zeros(N, dtype=np.int32)
+    last = np.full(N, t - 1, dtype=np.int32)
     open_ = np.ones((N, K), dtype=bool)
-    queue = np.full((N, K), -1)
+    queue = np.full((N, K), -1, dtype=np.int32)
     new_prio = np.array([0.0, 1.5])  # milieu 1: never reached and followed up, 1 + 1.5 + 1.5
     mp = (np.full(M, 2.0), np.full(M, 6.0), np.array([0.0, 1.5]), new_prio)
     args = (t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue)

@@ -132,29 +132,42 @@ def close(model: HLMModel, rows: np.ndarray, cols: np.ndarray, met: bool, source
     """Close needs (rows, cols): met (counted with their time to be met) or given up."""
     if len(rows) == 0:
         return
-    hh, tally = model.hh, model.tally
-    state = (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority)
+    hh = model.hh
     if met:
-        # help teaches the household (power to act): its state only then
-        teach = source in agency.LEARNING_SOURCES
-        power = (model.mp.agency_gain_help, hh.agency) if teach else (_NONE, _NONE)
-        _close_met(
-            rows,
-            cols,
-            hh.milieu,
-            hh.need_age,
-            state,
-            (
-                tally["needs_met"],
-                tally["time_to_meet_sum"],
-                tally[f"met_by_{source}"],
-                tally["needs_met_by_category"],
-            ),
-            teach,
-            *power,
-        )
+        close_met_with(rows, cols, met_closing(model, source))
     else:
-        _close_given_up(rows, cols, hh.milieu, state, tally["needs_abandoned"])
+        state = (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority)
+        _close_given_up(rows, cols, hh.milieu, state, model.tally["needs_abandoned"])
+
+
+def met_closing(model: HLMModel, source: str) -> tuple:
+    """What closing needs met by ``source`` reads and writes (:func:`close_met_with`), for
+    the kernels that close the needs they meet in their own slice of milieux."""
+    hh, tally = model.hh, model.tally
+    # help teaches the household (power to act): its state only then
+    teach = source in agency.LEARNING_SOURCES
+    gain, power = (model.mp.agency_gain_help, hh.agency) if teach else (_NONE, _NONE)
+    return (
+        hh.milieu,
+        hh.need_age,
+        (hh.need_open, hh.need_queue, hh.need_wait, hh.need_priority),
+        (
+            tally["needs_met"],
+            tally["time_to_meet_sum"],
+            tally[f"met_by_{source}"],
+            tally["needs_met_by_category"],
+        ),
+        teach,
+        gain,
+        power,
+    )
+
+
+@kernel
+def close_met_with(rows: np.ndarray, cols: np.ndarray, closing: tuple) -> None:
+    """Needs (rows, cols) are met and closed (``closing``: :func:`met_closing`)."""
+    milieu, need_age, state, counts, teach, gain, power = closing
+    _close_met(rows, cols, milieu, need_age, state, counts, teach, gain, power)
 
 
 #: Stands for the power to act when a need is met without help (not used).

@@ -7,8 +7,9 @@ to the employer's institution. Residents disclose needs as they trust the worker
 some directly and refers the others warmly.
 
 ``step`` draws the month's numbers and calls one compiled kernel (``_step_kernel``) that chooses
-the residents contacted and plays the contacts and disclosures out; the needs the worker meets
-and the warm referrals are then handed to :func:`needs.close` and :func:`referral.warm_referral`."""
+the residents contacted and plays the contacts and disclosures out, closing the needs the worker
+meets (:func:`needs.close_met_with`); the warm referrals are then handed to
+:func:`referral.warm_referral`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
-from .needs import close
+from .needs import close_met_with, met_closing
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -299,15 +300,13 @@ def step(model: HLMModel) -> None:
         tally["engage_n_hard"],
         tally["engage_months_other"],
         tally["engage_n_other"],
+        met_closing(model, "worker"),
         ms.rows,
     )
     if len(parts) == 1:
-        helped_rows, helped_cols, refer_rows, refer_cols, refer_u = parts[0]
+        refer_rows, refer_cols, refer_u = parts[0]
     else:
-        helped_rows, helped_cols, refer_rows, refer_cols, refer_u = (
-            np.concatenate(out) for out in zip(*parts, strict=True)
-        )
-    close(model, helped_rows, helped_cols, True, "worker")
+        refer_rows, refer_cols, refer_u = (np.concatenate(out) for out in zip(*parts, strict=True))
     if len(refer_rows):
         tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
         referral.warm_referral(model, refer_rows, refer_cols, refer_u, tie, by_worker=True)
@@ -507,14 +506,15 @@ def _step_kernel(
     engage_n_hard: np.ndarray,
     engage_months_other: np.ndarray,
     engage_n_other: np.ndarray,
+    closing: tuple,
     rows: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The month's contacts in milieux ``m_lo:m_hi`` (their households: rows
-    ``rows[m_lo]:rows[m_hi]``), in place. Returns the needs the worker meets (rows, cols) and
-    the needs to refer warmly (rows, cols, numbers), for :func:`needs.close` and
-    :func:`referral.warm_referral`."""
+    ``rows[m_lo]:rows[m_hi]``), in place; the needs the worker meets are closed here
+    (``closing``: :func:`needs.met_closing`). Returns the needs to refer warmly (rows, cols,
+    numbers), for :func:`referral.warm_referral`."""
     N, K = need_open.shape
     M = len(worker_fte)
     lo, hi = rows[m_lo], rows[m_hi]
@@ -648,10 +648,5 @@ def _step_kernel(
                 n_refer += 1
             if k == _SOCIALISING:  # confiding a socialising need engages the resident
                 engagement[i] += disclosure_engagement_gain[m] * (1 - engagement[i])
-    return (
-        helped_rows[:n_helped],
-        helped_cols[:n_helped],
-        refer_rows[:n_refer],
-        refer_cols[:n_refer],
-        refer_u[:n_refer],
-    )
+    close_met_with(helped_rows[:n_helped], helped_cols[:n_helped], closing)
+    return refer_rows[:n_refer], refer_cols[:n_refer], refer_u[:n_refer]

@@ -4,7 +4,7 @@ the need with some probability; network partners refer residents' other needs on
 requests that wait too long are dropped (EMOD's CHW coordinator form).
 
 ``step`` calls two compiled kernels: ``_serve`` (queues served within capacity, pooling, the
-services' results) and, once the needs met are closed (:func:`needs.close`), ``_refer_and_wait``
+services' results, the needs met closed: :func:`needs.close_met_with`), then ``_refer_and_wait``
 (onward referrals chosen, the others wait, give up or are dropped); the onward referrals then go
 to :func:`referral.warm_referral`."""
 
@@ -21,7 +21,7 @@ from ..state import HEALTH_NETWORK, LANDLORD, SERVES
 from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
-from .needs import close
+from .needs import close_met_with, met_closing
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -222,17 +222,15 @@ def step(model: HLMModel) -> None:
         tally["served_worker"],
         tally["served_partner"],
         tally["served_self"],
+        met_closing(model, "service"),
         ms.rows,
     )
     if len(parts) == 1:
-        rows, cols, g, served, met_rows, met_cols = parts[0]
+        rows, cols, g, served = parts[0]
     else:
-        rows, cols, g, served, met_rows, met_cols = (
-            np.concatenate(out) for out in zip(*parts, strict=True)
-        )
+        rows, cols, g, served = (np.concatenate(out) for out in zip(*parts, strict=True))
     if len(rows) == 0:
         return
-    close(model, met_rows, met_cols, True, "service")
     onward_rows, onward_cols, onward_u = _refer_and_wait(
         draw[Draw.CROSS],
         draw[Draw.GIVE_UP],
@@ -366,15 +364,16 @@ def _serve(
     served_worker: np.ndarray,
     served_partner: np.ndarray,
     served_self: np.ndarray,
+    closing: tuple,
     households: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The queues of milieux ``m_lo:m_hi`` (their households: rows
     ``households[m_lo]:households[m_hi]``; a household's requests queue in its own milieu)
-    served within capacity and pooling, in place. Returns the queued requests (rows, cols,
-    queue ``g`` = milieu * P + partner, in row order), whether each was served, and the needs
-    met (rows, cols) for :func:`needs.close`."""
+    served within capacity and pooling, in place; the needs met are closed here (``closing``:
+    :func:`needs.met_closing`). Returns the queued requests (rows, cols, queue ``g`` = milieu *
+    P + partner, in row order) and whether each was served."""
     K = need_queue.shape[1]
     M, P = member.shape
     # the queued requests, in row order (flat passes over the entries r * K + c)
@@ -501,7 +500,8 @@ def _serve(
             need_queue[r, c] = -1
             need_wait[r, c] = 0
             need_priority[r, c] = False
-    return rows, cols, g, served, met_rows[:n_met], met_cols[:n_met]
+    close_met_with(met_rows[:n_met], met_cols[:n_met], closing)
+    return rows, cols, g, served
 
 
 @kernel
