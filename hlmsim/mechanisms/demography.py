@@ -352,17 +352,9 @@ def _move_outs(
 
 
 #: Rows of the newcomers' drawn attributes (the order of ``BETA_ATTRIBUTES``).
-_HARD_TO_REACH, _IMAGE, _LANDLORD, _ENGAGEMENT, _TIES_BASE, _KNOWLEDGE, _SECURITY = (
-    BETA_ATTRIBUTES.index(name)
-    for name in (
-        "hard_to_reach",
-        "image",
-        "landlord",
-        "engagement",
-        "ties_base",
-        "knowledge",
-        "security",
-    )
+_HARD_TO_REACH, _IMAGE, _LANDLORD, _ENGAGEMENT, _TIES_BASE, _KNOWLEDGE, _SECURITY = map(
+    BETA_ATTRIBUTES.index,
+    ("hard_to_reach", "image", "landlord", "engagement", "ties_base", "knowledge", "security"),
 )
 
 
