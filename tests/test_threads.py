@@ -167,3 +167,11 @@ def test_a_forked_child_makes_its_own_pool(monkeypatch: Any):
     child.join(60)
     assert len(slices) == 2
     np.testing.assert_array_equal(last, parent.records[-1].block)
+
+
+def test_the_command_line_help_names_the_variable(capsys: Any):
+    from hlmsim.cli import main
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert _threads.ENV in out and f"{_threads.MIN_HOUSEHOLDS:,}" in out

@@ -33,6 +33,7 @@ from ..app.cli import add_parser as add_app_parser
 from ..app.cli import main_app
 from ..cliutil import Parser, report_error
 from ..errors import InputError
+from ..mechanisms import _threads
 from ..sweep.cli import add_parsers as add_sweep_parsers
 from ..sweep.cli import main_analyze, main_sweep
 from . import calibrate, compare, patterns, run, scenarios, targets
@@ -56,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="hlmsim",
         description="Agent-based simulation of proximity intervention in Québec public housing.",
+        epilog=(
+            f"environment: {_threads.ENV}=N, the threads a run of "
+            f"{_threads.MIN_HOUSEHOLDS:,} households or more shares its kernels among (default: "
+            "the cores; one in worker processes; results identical for any N); NUMBA_CACHE_DIR, "
+            "where the compiled kernels are cached (default: ~/.cache/hlmsim/kernels)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"hlmsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
