@@ -5,6 +5,7 @@ slices cover the milieux once, and the number of threads is read and checked."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from typing import Any
 
 import numpy as np
@@ -175,3 +176,16 @@ def test_the_command_line_help_names_the_variable(capsys: Any):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert _threads.ENV in out and f"{_threads.MIN_HOUSEHOLDS:,}" in out
+
+
+def test_pools_are_kept_by_size_not_made_again(monkeypatch: Any):
+    """Runs with two and three slices alternate without leaving idle pools behind."""
+    scenario = load_scenario("default", months=2)
+    for n in (2, 3, 2, 3):
+        _run(scenario, n, monkeypatch)
+    pools = dict(_threads._pools)
+    assert {1, 2} <= set(pools)  # one pool per size, reused
+    for n in (2, 3):
+        _run(scenario, n, monkeypatch)
+    assert _threads._pools == pools
+    assert _threads._pools_pid == os.getpid()

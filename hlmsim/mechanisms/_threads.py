@@ -38,8 +38,8 @@ ENV = "HLMSIM_THREADS"
 #: Scenarios with fewer households run each kernel in one pass.
 MIN_HOUSEHOLDS = 20_000
 
-_pool: ThreadPoolExecutor | None = None
-_pool_key: tuple[int, int] = (0, 0)  # (process id, threads) the pool was made for
+_pools: dict[int, ThreadPoolExecutor] = {}  # by number of threads, of process _pools_pid
+_pools_pid = 0
 _lock = threading.Lock()
 
 
@@ -87,14 +87,17 @@ def plan(model: HLMModel) -> list[tuple[int, int]]:
 
 
 def _executor(n: int) -> ThreadPoolExecutor:
-    """The pool of ``n`` threads of this process (made again in a forked child)."""
-    global _pool, _pool_key
-    key = (os.getpid(), n)
+    """This process's pool of ``n`` threads, made on first use (kept for later runs; made
+    again in a forked child, where the parent's threads do not exist)."""
+    global _pools_pid
     with _lock:
-        if _pool is None or _pool_key != key:
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="hlmsim-kernel")
-            _pool_key = key
-        return _pool
+        if _pools_pid != os.getpid():
+            _pools.clear()
+            _pools_pid = os.getpid()
+        pool = _pools.get(n)
+        if pool is None:
+            pool = _pools[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="hlmsim-kernel")
+        return pool
 
 
 def run(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) -> list[Any]:
