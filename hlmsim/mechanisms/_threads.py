@@ -109,3 +109,13 @@ def run(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) ->
     futures = [pool.submit(kernel, *args, *part) for part in parts[1:]]
     first = kernel(*args, *parts[0])
     return [first, *(f.result() for f in futures)]
+
+
+def joined(parts: list[Any]) -> Any:
+    """The slices' outputs put together in slice order (that is, in row order): an array, or a
+    tuple of arrays, as each slice's kernel returned it."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(out) for out in zip(*parts, strict=True))
+    return np.concatenate(parts)

@@ -173,7 +173,7 @@ def step(model: HLMModel) -> None:
         (hh.need_open, hh.need_age, hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin),
         model.ms.rows,
     )
-    idx = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    idx = _threads.joined(parts)
     # new household ids, in row order
     hh.hid[idx] = hh.next_hid + np.arange(len(idx))
     hh.next_hid += len(idx)

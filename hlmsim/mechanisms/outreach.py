@@ -303,10 +303,7 @@ def step(model: HLMModel) -> None:
         met_closing(model, "worker"),
         ms.rows,
     )
-    if len(parts) == 1:
-        refer_rows, refer_cols, refer_u = parts[0]
-    else:
-        refer_rows, refer_cols, refer_u = (np.concatenate(out) for out in zip(*parts, strict=True))
+    refer_rows, refer_cols, refer_u = _threads.joined(parts)
     if len(refer_rows):
         tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
         referral.warm_referral(model, refer_rows, refer_cols, refer_u, tie, by_worker=True)

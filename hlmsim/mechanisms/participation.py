@@ -250,18 +250,12 @@ def step(model: HLMModel) -> None:
         aid_cols,
         ms.rows,
     )
-    if len(counts) == 1:  # one slice, from row 0
-        n_met, n_aid = counts[0]
-        met_rows, aid_rows, aid_cols = met_rows[:n_met], aid_rows[:n_aid], aid_cols[:n_aid]
-    else:
-        met, aid = [], []
-        for (m_lo, _), (n_met, n_aid) in zip(model.slices, counts, strict=True):
-            lo = ms.rows[m_lo]
-            met.append(met_rows[lo : lo + n_met])
-            aid.append(slice(lo * len(EVERYDAY), lo * len(EVERYDAY) + n_aid))
-        met_rows = np.concatenate(met)
-        aid_rows = np.concatenate([aid_rows[s] for s in aid])
-        aid_cols = np.concatenate([aid_cols[s] for s in aid])
+    # each slice's needs met, where its first household's part of the buffers starts
+    parts = []
+    for (m_lo, _), (n_met, n_aid) in zip(model.slices, counts, strict=True):
+        a, b = ms.rows[m_lo], ms.rows[m_lo] * len(EVERYDAY)
+        parts.append((met_rows[a : a + n_met], aid_rows[b : b + n_aid], aid_cols[b : b + n_aid]))
+    met_rows, aid_rows, aid_cols = _threads.joined(parts)
     close(model, met_rows, np.full(len(met_rows), SOCIALISING), True, "activities")
     close(model, aid_rows, aid_cols, True, "mutual_aid")
 

@@ -225,10 +225,7 @@ def step(model: HLMModel) -> None:
         met_closing(model, "service"),
         ms.rows,
     )
-    if len(parts) == 1:
-        rows, cols, g, served = parts[0]
-    else:
-        rows, cols, g, served = (np.concatenate(out) for out in zip(*parts, strict=True))
+    rows, cols, g, served = _threads.joined(parts)
     if len(rows) == 0:
         return
     onward_rows, onward_cols, onward_u = _refer_and_wait(
