@@ -83,7 +83,7 @@ def test_the_monthly_kernels_compile_once(sim):
     monthly = (
         needs._step_kernel,
         referral._choose_partners,
-        referral._warm_referral,
+        referral._build_trust,
         referral._self_referral,
     )
     for fn in monthly:

@@ -1,7 +1,7 @@
 """The compiled kernels of outreach and services (hlmsim.mechanisms.outreach, .services) give
 the orders, choices and numbers of the array code they replaced, bit for bit: the queues' order
-(a stable ``np.lexsort``), the worker's choice of residents (a stable sort on one float key),
-the information dose and the capacities; and each kernel compiles once."""
+(a stable ``np.lexsort``), the worker's choice of residents (a stable sort on one float key, cut
+by milieu), the information dose and the capacities; and each kernel compiles once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from conftest import same_math
 from hlmsim import load_scenario
 from hlmsim.constants import OUTREACH_SCORE_SPAN
 from hlmsim.mechanisms import outreach, services
+from hlmsim.mechanisms._jit import uniform
+from hlmsim.mechanisms._select import select_lowest
 from hlmsim.mechanisms._util import rank_in_group
 from hlmsim.state import HEALTH_NETWORK
 
@@ -55,11 +57,14 @@ def test_first_in_queue_follows_the_lexsort_order_in_long_queues(seed):
     np.testing.assert_array_equal(got, expected)
 
 
-def _choose_with_numpy(t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue, mp):
-    """The array code the outreach kernel replaced (choice of the residents contacted), the
-    households chosen listed in household order as the kernel lists them."""
+def _choose_with_numpy(t, base, cap_int, rows, contacts, refusals, last, open_, queue, mp):
+    """The array code the outreach kernel replaced (choice of the residents contacted): one
+    stable sort of all the keys, cut into runs of one milieu, the households chosen listed in
+    household order as the kernel lists them."""
     max_ref, window, fu_prio, new_prio = mp
     K = open_.shape[1]
+    milieu = np.repeat(np.arange(len(rows) - 1), np.diff(rows))
+    u_pick = np.array([uniform(base, i) for i in range(len(milieu))])
     declined = (contacts == 0) & (refusals >= max_ref[milieu])
     cand = np.flatnonzero((cap_int[milieu] > 0) & ~declined)
     m = milieu[cand]
@@ -81,8 +86,9 @@ def _choose_with_numpy(t, u_pick, cap_int, milieu, contacts, refusals, last, ope
 def test_worker_chooses_the_residents_the_array_code_chose(seed):
     rng = np.random.default_rng(seed)
     N, K, M, t = 400, 6, 5, 30
-    milieu = np.sort(rng.integers(0, M, N)) if seed % 2 else rng.integers(0, M, N)
-    u_pick = rng.choice([0.25, 0.5, 0.75], N) if seed % 3 == 0 else rng.random(N)
+    # the model's layout: each milieu's households in a run of rows (some milieux empty)
+    rows = np.r_[0, np.sort(rng.integers(0, N, M - 1)), N]
+    base = np.uint64(rng.integers(0, 2**63))
     cap_int = rng.integers(0, 60, M).astype(float)
     # the model's dtypes (hlmsim.state.init_state): one compilation a session
     contacts = rng.integers(0, 3, N).astype(np.int32)
@@ -96,27 +102,13 @@ def test_worker_chooses_the_residents_the_array_code_chose(seed):
         rng.choice([0.0, 1.0, 1.5], M),
         rng.choice([0.0, 1.0, 2.0], M),
     )
-    args = (t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue)
-    np.testing.assert_array_equal(outreach._choose(*args, *mp, 0, N), _choose_with_numpy(*args, mp))
-
-
-def test_worker_chooses_as_the_array_code_where_rounding_makes_milieux_keys_meet():
-    # a score rounding to OUTREACH_SCORE_SPAN in milieu 1 gives the key of a zero score in
-    # milieu 0: one sort of all the keys decides between them (household order)
-    N, K, M, t = 6, 6, 2, 30
-    milieu = np.array([1, 0, 1, 0, 0, 1])
-    u_pick = np.array([np.nextafter(1.0, 0.0), 0.0, 0.5, 0.0, 0.3, 0.0])
-    cap_int = np.array([2.0, 2.0])
-    contacts, refusals = np.zeros(N, dtype=np.int32), np.zeros(N, dtype=np.int32)
-    last = np.full(N, t - 1, dtype=np.int32)
-    open_ = np.ones((N, K), dtype=bool)
-    queue = np.full((N, K), -1, dtype=np.int32)
-    new_prio = np.array([0.0, 1.5])  # milieu 1: never reached and followed up, 1 + 1.5 + 1.5
-    mp = (np.full(M, 2.0), np.full(M, 6.0), np.array([0.0, 1.5]), new_prio)
-    args = (t, u_pick, cap_int, milieu, contacts, refusals, last, open_, queue)
+    args = (t, base, cap_int, rows, contacts, refusals, last, open_, queue)
     expected = _choose_with_numpy(*args, mp)
-    assert (OUTREACH_SCORE_SPAN - (u_pick[0] + 1.5 + 1.5)) == 0.0  # the keys meet
-    np.testing.assert_array_equal(outreach._choose(*args, *mp, 0, N), expected)
+    np.testing.assert_array_equal(outreach._choose(*args, *mp, 0, M), expected)
+    # a slice of milieux: its own choices alone
+    lo, hi = 1, M - 1
+    in_slice = expected[(expected >= rows[lo]) & (expected < rows[hi])]
+    np.testing.assert_array_equal(outreach._choose(*args, *mp, lo, hi), in_slice)
 
 
 def test_knowledge_dose_one_equals_the_array_dose():
@@ -151,7 +143,7 @@ def test_capacities_equal_the_array_formulas(sim):
 def test_kernels_compile_once_per_session(sim):
     for name in ("default", "study_mix"):
         sim.model(load_scenario(name, months=3), 1).run()
-    for fn in (outreach._step_kernel, services._serve, services._refer_and_wait):
+    for fn in (outreach._step_kernel, services._serve):
         assert len(fn.signatures) == 1, (fn, fn.signatures)
     helpers = (  # compiled within the kernels; called directly by the tests and wrappers
         outreach._choose,
@@ -169,33 +161,22 @@ def test_kernels_compile_once_per_session(sim):
         assert len(types) <= 1, (fn, fn.signatures)
 
 
-def _first_by_group_with_numpy(key, group, first):
-    """Reference of ``outreach._first_by_group``: a stable sort of all the keys, cut into runs
-    of one group, each run keeping its first ``first[group]`` positions (as a mask)."""
-    order = np.argsort(key, kind="stable")
-    g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, int)
-    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    chosen = np.zeros(len(key), dtype=bool)
-    chosen[order[rank < first[g]]] = True
-    return chosen
-
-
 @pytest.mark.parametrize("seed", range(60))
-def test_partial_selection_equals_the_stable_sort_cut_by_group(seed):
-    # groups' keys apart (the worker's keys) or meeting; many ties; first from 0 to all; keys
-    # spread evenly or bunched (most in one bucket)
+def test_partial_selection_equals_the_stable_sort(seed):
+    # many ties; from none to all kept; keys spread evenly or bunched (most in one bucket)
     rng = np.random.default_rng(seed)
-    n, M = int(rng.integers(0, 500)), int(rng.integers(1, 8))
-    group = rng.integers(0, M, n)
-    if seed % 4 == 3:
-        group = np.sort(group)
+    n = int(rng.integers(1, 500))
     score = rng.choice([0.0, 0.25, 0.5, 1.0], n) if seed % 2 else rng.random(n) * 3.9
     if seed % 3 == 2:
         score = np.where(rng.random(n) < 0.9, rng.random(n) * 1e-12, score)
-    spread = OUTREACH_SCORE_SPAN if seed % 5 else 0.5  # 0.5: the groups' keys meet
-    key = group * spread - score
-    first = rng.integers(0, 120, M).astype(float)
-    first[rng.random(M) < 0.2] = 0.0
-    expected = _first_by_group_with_numpy(key, group, first)
-    np.testing.assert_array_equal(outreach._first_by_group(key, group, first), expected)
+    key = int(rng.integers(0, 500)) * OUTREACH_SCORE_SPAN - score  # as the worker's keys
+    pos = np.sort(rng.choice(n + 50, n, replace=False))  # positions in a longer array
+    keys = np.full(n + 50, np.nan)
+    keys[pos] = key
+    keep = int(rng.integers(0, n + 1))
+    work = (np.empty(n, np.int64), np.empty(n + 1, np.int64), np.empty(n))
+    chosen = np.zeros(n + 50, dtype=bool)
+    select_lowest(keys, pos, key.min(), key.max(), keep, work, chosen)
+    expected = np.zeros(n + 50, dtype=bool)
+    expected[pos[np.argsort(key, kind="stable")[:keep]]] = True
+    np.testing.assert_array_equal(chosen, expected)

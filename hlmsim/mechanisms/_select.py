@@ -28,6 +28,8 @@ def select_lowest(
     bucket where the count reaches ``keep`` is split at its threshold key.
     ``work``: buffers (bucket, count, keys) of ``len(pos)`` entries at least."""
     n = len(pos)
+    if keep <= 0:
+        return
     if keep >= n:
         for j in range(n):
             chosen[pos[j]] = True

@@ -8,8 +8,9 @@ some directly and refers the others warmly.
 
 ``step`` draws the month's numbers and calls one compiled kernel (``_step_kernel``) that chooses
 the residents contacted and plays the contacts and disclosures out, closing the needs the worker
-meets (:func:`needs.close_met_with`); the warm referrals are then handed to
-:func:`referral.warm_referral`."""
+meets (:func:`needs.close_met_with`) and referring the others warmly
+(:func:`referral.refer_warmly`), slice by slice; trust between organisations then grows with the
+referrals completed (:func:`referral.build_trust`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
 from .needs import close_met_with, met_closing
+from .referral import refer_warmly
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -226,8 +228,9 @@ def step(model: HLMModel) -> None:
     # numbers addressed by household, need or milieu, drawn for those reached alone (common
     # random numbers by household, need and month: hlmsim.rng.CounterDraws)
     draw = model.rs.bases("outreach", model.t)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads), outputs in order
-    parts = _threads.run(
+    warm = referral.warm_context(model, by_worker=True)
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    referred = _threads.run(
         _step_kernel,
         model.slices,
         int(model.t),
@@ -301,20 +304,19 @@ def step(model: HLMModel) -> None:
         tally["engage_months_other"],
         tally["engage_n_other"],
         met_closing(model, "worker"),
+        warm,
         ms.rows,
     )
-    refer_rows, refer_cols, refer_u = _threads.joined(parts)
-    if len(refer_rows):
-        tie = referral.tie_strength(model) * ms.worker_knowledge[:, None]
-        referral.warm_referral(model, refer_rows, refer_cols, refer_u, tie, by_worker=True)
+    if sum(referred):
+        referral.build_trust(model, warm)
 
 
 @kernel
 def _choose(
     t: int,
-    u_pick: np.ndarray,
+    base_pick: np.uint64,
     cap_int: np.ndarray,
-    milieu: np.ndarray,
+    rows: np.ndarray,
     contacts: np.ndarray,
     refusals: np.ndarray,
     last_contact: np.ndarray,
@@ -324,118 +326,76 @@ def _choose(
     follow_up_window: np.ndarray,
     follow_up_priority: np.ndarray,
     new_contact_priority: np.ndarray,
-    lo: int,
-    hi: int,
+    m_lo: int,
+    m_hi: int,
 ) -> np.ndarray:
-    """The households of rows ``lo:hi`` each milieu's worker contacts this month: the
-    ``cap_int`` of highest priority among its candidates (ties: household order), listed in
-    household order (each contact's numbers are its household's own, so the order of the
-    contacts within the month changes nothing). A milieu's households all lie within or all
-    outside the rows."""
+    """The households each worker of milieux ``m_lo:m_hi`` contacts this month (milieu m's
+    households: rows ``rows[m]:rows[m + 1]``): the ``cap_int[m]`` of highest priority among its
+    candidates, ties in household order, listed in household order (each contact's numbers are
+    its household's own, so the order of the contacts within the month changes nothing). The
+    priority: a number of the household's own (``base_pick``) plus the follow-up and new-contact
+    priorities, ranked by the key ``m * OUTREACH_SCORE_SPAN - score``, lowest first
+    (:func:`._select.select_lowest`, milieu by milieu). The scores lie in ``[0,
+    OUTREACH_SCORE_SPAN)``, so each milieu's keys lie at or below the next one's, and this is the
+    choice one stable sort of all the keys would make, cut into runs of one milieu; the key
+    (rather than the score) keeps that sort's ties where rounding makes scores meet."""
     K = need_open.shape[1]
-    N = hi - lo
-    # candidates: residents of milieux with a contact to make; a household that declined
-    # outreach_max_refusals times is no longer approached. The worker follows up residents
-    # with open needs nobody handles (contacted recently) and seeks out those never reached.
-    cand = np.empty(N, np.int64)
-    cand_milieu = np.empty(N, np.int64)
-    key = np.empty(N)
-    n_cand = 0
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
+    longest = 0
+    for m in range(m_lo, m_hi):
+        longest = max(longest, rows[m + 1] - rows[m])
+    chosen = np.empty(rows[m_hi] - rows[m_lo], np.int64)
+    n_chosen = 0
+    # one milieu's candidates (household, key), which of them are chosen, and select_lowest's
+    # buffers
+    cand = np.empty(longest, np.int64)
+    key = np.empty(longest)
+    keep = np.empty(longest, np.bool_)
+    position = np.arange(longest)
+    work = (np.empty(longest, np.int64), np.empty(longest + 1, np.int64), np.empty(longest))
+    for m in range(m_lo, m_hi):
+        if not cap_int[m] > 0:
             continue
-        m = milieu[i]
-        if not cap_int[m] > 0 or (contacts[i] == 0 and refusals[i] >= max_refusals[m]):
+        # candidates: residents of milieux with a contact to make; a household that declined
+        # outreach_max_refusals times is no longer approached. The worker follows up residents
+        # with open needs nobody handles (contacted recently) and seeks out those never reached.
+        n_cand = 0
+        low, high = np.inf, -np.inf
+        for i in range(rows[m], rows[m + 1]):
+            if contacts[i] == 0 and refusals[i] >= max_refusals[m]:
+                continue
+            follow_up = False
+            if t - last_contact[i] <= follow_up_window[m]:
+                for k in range(K):
+                    if need_open[i, k] and need_queue[i, k] < 0:
+                        follow_up = True
+                        break
+            new = contacts[i] == 0 and refusals[i] == 0
+            score = (
+                uniform(base_pick, i)
+                + follow_up_priority[m] * (1.0 if follow_up else 0.0)
+                + new_contact_priority[m] * (1.0 if new else 0.0)
+            )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
+            cand[n_cand] = i
+            key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # highest score first
+            low, high = min(low, key[n_cand]), max(high, key[n_cand])
+            n_cand += 1
+        if n_cand == 0:
             continue
-        free_any = False
-        for k in range(K):
-            if need_open[i, k] and need_queue[i, k] < 0:
-                free_any = True
-                break
-        follow_up = free_any and t - last_contact[i] <= follow_up_window[m]
-        new = contacts[i] == 0 and refusals[i] == 0
-        score = (
-            u_pick[i]
-            + follow_up_priority[m] * (1.0 if follow_up else 0.0)
-            + new_contact_priority[m] * (1.0 if new else 0.0)
-        )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
-        cand[n_cand] = i
-        cand_milieu[n_cand] = m
-        key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # by milieu, highest score first
-        n_cand += 1
-    # each milieu's worker contacts the first cap_int of its candidates, highest score first
-    # (ties: household order)
-    chosen = _first_by_group(key[:n_cand], cand_milieu[:n_cand], cap_int)
-    return cand[:n_cand][chosen]
+        # the first cap_int of its candidates, highest score first (ties: household order)
+        keep[:n_cand] = False
+        first = n_cand if cap_int[m] >= n_cand else int(math.ceil(cap_int[m]))
+        select_lowest(key, position[:n_cand], low, high, first, work, keep)
+        for j in range(n_cand):
+            if keep[j]:
+                chosen[n_chosen] = cand[j]
+                n_chosen += 1
+    return chosen[:n_chosen]
 
 
 @kernel
 def _log1p_count(n: int) -> float:
     """``math.log1p(n)`` of a count, looked up for the first few."""
     return _LOG1P_CONTACTS[n] if 0 <= n < len(_LOG1P_CONTACTS) else math.log1p(n)
-
-
-@kernel
-def _first_by_group(key: np.ndarray, group: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Which positions are among their group's ``first[group]`` lowest keys, ties kept in
-    position order (a mask): those a stable sort (``np.argsort(key, kind="stable")``) cut into
-    runs of one group would put first in their run. Each group's keys lie below the next
-    group's (as ``milieu * OUTREACH_SCORE_SPAN - score``), so a group's run is the group, and a
-    partial selection group by group (:func:`._select.select_lowest`) finds them without sorting; if
-    rounding made two groups' keys meet, one sort of all the keys decides."""
-    n, n_groups = len(key), len(first)
-    # positions by group, in the order given (a counting sort), each group's lowest and highest
-    # key, and whether the groups' keys are apart (each group's lowest key above the previous
-    # group's highest)
-    start = np.zeros(n_groups + 1, np.int64)
-    low = np.full(n_groups, np.inf)
-    high = np.full(n_groups, -np.inf)
-    for j in range(n):
-        g = group[j]
-        start[g + 1] += 1
-        low[g] = min(low[g], key[j])
-        high[g] = max(high[g], key[j])
-    apart = True
-    highest = -np.inf
-    longest = 0
-    for g in range(n_groups):
-        start[g + 1] += start[g]
-        size = start[g + 1] - start[g]
-        if size > 0:
-            apart = apart and low[g] > highest
-            highest = high[g]
-            longest = max(longest, size)
-    chosen = np.zeros(n, np.bool_)
-    if not apart:
-        _first_in_runs(np.argsort(key, kind="mergesort"), group, first, chosen)
-        return chosen
-    members = np.empty(n, np.int64)
-    fill = start[:-1].copy()
-    for j in range(n):
-        members[fill[group[j]]] = j
-        fill[group[j]] += 1
-    work = (np.empty(longest, np.int64), np.empty(longest + 1, np.int64), np.empty(longest))
-    for g in range(n_groups):
-        a, b = start[g], start[g + 1]
-        if b > a and first[g] > 0:
-            keep = b - a if first[g] >= b - a else int(math.ceil(first[g]))
-            select_lowest(key, members[a:b], low[g], high[g], keep, work, chosen)
-    return chosen
-
-
-@kernel
-def _first_in_runs(
-    order: np.ndarray, group: np.ndarray, first: np.ndarray, chosen: np.ndarray
-) -> None:
-    """Mark in ``chosen`` the first ``first[group]`` positions of each run of one group of
-    ``order``."""
-    run = 0
-    for j in range(len(order)):
-        g = group[order[j]]
-        if j > 0 and g != group[order[j - 1]]:
-            run = j
-        if j - run < first[g]:
-            chosen[order[j]] = True
 
 
 @kernel
@@ -504,17 +464,17 @@ def _step_kernel(
     engage_months_other: np.ndarray,
     engage_n_other: np.ndarray,
     closing: tuple,
+    warm: tuple,
     rows: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> int:
     """The month's contacts in milieux ``m_lo:m_hi`` (their households: rows
     ``rows[m_lo]:rows[m_hi]``), in place; the needs the worker meets are closed here
-    (``closing``: :func:`needs.met_closing`). Returns the needs to refer warmly (rows, cols,
-    numbers), for :func:`referral.warm_referral`."""
-    N, K = need_open.shape
+    (``closing``: :func:`needs.met_closing`), the others referred warmly (``warm``:
+    :func:`referral.warm_context`). Returns how many were referred."""
+    K = need_open.shape[1]
     M = len(worker_fte)
-    lo, hi = rows[m_lo], rows[m_hi]
     cap = _capacity(
         worker_fte, contacts_per_fte, time_on_site, capacity_floor, worker_knowledge, worker_filled
     )
@@ -523,16 +483,11 @@ def _step_kernel(
         whole = np.floor(cap[m])
         cap_int[m] = whole + (1.0 if uniform(base_capacity, m) < cap[m] - whole else 0.0)
 
-    u_pick = np.empty(N)  # each household's number, its own whatever the others'
-    for row in range(hi):  # from 0: see _jit, slices
-        if row < lo:
-            continue
-        u_pick[row] = uniform(base_pick, row)
     chosen = _choose(
         t,
-        u_pick,
+        base_pick,
         cap_int,
-        milieu,
+        rows,
         contacts,
         refusals,
         last_contact,
@@ -542,8 +497,8 @@ def _step_kernel(
         follow_up_window,
         follow_up_priority,
         new_contact_priority,
-        lo,
-        hi,
+        m_lo,
+        m_hi,
     )
     n_chosen = len(chosen)
 
@@ -646,4 +601,5 @@ def _step_kernel(
             if k == _SOCIALISING:  # confiding a socialising need engages the resident
                 engagement[i] += disclosure_engagement_gain[m] * (1 - engagement[i])
     close_met_with(helped_rows[:n_helped], helped_cols[:n_helped], closing)
-    return refer_rows[:n_refer], refer_cols[:n_refer], refer_u[:n_refer]
+    refer_warmly(refer_rows[:n_refer], refer_cols[:n_refer], refer_u[:n_refer], True, warm)
+    return n_refer

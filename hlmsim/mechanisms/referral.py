@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
 #: changing it; WRITES, the state they change.
-#: (Its two phases, :func:`choose_partners` and :func:`self_referral`; :func:`warm_referral`
+#: (Its two phases, :func:`choose_partners` and :func:`self_referral`; :func:`refer_warmly`
 #: writes on behalf of outreach and services.)
 READS: frozenset[str] = frozenset(
     {
@@ -220,7 +220,8 @@ def _completion_inputs(model: HLMModel) -> tuple[np.ndarray, ...]:
 #: Codes of ``hh.need_origin``: who made a queued request (0: no request).
 ORIGIN = {"worker": 1, "partner": 2, "self": 3}
 _SELF = ORIGIN["self"]
-#: Stands for the residents' trust in the worker when a partner refers (not used).
+#: Stands for the residents' trust in the worker and the worker's knowledge of the network when
+#: a partner refers (not used).
 _NOBODY = np.zeros(0)
 
 
@@ -275,91 +276,107 @@ def _enqueue_one(
     need_origin[i, k] = origin
 
 
-def warm_referral(
-    model: HLMModel,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    u: np.ndarray,
-    tie: np.ndarray,
-    by_worker: bool,
-) -> None:
-    """Refer needs (rows, cols) to the best partner; completed ones join its queue."""
-    if len(rows) == 0:
-        return
+def warm_context(model: HLMModel, by_worker: bool) -> tuple:
+    """What :func:`refer_warmly` reads and writes for the worker's referrals (``by_worker``) or
+    partners' onward ones: the referrer's code and choices, the residents' trust and queues, the
+    ties and completion inputs, the tallies, and the completed referrals by (milieu, partner)
+    (zeros, filled in place; then :func:`build_trust`). All of it is addressed by milieu or by
+    household, so each slice of milieux refers its own needs (the kernels of outreach and
+    services call :func:`refer_warmly` on their slice)."""
     hh, ms, mp, tally = model.hh, model.ms, model.mp, model.tally
     origin = "worker" if by_worker else "partner"
-    best = model.best_warm if by_worker else model.best_onward
-    trust_res = hh.trust_worker if by_worker else _NOBODY
-    queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
-    ms.trust = _warm_referral(
-        rows,
-        cols,
-        u,
-        tie,
-        by_worker,
+    return (
         ORIGIN[origin],
-        best,
+        model.best_warm if by_worker else model.best_onward,
         hh.milieu,
-        trust_res,
+        hh.trust_worker if by_worker else _NOBODY,
         employer_partner(model),
+        mp.employer_tie,
+        ms.worker_knowledge if by_worker else _NOBODY,
         mp.direct_access_priority,
         _completion_inputs(model),
-        ms.member,
         ms.trust,
-        mp.referral_trust_gain,
-        queue,
+        (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin),
         tally["referrals_made"],
         tally[f"referrals_{origin}"],
         tally["referrals_completed"],
+        np.zeros(ms.trust.shape),
     )
 
 
 @kernel
-def _warm_referral(
-    rows: np.ndarray,
-    cols: np.ndarray,
-    u: np.ndarray,
-    tie: np.ndarray,
-    by_worker: bool,
-    origin: int,
-    best: np.ndarray,
-    milieu: np.ndarray,
-    trust_worker: np.ndarray,
-    employer: np.ndarray,
-    direct_access_priority: np.ndarray,
-    completion: tuple,
-    member: np.ndarray,
-    trust: np.ndarray,
-    referral_trust_gain: np.ndarray,
-    queue: tuple,
-    referrals_made: np.ndarray,
-    referrals_by_origin: np.ndarray,
-    referrals_completed: np.ndarray,
-) -> np.ndarray:
-    """The referrals, then the network's new trust (M, P), returned."""
-    M, P = trust.shape
-    together = np.zeros((M, P))  # completed referrals by (milieu, partner)
+def refer_warmly(
+    rows: np.ndarray, cols: np.ndarray, u: np.ndarray, by_worker: bool, context: tuple
+) -> None:
+    """Refer needs (rows, cols) to their milieu's best partner; the completed ones join its
+    queue and are counted by (milieu, partner) for :func:`build_trust` (``context``:
+    :func:`warm_context`). The tie between referrer and partner: for the worker, its ties
+    (:func:`tie_strength`) times its knowledge of the network; for a partner, the network's
+    trust. Needs of different milieux may be referred in separate calls (slices of milieux,
+    each on its own thread: nothing is shared between milieux)."""
+    (
+        origin,
+        best,
+        milieu,
+        trust_worker,
+        employer,
+        employer_tie,
+        worker_knowledge,
+        direct_access_priority,
+        completion,
+        trust,
+        queue,
+        referrals_made,
+        referrals_by_origin,
+        referrals_completed,
+        together,
+    ) = context
+    P = trust.shape[1]
     for j in range(len(rows)):
         i, k = rows[j], cols[j]
         m = milieu[i]
         p = best[m, k]
-        trust_res = trust_worker[i] if by_worker else 0.0
+        if by_worker:
+            trust_res = trust_worker[i]
+            tie = trust[m, p]
+            if p == employer[m]:  # the employer's own services are close (_tie_strength)
+                tie = max(tie, employer_tie[m])
+            tie *= worker_knowledge[m]
+        else:
+            trust_res = 0.0
+            tie = trust[m, p]
         referrals_made[m] += 1
         referrals_by_origin[m] += 1
-        if u[j] < sigmoid(completion_logit(m, p, trust_res, tie[m, p], *completion)):
+        if u[j] < sigmoid(completion_logit(m, p, trust_res, tie, *completion)):
             # the worker's employer's own services give direct access
             priority = p == employer[m] and direct_access_priority[m] and by_worker
             _enqueue_one(i, k, m * P + p, priority, origin, queue)
             together[m, p] += 1.0
             referrals_completed[m] += 1
-    # working together builds trust between the organisations involved (network members)
-    new_trust = trust.copy()
+
+
+def build_trust(model: HLMModel, context: tuple) -> None:
+    """Working together builds trust between the organisations involved (network members):
+    after a referrer's warm referrals of the month (:func:`refer_warmly`, all slices), when
+    there were any."""
+    ms = model.ms
+    _build_trust(ms.member, ms.trust, model.mp.referral_trust_gain, context[-1])
+
+
+@kernel
+def _build_trust(
+    member: np.ndarray, trust: np.ndarray, referral_trust_gain: np.ndarray, together: np.ndarray
+) -> None:
+    """Each (milieu, member partner)'s trust closes the gap to 1 by ``referral_trust_gain`` per
+    completed referral (``together``), in place."""
+    M, P = trust.shape
     for m in range(M):
         for p in range(P):
             if member[m, p]:
-                keep = (1 - referral_trust_gain[m]) ** together[m, p]
-                new_trust[m, p] = 1 - (1 - trust[m, p]) * keep
-    return new_trust
+                # (1 - gain) ** 0 is exactly 1: no power to work out without a referral
+                n = together[m, p]
+                keep = (1 - referral_trust_gain[m]) ** n if n > 0 else 1.0
+                trust[m, p] = 1 - (1 - trust[m, p]) * keep
 
 
 def self_referral(model: HLMModel) -> None:

@@ -3,10 +3,11 @@ access, then the longest waits); network partners pool their unused capacity; a 
 the need with some probability; network partners refer residents' other needs onward (no silo);
 requests that wait too long are dropped (EMOD's CHW coordinator form).
 
-``step`` calls two compiled kernels: ``_serve`` (queues served within capacity, pooling, the
-services' results, the needs met closed: :func:`needs.close_met_with`), then ``_refer_and_wait``
-(onward referrals chosen, the others wait, give up or are dropped); the onward referrals then go
-to :func:`referral.warm_referral`."""
+``step`` calls one compiled kernel on each slice of milieux, ``_serve``: queues served within
+capacity, pooling, the services' results, the needs met closed (:func:`needs.close_met_with`);
+then ``_refer_and_wait`` (onward referrals chosen, the others wait, give up or are dropped) and
+the onward referrals (:func:`referral.refer_warmly`). Trust between organisations then grows
+with the referrals completed (:func:`referral.build_trust`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from . import _threads, referral
 from ._jit import kernel, sigmoid, uniform
 from ._select import select_lowest
 from .needs import close_met_with, met_closing
+from .referral import refer_warmly
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -189,8 +191,36 @@ def step(model: HLMModel) -> None:
     # numbers addressed by partner or request, drawn for those that need them (common random
     # numbers by household, need and month: see hlmsim.rng.CounterDraws)
     draw = model.rs.bases("services", model.t)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads), outputs in order
-    parts = _threads.run(
+    # after the services, the requests left waiting and partners' onward referrals
+    waiting = (
+        draw[Draw.CROSS],
+        draw[Draw.GIVE_UP],
+        hh.need_open,
+        hh.need_queue,
+        hh.need_wait,
+        hh.need_priority,
+        hh.need_origin,
+        hh.image,
+        hh.landlord,
+        ms.member,
+        ms.trust,
+        HEALTH_NETWORK,
+        LANDLORD,
+        mp.cross_referral_logodds,
+        mp.referral_tie_effect,
+        mp.max_wait_months,
+        mp.wait_give_up_monthly,
+        mp.image_loss_drop,
+        tally["cross_referrals"],
+        tally["service_given_up"],
+        tally["given_up_worker"],
+        tally["given_up_partner"],
+        tally["given_up_self"],
+        tally["requests_dropped"],
+    )
+    onward = referral.warm_context(model, by_worker=False)
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
+    referred = _threads.run(
         _serve,
         model.slices,
         int(model.t),
@@ -223,44 +253,13 @@ def step(model: HLMModel) -> None:
         tally["served_partner"],
         tally["served_self"],
         met_closing(model, "service"),
+        waiting,
+        onward,
         ms.rows,
     )
-    rows, cols, g, served = _threads.joined(parts)
-    if len(rows) == 0:
-        return
-    onward_rows, onward_cols, onward_u = _refer_and_wait(
-        draw[Draw.CROSS],
-        draw[Draw.GIVE_UP],
-        rows,
-        cols,
-        g,
-        served,
-        hh.need_open,
-        hh.need_queue,
-        hh.need_wait,
-        hh.need_priority,
-        hh.need_origin,
-        hh.image,
-        hh.landlord,
-        ms.member,
-        ms.trust,
-        HEALTH_NETWORK,
-        LANDLORD,
-        mp.cross_referral_logodds,
-        mp.referral_tie_effect,
-        mp.max_wait_months,
-        mp.wait_give_up_monthly,
-        mp.image_loss_drop,
-        tally["cross_referrals"],
-        tally["service_given_up"],
-        tally["given_up_worker"],
-        tally["given_up_partner"],
-        tally["given_up_self"],
-        tally["requests_dropped"],
-    )
-    # (the requests left waiting are done with: the onward referrals, other needs, come last)
-    if len(onward_rows):
-        referral.warm_referral(model, onward_rows, onward_cols, onward_u, ms.trust, by_worker=False)
+    # (the requests left waiting are done with: the onward referrals, other needs, came last)
+    if sum(referred):
+        referral.build_trust(model, onward)
 
 
 @kernel
@@ -362,15 +361,19 @@ def _serve(
     served_partner: np.ndarray,
     served_self: np.ndarray,
     closing: tuple,
+    waiting: tuple,
+    onward: tuple,
     households: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> int:
     """The queues of milieux ``m_lo:m_hi`` (their households: rows
     ``households[m_lo]:households[m_hi]``; a household's requests queue in its own milieu)
     served within capacity and pooling, in place; the needs met are closed here (``closing``:
-    :func:`needs.met_closing`). Returns the queued requests (rows, cols, queue ``g`` = milieu *
-    P + partner, in row order) and whether each was served."""
+    :func:`needs.met_closing`); then the requests not served wait, give up or are dropped and
+    partners refer other needs onward (:func:`_refer_and_wait`, ``waiting``: its arguments
+    after the requests; :func:`referral.refer_warmly`, ``onward``: its context). Returns how many
+    needs were referred onward."""
     K = need_queue.shape[1]
     M, P = member.shape
     # the queued requests, in row order (flat passes over the entries r * K + c)
@@ -498,17 +501,20 @@ def _serve(
             need_wait[r, c] = 0
             need_priority[r, c] = False
     close_met_with(met_rows[:n_met], met_cols[:n_met], closing)
-    return rows, cols, g, served
+    # the others wait; partners refer other needs onward
+    onward_rows, onward_cols, onward_u = _refer_and_wait(rows, cols, g, served, *waiting)
+    refer_warmly(onward_rows, onward_cols, onward_u, False, onward)
+    return len(onward_rows)
 
 
 @kernel
 def _refer_and_wait(
-    base_cross: np.uint64,
-    base_give_up: np.uint64,
     rows: np.ndarray,
     cols: np.ndarray,
     g: np.ndarray,
     served: np.ndarray,
+    base_cross: np.uint64,
+    base_give_up: np.uint64,
     need_open: np.ndarray,
     need_queue: np.ndarray,
     need_wait: np.ndarray,
@@ -533,8 +539,9 @@ def _refer_and_wait(
     requests_dropped: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """After the needs met are closed: onward referrals chosen, the other requests wait, give
-    up or are dropped, in place. Returns the onward referrals (rows, cols, numbers) for
-    :func:`referral.warm_referral`."""
+    up or are dropped, in place (the requests: ``rows``, ``cols``, queue ``g`` = milieu * P +
+    partner, in row order, and whether each was served). Returns the onward referrals (rows,
+    cols, numbers) for :func:`referral.refer_warmly`."""
     N, K = need_open.shape
     P = member.shape[1]
     n = len(rows)
