@@ -100,6 +100,54 @@ def test_slices_cover_the_milieux_once_with_about_as_many_households(sizes: list
         assert rows[b] - rows[a] <= share + max(sizes) + 1e-9
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 400), min_size=2, max_size=40).filter(lambda s: sum(s) > 0),
+    n=st.integers(2, 4),
+    times=st.lists(st.floats(1e-6, 1.0), min_size=4, max_size=4),
+)
+def test_balanced_cuts_cover_the_milieux_and_favour_the_quicker_slice(
+    sizes: list[int], n: int, times: list[float]
+):
+    rows = np.r_[0, np.cumsum(sizes)]
+    plan = _threads.Slices(_threads.slices(rows, n), rows)
+    kernel = object()
+    assert plan.cuts(kernel) == plan  # even slices until a call was timed
+    k = len(plan)
+    if k < 2:
+        return
+    elapsed = times[:k]
+    before = plan.shares.get(kernel, plan._even)
+    for _ in range(3):
+        plan.balance(kernel, elapsed)
+        cuts = plan.cuts(kernel)
+        assert len(cuts) == k and cuts[0][0] == 0 and cuts[-1][1] == len(sizes)
+        assert all(a < b for a, b in cuts)
+        assert all(cuts[j][1] == cuts[j + 1][0] for j in range(k - 1))
+        shares = plan.shares[kernel]
+        assert sum(shares) == pytest.approx(1.0)
+        assert min(shares) >= _threads.MIN_SHARE / k / 2  # (a floor, then shares add to 1)
+    # the slice that finished last gets a smaller share, the one that finished first a larger
+    # one (after the first call: the later calls take the same times, so shares keep moving)
+    last, first = int(np.argmax(elapsed)), int(np.argmin(elapsed))
+    floor = _threads.MIN_SHARE / k
+    if max(elapsed) > 1.01 * min(elapsed) and min(plan.shares[kernel]) > 1.01 * floor:
+        assert plan.shares[kernel][last] < before[last]
+        assert plan.shares[kernel][first] > before[first]
+
+
+@pytest.mark.parametrize("name", ["default", "study_mix"])
+def test_uneven_cuts_give_the_same_run(name: str, monkeypatch: Any):
+    """The control of balancing: slices cut anywhere (here one milieu against the rest, and
+    the reverse) give the run of one pass."""
+    scenario = load_scenario(name, months=24)
+    one = _run(scenario, 1, monkeypatch)
+    M = one.ms.n
+    for cuts in ([(0, 1), (1, M)], [(0, M - 1), (M - 1, M)], [(0, 1), (1, 2), (2, M)]):
+        monkeypatch.setattr(_threads.Slices, "cuts", lambda self, kernel, c=cuts: c)
+        _same(one, _run(scenario, len(cuts), monkeypatch))
+
+
 def test_small_scenarios_run_in_one_pass(monkeypatch: Any):
     monkeypatch.setenv(_threads.ENV, "4")
     model = HLMModel(load_scenario("default", months=1), seed=1, agents=False)

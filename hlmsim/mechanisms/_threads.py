@@ -14,13 +14,20 @@ How many threads: ``HLMSIM_THREADS`` if set (a whole number, at least 1), else t
 process may use, but one in a worker process (engines already spread replications over
 processes: one thread each avoids oversubscribing the cores). Scenarios under
 ``MIN_HOUSEHOLDS`` households run in one pass: a thread hand-off costs more than it saves there.
+
+Where the slices are cut: at first, about as many households each; then kernel by kernel, the
+cuts move toward equal finishing times (:class:`Slices`). A slice that starts later (the pool's
+thread wakes up while the calling thread is already at work) or whose milieux are busier gets
+fewer households next month. The cuts change how long a call takes, never its results.
 """
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -74,7 +81,61 @@ def slices(rows: np.ndarray, n: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
-def plan(model: HLMModel) -> list[tuple[int, int]]:
+#: How far each call moves a kernel's shares of households toward those that would have made
+#: its slices finish together (a smoothing factor: timings are noisy).
+BALANCE_STEP = 0.25
+
+#: No slice's share of households falls below this fraction of an even share.
+MIN_SHARE = 0.25
+
+
+class Slices(list):
+    """The slices of milieux a model's kernels run on: the list of even slices
+    ``[(m_lo, m_hi), ...]`` (:func:`slices`), and each kernel's own cuts, moved after each call
+    toward equal finishing times (:meth:`cuts`, :meth:`balance`). A slice's finishing time
+    counts from the moment the calling thread hands the slices out, so that the pool threads'
+    wake-up is part of it."""
+
+    def __init__(self, even: list[tuple[int, int]], rows: np.ndarray) -> None:
+        super().__init__(even)
+        self.households = [int(r) for r in rows]  # the milieux's first rows, as Python ints
+        total = max(self.households[-1], 1)
+        #: each kernel's shares of the households, slice by slice
+        self.shares: dict[Any, list[float]] = {}
+        self._even = [(self.households[b] - self.households[a]) / total for a, b in even]
+        self._cuts: dict[Any, list[tuple[int, int]]] = {}
+
+    def cuts(self, kernel: Any) -> list[tuple[int, int]]:
+        """The slices ``kernel`` runs on now."""
+        return self._cuts.get(kernel, self)
+
+    def balance(self, kernel: Any, elapsed: list[float]) -> None:
+        """Move ``kernel``'s shares toward equal finishing times, given how long each slice
+        took (``elapsed``, seconds), and cut its slices again."""
+        shares = self.shares.get(kernel, self._even)
+        speed = [s / max(e, 1e-9) for s, e in zip(shares, elapsed, strict=True)]
+        total = sum(speed)
+        floor = MIN_SHARE / len(shares)
+        moved = [
+            max(s + BALANCE_STEP * (v / total - s), floor)
+            for s, v in zip(shares, speed, strict=True)
+        ]
+        norm = sum(moved)
+        shares = [s / norm for s in moved]
+        # cut at the milieu where each running total of households is reached; every slice
+        # keeps one milieu at least
+        rows, M = self.households, len(self.households) - 1
+        edges, done = [0], 0.0
+        for j, share in enumerate(shares[:-1]):
+            done += share
+            m = bisect.bisect_right(rows, done * rows[-1]) - 1
+            edges.append(min(max(m, edges[-1] + 1), M - (len(shares) - 1 - j)))
+        edges.append(M)
+        self.shares[kernel] = shares
+        self._cuts[kernel] = list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def plan(model: HLMModel) -> Slices:
     """The slices of milieux this model's kernels run on: one, ``(0, M)``, below
     ``MIN_HOUSEHOLDS`` households or on one thread. A bad ``HLMSIM_THREADS`` is an error
     whatever the scenario's size."""
@@ -82,8 +143,8 @@ def plan(model: HLMModel) -> list[tuple[int, int]]:
     rows = model.ms.rows
     M = len(rows) - 1
     if rows[-1] < MIN_HOUSEHOLDS or M < 2 or n < 2:
-        return [(0, M)]
-    return slices(rows, n)
+        return Slices([(0, M)], rows)
+    return Slices(slices(rows, n), rows)
 
 
 def _executor(n: int) -> ThreadPoolExecutor:
@@ -102,13 +163,30 @@ def _executor(n: int) -> ThreadPoolExecutor:
 
 def run(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) -> list[Any]:
     """``kernel(*args, m_lo, m_hi)`` for each slice of milieux, the first in this thread and
-    the others on the pool; their results in the slices' order."""
-    if len(parts) == 1:
-        return [kernel(*args, *parts[0])]
-    pool = _executor(len(parts) - 1)
-    futures = [pool.submit(kernel, *args, *part) for part in parts[1:]]
-    first = kernel(*args, *parts[0])
-    return [first, *(f.result() for f in futures)]
+    the others on the pool; their results in the slices' order. ``parts``: the slices, or a
+    model's :class:`Slices` (then the kernel's own cuts, balanced after the call)."""
+    cuts = parts.cuts(kernel) if isinstance(parts, Slices) else parts
+    if len(cuts) == 1:
+        return [kernel(*args, *cuts[0])]
+    pool = _executor(len(cuts) - 1)
+    start = time.perf_counter()
+    futures = [pool.submit(_timed, kernel, args, part) for part in cuts[1:]]
+    first = kernel(*args, *cuts[0])
+    elapsed = [time.perf_counter() - start]
+    results = [first]
+    for future in futures:
+        result, end = future.result()
+        results.append(result)
+        elapsed.append(end - start)
+    if isinstance(parts, Slices):
+        parts.balance(kernel, elapsed)
+    return results
+
+
+def _timed(kernel: Callable[..., Any], args: tuple, part: tuple[int, int]) -> tuple[Any, float]:
+    """A pool thread's slice: its result and when it ended."""
+    result = kernel(*args, *part)
+    return result, time.perf_counter()
 
 
 def joined(parts: list[Any]) -> Any:

@@ -252,8 +252,8 @@ def step(model: HLMModel) -> None:
     )
     # each slice's needs met, where its first household's part of the buffers starts
     parts = []
-    for (m_lo, _), (n_met, n_aid) in zip(model.slices, counts, strict=True):
-        a, b = ms.rows[m_lo], ms.rows[m_lo] * len(EVERYDAY)
+    for lo, n_met, n_aid in counts:
+        a, b = lo, lo * len(EVERYDAY)
         parts.append((met_rows[a : a + n_met], aid_rows[b : b + n_aid], aid_cols[b : b + n_aid]))
     met_rows, aid_rows, aid_cols = _threads.joined(parts)
     close(model, met_rows, np.full(len(met_rows), SOCIALISING), True, "activities")
@@ -410,13 +410,13 @@ def _step_kernel(
     rows: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """The month's participation in milieux ``m_lo:m_hi`` (their households: rows
     ``lo = rows[m_lo]`` to ``rows[m_hi]``), in place on the state and counts (``*_keep``: the
     monthly retention factors of the half-lives, by milieu). The needs met, for
     :func:`needs.close`: the rows whose socialising need an activity met (``met_rows``, from
     ``lo`` on), the rows and categories of those mutual aid met (``aid_rows``, ``aid_cols``, from
-    ``lo * len(everyday)`` on); returns how many of each."""
+    ``lo * len(everyday)`` on); returns ``lo`` and how many of each."""
     N, M = len(milieu), len(n_households)
     K, P = need_open.shape[1], member.shape[1]
     lo, hi = rows[m_lo], rows[m_hi]
@@ -576,4 +576,4 @@ def _step_kernel(
                 aid_rows[aid_at + n_aid] = i
                 aid_cols[aid_at + n_aid] = k
                 n_aid += 1
-    return n_met, n_aid
+    return lo, n_met, n_aid
