@@ -77,7 +77,7 @@ _RATE_FIELDS = tuple(f"need_rate_{c}" for c in NEED_CATEGORIES)
 def need_rates(model: HLMModel) -> np.ndarray:
     """Monthly probability of a new need, (N, K): a (milieu, household type) table, indexed."""
     hh = model.hh
-    return _rate_table(*_rate_inputs(model))[hh.milieu, hh.htype]
+    return _rate_table(*_rate_inputs(model), 0, model.ms.n)[hh.milieu, hh.htype]
 
 
 def _rate_inputs(
@@ -96,11 +96,14 @@ def _rate_table(
     senior_isolation_factor: np.ndarray,
     crisis_left: np.ndarray,
     crisis_need_multiplier: np.ndarray,
+    m_lo: int,
+    m_hi: int,
 ) -> np.ndarray:
-    """Monthly probability of a new need by (milieu, household type, category): (M, 3, K)."""
+    """Monthly probability of a new need by (milieu, household type, category): (M, 3, K), for
+    milieux ``m_lo:m_hi`` (the others' rows are left unset)."""
     M, K = len(crisis_left), len(annual)
     table = np.empty((M, 3, K))
-    for m in range(M):
+    for m in range(m_lo, m_hi):
         crisis = crisis_left[m] > 0
         for h in range(3):
             for k in range(K):
@@ -343,7 +346,7 @@ def _step_kernel(
             _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
-    rates = _rate_table(*rate_inputs)
+    rates = _rate_table(*rate_inputs, m_lo, m_hi)
     arrived = _arrivals(base_gap, base_thin, rates, rows, htype, m_lo, m_hi)
     for j in range(len(arrived)):
         i, k = arrived[j] // K, arrived[j] % K
