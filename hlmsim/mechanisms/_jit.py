@@ -14,11 +14,18 @@ is set, the cache lives in a directory named after a hash of the model's sources
 (``MODEL_SOURCES``) starts a fresh cache, and only the few most recent ones are kept.
 
 Slices: a kernel shared among threads (``_threads``) runs on the households of a slice of
-milieux, rows ``lo:hi``. Its loops start at 0 and skip the rows before ``lo``
-(``for i in range(hi): if i < lo: continue``) rather than ``range(lo, hi)``: numba checks every
-index for a negative value (Python's wraparound) unless the loop variable is known to be
-non-negative, and these checks on the dozen arrays a household loop reads cost a tenth of the
-kernel's time; skipping costs a comparison a row.
+milieux, rows ``rows[m_lo]:rows[m_hi]``.
+
+Row loops: a household loop goes milieu by milieu, reads the milieu's parameters once into
+local names, then runs over the milieu's rows with an unsigned counter,
+``for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1]))``. numba re-reads a parameter
+array at every household when the loop also writes arrays (they might overlap), and checks every
+index for a negative value (Python's wraparound) unless the counter cannot be negative; the
+two together took about half of a simple household loop's time (well-being: 0.78 ms against
+0.39 ms at the province, one thread). The order of the households, and so every result, is
+unchanged. (Arithmetic mixing the unsigned counter with signed numbers gives floats in numba:
+``int(i)`` first.) Some loops still start at 0 and skip the rows before the slice
+(``for i in range(hi): if i < lo: continue``), for the same reason.
 
 The scalar helpers below reproduce the vectorised ones of ``_util`` and the counter-based numbers
 of :class:`hlmsim.rng.CounterDraws` exactly (same operations in the same order), so a kernel gives

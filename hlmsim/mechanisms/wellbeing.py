@@ -124,37 +124,46 @@ def _step_kernel(
     """The trust, knowledge, images and sense of security of each household of milieux
     ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``), in place (``*_keep``: the monthly retention
     factors of the half-lives, by milieu)."""
-    lo = rows[m_lo]
-    for i in range(rows[m_hi]):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i]
-        # trust in the worker fades in the months the worker does not see the household
-        if last_contact[i] != t:
-            trust_worker[i] *= trust_keep[m]
-        # knowledge fades toward a floor
-        floor = knowledge_floor[m]
-        knowledge[i] = floor + (knowledge[i] - floor) * knowledge_keep[m]
-        # the image of the health network and trust in the landlord relax to their initial levels
-        base = initial_trust_institutions[m]
-        image[i] = base + (image[i] - base) * image_keep[m]
-        base = initial_trust_landlord[m]
-        landlord[i] = base + (landlord[i] - base) * image_keep[m]
-        # the sense of security moves toward its target: a trusted worker seen lately (where
-        # the post is filled), ties, the association; open needs and a crisis lower it
-        recent = 1.0 if (t - last_contact[i]) < security_contact_window_months[m] else 0.0
-        unmet = 0
-        for k in range(need_open.shape[1]):
-            unmet += need_open[i, k]
+    K = need_open.shape[1]
+    for m in range(m_lo, m_hi):
+        # the milieu's parameters, read once (see _jit, row loops)
+        keep_trust = trust_keep[m]
+        floor, keep_knowledge = knowledge_floor[m], knowledge_keep[m]
+        base_image, base_landlord = initial_trust_institutions[m], initial_trust_landlord[m]
+        keep_image = image_keep[m]
+        window = security_contact_window_months[m]
         filled = 1.0 if worker_filled[m] else 0.0
         crisis = 1.0 if crisis_left[m] > 0 else 0.0
-        target = (
-            initial_security[m]
-            + security_worker_weight[m] * trust_worker[i] * recent * filled
-            + security_ties_weight[m] * (ties[i] - initial_ties[m])
-            + security_association_weight[m] * association[m]
-            - security_unmet_weight[m] * unmet
-            - crisis_security_loss[m] * crisis
-        )
-        target = min(max(target, 0.0), 1.0)
-        security[i] += security_adjust_rate[m] * (target - security[i])
+        base_security = initial_security[m]
+        worker_weight, ties_weight = security_worker_weight[m], security_ties_weight[m]
+        base_ties = initial_ties[m]
+        from_association = security_association_weight[m] * association[m]
+        unmet_weight = security_unmet_weight[m]
+        crisis_loss = crisis_security_loss[m] * crisis
+        rate = security_adjust_rate[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            # trust in the worker fades in the months the worker does not see the household
+            if last_contact[i] != t:
+                trust_worker[i] *= keep_trust
+            # knowledge fades toward a floor
+            knowledge[i] = floor + (knowledge[i] - floor) * keep_knowledge
+            # the image of the health network and trust in the landlord relax to their initial
+            # levels
+            image[i] = base_image + (image[i] - base_image) * keep_image
+            landlord[i] = base_landlord + (landlord[i] - base_landlord) * keep_image
+            # the sense of security moves toward its target: a trusted worker seen lately (where
+            # the post is filled), ties, the association; open needs and a crisis lower it
+            recent = 1.0 if (t - last_contact[i]) < window else 0.0
+            unmet = 0
+            for k in range(K):
+                unmet += need_open[i, k]
+            target = (
+                base_security
+                + worker_weight * trust_worker[i] * recent * filled
+                + ties_weight * (ties[i] - base_ties)
+                + from_association
+                - unmet_weight * unmet
+                - crisis_loss
+            )
+            target = min(max(target, 0.0), 1.0)
+            security[i] += rate * (target - security[i])
