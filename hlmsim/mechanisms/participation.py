@@ -474,56 +474,68 @@ def _step_kernel(
     n_met = 0
     engagement_sum = np.zeros(M)
     aid_sum = np.zeros(M)
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i]
-        engagement[i] *= engagement_keep[m]
-        # ties gained in the milieu fade toward the household's ties outside it (family, friends)
-        ties[i] = ties_base[i] + (ties[i] - ties_base[i]) * ties_keep[m]
-        if consult[m]:
-            p_consult = sigmoid(
-                consultation_base_logodds[m]
-                + consultation_engagement_effect[m] * engagement[i]
-                + consultation_trust_effect[m] * trust_worker[i]
-                + consultation_ties_effect[m] * ties[i]
-                + liaison[m]
-            )
-            if uniform(base_consult, i) < p_consult:
-                engagement[i] = _gap_gain(engagement[i], consultation_engagement_gain[m])
-                consulted[m] += 1.0
-        project[i] = project_left[m] > 0
-        if acts[m] > 0:
-            invited = 1.0 if (t - last_contact[i]) < invitation_window_months[m] else 0.0
-            logit = (
-                participation_base_logodds[m]
-                + participation_engagement_effect[m] * engagement[i]
-                + participation_activity_effect[m] * log_per100[m]
-                + project_participation_effect[m]
-                * (1 - engagement[i])
-                * (1.0 if project[i] else 0.0)
-                + worker_invitation_effect[m] * invited
-                + participation_ties_effect[m] * ties[i]
-                + participation_hard_to_reach_effect[m] * hard_to_reach[i]
-                + propensity[i]
-            )
-            part[i] = uniform(base_part, i) < sigmoid(logit)
-        if part[i]:
-            engagement[i] = _gap_gain(engagement[i], engagement_gain_participation[m])
-            ties[i] = _gap_gain(ties[i], ties_gain_participation[m])
-            knowledge[i] = _knowledge_dose(knowledge[i], knowledge_dose_activity[m])
-            participants[m] += 1.0
-            # activities meet some socialising needs (not those queued for a service)
-            if (
-                need_open[i, SOCIALISING]
-                and need_queue[i, SOCIALISING] < 0
-                and uniform(base_social, i) < activity_socialising_help[m]
-            ):
-                met[i] = True
-                met_rows[met_at + n_met] = i
-                n_met += 1
-        engagement_sum[m] += engagement[i]
-        aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
+    for m in range(m_lo, m_hi):
+        # the milieu's parameters and this month's activities, read once (see _jit, row loops)
+        keep_engagement, keep_ties = engagement_keep[m], ties_keep[m]
+        consult_m = consult[m]
+        c_base, c_engagement = consultation_base_logodds[m], consultation_engagement_effect[m]
+        c_trust, c_ties = consultation_trust_effect[m], consultation_ties_effect[m]
+        c_liaison, c_gain = liaison[m], consultation_engagement_gain[m]
+        in_project = project_left[m] > 0
+        active = acts[m] > 0
+        window = invitation_window_months[m]
+        p_base, p_engagement = participation_base_logodds[m], participation_engagement_effect[m]
+        p_activity = participation_activity_effect[m] * log_per100[m]
+        p_project, p_invitation = project_participation_effect[m], worker_invitation_effect[m]
+        p_ties, p_hard = participation_ties_effect[m], participation_hard_to_reach_effect[m]
+        gain_engagement, gain_ties = engagement_gain_participation[m], ties_gain_participation[m]
+        dose, socialising_help = knowledge_dose_activity[m], activity_socialising_help[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            engagement[i] *= keep_engagement
+            # ties gained in the milieu fade toward the household's ties outside it (family,
+            # friends)
+            ties[i] = ties_base[i] + (ties[i] - ties_base[i]) * keep_ties
+            if consult_m:
+                p_consult = sigmoid(
+                    c_base
+                    + c_engagement * engagement[i]
+                    + c_trust * trust_worker[i]
+                    + c_ties * ties[i]
+                    + c_liaison
+                )
+                if uniform(base_consult, i) < p_consult:
+                    engagement[i] = _gap_gain(engagement[i], c_gain)
+                    consulted[m] += 1.0
+            project[i] = in_project
+            if active:
+                invited = 1.0 if (t - last_contact[i]) < window else 0.0
+                logit = (
+                    p_base
+                    + p_engagement * engagement[i]
+                    + p_activity
+                    + p_project * (1 - engagement[i]) * (1.0 if in_project else 0.0)
+                    + p_invitation * invited
+                    + p_ties * ties[i]
+                    + p_hard * hard_to_reach[i]
+                    + propensity[i]
+                )
+                part[i] = uniform(base_part, i) < sigmoid(logit)
+            if part[i]:
+                engagement[i] = _gap_gain(engagement[i], gain_engagement)
+                ties[i] = _gap_gain(ties[i], gain_ties)
+                knowledge[i] = _knowledge_dose(knowledge[i], dose)
+                participants[m] += 1.0
+                # activities meet some socialising needs (not those queued for a service)
+                if (
+                    need_open[i, SOCIALISING]
+                    and need_queue[i, SOCIALISING] < 0
+                    and uniform(base_social, i) < socialising_help
+                ):
+                    met[i] = True
+                    met_rows[met_at + n_met] = i
+                    n_met += 1
+            engagement_sum[m] += engagement[i]
+            aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
     # observation: last participation, year-to-year returns, projects' participants
     _observe(
         t,
@@ -556,24 +568,27 @@ def _step_kernel(
 
     # households join and leave mutual-aid networks; members meet each other's everyday needs
     n_aid = 0
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i]
-        u = uniform(base_mutual, i)
-        if mutual_aid[i]:
-            if engagement[i] < mutual_aid_exit_engagement[m] and u < mutual_aid_exit_monthly[m]:
-                mutual_aid[i] = False
-        elif u < mutual_aid_formation[m] * association[m] * engagement[i] * contagion[m]:
-            mutual_aid[i] = True
-        if not mutual_aid[i]:
-            continue
-        ties[i] = _gap_gain(ties[i], ties_gain_mutual_aid[m])
-        for k in everyday:
-            # an open need not queued for a service (nor met by an activity just now)
-            free = need_open[i, k] and need_queue[i, k] < 0 and not (k == SOCIALISING and met[i])
-            if free and uniform(help_base, i * K + k) < mutual_aid_help[m]:
-                aid_rows[aid_at + n_aid] = i
-                aid_cols[aid_at + n_aid] = k
-                n_aid += 1
+    for m in range(m_lo, m_hi):
+        exit_engagement, exit_monthly = mutual_aid_exit_engagement[m], mutual_aid_exit_monthly[m]
+        formation = mutual_aid_formation[m] * association[m]
+        spread, gain, help_m = contagion[m], ties_gain_mutual_aid[m], mutual_aid_help[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            u = uniform(base_mutual, i)
+            if mutual_aid[i]:
+                if engagement[i] < exit_engagement and u < exit_monthly:
+                    mutual_aid[i] = False
+            elif u < formation * engagement[i] * spread:
+                mutual_aid[i] = True
+            if not mutual_aid[i]:
+                continue
+            ties[i] = _gap_gain(ties[i], gain)
+            for k in everyday:
+                # an open need not queued for a service (nor met by an activity just now)
+                free = (
+                    need_open[i, k] and need_queue[i, k] < 0 and not (k == SOCIALISING and met[i])
+                )
+                if free and uniform(help_base, int(i) * K + k) < help_m:
+                    aid_rows[aid_at + n_aid] = i
+                    aid_cols[aid_at + n_aid] = k
+                    n_aid += 1
     return lo, n_met, n_aid
