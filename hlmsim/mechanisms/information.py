@@ -73,21 +73,17 @@ def _word_of_mouth(
 ) -> None:
     """Word of mouth in milieux ``m_lo:m_hi`` (rows ``rows[m_lo]:rows[m_hi]``), in place on
     ``knowledge``; exchanges counted by milieu in ``exchanges``."""
-    lo, hi = rows[m_lo], rows[m_hi]
-    # the milieu's mean knowledge, before anyone learns this month
-    mean_k = np.zeros(len(n_households))
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        mean_k[milieu[i]] += knowledge[i]
     for m in range(m_lo, m_hi):
-        mean_k[m] /= max(n_households[m], 1.0)
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i]
-        # households with more ties talk resources with neighbours more often
-        if uniform(base, i) < peer_information_monthly[m] * ties[i]:
-            gap = max(mean_k[m] - knowledge[i], 0.0)  # nobody unlearns
-            knowledge[i] = knowledge[i] + peer_learning[m] * gap
-            exchanges[m] += 1.0
+        first, end = np.uint64(rows[m]), np.uint64(rows[m + 1])  # see _jit, row loops
+        # the milieu's mean knowledge, before anyone learns this month
+        total = 0.0
+        for i in range(first, end):
+            total += knowledge[i]
+        mean_k = total / max(n_households[m], 1.0)
+        talk, learning = peer_information_monthly[m], peer_learning[m]
+        for i in range(first, end):
+            # households with more ties talk resources with neighbours more often
+            if uniform(base, i) < talk * ties[i]:
+                gap = max(mean_k - knowledge[i], 0.0)  # nobody unlearns
+                knowledge[i] = knowledge[i] + learning * gap
+                exchanges[m] += 1.0
