@@ -528,66 +528,53 @@ def _record_kernel(
     m_hi: int,
 ) -> None:
     """Fill the columns ``m_lo:m_hi`` of the month's record ``out`` (keys x milieux, zeros on
-    entry): one pass over their households (rows ``rows[m_lo]:rows[m_hi]``) summing per milieu
-    in row order (as ``np.bincount`` does), then each milieu."""
+    entry): milieu by milieu, a pass over its households (rows ``rows[m]:rows[m + 1]``) summing
+    in row order (as ``np.bincount`` does), then the milieu's own figures."""
     K, P = need_open.shape[1], member.shape[1]
-    lo, hi = rows[m_lo], rows[m_hi]
-    # The households: open needs by category, residents reached and served in the last 12
-    # months, hard to reach, isolated (counts), and the sums of the household means. Rows are
-    # stored by milieu: while one milieu's households follow one another, its counts and sums
-    # are held in local variables, and put into ``out`` when the milieu changes. A sum goes on
-    # from its value in ``out`` (the same additions, in row order, as np.bincount); a count is
-    # a whole number, exact in any order.
+    # The households, milieu by milieu: open needs by category, residents reached and served
+    # in the last 12 months, hard to reach, isolated (counts), and the sums of the household
+    # means, held in local variables over the milieu's rows, then put into ``out``. A sum goes
+    # on from its value in ``out`` (the same additions, in row order, as np.bincount); a count
+    # is a whole number, exact in any order.
     open_needs = np.zeros(K, dtype=np.int64)
-    reached = hard_n = hard_reached = served = isolated = 0
-    engaged = mutual = agent = secure = imaged = landlord_sum = trusting = 0.0
-    threshold = 0.0
-    current = -1
-    for i in range(hi + 1):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i] if i < hi else -1
-        if m != current:
-            if current >= 0:  # the milieu's households end here
-                for k in range(K):
-                    out[_MET_0 + 2 * k + 1, current] += open_needs[k]
-                out[_REACHED, current] += reached
-                out[_N_HTR, current] += hard_n
-                out[_HTR_REACHED, current] += hard_reached
-                out[_SERVICE_USE, current] += served
-                out[_ISOLATION, current] += isolated
-                out[_ENGAGEMENT, current] = engaged
-                out[_MUTUAL_AID, current] = mutual
-                out[_AGENCY, current] = agent
-                out[_SECURITY, current] = secure
-                out[_IMAGE, current] = imaged
-                out[_LANDLORD, current] = landlord_sum
-                out[_TRUST_WORKER, current] = trusting
-            if m < 0:
-                break
-            open_needs[:] = 0
-            reached = hard_n = hard_reached = served = isolated = 0
-            engaged, mutual, agent = out[_ENGAGEMENT, m], out[_MUTUAL_AID, m], out[_AGENCY, m]
-            secure, imaged = out[_SECURITY, m], out[_IMAGE, m]
-            landlord_sum, trusting = out[_LANDLORD, m], out[_TRUST_WORKER, m]
-            threshold = isolation_threshold[m]
-            current = m
+    for m in range(m_lo, m_hi):
+        open_needs[:] = 0
+        reached = hard_n = hard_reached = served = isolated = 0
+        engaged, mutual, agent = out[_ENGAGEMENT, m], out[_MUTUAL_AID, m], out[_AGENCY, m]
+        secure, imaged = out[_SECURITY, m], out[_IMAGE, m]
+        landlord_sum, trusting = out[_LANDLORD, m], out[_TRUST_WORKER, m]
+        threshold = isolation_threshold[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            for k in range(K):
+                open_needs[k] += need_open[i, k]
+            recent = (t - last_contact[i]) < 12
+            hard = hard_to_reach[i] >= HARD_TO_REACH
+            reached += recent
+            hard_n += hard
+            hard_reached += hard & recent
+            served += (t - last_served[i]) < 12
+            isolated += ties[i] < threshold
+            engaged += engagement[i]
+            mutual += mutual_aid[i]
+            agent += agency[i]
+            secure += security[i]
+            imaged += image[i]
+            landlord_sum += landlord[i]
+            trusting += trust_worker[i]
         for k in range(K):
-            open_needs[k] += need_open[i, k]
-        recent = (t - last_contact[i]) < 12
-        hard = hard_to_reach[i] >= HARD_TO_REACH
-        reached += recent
-        hard_n += hard
-        hard_reached += hard & recent
-        served += (t - last_served[i]) < 12
-        isolated += ties[i] < threshold
-        engaged += engagement[i]
-        mutual += mutual_aid[i]
-        agent += agency[i]
-        secure += security[i]
-        imaged += image[i]
-        landlord_sum += landlord[i]
-        trusting += trust_worker[i]
+            out[_MET_0 + 2 * k + 1, m] += open_needs[k]
+        out[_REACHED, m] += reached
+        out[_N_HTR, m] += hard_n
+        out[_HTR_REACHED, m] += hard_reached
+        out[_SERVICE_USE, m] += served
+        out[_ISOLATION, m] += isolated
+        out[_ENGAGEMENT, m] = engaged
+        out[_MUTUAL_AID, m] = mutual
+        out[_AGENCY, m] = agent
+        out[_SECURITY, m] = secure
+        out[_IMAGE, m] = imaged
+        out[_LANDLORD, m] = landlord_sum
+        out[_TRUST_WORKER, m] = trusting
     weighted = np.empty(P)
     for m in range(m_lo, m_hi):
         out[0, m] = n_households[m]
