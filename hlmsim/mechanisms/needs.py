@@ -318,32 +318,28 @@ def _step_kernel(
     comes before arrivals for every need, as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
     K = need_open.shape[1]
-    # the needs in household order, one flat pass (entry i * K + k) reading flat views (written
-    # through the arrays themselves: a view of a non-contiguous array would be a copy)
-    open_flat, queue_flat = need_open.ravel(), need_queue.ravel()
-    first = rows[m_lo] * K
-    for entry in range(rows[m_hi] * K):  # from 0: see _jit, slices
-        if entry < first:
-            continue
-        if not open_flat[entry]:
-            continue
-        i = entry // K
-        k = entry - i * K
-        m = milieu[i]
-        # open needs age; some resolve on their own (not while being served)
-        need_age[i, k] += 1
-        resolved = False
-        if queue_flat[entry] < 0:
-            ratio = agency.self_resolve_ratio_of(self_resolve_agency_ratio[m], agency_[i])
-            p_self = min(need_self_resolve_monthly[m] * ratio, 1.0)
-            resolved = uniform(base_self_resolve, entry) < p_self
-        if resolved:
-            _met(i, k, m, need_age, met_alone)
-            _clear(i, k, state)
-        # some are given up when left unmet too long
-        elif need_age[i, k] >= need_give_up_months[m]:
-            needs_abandoned[m] += 1
-            _clear(i, k, state)
+    # the needs in household order, milieu by milieu (see _jit, row loops)
+    for m in range(m_lo, m_hi):
+        self_monthly, agency_ratio = need_self_resolve_monthly[m], self_resolve_agency_ratio[m]
+        give_up = need_give_up_months[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):
+            for k in range(K):
+                if not need_open[i, k]:
+                    continue
+                # open needs age; some resolve on their own (not while being served)
+                need_age[i, k] += 1
+                resolved = False
+                if need_queue[i, k] < 0:
+                    ratio = agency.self_resolve_ratio_of(agency_ratio, agency_[i])
+                    p_self = min(self_monthly * ratio, 1.0)
+                    resolved = uniform(base_self_resolve, int(i) * K + k) < p_self
+                if resolved:
+                    _met(i, k, m, need_age, met_alone)
+                    _clear(i, k, state)
+                # some are given up when left unmet too long
+                elif need_age[i, k] >= give_up:
+                    needs_abandoned[m] += 1
+                    _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     rates = _rate_table(*rate_inputs, m_lo, m_hi)
