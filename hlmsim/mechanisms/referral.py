@@ -439,32 +439,32 @@ def _self_referral(
     need_queue = queue[0]
     _, _, _, distance_effect, _, distance, _ = completion  # (see _completion_inputs)
     P = distance.shape[1]
-    # the needs in household order, one flat pass (entry i * K + k)
-    open_flat, queue_flat = need_open.ravel(), need_queue.ravel()
-    first = rows[m_lo] * K
-    for entry in range(rows[m_hi] * K):  # from 0: see _jit, slices
-        if entry < first:
-            continue
-        if not open_flat[entry] or queue_flat[entry] >= 0:
-            continue
-        i = entry // K
-        k = entry - i * K
-        m = milieu[i]
-        p = best_self[m, k]
-        logit = (
-            base_logodds[m]
-            + knowledge_effect[m] * (knowledge[i] - SELF_REFERRAL_CENTRE)
-            + image_effect[m] * (image[i] - SELF_REFERRAL_CENTRE) * HEALTH_NETWORK[p]
-            + distance_effect[m] * distance[m, p]
-            + hard_to_reach_effect[m] * hard_to_reach[i]
-        )
-        if uniform(base_ask, entry) >= sigmoid(logit):
-            continue
-        self_referrals[m] += 1
-        referrals_self[m] += 1
-        # an own request can fail like a referral (no first appointment), without the worker's
-        # trust or ties between organisations, but made by a resident who chose to ask
-        logit_done = completion_logit(m, p, 0.0, 0.0, *completion)
-        logit_done += request_completion_effect[m]
-        if uniform(base_complete, entry) < sigmoid(logit_done):
-            _enqueue_one(i, k, m * P + p, False, _SELF, queue)
+    # the needs in household order, milieu by milieu (see _jit, row loops)
+    for m in range(m_lo, m_hi):
+        ask_base, knowledge_m = base_logodds[m], knowledge_effect[m]
+        image_m, distance_m = image_effect[m], distance_effect[m]
+        hard_m, request_m = hard_to_reach_effect[m], request_completion_effect[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):
+            for k in range(K):
+                if not need_open[i, k] or need_queue[i, k] >= 0:
+                    continue
+                entry = int(i) * K + k
+                p = best_self[m, k]
+                logit = (
+                    ask_base
+                    + knowledge_m * (knowledge[i] - SELF_REFERRAL_CENTRE)
+                    + image_m * (image[i] - SELF_REFERRAL_CENTRE) * HEALTH_NETWORK[p]
+                    + distance_m * distance[m, p]
+                    + hard_m * hard_to_reach[i]
+                )
+                if uniform(base_ask, entry) >= sigmoid(logit):
+                    continue
+                self_referrals[m] += 1
+                referrals_self[m] += 1
+                # an own request can fail like a referral (no first appointment), without the
+                # worker's trust or ties between organisations, but made by a resident who chose
+                # to ask
+                logit_done = completion_logit(m, p, 0.0, 0.0, *completion)
+                logit_done += request_m
+                if uniform(base_complete, entry) < sigmoid(logit_done):
+                    _enqueue_one(i, k, m * P + p, False, _SELF, queue)
