@@ -326,28 +326,24 @@ def _move_outs(
     that move out this month (ascending), their completed stays and the needs still open that
     leave with them (counted, not as met) tallied."""
     K = need_open.shape[1]
-    M = len(tally_move_outs)
-    lo, hi = rows[m_lo], rows[m_hi]
-    leaving = np.empty(hi - lo, dtype=np.int64)
+    leaving = np.empty(rows[m_hi] - rows[m_lo], dtype=np.int64)
     n = 0
-    moved, stay, left_open = np.zeros(M), np.zeros(M), np.zeros(M)
-    for i in range(hi):  # from 0: see _jit, slices
-        if i < lo:
-            continue
-        m = milieu[i]
-        if uniform(base, i) < table[row[m], max(t - arrived[i], 0)]:
-            leaving[n] = i
-            n += 1
-            moved[m] += 1.0
-            stay[m] += t - arrived[i]
-            n_open = 0
-            for k in range(K):
-                n_open += need_open[i, k]
-            left_open[m] += n_open
     for m in range(m_lo, m_hi):
-        tally_move_outs[m] += moved[m]
-        tally_stay[m] += stay[m]
-        tally_left_open[m] += left_open[m]
+        hazard = table[row[m]]
+        moved = stay = left_open = 0.0
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            if uniform(base, i) < hazard[max(t - arrived[i], 0)]:
+                leaving[n] = i
+                n += 1
+                moved += 1.0
+                stay += t - arrived[i]
+                n_open = 0
+                for k in range(K):
+                    n_open += need_open[i, k]
+                left_open += n_open
+        tally_move_outs[m] += moved
+        tally_stay[m] += stay
+        tally_left_open[m] += left_open
     return leaving[:n]
 
 
