@@ -376,23 +376,20 @@ def _serve(
     needs were referred onward."""
     K = need_queue.shape[1]
     M, P = member.shape
-    # the queued requests, in row order (flat passes over the entries r * K + c)
-    queue_flat = need_queue.ravel()
-    first_entry, end = households[m_lo] * K, households[m_hi] * K
+    # the queued requests, in row order (flat passes over the slice's entries r * K + c: a
+    # view from its first entry, indexed from 0, see _jit, row loops)
+    first_entry = households[m_lo] * K
+    queued = need_queue.ravel()[first_entry : households[m_hi] * K]
     n = 0
-    for e in range(end):  # from 0: see _jit, slices
-        if e < first_entry:
-            continue
-        n += queue_flat[e] >= 0
+    for e in range(len(queued)):
+        n += queued[e] >= 0
     rows = np.empty(n, np.int64)
     cols = np.empty(n, np.int64)
     j = 0
-    for e in range(end):
-        if e < first_entry:
-            continue
-        if queue_flat[e] >= 0:
-            rows[j] = e // K
-            cols[j] = e - rows[j] * K
+    for e in range(len(queued)):
+        if queued[e] >= 0:
+            rows[j] = (first_entry + e) // K
+            cols[j] = first_entry + e - rows[j] * K
             j += 1
     g = np.empty(n, np.int64)
     wait = np.empty(n, np.int64)
