@@ -360,11 +360,14 @@ def _choose(
         # with open needs nobody handles (contacted recently) and seeks out those never reached.
         n_cand = 0
         low, high = np.inf, -np.inf
-        for i in range(rows[m], rows[m + 1]):
-            if contacts[i] == 0 and refusals[i] >= max_refusals[m]:
+        refusals_max, window = max_refusals[m], follow_up_window[m]
+        follow_up_m, new_m = follow_up_priority[m], new_contact_priority[m]
+        offset = m * OUTREACH_SCORE_SPAN
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            if contacts[i] == 0 and refusals[i] >= refusals_max:
                 continue
             follow_up = False
-            if t - last_contact[i] <= follow_up_window[m]:
+            if t - last_contact[i] <= window:
                 for k in range(K):
                     if need_open[i, k] and need_queue[i, k] < 0:
                         follow_up = True
@@ -372,11 +375,11 @@ def _choose(
             new = contacts[i] == 0 and refusals[i] == 0
             score = (
                 uniform(base_pick, i)
-                + follow_up_priority[m] * (1.0 if follow_up else 0.0)
-                + new_contact_priority[m] * (1.0 if new else 0.0)
+                + follow_up_m * (1.0 if follow_up else 0.0)
+                + new_m * (1.0 if new else 0.0)
             )  # in [0, OUTREACH_SCORE_SPAN): the validation ranges of the two priorities see to it
             cand[n_cand] = i
-            key[n_cand] = m * OUTREACH_SCORE_SPAN - score  # highest score first
+            key[n_cand] = offset - score  # highest score first
             low, high = min(low, key[n_cand]), max(high, key[n_cand])
             n_cand += 1
         if n_cand == 0:
