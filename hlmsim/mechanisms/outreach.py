@@ -203,23 +203,56 @@ def _observe_contacts(
 ) -> None:
     """:func:`observe_contacts` on the arrays (tallies by milieu, added to)."""
     for i in attempted:
-        if first_attempt[i] == NEVER:
-            first_attempt[i] = t
-            first_attempts[milieu[i]] += 1
+        _observe_attempt(t, i, milieu[i], first_attempt, first_attempts)
+    observed = (
+        first_engaged,
+        engaged_at_first,
+        engage_months_hard,
+        engage_n_hard,
+        engage_months_other,
+        engage_n_other,
+    )
     for i in succeeded:
-        if first_success[i] != NEVER:
-            continue
-        first_success[i] = t
-        m = milieu[i]
-        first_engaged[m] += 1
-        engaged_at_first[m] += first_attempt[i] == t
-        months = t - first_attempt[i] + 1.0
-        if hard_to_reach[i] >= HARD_TO_REACH:
-            engage_months_hard[m] += months
-            engage_n_hard[m] += 1
-        else:
-            engage_months_other[m] += months
-            engage_n_other[m] += 1
+        _observe_success(t, i, milieu[i], hard_to_reach, first_attempt, first_success, observed)
+
+
+@kernel
+def _observe_attempt(
+    t: int, i: int, m: int, first_attempt: np.ndarray, first_attempts: np.ndarray
+) -> None:
+    """A contact attempt on household i (milieu m): its first, if none was made before."""
+    if first_attempt[i] == NEVER:
+        first_attempt[i] = t
+        first_attempts[m] += 1
+
+
+@kernel
+def _observe_success(
+    t: int,
+    i: int,
+    m: int,
+    hard_to_reach: np.ndarray,
+    first_attempt: np.ndarray,
+    first_success: np.ndarray,
+    counts: tuple,
+) -> None:
+    """A successful contact with household i (milieu m), after its attempt was observed: its
+    engagement, if it is the first, with the months since the first attempt (``counts``: the
+    tallies first_engaged, engaged_at_first, then the months and numbers of hard-to-reach
+    households, then of the others)."""
+    if first_success[i] != NEVER:
+        return
+    first_engaged, engaged_at_first, months_hard, n_hard, months_other, n_other = counts
+    first_success[i] = t
+    first_engaged[m] += 1
+    engaged_at_first[m] += first_attempt[i] == t
+    months = t - first_attempt[i] + 1.0
+    if hard_to_reach[i] >= HARD_TO_REACH:
+        months_hard[m] += months
+        n_hard[m] += 1
+    else:
+        months_other[m] += months
+        n_other[m] += 1
 
 
 def step(model: HLMModel) -> None:
@@ -504,43 +537,7 @@ def _step_kernel(
         m_hi,
     )
     n_chosen = len(chosen)
-
-    # an attempt first has to find the resident (disaffiliated ones are seldom found, less so
-    # by a worker on site); a resident found accepts or declines the conversation
-    who = np.empty(n_chosen, np.int64)
-    n_who = 0
-    for i in chosen:
-        m = milieu[i]
-        contacts_made[m] += 1
-        find_logit = (
-            find_logodds[m]
-            + hard_to_reach_effect[m]
-            * (1 - on_site_reach_effect[m] * time_on_site[m])
-            * hard_to_reach[i]
-        )
-        if not uniform(base_find, i) < sigmoid(find_logit):
-            continue
-        logit = (
-            base_logodds[m]
-            + previous_contacts_effect[m] * _log1p_count(contacts[i])
-            + trust_effect[m] * trust_worker[i]
-            + openness[i]
-        )
-        if uniform(base_accept, i) < sigmoid(logit):
-            who[n_who] = i
-            n_who += 1
-        elif contacts[i] == 0:
-            refusals[i] += 1
-    who = who[:n_who]
-    _observe_contacts(
-        t,
-        chosen,
-        who,
-        milieu,
-        hard_to_reach,
-        first_attempt,
-        first_success,
-        first_attempts,
+    observed = (
         first_engaged,
         engaged_at_first,
         engage_months_hard,
@@ -548,61 +545,89 @@ def _step_kernel(
         engage_months_other,
         engage_n_other,
     )
-
-    # a successful contact builds trust by a fraction of the remaining gap; part of the trust
-    # gained goes to the worker's employer: the health network, or the landlord
-    for i in who:
-        m = milieu[i]
+    # the needs the worker meets directly and those referred warmly, in household order
+    helped_rows = np.empty(n_chosen * K, np.int64)
+    helped_cols = np.empty(n_chosen * K, np.int64)
+    refer_rows = np.empty(n_chosen * K, np.int64)
+    refer_cols = np.empty(n_chosen * K, np.int64)
+    refer_u = np.empty(n_chosen * K)
+    n_helped = 0
+    n_refer = 0
+    # contact by contact (each touches its own household alone), milieu by milieu: the
+    # milieu's parameters read once (see _jit, row loops)
+    j = 0
+    for m in range(m_lo, m_hi):
+        end = rows[m + 1]
+        if j == n_chosen or chosen[j] >= end:
+            continue
+        find_m = find_logodds[m]
+        reach_m = hard_to_reach_effect[m] * (1 - on_site_reach_effect[m] * time_on_site[m])
+        accept_m, previous_m = base_logodds[m], previous_contacts_effect[m]
+        trust_m = trust_effect[m]
         gain = trust_gain[m] * (1 - landlord_wariness[m])
-        delta = gain * (1 - trust_worker[i])
-        trust_worker[i] += delta
         e = employer[m]
         to_health = 1.0 if e >= 0 and health_network[e] else 0.0
         to_landlord = 1.0 if e >= 0 and landlord_kind[e] else 0.0
-        image[i] += image_transfer[m] * delta * to_health * (1 - image[i])
-        landlord[i] += image_transfer[m] * delta * to_landlord * (1 - landlord[i])
-        ties[i] += ties_gain[m] * (1 - ties[i])
-        contacts[i] += 1
-        last_contact[i] = t
-        knowledge[i] = knowledge_dose_one(knowledge[i], dose_worker[m])
-        successful_contacts[m] += 1
-
-    # disclosure of open needs nobody handles yet; the worker meets some directly (local
-    # resources, procedures, socialising) and refers the others warmly
-    helped_rows = np.empty(n_who * K, np.int64)
-    helped_cols = np.empty(n_who * K, np.int64)
-    refer_rows = np.empty(n_who * K, np.int64)
-    refer_cols = np.empty(n_who * K, np.int64)
-    refer_u = np.empty(n_who * K)
-    n_helped = 0
-    n_refer = 0
-    for i in who:
-        m = milieu[i]
-        p_disc = -1.0  # the chance to disclose, worked out at the first need to disclose
-        for k in range(K):
-            entry = i * K + k
-            if not (need_open[i, k] and need_queue[i, k] < 0):
+        transfer, ties_m, dose = image_transfer[m], ties_gain[m], dose_worker[m]
+        disclose_m, disclose_trust = disclosure_logodds[m], disclosure_trust_effect[m]
+        help_m = worker_direct_help[m] * worker_knowledge[m]
+        engagement_m = disclosure_engagement_gain[m]
+        while j < n_chosen and chosen[j] < end:
+            i = chosen[j]
+            j += 1
+            contacts_made[m] += 1
+            _observe_attempt(t, i, m, first_attempt, first_attempts)
+            # an attempt first has to find the resident (disaffiliated ones are seldom found,
+            # less so by a worker on site); a resident found accepts or declines the
+            # conversation
+            if not uniform(base_find, i) < sigmoid(find_m + reach_m * hard_to_reach[i]):
                 continue
-            if p_disc < 0:
-                p_disc = sigmoid(
-                    disclosure_logodds[m] + disclosure_trust_effect[m] * trust_worker[i]
-                )
-            if not uniform(base_disclose, entry) < p_disc:
+            logit = (
+                accept_m
+                + previous_m * _log1p_count(contacts[i])
+                + trust_m * trust_worker[i]
+                + openness[i]
+            )
+            if not uniform(base_accept, i) < sigmoid(logit):
+                if contacts[i] == 0:
+                    refusals[i] += 1
                 continue
-            needs_disclosed[m] += 1
-            if direct_help[k] and (
-                uniform(base_help, entry) < worker_direct_help[m] * worker_knowledge[m]
-            ):
-                helped_rows[n_helped] = i
-                helped_cols[n_helped] = k
-                n_helped += 1
-            else:
-                refer_rows[n_refer] = i
-                refer_cols[n_refer] = k
-                refer_u[n_refer] = uniform(base_refer, entry)
-                n_refer += 1
-            if k == _SOCIALISING:  # confiding a socialising need engages the resident
-                engagement[i] += disclosure_engagement_gain[m] * (1 - engagement[i])
+            _observe_success(t, i, m, hard_to_reach, first_attempt, first_success, observed)
+            # a successful contact builds trust by a fraction of the remaining gap; part of
+            # the trust gained goes to the worker's employer: the health network, or the
+            # landlord
+            delta = gain * (1 - trust_worker[i])
+            trust_worker[i] += delta
+            image[i] += transfer * delta * to_health * (1 - image[i])
+            landlord[i] += transfer * delta * to_landlord * (1 - landlord[i])
+            ties[i] += ties_m * (1 - ties[i])
+            contacts[i] += 1
+            last_contact[i] = t
+            knowledge[i] = knowledge_dose_one(knowledge[i], dose)
+            successful_contacts[m] += 1
+            # disclosure of open needs nobody handles yet; the worker meets some directly
+            # (local resources, procedures, socialising) and refers the others warmly
+            p_disc = -1.0  # the chance to disclose, worked out at the first need to disclose
+            for k in range(K):
+                entry = i * K + k
+                if not (need_open[i, k] and need_queue[i, k] < 0):
+                    continue
+                if p_disc < 0:
+                    p_disc = sigmoid(disclose_m + disclose_trust * trust_worker[i])
+                if not uniform(base_disclose, entry) < p_disc:
+                    continue
+                needs_disclosed[m] += 1
+                if direct_help[k] and uniform(base_help, entry) < help_m:
+                    helped_rows[n_helped] = i
+                    helped_cols[n_helped] = k
+                    n_helped += 1
+                else:
+                    refer_rows[n_refer] = i
+                    refer_cols[n_refer] = k
+                    refer_u[n_refer] = uniform(base_refer, entry)
+                    n_refer += 1
+                if k == _SOCIALISING:  # confiding a socialising need engages the resident
+                    engagement[i] += engagement_m * (1 - engagement[i])
     close_met_with(helped_rows[:n_helped], helped_cols[:n_helped], closing)
     refer_warmly(refer_rows[:n_refer], refer_cols[:n_refer], refer_u[:n_refer], True, warm)
     return n_refer
