@@ -19,7 +19,7 @@ from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
 from . import _threads, agency
-from ._jit import kernel, uniform
+from ._jit import kernel, open_needs, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -318,28 +318,34 @@ def _step_kernel(
     comes before arrivals for every need, as if each were played out alone."""
     need_open, need_queue = state[0], state[1]
     K = need_open.shape[1]
-    # the needs in household order, milieu by milieu (see _jit, row loops)
+    # the open needs in household order, milieu by milieu (see _jit, row loops, open_needs)
+    longest = 0
+    for m in range(m_lo, m_hi):
+        longest = max(longest, rows[m + 1] - rows[m])
+    found_rows = np.empty(longest * K, np.int64)
+    found_cols = np.empty(longest * K, np.int64)
     for m in range(m_lo, m_hi):
         self_monthly, agency_ratio = need_self_resolve_monthly[m], self_resolve_agency_ratio[m]
         give_up = need_give_up_months[m]
-        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):
-            for k in range(K):
-                if not need_open[i, k]:
-                    continue
-                # open needs age; some resolve on their own (not while being served)
-                need_age[i, k] += 1
-                resolved = False
-                if need_queue[i, k] < 0:
-                    ratio = agency.self_resolve_ratio_of(agency_ratio, agency_[i])
-                    p_self = min(self_monthly * ratio, 1.0)
-                    resolved = uniform(base_self_resolve, int(i) * K + k) < p_self
-                if resolved:
-                    _met(i, k, m, need_age, met_alone)
-                    _clear(i, k, state)
-                # some are given up when left unmet too long
-                elif need_age[i, k] >= give_up:
-                    needs_abandoned[m] += 1
-                    _clear(i, k, state)
+        n_open = open_needs(
+            need_open, need_queue, rows[m], rows[m + 1], False, found_rows, found_cols
+        )
+        for j in range(n_open):
+            i, k = found_rows[j], found_cols[j]
+            # open needs age; some resolve on their own (not while being served)
+            need_age[i, k] += 1
+            resolved = False
+            if need_queue[i, k] < 0:
+                ratio = agency.self_resolve_ratio_of(agency_ratio, agency_[i])
+                p_self = min(self_monthly * ratio, 1.0)
+                resolved = uniform(base_self_resolve, i * K + k) < p_self
+            if resolved:
+                _met(i, k, m, need_age, met_alone)
+                _clear(i, k, state)
+            # some are given up when left unmet too long
+            elif need_age[i, k] >= give_up:
+                needs_abandoned[m] += 1
+                _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
     rates = _rate_table(*rate_inputs, m_lo, m_hi)
