@@ -77,7 +77,9 @@ _RATE_FIELDS = tuple(f"need_rate_{c}" for c in NEED_CATEGORIES)
 def need_rates(model: HLMModel) -> np.ndarray:
     """Monthly probability of a new need, (N, K): a (milieu, household type) table, indexed."""
     hh = model.hh
-    return _rate_table(*_rate_inputs(model), 0, model.ms.n)[hh.milieu, hh.htype]
+    annual, isolation, crisis_left, crisis_multiplier = _rate_inputs(model)
+    table = _rate_table(annual, isolation, crisis_left, crisis_multiplier, 0, model.ms.n)
+    return table[hh.milieu, hh.htype]
 
 
 def _rate_inputs(
@@ -348,7 +350,8 @@ def _step_kernel(
                 _clear(i, k, state)
     # needs arrive whatever the arrangement (common random numbers: the same arrivals in every
     # arrangement on one seed); one arriving while a need of its category is open joins it
-    rates = _rate_table(*rate_inputs, m_lo, m_hi)
+    annual, isolation, crisis_left, crisis_multiplier = rate_inputs
+    rates = _rate_table(annual, isolation, crisis_left, crisis_multiplier, m_lo, m_hi)
     arrived = _arrivals(base_gap, base_thin, rates, rows, htype, m_lo, m_hi)
     for j in range(len(arrived)):
         i, k = arrived[j] // K, arrived[j] % K
