@@ -6,7 +6,7 @@ form among engaged residents, spreading from neighbour to neighbour, and meet ev
 
 :func:`step` draws the month's numbers and hands the work to one compiled kernel
 (:func:`_step_kernel`), phase after phase in the order above; the needs met by activities and by
-mutual aid are then closed through :func:`needs.close`, activities' first."""
+mutual aid are closed at its end (:func:`needs.close_met_with`), activities' first."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ..state import NEED
 from . import _threads
 from ._jit import kernel, scheduled, sigmoid, uniform
 from ._reduce import pairwise_sum
-from .needs import close
+from .needs import close_met_with, met_closing
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -138,18 +138,12 @@ class Draw(IntEnum):
 def step(model: HLMModel) -> None:
     """Projects, consultations, activities, the tenants' association and mutual aid."""
     hh, mp, ms, tally, t = model.hh, model.mp, model.ms, model.tally, model.t
-    N = hh.n
     # numbers addressed by household, milieu or need, drawn where used (common random numbers by
     # household, need and month)
     draw = model.rs.bases("participation", t)
-    # the needs met, filled by the kernel: socialising needs met by activities (rows), everyday
-    # needs met by mutual aid (rows, categories); a slice of milieux fills the part of the
-    # buffers that starts at its first household
-    met_rows = np.empty(N, dtype=np.int64)
-    aid_rows = np.empty(N * len(EVERYDAY), dtype=np.int64)
-    aid_cols = np.empty(N * len(EVERYDAY), dtype=np.int64)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
-    counts = _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads); the needs met by
+    # activities and mutual aid are closed within the slice
+    _threads.run(
         _step_kernel,
         model.slices,
         # the month and its numbers
@@ -245,19 +239,10 @@ def step(model: HLMModel) -> None:
         mp.ties_gain_mutual_aid,
         mp.mutual_aid_help,
         _EVERYDAY,
-        met_rows,
-        aid_rows,
-        aid_cols,
+        met_closing(model, "activities"),
+        met_closing(model, "mutual_aid"),
         ms.rows,
     )
-    # each slice's needs met, where its first household's part of the buffers starts
-    parts = []
-    for lo, n_met, n_aid in counts:
-        a, b = lo, lo * len(EVERYDAY)
-        parts.append((met_rows[a : a + n_met], aid_rows[b : b + n_aid], aid_cols[b : b + n_aid]))
-    met_rows, aid_rows, aid_cols = _threads.joined(parts)
-    close(model, met_rows, np.full(len(met_rows), SOCIALISING), True, "activities")
-    close(model, aid_rows, aid_cols, True, "mutual_aid")
 
 
 # --- the compiled kernel and its helpers ------------------------------------------------------
@@ -404,23 +389,25 @@ def _step_kernel(
     ties_gain_mutual_aid: np.ndarray,
     mutual_aid_help: np.ndarray,
     everyday: np.ndarray,
-    met_rows: np.ndarray,
-    aid_rows: np.ndarray,
-    aid_cols: np.ndarray,
+    activities_closing: tuple,
+    mutual_aid_closing: tuple,
     rows: np.ndarray,
     m_lo: int,
     m_hi: int,
-) -> tuple[int, int, int]:
+) -> None:
     """The month's participation in milieux ``m_lo:m_hi`` (their households: rows
     ``lo = rows[m_lo]`` to ``rows[m_hi]``), in place on the state and counts (``*_keep``: the
-    monthly retention factors of the half-lives, by milieu). The needs met, for
-    :func:`needs.close`: the rows whose socialising need an activity met (``met_rows``, from
-    ``lo`` on), the rows and categories of those mutual aid met (``aid_rows``, ``aid_cols``, from
-    ``lo * len(everyday)`` on); returns ``lo`` and how many of each."""
+    monthly retention factors of the half-lives, by milieu). The socialising needs activities
+    meet, then the everyday needs mutual aid meets, are closed at the end (``*_closing``:
+    :func:`needs.met_closing`)."""
     N, M = len(milieu), len(n_households)
     K, P = need_open.shape[1], member.shape[1]
     lo, hi = rows[m_lo], rows[m_hi]
-    met_at, aid_at = lo, lo * len(everyday)  # where this slice's needs met are written
+    # the needs met: socialising needs by activities (rows), everyday needs by mutual aid (rows,
+    # categories)
+    met_rows = np.empty(hi - lo, np.int64)
+    aid_rows = np.empty((hi - lo) * len(everyday), np.int64)
+    aid_cols = np.empty((hi - lo) * len(everyday), np.int64)
 
     # collective projects start (random or scheduled) and run their course; alignment fades;
     # consultations renew the fit of actions to needs
@@ -532,7 +519,7 @@ def _step_kernel(
                     and uniform(base_social, i) < socialising_help
                 ):
                     met[i] = True
-                    met_rows[met_at + n_met] = i
+                    met_rows[n_met] = i
                     n_met += 1
             engagement_sum[m] += engagement[i]
             aid_sum[m] += 1.0 if mutual_aid[i] else 0.0
@@ -588,7 +575,8 @@ def _step_kernel(
                     need_open[i, k] and need_queue[i, k] < 0 and not (k == SOCIALISING and met[i])
                 )
                 if free and uniform(help_base, int(i) * K + k) < help_m:
-                    aid_rows[aid_at + n_aid] = i
-                    aid_cols[aid_at + n_aid] = k
+                    aid_rows[n_aid] = i
+                    aid_cols[n_aid] = k
                     n_aid += 1
-    return lo, n_met, n_aid
+    close_met_with(met_rows[:n_met], np.full(n_met, SOCIALISING), activities_closing)
+    close_met_with(aid_rows[:n_aid], aid_cols[:n_aid], mutual_aid_closing)
