@@ -77,9 +77,13 @@ _RATE_FIELDS = tuple(f"need_rate_{c}" for c in NEED_CATEGORIES)
 def need_rates(model: HLMModel) -> np.ndarray:
     """Monthly probability of a new need, (N, K): a (milieu, household type) table, indexed."""
     hh = model.hh
+    return need_rate_table(model)[hh.milieu, hh.htype]
+
+
+def need_rate_table(model: HLMModel) -> np.ndarray:
+    """Monthly probability of a new need by (milieu, household type, category): (M, 3, K)."""
     annual, isolation, crisis_left, crisis_multiplier = _rate_inputs(model)
-    table = _rate_table(annual, isolation, crisis_left, crisis_multiplier, 0, model.ms.n)
-    return table[hh.milieu, hh.htype]
+    return _rate_table(annual, isolation, crisis_left, crisis_multiplier, 0, model.ms.n)
 
 
 def _rate_inputs(
@@ -127,8 +131,8 @@ def initial_needs(model: HLMModel, years: float = INITIAL_NEEDS_YEARS) -> None:
     rng = model.rs["population"]
     u = rng.random(hh.need_open.shape)
     ages = rng.integers(0, int(12 * years) + 1, size=hh.need_open.shape)
-    monthly = need_rates(model)
-    p_open = 1 - (1 - monthly) ** (12 * years)
+    # by (milieu, household type) first, then for each household: the same numbers
+    p_open = (1 - (1 - need_rate_table(model)) ** (12 * years))[hh.milieu, hh.htype]
     hh.need_open[:] = u < p_open
     hh.need_age[:] = np.where(hh.need_open, ages, 0)
 
