@@ -6,8 +6,9 @@ it accumulates need after need, household after household, it is the model's slo
 an arrangement to residents' needs (finding 15).
 
 Learning runs in a compiled kernel (:func:`learn_kernel`, also called by the kernel that closes
-needs); the scalar :func:`keep_share_of` and :func:`self_resolve_ratio_of` serve the needs
-kernel, and :func:`keep_share` / :func:`self_resolve_ratio` give the same values for every
+needs), fading in :func:`fade_milieux` (called by well-being's kernel); the scalar
+:func:`keep_share_of` and :func:`self_resolve_ratio_of` serve the needs kernel, and
+:func:`keep_share` / :func:`self_resolve_ratio` give the same values for every
 household at once."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 READS: frozenset[str] = frozenset(
     {
         "hh.milieu",
+        "ms.rows",
     }
 )
 WRITES: frozenset[str] = frozenset(
@@ -69,16 +71,22 @@ def learn_kernel(
 
 
 def fade(model: HLMModel) -> None:
-    """The power to act fades slowly without new help."""
-    hh = model.hh
-    _fade(hh.agency, hh.milieu, half_life_factor(model.mp.agency_half_life_months))
+    """The power to act fades slowly without new help (well-being's kernel calls
+    :func:`fade_milieux` on its slice of milieux)."""
+    hh, ms = model.hh, model.ms
+    fade_milieux(hh.agency, half_life_factor(model.mp.agency_half_life_months), ms.rows, 0, ms.n)
 
 
 @kernel
-def _fade(agency: np.ndarray, milieu: np.ndarray, keep: np.ndarray) -> None:
-    """Each household's power to act times its milieu's monthly retention ``keep``, in place."""
-    for i in range(len(milieu)):
-        agency[i] *= keep[milieu[i]]
+def fade_milieux(
+    agency: np.ndarray, keep: np.ndarray, rows: np.ndarray, m_lo: int, m_hi: int
+) -> None:
+    """Each household's power to act in milieux ``m_lo:m_hi`` (rows ``rows[m]:rows[m + 1]``)
+    times its milieu's monthly retention ``keep``, in place."""
+    for m in range(m_lo, m_hi):
+        keep_m = keep[m]
+        for i in range(np.uint64(rows[m]), np.uint64(rows[m + 1])):  # see _jit, row loops
+            agency[i] *= keep_m
 
 
 @kernel

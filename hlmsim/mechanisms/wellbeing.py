@@ -4,7 +4,7 @@ levels; the sense of security moves toward a level set by a trusted, present wor
 ties, the association, open needs and crises.
 
 :func:`step` hands the households' update to one compiled kernel (:func:`_step_kernel`); the
-power to act fades through :func:`agency.fade`."""
+power to act fades through :func:`agency.fade_milieux`, in the same kernel."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import half_life_factor
-from . import _threads, agency
+from . import _threads
 from ._jit import kernel
+from .agency import fade_milieux
 
 if TYPE_CHECKING:
     from ..model import HLMModel
 
 #: The contract, checked by tests/test_contracts.py: READS, the state its phases use without
 #: changing it; WRITES, the state they change.
-#: (Includes :func:`agency.fade`.)
+#: (Includes the power to act's fading, :func:`agency.fade_milieux`.)
 READS: frozenset[str] = frozenset(
     {
         "hh.last_contact",
@@ -82,9 +83,10 @@ def step(model: HLMModel) -> None:
         mp.security_unmet_weight,
         mp.crisis_security_loss,
         mp.security_adjust_rate,
+        hh.agency,
+        half_life_factor(mp.agency_half_life_months),
         ms.rows,
     )
-    agency.fade(model)
 
 
 @kernel
@@ -117,6 +119,8 @@ def _step_kernel(
     security_unmet_weight: np.ndarray,
     crisis_security_loss: np.ndarray,
     security_adjust_rate: np.ndarray,
+    power: np.ndarray,
+    agency_keep: np.ndarray,
     rows: np.ndarray,
     m_lo: int,
     m_hi: int,
@@ -167,3 +171,5 @@ def _step_kernel(
             )
             target = min(max(target, 0.0), 1.0)
             security[i] += rate * (target - security[i])
+    # the power to act fades slowly without new help
+    fade_milieux(power, agency_keep, rows, m_lo, m_hi)
