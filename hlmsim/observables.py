@@ -55,15 +55,19 @@ ORIGINS = ("worker", "partner", "self")
 POST_EMPLOYERS = ("ciusss", "community", "omh")
 CIUSSS_KIND = PARTNER_KINDS.index("ciusss_services")
 
-#: Observation tallies of one value per milieu, written by the mechanisms each month.
-OBS_TALLIES = (
-    "first_attempts",
+#: Observation tallies of first successful contacts (outreach adds to them, in this order).
+ENGAGEMENT_TALLIES = (
     "first_engaged",
     "engaged_at_first",
     "engage_months_hard",
     "engage_n_hard",
     "engage_months_other",
     "engage_n_other",
+)
+#: Observation tallies of one value per milieu, written by the mechanisms each month.
+OBS_TALLIES = (
+    "first_attempts",
+    *ENGAGEMENT_TALLIES,
     "stay_months_out",
     "project_participants",
     "year_returning",

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum, auto
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..constants import DOSE_FLOOR, LOG1P_CONTACTS_TABLE, NEVER, OUTREACH_SCORE_SPAN
+from ..observables import ENGAGEMENT_TALLIES
 from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import _threads, referral
@@ -165,7 +166,7 @@ def observe_contacts(model: HLMModel, attempted: np.ndarray, succeeded: np.ndarr
     """Observation: first contact attempts, and engagement (a first successful contact) with
     the months it took, hard-to-reach households apart (``hlmsim.observables``).
     ``attempted`` and ``succeeded`` list distinct households (int64 rows)."""
-    hh, tally = model.hh, model.tally
+    hh = model.hh
     _observe_contacts(
         int(model.t),
         attempted,
@@ -174,14 +175,14 @@ def observe_contacts(model: HLMModel, attempted: np.ndarray, succeeded: np.ndarr
         hh.hard_to_reach,
         hh.first_attempt,
         hh.first_success,
-        tally["first_attempts"],
-        tally["first_engaged"],
-        tally["engaged_at_first"],
-        tally["engage_months_hard"],
-        tally["engage_n_hard"],
-        tally["engage_months_other"],
-        tally["engage_n_other"],
+        model.tally["first_attempts"],
+        _engagement_tallies(model.tally),
     )
+
+
+def _engagement_tallies(tally: Any) -> tuple[np.ndarray, ...]:
+    """The tallies of first successful contacts (:func:`_observe_success`'s ``counts``)."""
+    return tuple(tally[name] for name in ENGAGEMENT_TALLIES)
 
 
 @kernel
@@ -194,24 +195,12 @@ def _observe_contacts(
     first_attempt: np.ndarray,
     first_success: np.ndarray,
     first_attempts: np.ndarray,
-    first_engaged: np.ndarray,
-    engaged_at_first: np.ndarray,
-    engage_months_hard: np.ndarray,
-    engage_n_hard: np.ndarray,
-    engage_months_other: np.ndarray,
-    engage_n_other: np.ndarray,
+    observed: tuple,
 ) -> None:
-    """:func:`observe_contacts` on the arrays (tallies by milieu, added to)."""
+    """:func:`observe_contacts` on the arrays (tallies by milieu, added to; ``observed``: those
+    of first successful contacts, :data:`hlmsim.observables.ENGAGEMENT_TALLIES`)."""
     for i in attempted:
         _observe_attempt(t, i, milieu[i], first_attempt, first_attempts)
-    observed = (
-        first_engaged,
-        engaged_at_first,
-        engage_months_hard,
-        engage_n_hard,
-        engage_months_other,
-        engage_n_other,
-    )
     for i in succeeded:
         _observe_success(t, i, milieu[i], hard_to_reach, first_attempt, first_success, observed)
 
@@ -330,12 +319,7 @@ def step(model: HLMModel) -> None:
         tally["successful_contacts"],
         tally["needs_disclosed"],
         tally["first_attempts"],
-        tally["first_engaged"],
-        tally["engaged_at_first"],
-        tally["engage_months_hard"],
-        tally["engage_n_hard"],
-        tally["engage_months_other"],
-        tally["engage_n_other"],
+        _engagement_tallies(tally),
         met_closing(model, "worker"),
         warm,
         ms.rows,
@@ -493,12 +477,7 @@ def _step_kernel(
     successful_contacts: np.ndarray,
     needs_disclosed: np.ndarray,
     first_attempts: np.ndarray,
-    first_engaged: np.ndarray,
-    engaged_at_first: np.ndarray,
-    engage_months_hard: np.ndarray,
-    engage_n_hard: np.ndarray,
-    engage_months_other: np.ndarray,
-    engage_n_other: np.ndarray,
+    observed: tuple,
     closing: tuple,
     warm: tuple,
     rows: np.ndarray,
@@ -537,14 +516,6 @@ def _step_kernel(
         m_hi,
     )
     n_chosen = len(chosen)
-    observed = (
-        first_engaged,
-        engaged_at_first,
-        engage_months_hard,
-        engage_n_hard,
-        engage_months_other,
-        engage_n_other,
-    )
     # the needs the worker meets directly and those referred warmly, in household order
     helped_rows = np.empty(n_chosen * K, np.int64)
     helped_cols = np.empty(n_chosen * K, np.int64)
