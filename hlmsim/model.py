@@ -231,13 +231,18 @@ class HLMModel(mesa.Model):
         governance.step(self)
         referral.choose_partners(self)
         outreach.step(self)
-        referral.self_referral(self)
-        services.step(self)
-        participation.step(self)
-        information.step(self)
-        wellbeing.step(self)
-        if self.t >= 0:  # not in the spin-up before month 1
-            self.records.append(record(self))
+        # each slice of milieux goes through the phases of a block in one hand-off to the
+        # threads (hlmsim.mechanisms._threads.together; the same results)
+        with _threads.together(self.slices):
+            referral.self_referral(self)
+            services.step(self)
+        with _threads.together(self.slices):
+            participation.step(self)
+            information.step(self)
+            wellbeing.step(self)
+            if self.t >= 0:  # not in the spin-up before month 1
+                self.records.append(record(self))
+        if self.t >= 0:
             self.obs_records.append(track(self))
         self.t += 1
         if self.t >= self.months:

@@ -436,8 +436,9 @@ def record(model: HLMModel) -> Record:
     month)."""
     hh, mp, ms, tl = model.hh, model.mp, model.ms, model.tally
     block = np.zeros((len(RECORD_KEYS), ms.n))
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
-    _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads; deferred within a
+    # block of phases run together: the block is filled when the block ends)
+    _threads.defer(
         _record_kernel,
         model.slices,
         int(model.t),

@@ -148,6 +148,40 @@ def test_uneven_cuts_give_the_same_run(name: str, monkeypatch: Any):
         _same(one, _run(scenario, len(cuts), monkeypatch))
 
 
+def test_deferred_kernels_run_slice_by_slice_with_the_next_call():
+    """Within ``together``, a deferred kernel waits for the next call (or the end of the
+    block) and runs before it on the same slice; outside, it runs at once."""
+    rows = np.arange(0, 41, 10)  # four milieux of ten households
+    plan = _threads.Slices(_threads.slices(rows, 2), rows)
+    log: list[tuple[str, int]] = []
+
+    def kernel(name: str) -> Any:
+        def work(m_lo: int, m_hi: int) -> tuple[str, int]:
+            log.append((name, m_lo))
+            return name, m_lo
+
+        return work
+
+    a, b, c, d = (kernel(x) for x in "abcd")
+    with _threads.together(plan):
+        _threads.defer(a, plan)
+        assert log == []
+        cuts = plan.cuts((a, b))  # (moved by the call's timing after it)
+        out = _threads.run(b, plan)
+        assert out == [("b", lo) for lo, _ in cuts]
+        for lo, _ in cuts:
+            assert log.index(("a", lo)) < log.index(("b", lo))
+        log.clear()
+        _threads.defer(c, plan)
+        assert log == []
+        cuts = plan.cuts(c)
+    assert sorted(log) == sorted(("c", lo) for lo, _ in cuts)
+    log.clear()
+    _threads.defer(d, plan)  # outside a block: at once
+    assert {name for name, _ in log} == {"d"} and len(log) == len(plan)
+    assert plan.pending is None
+
+
 def test_small_scenarios_run_in_one_pass(monkeypatch: Any):
     monkeypatch.setenv(_threads.ENV, "4")
     model = HLMModel(load_scenario("default", months=1), seed=1, agents=False)

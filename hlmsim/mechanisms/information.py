@@ -41,8 +41,9 @@ def step(model: HLMModel) -> None:
     """Word of mouth: households below their milieu's mean knowledge learn from neighbours."""
     hh, mp, ms = model.hh, model.mp, model.ms
     # one number per household, addressed by its row (common random numbers by household, month)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
-    _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads; deferred within a
+    # block of phases run together)
+    _threads.defer(
         _word_of_mouth,
         model.slices,
         model.rs.bases("information", model.t)[0],

@@ -141,9 +141,10 @@ def step(model: HLMModel) -> None:
     # numbers addressed by household, milieu or need, drawn where used (common random numbers by
     # household, need and month)
     draw = model.rs.bases("participation", t)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads); the needs met by
-    # activities and mutual aid are closed within the slice
-    _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads; deferred within a
+    # block of phases run together); the needs met by activities and mutual aid are closed
+    # within the slice
+    _threads.defer(
         _step_kernel,
         model.slices,
         # the month and its numbers

@@ -385,8 +385,9 @@ def self_referral(model: HLMModel) -> None:
     # numbers of the open needs alone (common random numbers by household, need and month)
     draw = model.rs.bases("referral", model.t)
     queue = (hh.need_queue, hh.need_wait, hh.need_priority, hh.need_origin)
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
-    _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads; deferred within a
+    # block of phases run together)
+    _threads.defer(
         _self_referral,
         model.slices,
         draw[Draw.ASK],

@@ -51,8 +51,9 @@ WRITES: frozenset[str] = frozenset(
 def step(model: HLMModel) -> None:
     """Trust, knowledge and power to act fade; images relax; the sense of security adjusts."""
     hh, mp, ms = model.hh, model.mp, model.ms
-    # each slice of milieux on its own thread (hlmsim.mechanisms._threads)
-    _threads.run(
+    # each slice of milieux on its own thread (hlmsim.mechanisms._threads; deferred within a
+    # block of phases run together)
+    _threads.defer(
         _step_kernel,
         model.slices,
         int(model.t),
