@@ -33,9 +33,9 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,6 +174,8 @@ def run(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) ->
     the others on the pool; their results in the slices' order. ``parts``: the slices, or a
     model's :class:`Slices` (then the kernel's own cuts, balanced after the call; within
     :func:`together`, the calls deferred so far run first, slice by slice)."""
+    if len(parts) == 1:  # one pass (nothing is ever deferred then)
+        return [kernel(*args, *parts[0])]
     chain = [(kernel, args)]
     if isinstance(parts, Slices) and parts.pending:
         chain = [*parts.pending, *chain]
@@ -185,30 +187,42 @@ def defer(kernel: Callable[..., Any], parts: list[tuple[int, int]], *args: Any) 
     """:func:`run` for a kernel whose results nobody reads: within :func:`together`, it waits
     to run with the next call (or at the end of the block), on the same thread and slice;
     otherwise it runs now."""
-    if isinstance(parts, Slices) and parts.pending is not None and len(parts) > 1:
+    if isinstance(parts, Slices) and parts.pending is not None:
         parts.pending.append((kernel, args))
     else:
         run(kernel, parts, *args)
 
 
-@contextmanager
-def together(parts: list[tuple[int, int]]) -> Iterator[None]:
+def together(parts: list[tuple[int, int]]) -> AbstractContextManager[None]:
     """A block of consecutive phases whose kernels run slice by slice in one hand-off: each
     thread takes its slice of milieux through the deferred kernels (:func:`defer`) and the next
     :func:`run`, in the order called. Right where each phase's kernel only touches its own
     slice's milieux and what the Python between them reads is not written by the deferred
     kernels (their results are not read): then the order of the work within each milieu is the
-    order called, and results are those of one pass."""
+    order called, and results are those of one pass. On one slice, nothing to gather."""
     if not isinstance(parts, Slices) or len(parts) < 2 or parts.pending is not None:
-        yield
-        return
-    parts.pending = []
-    try:
-        yield
-        if parts.pending:
-            _run_chain(parts.pending, parts)
-    finally:
-        parts.pending = None
+        return _NO_BLOCK
+    return _Block(parts)
+
+
+_NO_BLOCK = nullcontext()
+
+
+class _Block:
+    """:func:`together`'s block on several slices: deferred calls gathered, run at the end."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Slices) -> None:
+        self.parts = parts
+
+    def __enter__(self) -> None:
+        self.parts.pending = []
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        pending, self.parts.pending = self.parts.pending, None
+        if kind is None and pending:
+            _run_chain(pending, self.parts)
 
 
 def _run_chain(
