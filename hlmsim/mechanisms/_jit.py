@@ -129,30 +129,35 @@ def sigmoid(x: float) -> float:
 
 
 @kernel
+def most_households(rows: np.ndarray, m_lo: int, m_hi: int) -> int:
+    """The most households of any of milieux ``m_lo:m_hi`` (rows ``rows[m]:rows[m + 1]``):
+    the size of a buffer for one milieu at a time."""
+    most = 0
+    for m in range(m_lo, m_hi):
+        most = max(most, rows[m + 1] - rows[m])
+    return most
+
+
+@kernel
 def open_needs(
     need_open: np.ndarray,
-    need_queue: np.ndarray,
     lo: int,
     hi: int,
-    free_only: bool,
     found_rows: np.ndarray,
     found_cols: np.ndarray,
 ) -> int:
-    """The open needs of households ``lo:hi`` (``free_only``: those in no queue), household by
-    household and category by category: their rows and categories written to ``found_rows``
-    and ``found_cols`` from 0; returns how many. Without a branch on each entry (every entry is
-    written, and the count moves on where the need qualifies): needs are open at random, and a
-    branch mispredicted that often cost more than the open needs' own work."""
+    """The open needs of households ``lo:hi``, household by household and category by
+    category: their rows and categories written to ``found_rows`` and ``found_cols`` from 0;
+    returns how many. Without a branch on each entry (every entry is written, and the count
+    moves on where the need is open): needs are open at random, and a branch mispredicted that
+    often cost more than the open needs' own work."""
     K = need_open.shape[1]
     n = 0
     for i in range(np.uint64(lo), np.uint64(hi)):
         for k in range(K):
             found_rows[n] = i
             found_cols[n] = k
-            if free_only:
-                n += need_open[i, k] & (need_queue[i, k] < 0)
-            else:
-                n += need_open[i, k]
+            n += need_open[i, k]
     return n
 
 

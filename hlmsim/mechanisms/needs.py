@@ -19,7 +19,7 @@ from ..constants import INITIAL_NEEDS_YEARS
 from ..params import NEED_CATEGORIES
 from ..state import NEED
 from . import _threads, agency
-from ._jit import kernel, open_needs, uniform
+from ._jit import kernel, most_households, open_needs, uniform
 
 if TYPE_CHECKING:
     from ..model import HLMModel
@@ -325,17 +325,12 @@ def _step_kernel(
     need_open, need_queue = state[0], state[1]
     K = need_open.shape[1]
     # the open needs in household order, milieu by milieu (see _jit, row loops, open_needs)
-    longest = 0
-    for m in range(m_lo, m_hi):
-        longest = max(longest, rows[m + 1] - rows[m])
-    found_rows = np.empty(longest * K, np.int64)
-    found_cols = np.empty(longest * K, np.int64)
+    found_rows = np.empty(most_households(rows, m_lo, m_hi) * K, np.int64)
+    found_cols = np.empty(len(found_rows), np.int64)
     for m in range(m_lo, m_hi):
         self_monthly, agency_ratio = need_self_resolve_monthly[m], self_resolve_agency_ratio[m]
         give_up = need_give_up_months[m]
-        n_open = open_needs(
-            need_open, need_queue, rows[m], rows[m + 1], False, found_rows, found_cols
-        )
+        n_open = open_needs(need_open, rows[m], rows[m + 1], found_rows, found_cols)
         for j in range(n_open):
             i, k = found_rows[j], found_cols[j]
             # open needs age; some resolve on their own (not while being served)

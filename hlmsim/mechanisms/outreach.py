@@ -25,7 +25,7 @@ from ..observables import ENGAGEMENT_TALLIES
 from ..outcomes import HARD_TO_REACH
 from ..state import HEALTH_NETWORK, LANDLORD, NEED
 from . import _threads, referral
-from ._jit import kernel, sigmoid, uniform
+from ._jit import kernel, most_households, sigmoid, uniform
 from ._select import select_lowest
 from .needs import close_met_with, met_closing
 from .referral import refer_warmly
@@ -357,9 +357,7 @@ def _choose(
     choice one stable sort of all the keys would make, cut into runs of one milieu; the key
     (rather than the score) keeps that sort's ties where rounding makes scores meet."""
     K = need_open.shape[1]
-    longest = 0
-    for m in range(m_lo, m_hi):
-        longest = max(longest, rows[m + 1] - rows[m])
+    longest = most_households(rows, m_lo, m_hi)
     chosen = np.empty(rows[m_hi] - rows[m_lo], np.int64)
     n_chosen = 0
     # one milieu's candidates (household, key), which of them are chosen, and select_lowest's
