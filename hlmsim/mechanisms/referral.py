@@ -74,12 +74,22 @@ def tie_strength(model: HLMModel) -> np.ndarray:
 
 @kernel
 def _tie_strength(trust: np.ndarray, employer: np.ndarray, employer_tie: np.ndarray) -> np.ndarray:
-    tie = trust.copy()
+    tie = np.empty(trust.shape)
     for m in range(trust.shape[0]):
-        own = employer[m]
-        if own >= 0:
-            tie[m, own] = max(trust[m, own], employer_tie[m])
+        for p in range(trust.shape[1]):
+            tie[m, p] = _tie_of(m, p, trust, employer, employer_tie)
     return tie
+
+
+@kernel
+def _tie_of(
+    m: int, p: int, trust: np.ndarray, employer: np.ndarray, employer_tie: np.ndarray
+) -> float:
+    """The worker's tie with partner p in milieu m: the network's trust, and at least
+    ``employer_tie`` with its employer's own services."""
+    if p == employer[m]:
+        return max(trust[m, p], employer_tie[m])
+    return trust[m, p]
 
 
 def best_partner(model: HLMModel, referrer: str) -> np.ndarray:
@@ -338,10 +348,7 @@ def refer_warmly(
         p = best[m, k]
         if by_worker:
             trust_res = trust_worker[i]
-            tie = trust[m, p]
-            if p == employer[m]:  # the employer's own services are close (_tie_strength)
-                tie = max(tie, employer_tie[m])
-            tie *= worker_knowledge[m]
+            tie = _tie_of(m, p, trust, employer, employer_tie) * worker_knowledge[m]
         else:
             trust_res = 0.0
             tie = trust[m, p]
