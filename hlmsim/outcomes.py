@@ -442,7 +442,6 @@ def record(model: HLMModel) -> Record:
         _record_kernel,
         model.slices,
         int(model.t),
-        hh.milieu,
         hh.need_open,
         hh.last_contact,
         hh.last_served,
@@ -487,7 +486,6 @@ def record(model: HLMModel) -> Record:
 @kernel
 def _record_kernel(
     t: int,
-    milieu: np.ndarray,
     need_open: np.ndarray,
     last_contact: np.ndarray,
     last_served: np.ndarray,

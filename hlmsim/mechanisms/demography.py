@@ -241,7 +241,6 @@ def _turnover(
     idx = _move_outs(
         base_out,
         t,
-        milieu,
         arrived,
         need_open,
         row,
@@ -310,7 +309,6 @@ def _draw_newcomers(
 def _move_outs(
     base: np.uint64,
     t: int,
-    milieu: np.ndarray,
     arrived: np.ndarray,
     need_open: np.ndarray,
     row: np.ndarray,

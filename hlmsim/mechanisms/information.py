@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 #: changing it; WRITES, the state they change.
 READS: frozenset[str] = frozenset(
     {
-        "hh.milieu",
         "hh.ties",
         "model.t",
         "ms.n_households",
@@ -47,7 +46,6 @@ def step(model: HLMModel) -> None:
         _word_of_mouth,
         model.slices,
         model.rs.bases("information", model.t)[0],
-        hh.milieu,
         hh.ties,
         hh.knowledge,
         ms.n_households,
@@ -61,7 +59,6 @@ def step(model: HLMModel) -> None:
 @kernel
 def _word_of_mouth(
     base: np.uint64,
-    milieu: np.ndarray,
     ties: np.ndarray,
     knowledge: np.ndarray,
     n_households: np.ndarray,

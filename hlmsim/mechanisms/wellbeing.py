@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 READS: frozenset[str] = frozenset(
     {
         "hh.last_contact",
-        "hh.milieu",
         "hh.need_open",
         "hh.ties",
         "model.t",
@@ -57,7 +56,6 @@ def step(model: HLMModel) -> None:
         _step_kernel,
         model.slices,
         int(model.t),
-        hh.milieu,
         hh.last_contact,
         hh.ties,
         hh.need_open,
@@ -93,7 +91,6 @@ def step(model: HLMModel) -> None:
 @kernel
 def _step_kernel(
     t: int,
-    milieu: np.ndarray,
     last_contact: np.ndarray,
     ties: np.ndarray,
     need_open: np.ndarray,
